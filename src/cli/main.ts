@@ -1,0 +1,67 @@
+import { UsageError } from './args';
+import { Command, commandHelp } from './command';
+
+/**
+ * Every command, in the order `jasr --help` lists them. Each is loaded only when run, so `jasr doctor`
+ * does not pay for loading the model, the data readers or danfojs.
+ */
+const COMMANDS: Record<string, () => Command> = {
+  main: () => require('./main-job').command,
+  doctor: () => require('./doctor').command,
+  model: () => require('./model').command,
+  data: () => require('./data').command,
+  metrics: () => require('./metrics').command,
+  train: () => require('./train').command,
+  eval: () => require('./eval').command,
+  infer: () => require('./infer').command,
+  reproduce: () => require('./reproduce').command,
+  report: () => require('./report').command,
+  bench: () => require('./bench').command,
+  notebooks: () => require('./notebooks').command,
+};
+
+function loadCommand(name: string): Command | undefined {
+  const load = COMMANDS[name];
+  return load ? load() : undefined;
+}
+
+function topHelp(): string {
+  const lines = ['jasr — joint face super-resolution and alignment (JASRNet) research kit', '', 'Commands:'];
+  for (const name of Object.keys(COMMANDS)) {
+    let summary: string;
+    try {
+      summary = loadCommand(name)?.summary ?? '';
+    } catch (e) {
+      summary = `(unavailable: ${(e as Error).message.split('\n')[0]})`;
+    }
+    lines.push(`  ${name.padEnd(11)} ${summary}`);
+  }
+  lines.push('', 'Run `jasr <command> --help` for the options of one command.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(topHelp());
+    return name ? 0 : 2;
+  }
+  const command = loadCommand(name);
+  if (!command) {
+    console.error(`jasr: unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(commandHelp(command));
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`jasr ${name}: ${e.message}\n\n${commandHelp(command)}`);
+      return 2;
+    }
+    throw e;
+  }
+}
