@@ -1,0 +1,61 @@
+/**
+ * What the data layer hands to models, metrics and training (contract written by the lead; the data issue
+ * owns this file and may extend it without breaking these fields).
+ * Coordinates are in HR pixels, x right, y down, pixel centres at integer + 0 (the `.pts` convention used as-is,
+ * as the official code does).
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+/** Where a face came from; shown beside any result computed on it. */
+export interface Provenance {
+  /** npm package or dataset name, e.g. '@vladmandic/face-api', '300W', 'synthetic'. */
+  source: string;
+  /** File inside the source. */
+  file: string;
+  licence: string;
+  /** 'human' annotations, 'model' pseudo-labels (e.g. face-api's 68-point net), or 'synthetic'. */
+  labels: 'human' | 'model' | 'synthetic';
+  /** Photo / video identity used to keep splits disjoint. */
+  group: string;
+}
+
+/** One face, cropped and resized to HR, in RGB float [0,1]. */
+export interface FaceSample {
+  id: string;
+  /** HR image, row-major HWC float32 in [0,1], side `hrSize`. */
+  hr: Float32Array;
+  hrSize: number;
+  /** Landmarks in HR pixel coordinates, [x0, y0, x1, y1, ...]. */
+  landmarks: Float32Array;
+  /** 1 = visible / annotated, 0 = not, one per landmark. */
+  visible: Uint8Array;
+  /** Face box in HR pixels [x1, y1, x2, y2] (dataset box where the dataset has one, else the landmark box). */
+  box: [number, number, number, number];
+  provenance: Provenance;
+}
+
+/** A batch ready for a forward pass; every tensor is owned by the caller (dispose with `disposeBatch`). */
+export interface FaceBatch {
+  /** Network input: LR bicubic-upsampled back to HR size, [B, HR, HR, 3] in [0,1]. */
+  input: tf.Tensor4D;
+  /** LR image, [B, LR, LR, 3] in [0,1]. */
+  lr: tf.Tensor4D;
+  /** HR ground truth, [B, HR, HR, 3] in [0,1]. */
+  hr: tf.Tensor4D;
+  /** Target heatmaps at HR/8, [B, HR/8, HR/8, L + 1] (last channel = background). */
+  heatmaps: tf.Tensor4D;
+  /** Visibility mask broadcastable over heatmaps, [B, 1, 1, L + 1] (background always 1). */
+  mask: tf.Tensor4D;
+  /** Landmarks in HR pixels, [B, L, 2]. */
+  landmarks: tf.Tensor3D;
+  /** Visibility, [B, L]. */
+  visible: tf.Tensor2D;
+  /** Face boxes in HR pixels, [B, 4] as x1, y1, x2, y2. */
+  box: tf.Tensor2D;
+  /** Sample ids, in batch order. */
+  ids: string[];
+}
+
+export function disposeBatch(b: FaceBatch): void {
+  for (const t of [b.input, b.lr, b.hr, b.heatmaps, b.mask, b.landmarks, b.visible, b.box]) t.dispose();
+}
