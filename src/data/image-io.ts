@@ -1,0 +1,56 @@
+/**
+ * Reading and writing 8-bit RGB images (PNG, JPEG, anything libvips reads) through sharp, which ships its
+ * native code as npm packages and needs no download. Errors name the file.
+ */
+import * as fs from 'fs';
+import sharp from 'sharp';
+
+export interface RgbImage {
+  /** Row-major HWC, 3 channels, 0..255. */
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export class ImageReadError extends Error {
+  constructor(readonly file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'ImageReadError';
+  }
+}
+
+export async function readImage(file: string): Promise<RgbImage> {
+  if (!fs.existsSync(file)) throw new ImageReadError(file, 'file not found');
+  try {
+    const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  } catch (e) {
+    throw new ImageReadError(file, `cannot decode image (${(e as Error).message})`);
+  }
+}
+
+/** Writes PNG or JPEG by extension; the write goes to a temporary file first so a crash never leaves half a file. */
+export async function writeImage(file: string, img: RgbImage): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  });
+  const lower = file.toLowerCase();
+  const out = lower.endsWith('.jpg') || lower.endsWith('.jpeg') ? s.jpeg({ quality: 95 }) : s.png();
+  await out.toFile(tmp);
+  fs.renameSync(tmp, file);
+}
+
+/** [0,1] float HWC → 8-bit, rounding and clamping as an 8-bit image file would store it. */
+export function floatToRgb(data: Float32Array | number[], width: number, height: number): RgbImage {
+  const out = new Uint8Array(width * height * 3);
+  for (let i = 0; i < out.length; i++) out[i] = Math.max(0, Math.min(255, Math.round(data[i] * 255)));
+  return { data: out, width, height };
+}
+
+export function rgbToFloat(img: RgbImage): Float32Array {
+  const out = new Float32Array(img.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = img.data[i] / 255;
+  return out;
+}
