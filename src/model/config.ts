@@ -69,3 +69,23 @@ export function hrSizeForScale(scale: 4 | 8): number {
  * official code; for ×4 this is the adaptation described in the reference notes §1.6 (the release only runs ×8).
  */
 export const HEATMAP_STRIDE = 8;
+
+import type { Schema } from '../experiments/schema';
+
+/** Schema of the `model` section of an experiment file (all keys optional there: defaults fill the rest). */
+export const MODEL_CONFIG_SCHEMA: Schema & { type: 'object' } = {
+  type: 'object',
+  fields: {
+    architecture: { type: 'enum', values: ['jasrnet', 'bicubic', 'sr-only', 'align-only', 'two-stage', 'separate-encoders'] },
+    features: { type: 'number', integer: true, min: 1 },
+    trunkBlocks: { type: 'number', integer: true, min: 0 },
+    scale: { type: 'enum', values: [4, 8] },
+    landmarks: { type: 'number', integer: true, min: 1 },
+    stages: { type: 'number', integer: true, min: 1 },
+    fusion: { type: 'enum', values: ['additive', 'none', 'concat'] },
+    init: { type: 'enum', values: ['official', 'he'] },
+    meanShift: { type: 'enum', values: ['faithful', 'inverse'] },
+    srResScale: { type: 'number', min: 0 },
+    alignInput: { type: 'enum', values: ['lr', 'hr'] },
+  },
+};

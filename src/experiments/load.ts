@@ -1,0 +1,93 @@
+/**
+ * Experiment files: JSON with an optional `extends` (a path relative to the file, chained), then `--set`
+ * overrides, then validation of every section against its module's schema. Unknown keys and wrong types are
+ * errors that name the file and the key.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ConfigError, partial, validate, Schema } from './schema';
+import { Json, applySet, deepMerge } from './overrides';
+import { SECTIONS, SectionValues } from './sections';
+
+export interface ExperimentMeta {
+  /** Run name; results go to runs/<name>/. Defaults to the file's base name. */
+  name: string;
+  description: string;
+  /** The file loaded (absolute), and the chain of files it extends, nearest first. */
+  file: string;
+  extendsChain: string[];
+  /** The `--set` assignments applied, recorded with every run. */
+  overrides: string[];
+}
+
+export type Experiment = ExperimentMeta & SectionValues;
+
+const TOP_LEVEL_KEYS = ['extends', 'name', 'description', ...Object.keys(SECTIONS)];
+
+function readJson(file: string): Record<string, Json> {
+  if (!fs.existsSync(file)) throw new ConfigError(file, '', 'file not found');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(file, '', `not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(file, '', 'expected a JSON object');
+  return parsed as Record<string, Json>;
+}
+
+/** Reads a file and everything it extends, merged (the file wins over what it extends). */
+function readWithParents(file: string, seen: string[]): { merged: Record<string, Json>; chain: string[] } {
+  const abs = path.resolve(file);
+  if (seen.includes(abs)) throw new ConfigError(abs, 'extends', `cycle: ${[...seen, abs].join(' → ')}`);
+  const own = readJson(abs);
+  for (const k of Object.keys(own)) {
+    if (!TOP_LEVEL_KEYS.includes(k)) throw new ConfigError(abs, k, `unknown key (known: ${TOP_LEVEL_KEYS.join(', ')})`);
+  }
+  const parent = own.extends;
+  delete own.extends;
+  if (parent === undefined) return { merged: own, chain: [] };
+  if (typeof parent !== 'string') throw new ConfigError(abs, 'extends', 'expected a path string');
+  const parentFile = path.resolve(path.dirname(abs), parent);
+  const up = readWithParents(parentFile, [...seen, abs]);
+  return { merged: deepMerge(up.merged, own) as Record<string, Json>, chain: [parentFile, ...up.chain] };
+}
+
+/** Validates one section and fills its defaults. */
+function resolveSection(name: keyof typeof SECTIONS, raw: Json | undefined, file: string): unknown {
+  const section = SECTIONS[name];
+  const given = validate<Record<string, Json> | undefined>(raw, { type: 'optional', inner: partial(section.schema) }, file, name);
+  const filled = deepMerge(section.defaults as unknown as Json, (given ?? {}) as Json);
+  const schema: Schema = section.schema;
+  return validate(filled, schema, file, name);
+}
+
+export function loadExperiment(file: string, sets: string[] = []): Experiment {
+  const abs = path.resolve(file);
+  const { merged, chain } = readWithParents(abs, []);
+  let config: Json = merged;
+  for (const s of sets) {
+    try {
+      config = applySet(config, s);
+    } catch (e) {
+      throw new ConfigError(abs, '--set', (e as Error).message);
+    }
+  }
+  const obj = config as Record<string, Json>;
+  const where = sets.length > 0 ? `${abs} (with --set ${sets.join(' ')})` : abs;
+  for (const k of Object.keys(obj)) {
+    if (!TOP_LEVEL_KEYS.includes(k)) throw new ConfigError(where, k, `unknown key (known: ${TOP_LEVEL_KEYS.join(', ')})`);
+  }
+  const name = validate<string | undefined>(obj.name, { type: 'optional', inner: { type: 'string' } }, where, 'name');
+  const description = validate<string | undefined>(obj.description, { type: 'optional', inner: { type: 'string' } }, where, 'description');
+  const sections = {} as Record<string, unknown>;
+  for (const key of Object.keys(SECTIONS) as (keyof typeof SECTIONS)[]) sections[key] = resolveSection(key, obj[key], where);
+  return {
+    name: name ?? path.basename(abs).replace(/\.json$/, ''),
+    description: description ?? '',
+    file: abs,
+    extendsChain: chain,
+    overrides: [...sets],
+    ...(sections as unknown as SectionValues),
+  };
+}
