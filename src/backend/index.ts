@@ -1,30 +1,85 @@
 /**
- * Backend selection. PLACEHOLDER by the lead: the backend issue replaces this with the full
- * tfjs-node-gpu → tfjs-node → wasm → cpu chooser and the wasm conv-gradient kernels, keeping this signature.
+ * The backend layer's public face: `initBackend` makes the fastest working TF.js backend active (or the forced
+ * one) and says why each faster one was skipped. On wasm it also registers the conv-gradient kernels that make
+ * training possible there (./wasm-conv-grad-kernels.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import * as path from 'path';
+import { NativeProbe } from './detect-native';
+import { BACKEND_NAMES, BackendName, SkippedBackend, selectFastest, selectForced } from './select';
+import { wasmConvGradKernelsRegistered } from './wasm-conv-grad-kernels';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export { BACKEND_NAMES, BackendName, SkippedBackend } from './select';
+export { NativeProbe, probeNativePackages } from './detect-native';
+export { registerWasmConvGradKernels, unregisterWasmConvGradKernels, wasmConvGradKernelsRegistered } from './wasm-conv-grad-kernels';
+export { conv2dFilterGrad, conv2dInputGrad } from './conv-grads-as-forward';
+
+export const BACKEND_ENV_VAR = 'JASR_BACKEND';
 
 export interface BackendReport {
   backend: BackendName;
+  /** Package providing it: 'tfjs-node-gpu', 'tfjs-node', 'wasm' or 'cpu'. */
+  provider: string;
+  /** wasm only: SIMD in use; null on other backends. */
   simd: boolean | null;
+  /** wasm only: multi-threaded (never in Node); null on other backends. */
+  threads: boolean | null;
   /** Why each faster backend was skipped. */
-  skipped: { backend: string; reason: string }[];
+  skipped: SkippedBackend[];
+  /** Set when the choice was forced, by the `force` option or by JASR_BACKEND. */
+  forced: { backend: BackendName; by: 'option' | typeof BACKEND_ENV_VAR } | null;
+  /** What was found for each native package (found without requiring it). */
+  native: NativeProbe[];
+  /** wasm only: our Conv2DBackpropFilter/Input kernels are registered (training convs works). */
+  wasmConvGradKernels: boolean;
+  /** The one line printed unless quiet, e.g. `backend: wasm (SIMD) — skipped tfjs-node-gpu: not installed; …`. */
+  summary: string;
 }
 
-let initialised: BackendReport | null = null;
+export interface InitBackendOptions {
+  /** Use exactly this backend (wins over JASR_BACKEND); an Error if it cannot load. */
+  force?: BackendName;
+  /** Do not print the summary line. */
+  quiet?: boolean;
+}
 
-export async function initBackend(opts: { force?: BackendName; quiet?: boolean } = {}): Promise<BackendReport> {
-  if (initialised) return initialised;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-  wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
-  const want = opts.force ?? 'wasm';
-  const ok = await tf.setBackend(want);
-  await tf.ready();
-  if (!ok || tf.getBackend() !== want) throw new Error(`backend ${want} failed to initialise`);
-  initialised = { backend: want, simd: want === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : null, skipped: [] };
-  return initialised;
+/** JASR_BACKEND as a backend name; unset or empty means "choose". */
+export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendName | undefined {
+  const raw = env[BACKEND_ENV_VAR]?.trim();
+  if (!raw) return undefined;
+  if (!(BACKEND_NAMES as readonly string[]).includes(raw)) {
+    throw new Error(`${BACKEND_ENV_VAR}: expected one of ${BACKEND_NAMES.join(', ')}, got '${raw}'`);
+  }
+  return raw as BackendName;
+}
+
+export function formatSummary(r: Omit<BackendReport, 'summary'>): string {
+  const what = r.backend === 'wasm' ? `wasm (${r.simd ? 'SIMD' : 'no SIMD'})` : r.backend === 'tensorflow' ? `tensorflow (${r.provider})` : r.backend;
+  const forced = r.forced ? ` [forced by ${r.forced.by === 'option' ? 'caller' : `${BACKEND_ENV_VAR}=${r.forced.backend}`}]` : '';
+  const skipped = r.skipped.length ? ` — skipped ${r.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}` : '';
+  return `backend: ${what}${forced}${skipped}`;
+}
+
+let last: { key: string; report: BackendReport } | undefined;
+
+/**
+ * Makes the chosen backend active and returns why. Cheap to call again: the same request on an unchanged
+ * backend returns the previous report without printing; a different request (e.g. a test forcing cpu, then
+ * calling again without force) re-selects.
+ */
+export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendReport> {
+  const fromEnv = backendFromEnv();
+  const forcedName = opts.force ?? fromEnv;
+  const forced: BackendReport['forced'] = forcedName ? { backend: forcedName, by: opts.force ? 'option' : BACKEND_ENV_VAR } : null;
+  const key = forced ? `${forced.by}:${forced.backend}` : 'fastest';
+  if (last && last.key === key && tf.getBackend() === last.report.backend) return last.report;
+
+  const selection = forced
+    ? await selectForced(forced.backend, forced.by === 'option' ? 'initBackend({force})' : `${BACKEND_ENV_VAR}=${forced.backend}`)
+    : await selectFastest();
+  const partial = { ...selection, forced, wasmConvGradKernels: selection.backend === 'wasm' && wasmConvGradKernelsRegistered() };
+  const report: BackendReport = { ...partial, summary: formatSummary(partial) };
+  last = { key, report };
+  // stderr, so that `--json` commands keep a clean stdout.
+  if (!opts.quiet) console.error(report.summary);
+  return report;
 }

@@ -1,0 +1,32 @@
+/** Loads the wasm backend (SIMD when the runtime has it; Node never gets threads, platform-notes §1.1). */
+import * as tf from '@tensorflow/tfjs';
+import * as path from 'path';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmConvGradKernels } from './wasm-conv-grad-kernels';
+
+export type WasmActivation = { ok: true; simd: boolean; threads: boolean } | { ok: false; reason: string };
+
+let wasmPathsSet = false;
+
+/** Switches to wasm (initialising it on first use) and registers the conv-gradient kernels it needs to train. */
+export async function activateWasm(): Promise<WasmActivation> {
+  if (!wasmPathsSet) {
+    // The .wasm files sit beside the package's main script; the default lookup assumes a browser-style URL.
+    setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
+    wasmPathsSet = true;
+  }
+  let switched: boolean;
+  try {
+    switched = await tf.setBackend('wasm');
+  } catch (e) {
+    return { ok: false, reason: `initialisation threw: ${(e as Error).message.split('\n')[0]}` };
+  }
+  if (!switched || tf.getBackend() !== 'wasm') return { ok: false, reason: `tf.setBackend('wasm') returned ${switched}, active backend ${tf.getBackend()}` };
+  await tf.ready();
+  registerWasmConvGradKernels();
+  return {
+    ok: true,
+    simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
+    threads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
+  };
+}
