@@ -59,7 +59,10 @@ function resolveSection(name: keyof typeof SECTIONS, raw: Json | undefined, file
   const given = validate<Record<string, Json> | undefined>(raw, { type: 'optional', inner: partial(section.schema) }, file, name);
   const filled = deepMerge(section.defaults as unknown as Json, (given ?? {}) as Json);
   const schema: Schema = section.schema;
-  return validate(filled, schema, file, name);
+  const resolved = validate(filled, schema, file, name);
+  // Each entry's `check` is typed for its own section value; the map erases that link.
+  (section.check as ((v: unknown, f: string) => void) | undefined)?.(resolved, file);
+  return resolved;
 }
 
 export function loadExperiment(file: string, sets: string[] = []): Experiment {

@@ -1,19 +1,27 @@
 /**
  * The sections an experiment file may have, each validated by the schema its own module exports.
- * Adding a section (data, train, eval) means adding one entry here.
+ * Adding a section (e.g. data) means adding one entry here and one field to SectionValues.
  */
 import type { Schema } from './schema';
 import { DEFAULT_MODEL_CONFIG, MODEL_CONFIG_SCHEMA, ModelConfig } from '../model/config';
+import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, TrainConfig, checkTrainConfig } from '../train/config';
+import { DEFAULT_EVAL_CONFIG, EVAL_CONFIG_SCHEMA, EvalConfig } from './eval-config';
 
-interface Section<T> {
+export interface Section<T> {
   schema: Schema & { type: 'object' };
   defaults: T;
+  /** Rules spanning several keys, run on the resolved section; throws a ConfigError naming `file`. */
+  check?: (value: T, file: string) => void;
 }
 
 export const SECTIONS = {
   model: { schema: MODEL_CONFIG_SCHEMA, defaults: DEFAULT_MODEL_CONFIG } as Section<ModelConfig>,
+  train: { schema: TRAIN_CONFIG_SCHEMA, defaults: DEFAULT_TRAIN_CONFIG, check: checkTrainConfig } as Section<TrainConfig>,
+  eval: { schema: EVAL_CONFIG_SCHEMA, defaults: DEFAULT_EVAL_CONFIG } as Section<EvalConfig>,
 };
 
 export interface SectionValues {
   model: ModelConfig;
+  train: TrainConfig;
+  eval: EvalConfig;
 }

@@ -1,0 +1,31 @@
+/** Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_ (coefficient maxNorm / (norm + 1e-6)). */
+import * as tf from '@tensorflow/tfjs';
+import type { NamedTensors } from './optimizer';
+
+/** √(Σ‖g‖²) over all gradients, as a scalar tensor the caller owns. */
+export function globalNorm(grads: NamedTensors): tf.Scalar {
+  return tf.tidy(() => {
+    const squares = Object.values(grads).map((g) => g.square().sum());
+    return (squares.length === 0 ? tf.scalar(0) : tf.addN(squares).sqrt()) as tf.Scalar;
+  });
+}
+
+/**
+ * Scales every gradient by min(1, maxNorm / (norm + 1e-6)); maxNorm 0 means off. Returns new tensors (the caller
+ * disposes them and the inputs) and the norm before clipping, in float32 as computed on the backend.
+ */
+export function clipByGlobalNorm(grads: NamedTensors, maxNorm: number): { clipped: NamedTensors; norm: number } {
+  const normT = globalNorm(grads);
+  const norm = normT.dataSync()[0];
+  const clipped: NamedTensors = {};
+  if (maxNorm > 0) {
+    // Multiplying by exactly 1 leaves unclipped gradients bit-identical.
+    const coef = tf.tidy(() => tf.minimum(tf.scalar(1), tf.scalar(maxNorm).div(normT.add(1e-6))));
+    for (const [k, g] of Object.entries(grads)) clipped[k] = g.mul(coef);
+    coef.dispose();
+  } else {
+    for (const [k, g] of Object.entries(grads)) clipped[k] = g.clone();
+  }
+  normT.dispose();
+  return { clipped, norm };
+}
