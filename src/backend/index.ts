@@ -53,7 +53,10 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendNam
 }
 
 export function formatSummary(r: Omit<BackendReport, 'summary'>): string {
-  const what = r.backend === 'wasm' ? `wasm (${r.simd ? 'SIMD' : 'no SIMD'})` : r.backend === 'tensorflow' ? `tensorflow (${r.provider})` : r.backend;
+  const what =
+    r.backend === 'wasm' ? `wasm (${r.simd ? 'SIMD' : 'no SIMD'})`
+    : r.backend === 'tensorflow' ? `tensorflow (${r.provider === 'tfjs-node-gpu' ? 'GPU' : 'CPU'})`
+    : r.backend;
   const forced = r.forced ? ` [forced by ${r.forced.by === 'option' ? 'caller' : `${BACKEND_ENV_VAR}=${r.forced.backend}`}]` : '';
   const skipped = r.skipped.length ? ` — skipped ${r.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}` : '';
   return `backend: ${what}${forced}${skipped}`;
