@@ -1,0 +1,12 @@
+/** Public API of the model layer. */
+export * from './config';
+export type { ApplyOptions, FaceModel, ModelOutput, ParameterRow } from './types';
+export { buildModel, DEFAULT_MODEL_SEED } from './build';
+export { costTable, countParams, macsPerImage } from './count';
+export type { CostRow, ParamCounts } from './count';
+export { pixelShuffle, IMAGENET_MEAN_RGB, IMAGENET_STD_RGB } from './blocks';
+export { FUSIONS } from './fusion';
+export type { FusionSpec } from './fusion';
+export { decodeHeatmaps, DECODE_WINDOW_RADIUS } from './decode';
+export type { DecodedLandmarks } from './decode';
+export { saveModel, loadModel, loadWeightsInto, fsIOHandler } from './io';
