@@ -1,0 +1,7 @@
+/** Public API of the losses layer. */
+export { l1Loss, l2Loss, pixelLoss } from './pixel';
+export type { PixelLossKind } from './pixel';
+export { officialHeatmapLoss, meanHeatmapLoss, heatmapLoss } from './heatmap';
+export type { HeatmapLossKind } from './heatmap';
+export { jointLoss, OFFICIAL_JOINT_LOSS } from './joint';
+export type { JointLoss, JointLossConfig, JointLossTargets, JointPredictions } from './joint';
