@@ -8,7 +8,9 @@ export type YConversion =
   /** MATLAB rgb2ycbcr (ITU-R BT.601 studio swing) on 0..255: Y = 16 + (65.481R + 128.553G + 24.966B)/255, Y ∈ [16,235]. */
   | 'bt601-matlab-255'
   /** EDSR/JASRNet calc_psnr: Y = (65.738R + 129.057G + 25.064B)/256 + 16 with R,G,B in [0,1], so Y ∈ [16,17]. */
-  | 'edsr-offset16-unit';
+  | 'edsr-offset16-unit'
+  /** The EDSR coefficients on [0,1] without the +16 (Y ∈ [0,1]); for measuring what the offset does. */
+  | 'edsr-unit-no-offset';
 
 /** Coefficients applied to [0,1] RGB, plus the constant offset, for each conversion. */
 export function yCoefficients(conversion: YConversion): { r: number; g: number; b: number; offset: number } {
@@ -16,7 +18,8 @@ export function yCoefficients(conversion: YConversion): { r: number; g: number; 
     // 255·(65.481/255) = 65.481 on [0,1] input gives the 0..255-unit MATLAB value.
     return { r: 65.481, g: 128.553, b: 24.966, offset: 16 };
   }
-  return { r: 65.738 / 256, g: 129.057 / 256, b: 25.064 / 256, offset: 16 };
+  const offset = conversion === 'edsr-offset16-unit' ? 16 : 0;
+  return { r: 65.738 / 256, g: 129.057 / 256, b: 25.064 / 256, offset };
 }
 
 /** Y of one [0,1] RGB triple. */
