@@ -128,7 +128,8 @@ function metaDigest(meta: Meta): string {
   return sha256(JSON.stringify(rest));
 }
 
-function isBetter(candidate: SelectionRecord, current: SelectionRecord | null): boolean {
+/** Strictly better than `current` (a different metric always replaces it). */
+export function isBetterSelection(candidate: SelectionRecord, current: SelectionRecord | null): boolean {
   if (!Number.isFinite(candidate.value)) return false;
   if (current === null || current.metric !== candidate.metric) return true;
   return candidate.higherIsBetter ? candidate.value > current.value : candidate.value < current.value;
@@ -317,7 +318,7 @@ export class CheckpointStore {
     const pointer: Pointer = { dir: name, epoch: state.epoch, step: state.step, selection: state.selection };
     this.writePointer('last', pointer);
     let isBest = false;
-    if (opts.candidateBest && state.selection && isBetter(state.selection, this.pointer('best')?.selection ?? null)) {
+    if (opts.candidateBest && state.selection && isBetterSelection(state.selection, this.pointer('best')?.selection ?? null)) {
       this.writePointer('best', pointer);
       isBest = true;
     }

@@ -1,0 +1,272 @@
+/**
+ * The training loop, generic over TrainableModel: per step the loss and gradients (tf.variableGrads), a
+ * non-finite check before anything changes, global-norm clipping, Adam with the configured weight decay at the
+ * schedule's learning rate; per epoch validation, best-model selection and a checkpoint; a checkpoint every
+ * `checkpointEvery` steps; stopping on the step/time budget. Resuming restores variables, optimiser, RNG, loader
+ * position and the running epoch sums, and truncates the log to the checkpoint, so a resumed run logs exactly
+ * what an uninterrupted one would.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import type { Json } from '../experiments/overrides';
+import { TrainConfig, higherIsBetter } from './config';
+import { Adam, NamedTensors } from './optimizer';
+import { learningRateAt } from './schedule';
+import { clipByGlobalNorm } from './clip';
+import { CheckpointStore, SelectionRecord, isBetterSelection, restoreVariables, snapshotVariables } from './checkpoint';
+import { EpochRecord, RunLog, StepRecord } from './log';
+import { ProgressInfo, ProgressMode, ProgressReporter, formatNumber } from './progress';
+import { NonFiniteLossError, assertFiniteLoss } from './guard';
+import { RngState, TrainRng } from './rng';
+import type { TrainLoader, TrainableModel } from './trainable';
+
+/** The parts of an experiment training reads; the whole object is recorded in every checkpoint. */
+export interface TrainExperiment {
+  name: string;
+  train: TrainConfig;
+}
+
+export interface TrainOptions {
+  /** runs/<name>/: checkpoints/, log.jsonl, log.csv. */
+  runDir: string;
+  /** Continue from runDir's `last` checkpoint. Without it, a run directory that already has a log is refused. */
+  resume?: boolean;
+  /** How progress is shown (default 'auto': live line on a TTY, periodic lines otherwise). */
+  progress?: ProgressMode | ProgressReporter;
+  /** Called after every step (e.g. a notebook's live plot). */
+  onProgress?: (p: ProgressInfo) => void;
+  /** Called after every epoch with its record. */
+  onEpoch?: (r: EpochRecord) => void;
+}
+
+export interface TrainResult {
+  /** 'done': all epochs ran; 'budget': stopped by maxSteps/maxMinutes (resume continues). */
+  status: 'done' | 'budget';
+  step: number;
+  epoch: number;
+  best: SelectionRecord | null;
+  lastCheckpoint: string;
+  bestCheckpoint: string | null;
+  epochs: EpochRecord[];
+}
+
+/** Running sums of the epoch in progress, saved in checkpoints so a mid-epoch resume averages the same steps. */
+interface TrainerBook {
+  epochSums: Record<string, number>;
+  epochSteps: number;
+  epochImages: number;
+}
+
+export interface TrainLoaders<Batch, ValData> {
+  train: TrainLoader<Batch>;
+  val?: ValData;
+}
+
+function nameVariables<B, V>(model: TrainableModel<B, V>): { all: Record<string, tf.Variable>; trainable: Record<string, tf.Variable> } {
+  const all = model.namedVariables();
+  const byVar = new Map<tf.Variable, string>(Object.entries(all).map(([k, v]) => [v, k]));
+  const trainable: Record<string, tf.Variable> = {};
+  for (const v of model.trainableVariables()) {
+    const name = byVar.get(v);
+    if (name === undefined) throw new Error(`train: trainable variable '${v.name}' is not among the model's namedVariables (it would not be checkpointed)`);
+    trainable[name] = v;
+  }
+  return { all, trainable };
+}
+
+function selectionValue(metric: TrainConfig['selection']['metric'], val: Record<string, number>, meanLoss: number): number {
+  if (metric === 'loss') return val.loss ?? meanLoss;
+  const v = val[metric];
+  if (v === undefined) throw new Error(`train.selection.metric '${metric}' is not among the validation metrics (${Object.keys(val).join(', ') || 'none: no validation loader'})`);
+  return v;
+}
+
+export async function train<Batch, ValData>(
+  model: TrainableModel<Batch, ValData>,
+  loaders: TrainLoaders<Batch, ValData>,
+  experiment: TrainExperiment,
+  opts: TrainOptions,
+): Promise<TrainResult> {
+  const cfg = experiment.train;
+  const stepsPerEpoch = loaders.train.batchesPerEpoch;
+  if (!(stepsPerEpoch >= 1)) throw new Error(`train: the training loader has ${stepsPerEpoch} batches per epoch`);
+  if (cfg.selection.metric !== 'loss' && loaders.val === undefined) {
+    throw new Error(`train: selection by '${cfg.selection.metric}' needs a validation loader (or set train.selection.metric to 'loss')`);
+  }
+  const { all, trainable } = nameVariables(model);
+  const trainableNames = Object.keys(trainable);
+  const tfNameToName = new Map(trainableNames.map((n) => [trainable[n].name, n]));
+  const store = new CheckpointStore(opts.runDir);
+  const reporter = opts.progress instanceof ProgressReporter ? opts.progress : new ProgressReporter({ mode: opts.progress ?? 'auto' });
+  const logExists = fs.existsSync(path.join(opts.runDir, 'log.jsonl')) && fs.statSync(path.join(opts.runDir, 'log.jsonl')).size > 0;
+  if (!opts.resume && (logExists || store.has('last'))) {
+    throw new Error(`train: ${opts.runDir} already holds a run (log or checkpoints); resume it or choose another run name`);
+  }
+  const log = new RunLog(opts.runDir, { lossTerms: ['total', ...model.lossTermNames], metrics: model.metricNames });
+  const optimizer = new Adam(cfg.optimizer, trainable);
+  const rng = new TrainRng(cfg.seed);
+  let step = 0;
+  let book: TrainerBook = { epochSums: {}, epochSteps: 0, epochImages: 0 };
+  let history: EpochRecord[] = [];
+  let best: SelectionRecord | null = null;
+  const epochRecordOf = (s: number): number => Math.floor(s / stepsPerEpoch);
+
+  try {
+    if (opts.resume) {
+      const source = store.path('last');
+      const state = store.load('last');
+      restoreVariables(all, state.variables, source);
+      optimizer.restore(state.optimizer, source);
+      rng.restore(state.rng as unknown as RngState);
+      loaders.train.restore(state.dataPosition);
+      step = state.step;
+      book = state.trainer as unknown as TrainerBook;
+      history = state.metrics as unknown as EpochRecord[];
+      best = store.pointer('best')?.selection ?? null;
+      log.truncateAfter(step);
+      log.append({ kind: 'event', epoch: epochRecordOf(step), step, event: 'resume', message: `resumed from ${source}`, time: new Date().toISOString() });
+      reporter.message(`resumed ${experiment.name} at step ${step} (epoch ${epochRecordOf(step)}) from ${source}`);
+    } else {
+      log.append({ kind: 'event', epoch: 0, step: 0, event: 'start', message: `training ${experiment.name}`, time: new Date().toISOString() });
+    }
+
+    const totalSteps = Math.min(cfg.epochs * stepsPerEpoch, cfg.maxSteps ?? Infinity);
+    const startMs = Date.now();
+    let secPerStep: number | null = null;
+    let lastSavedStep = step;
+    let status: TrainResult['status'] = 'done';
+
+    const save = (candidateBest: boolean, selection: SelectionRecord | null): { dir: string; isBest: boolean } =>
+      store.save(
+        {
+          epoch: epochRecordOf(step),
+          step,
+          variables: snapshotVariables(all),
+          optimizer: optimizer.state(),
+          rng: rng.state() as unknown as Json,
+          dataPosition: loaders.train.state() as Json,
+          experiment: experiment as unknown as Json,
+          metrics: history as unknown as Json,
+          trainer: book as unknown as Json,
+          selection,
+        },
+        { candidateBest },
+      );
+
+    while (step < cfg.epochs * stepsPerEpoch) {
+      if (step >= totalSteps || (cfg.maxMinutes !== undefined && Date.now() - startMs >= cfg.maxMinutes * 60_000)) {
+        status = 'budget';
+        break;
+      }
+      const epoch = epochRecordOf(step) + 1;
+      const lr = learningRateAt(cfg.optimizer.lr, cfg.schedule, epoch);
+      const t0 = Date.now();
+      const batch = await loaders.train.next();
+      const images = model.batchSize(batch);
+      const ctx = { step: step + 1, epoch, rng };
+      let kept: Record<string, tf.Scalar> = {};
+      let values: Record<string, number>;
+      let gradNorm: number;
+      {
+        const { value, grads } = tf.variableGrads(() => {
+          const out = model.lossFn(batch, ctx);
+          kept = {};
+          for (const [k, t] of Object.entries(out.terms)) kept[k] = t === out.total ? t : tf.keep(t);
+          return out.total;
+        }, trainableNames.map((n) => trainable[n]));
+        model.disposeBatch(batch);
+        values = { total: value.dataSync()[0] };
+        for (const [k, t] of Object.entries(kept)) values[k] = t.dataSync()[0];
+        const named: NamedTensors = {};
+        for (const [tfName, g] of Object.entries(grads)) named[tfNameToName.get(tfName) ?? tfName] = g;
+        const { clipped, norm } = clipByGlobalNorm(named, cfg.gradClip);
+        gradNorm = norm;
+        tf.dispose([value, ...Object.values(kept), ...Object.values(grads)]);
+        try {
+          assertFiniteLoss(step + 1, epoch, { ...values, gradNorm });
+          optimizer.apply(clipped, lr);
+        } finally {
+          tf.dispose(Object.values(clipped));
+        }
+      }
+      step += 1;
+      const stepSec = (Date.now() - t0) / 1000;
+      secPerStep = secPerStep === null ? stepSec : 0.9 * secPerStep + 0.1 * stepSec;
+      for (const [k, v] of Object.entries(values)) book.epochSums[k] = (book.epochSums[k] ?? 0) + v;
+      book.epochSteps += 1;
+      book.epochImages += images;
+      const stepInEpoch = step - (epoch - 1) * stepsPerEpoch;
+      if (step % cfg.logEvery === 0) {
+        const rec: StepRecord = { kind: 'step', epoch, step, lr, loss: values, gradNorm, imagesPerSec: stepSec > 0 ? images / stepSec : 0, elapsedSec: (Date.now() - startMs) / 1000 };
+        log.append(rec);
+      }
+      const progress: ProgressInfo = {
+        epoch,
+        epochs: cfg.epochs,
+        stepInEpoch,
+        stepsPerEpoch,
+        step,
+        totalSteps,
+        imagesPerSec: secPerStep > 0 ? images / secPerStep : 0,
+        etaSec: secPerStep * (totalSteps - step),
+        lr,
+        loss: values,
+      };
+      reporter.update(progress);
+      opts.onProgress?.(progress);
+
+      if (stepInEpoch === stepsPerEpoch) {
+        const meanLoss: Record<string, number> = {};
+        for (const [k, v] of Object.entries(book.epochSums)) meanLoss[k] = v / book.epochSteps;
+        const val = loaders.val !== undefined ? await model.evaluate(loaders.val) : {};
+        const selection: SelectionRecord = {
+          metric: cfg.selection.metric,
+          value: selectionValue(cfg.selection.metric, val, meanLoss.total),
+          higherIsBetter: higherIsBetter(cfg.selection.metric),
+          epoch,
+        };
+        book = { epochSums: {}, epochSteps: 0, epochImages: 0 };
+        const isBest = isBetterSelection(selection, best);
+        const rec: EpochRecord = { kind: 'epoch', epoch, step, lr, loss: meanLoss, val, isBest, elapsedSec: (Date.now() - startMs) / 1000 };
+        history.push(rec);
+        // Logged before saving: a crash in between resumes from the previous checkpoint, which truncates this record.
+        log.append(rec);
+        save(true, selection);
+        lastSavedStep = step;
+        if (isBest) best = selection;
+        const valText = Object.entries(val).map(([k, v]) => `${k} ${formatNumber(v)}`).join(' ');
+        reporter.message(
+          `epoch ${epoch}/${cfg.epochs}: loss ${formatNumber(meanLoss.total)}${valText ? ` | val ${valText}` : ''} | ${cfg.selection.metric} ${formatNumber(selection.value)}${rec.isBest ? ' (best)' : ''}`,
+          { epoch, loss: meanLoss, val, isBest: rec.isBest },
+        );
+        opts.onEpoch?.(rec);
+      } else if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0) {
+        save(false, null);
+        lastSavedStep = step;
+      }
+    }
+    if (step !== lastSavedStep || !store.has('last')) save(false, null);
+    const event = status === 'done' ? 'done' : 'budget';
+    log.append({ kind: 'event', epoch: epochRecordOf(step), step, event, message: status === 'done' ? 'finished' : `stopped by the budget at step ${step}`, time: new Date().toISOString() });
+    reporter.done();
+    return {
+      status,
+      step,
+      epoch: epochRecordOf(step),
+      best,
+      lastCheckpoint: store.path('last'),
+      bestCheckpoint: store.has('best') ? store.path('best') : null,
+      epochs: history,
+    };
+  } catch (e) {
+    reporter.done();
+    if (e instanceof NonFiniteLossError) {
+      log.append({ kind: 'event', epoch: e.epoch, step: e.step, event: 'non-finite', message: e.message, time: new Date().toISOString() });
+      reporter.message(`${e.message}; last good checkpoint: ${store.has('last') ? store.path('last') : 'none'}`);
+    }
+    throw e;
+  } finally {
+    optimizer.dispose();
+  }
+}
