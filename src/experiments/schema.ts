@@ -76,9 +76,15 @@ export function validate<T>(value: unknown, schema: Schema, file: string, key = 
   }
 }
 
-/** Every field optional: for partial sections that are merged over defaults. */
+/**
+ * Every field optional, at every depth: for partial sections merged over defaults, where a file may set
+ * `train.selection.metric` alone and inherit the other selection keys.
+ */
 export function partial(schema: Schema & { type: 'object' }): Schema {
   const fields: Record<string, Schema> = {};
-  for (const [k, s] of Object.entries(schema.fields)) fields[k] = s.type === 'optional' ? s : { type: 'optional', inner: s };
+  for (const [k, s] of Object.entries(schema.fields)) {
+    const inner = s.type === 'optional' ? s.inner : s;
+    fields[k] = { type: 'optional', inner: inner.type === 'object' ? partial(inner) : inner };
+  }
   return { type: 'object', fields };
 }
