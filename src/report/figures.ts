@@ -168,7 +168,10 @@ function rows2d(m: Map2d): number[][] {
 export function heatmapGrid(maps: Map2d[], opts: { title?: string; columns?: number; colorscale?: string } = {}): Figure {
   const columns = Math.max(1, Math.min(opts.columns ?? 4, maps.length));
   const cells = gridCells(maps.length, columns, 0.03, 0.04);
-  const layout: PlotlyObject = { title: opts.title ? { text: opts.title } : undefined, margin: { l: 10, r: 10, t: opts.title ? 50 : 20, b: 10 }, showlegend: false };
+  const rows = Math.ceil(maps.length / columns);
+  // Roughly square cells at the default 900 px export width, so little space is lost to aspect-ratio padding.
+  const height = (opts.title ? 60 : 30) + rows * Math.round(880 / columns);
+  const layout: PlotlyObject = { title: opts.title ? { text: opts.title } : undefined, margin: { l: 10, r: 10, t: opts.title ? 50 : 20, b: 10 }, showlegend: false, height };
   const annotations: PlotlyObject[] = [];
   const data = maps.map((m, i) => {
     const { xRef, yRef } = hiddenImageAxes(layout, cells[i]);
