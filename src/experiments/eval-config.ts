@@ -6,7 +6,7 @@
 import type { Schema } from './schema';
 
 /** 'auto' picks the dataset's usual normaliser (300W: outer eye corners, AFLW: box size). */
-export type NmeNormaliser = 'auto' | 'inter-ocular' | 'inter-pupil' | 'box';
+export type NmeNormaliser = 'auto' | 'inter-ocular' | 'inter-pupil' | 'box' | 'landmark-box' | 'box-diagonal';
 
 export interface EvalConfig {
   /** 'standard' (BT.601 Y, border crop, Wang SSIM) or 'jasr' (reproduces the official evaluation quirks). */
@@ -34,7 +34,7 @@ export const EVAL_CONFIG_SCHEMA: Schema & { type: 'object' } = {
   type: 'object',
   fields: {
     protocol: { type: 'enum', values: ['standard', 'jasr'] },
-    nmeNormaliser: { type: 'enum', values: ['auto', 'inter-ocular', 'inter-pupil', 'box'] },
+    nmeNormaliser: { type: 'enum', values: ['auto', 'inter-ocular', 'inter-pupil', 'box', 'landmark-box', 'box-diagonal'] },
     aucAlphas: { type: 'array', items: fraction, minItems: 1 },
     failureAlpha: fraction,
     split: { type: 'enum', values: ['val', 'test'] },
