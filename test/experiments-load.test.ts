@@ -32,6 +32,16 @@ describe('experiments/load: files, extends, --set, validation', () => {
     assert.equal(e.train.optimizer.weightDecay, DEFAULT_TRAIN_CONFIG.optimizer.weightDecay);
     assert.deepEqual(e.train.selection, { metric: 'nme', split: 'val', mode: 'standard' });
     assert.deepEqual(e.eval.aucAlphas, [0.07, 0.08]);
+    assert.equal(e.data.format, 'embedded');
+    assert.equal(e.data.augment.flipProbability, 0.5);
+  });
+
+  it('validates the data section against the data layer', () => {
+    const d = dir({ 'e.json': { data: { format: 'synthetic', augment: { rotationDeg: 10 } } }, 'bad.json': { data: { format: 'imagenet' } } });
+    const e = loadExperiment(path.join(d, 'e.json'), ['data.syntheticCounts=[4,2,2]']);
+    assert.deepEqual([e.data.format, e.data.augment.rotationDeg, e.data.augment.flipProbability, e.data.syntheticCounts], ['synthetic', 10, 0.5, [4, 2, 2]]);
+    assert.throws(() => loadExperiment(path.join(d, 'bad.json')), /bad\.json: key 'data\.format': expected one of "300w"/);
+    assert.throws(() => loadExperiment(path.join(d, 'e.json'), ['data.syntheticCounts=[4,2]']), /key 'data\.syntheticCounts': expected at least 3 items/);
   });
 
   it('reports an extends cycle with the chain', () => {

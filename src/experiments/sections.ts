@@ -6,6 +6,8 @@ import type { Schema } from './schema';
 import { DEFAULT_MODEL_CONFIG, MODEL_CONFIG_SCHEMA, ModelConfig } from '../model/config';
 import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, TrainConfig, checkTrainConfig } from '../train/config';
 import { DEFAULT_EVAL_CONFIG, EVAL_CONFIG_SCHEMA, EvalConfig } from './eval-config';
+import { DATA_CONFIG_SCHEMA, checkDataConfig } from './data-section';
+import { DEFAULT_DATA_CONFIG, DataConfig } from '../data/config';
 
 export interface Section<T> {
   schema: Schema & { type: 'object' };
@@ -16,12 +18,14 @@ export interface Section<T> {
 
 export const SECTIONS = {
   model: { schema: MODEL_CONFIG_SCHEMA, defaults: DEFAULT_MODEL_CONFIG } as Section<ModelConfig>,
+  data: { schema: DATA_CONFIG_SCHEMA, defaults: DEFAULT_DATA_CONFIG, check: checkDataConfig } as Section<DataConfig>,
   train: { schema: TRAIN_CONFIG_SCHEMA, defaults: DEFAULT_TRAIN_CONFIG, check: checkTrainConfig } as Section<TrainConfig>,
   eval: { schema: EVAL_CONFIG_SCHEMA, defaults: DEFAULT_EVAL_CONFIG } as Section<EvalConfig>,
 };
 
 export interface SectionValues {
   model: ModelConfig;
+  data: DataConfig;
   train: TrainConfig;
   eval: EvalConfig;
 }
