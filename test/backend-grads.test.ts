@@ -24,7 +24,7 @@ async function gradsOn(backend: string, f: (...xs: tf.Tensor[]) => tf.Scalar, in
   return values;
 }
 
-type Pad = 'same' | 'valid' | number;
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
 describe('backend: wasm conv gradients (forward-conv kernels) match the cpu backend', function () {
   let previousBackend: string;
@@ -41,12 +41,14 @@ describe('backend: wasm conv gradients (forward-conv kernels) match the cpu back
   // Non-square 9×8 input with 5→4 channels, so a swapped height/width or in/out axis cannot pass.
   const inputShape: [number, number, number, number] = [2, 9, 8, 5];
   const outChannels = 4;
-  const cases: { kernel: number; stride: number; pad: Pad }[] = [];
+  const cases: { kernel: number; stride: number | [number, number]; pad: Pad }[] = [];
   for (const kernel of [1, 3]) for (const stride of [1, 2]) for (const pad of ['same', 'valid'] as Pad[]) cases.push({ kernel, stride, pad });
+  // The model's explicit 'pad 1' convs, plus shapes no model uses yet (asymmetric strides and pads, 5×5 stride 3).
   cases.push({ kernel: 3, stride: 2, pad: 1 }, { kernel: 3, stride: 1, pad: 1 }, { kernel: 1, stride: 2, pad: 1 });
+  cases.push({ kernel: 3, stride: [2, 1], pad: [[0, 0], [2, 0], [1, 3], [0, 0]] }, { kernel: 5, stride: 3, pad: 'same' });
 
   cases.forEach(({ kernel, stride, pad }, i) => {
-    it(`conv2d ${kernel}×${kernel} stride ${stride} pad ${pad}: dx and dW within 1e-4 (plain and fused with bias + relu)`, async () => {
+    it(`conv2d ${kernel}×${kernel} stride ${stride} pad ${JSON.stringify(pad)}: dx and dW within 1e-4 (plain and fused with bias + relu)`, async () => {
       const x = tf.randomNormal(inputShape, 0, 1, 'float32', 100 + i) as tf.Tensor4D;
       const w = tf.randomNormal([kernel, kernel, inputShape[3], outChannels], 0, 1, 'float32', 200 + i) as tf.Tensor4D;
       const bias = tf.randomNormal([outChannels], 0, 1, 'float32', 300 + i) as tf.Tensor1D;

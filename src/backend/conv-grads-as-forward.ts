@@ -5,7 +5,7 @@
  *
  * With xPad the input padded by (top, left) of the forward pass and s the stride:
  *   y[n, i, j, co]    = Σ xPad[n, i·s + kh, j·s + kw, ci] · w[kh, kw, ci, co]
- *   dx                = conv2d(dy with s−1 zeros between its rows/columns, w flipped in space with ci↔co, stride 1)
+ *   dx                = conv2d(dy, w flipped in space with ci↔co, stride 1), done per phase r mod s of dx's rows/columns
  *   dW[kh, kw, ci, co] = conv2d(xPadᵀ [ci, H, W, n] as the batch, dyᵀ [oh, ow, n, co] as the filter, dilation s)
  */
 import * as tf from '@tensorflow/tfjs';
@@ -39,28 +39,64 @@ function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, ri
   return { t: cropped, pad: [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]] };
 }
 
-/** Inserts s−1 zero rows after every row (and columns likewise): [n, h, w, c] → [n, h·sh, w·sw, c]. */
-function spreadByStride(t: tf.Tensor4D, strideHeight: number, strideWidth: number): tf.Tensor4D {
-  if (strideHeight === 1 && strideWidth === 1) return t;
-  const [n, h, w, c] = t.shape;
-  const holes = tf.pad(tf.reshape(t, [n, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, strideHeight - 1], [0, 0], [0, strideWidth - 1], [0, 0]]);
-  return tf.reshape(holes, [n, h * strideHeight, w * strideWidth, c]);
+/** One output phase of dx along one axis: which filter taps reach it and how dy lines up with them. */
+interface AxisPhase {
+  /** First filter tap that reaches this phase; taps are firstTap, firstTap + stride, … below filterSize. */
+  firstTap: number;
+  taps: number;
+  /** Padding of dy before the stride-1 'valid' conv (negative = crop). */
+  padBefore: number;
+  padAfter: number;
 }
 
-/** Gradient of conv2d(x, filter) with respect to x, for an x of shape inputShape. */
+function axisPhase(phase: number, stride: number, filterSize: number, padBeforeFwd: number, dySize: number, phaseSize: number): AxisPhase {
+  const firstTap = (phase + padBeforeFwd) % stride;
+  const taps = firstTap < filterSize ? Math.ceil((filterSize - firstTap) / stride) : 0;
+  // dx[phase + stride·m] = Σ_t dy[m + q − t] · w[firstTap + stride·t], with q = ⌊(phase + padBeforeFwd) / stride⌋.
+  const q = Math.floor((phase + padBeforeFwd) / stride);
+  const padBefore = taps - 1 - q;
+  return { firstTap, taps, padBefore, padAfter: phaseSize + taps - 1 - padBefore - dySize };
+}
+
+/**
+ * Gradient of conv2d(x, filter) with respect to x, for an x of shape inputShape.
+ * For stride s the rows of dx split into s phases (r mod s); each phase only sees every s-th filter tap, so it is
+ * one stride-1 conv of dy with that sub-filter (flipped, ci↔co). The phases are then interleaved. This costs the
+ * same multiply-adds as the forward conv, where spreading dy with zeros would cost s² times more.
+ */
 export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: Shape4, g: ConvGeometry): tf.Tensor4D {
   return tf.tidy(() => {
     const info = convInfo(inputShape, filter.shape, g);
     const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw, padInfo } = info;
-    const spread = spreadByStride(dy, sh, sw);
-    // After spreading, dy row i sits at row i·sh; dx row r gathers it through filter tap kh = i·sh + top − r.
-    const top = fh - 1 - padInfo.top;
-    const left = fw - 1 - padInfo.left;
-    const bottom = inputShape[1] + fh - 1 - top - spread.shape[1];
-    const right = inputShape[2] + fw - 1 - left - spread.shape[2];
-    const { t, pad } = padOrCrop(spread, top, bottom, left, right);
-    const flippedSwapped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    return tf.conv2d(t, flippedSwapped, 1, pad);
+    const [n, inHeight, inWidth, inChannels] = inputShape;
+    const [, dyHeight, dyWidth] = dy.shape;
+    const phaseHeight = Math.ceil(inHeight / sh);
+    const phaseWidth = Math.ceil(inWidth / sw);
+    const flippedSwapped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [fh, fw, co, ci]
+    const rows: tf.Tensor4D[][] = [];
+    for (let a = 0; a < sh; a++) {
+      const ph = axisPhase(a, sh, fh, padInfo.top, dyHeight, phaseHeight);
+      const row: tf.Tensor4D[] = [];
+      for (let b = 0; b < sw; b++) {
+        const pw = axisPhase(b, sw, fw, padInfo.left, dyWidth, phaseWidth);
+        if (ph.taps === 0 || pw.taps === 0) {
+          row.push(tf.zeros([n, phaseHeight, phaseWidth, inChannels]));
+          continue;
+        }
+        // Taps firstTap + s·t of the original filter sit at flipped index fh − 1 − firstTap − s·t: a strided slice.
+        const lastH = fh - 1 - ph.firstTap - sh * (ph.taps - 1);
+        const lastW = fw - 1 - pw.firstTap - sw * (pw.taps - 1);
+        const sub = tf.stridedSlice(flippedSwapped, [lastH, lastW, 0, 0], [fh - ph.firstTap, fw - pw.firstTap, filter.shape[3], inChannels], [sh, sw, 1, 1]) as tf.Tensor4D;
+        const { t, pad } = padOrCrop(dy, ph.padBefore, ph.padAfter, pw.padBefore, pw.padAfter);
+        row.push(tf.conv2d(t, sub, 1, pad));
+      }
+      rows.push(row);
+    }
+    if (sh === 1 && sw === 1) return rows[0][0];
+    // [n, ph, pw, ci] per (a, b) → [n, ph, sh, pw, sw, ci] → [n, ph·sh, pw·sw, ci], cropped to the input size.
+    const interleaved = tf.stack(rows.map((row) => tf.stack(row, 3)), 2);
+    const full = tf.reshape(interleaved, [n, phaseHeight * sh, phaseWidth * sw, inChannels]) as tf.Tensor4D;
+    return full.shape[1] === inHeight && full.shape[2] === inWidth ? full : tf.slice(full, [0, 0, 0, 0], [n, inHeight, inWidth, inChannels]);
   });
 }
 
