@@ -17,13 +17,13 @@ export interface SsimMapOptions {
   offset?: number;
 }
 
-function separableGaussian(moments: tf.Tensor4D, settings: SsimSettings): tf.Tensor4D {
+/** Valid separable Gaussian of single-channel [N,H,W,1] planes. */
+function separableGaussian(planes: tf.Tensor4D, settings: SsimSettings): tf.Tensor4D {
   const taps = Array.from(gaussianTaps(settings.windowSize, settings.sigma));
-  const channels = moments.shape[3];
   const n = settings.windowSize;
-  const vertical = tf.tensor4d(taps.flatMap((t) => new Array<number>(channels).fill(t)), [n, 1, channels, 1]);
-  const horizontal = tf.tensor4d(taps.flatMap((t) => new Array<number>(channels).fill(t)), [1, n, channels, 1]);
-  return tf.depthwiseConv2d(tf.depthwiseConv2d(moments, vertical, 1, 'valid'), horizontal, 1, 'valid');
+  const vertical = tf.tensor4d(taps, [n, 1, 1, 1]);
+  const horizontal = tf.tensor4d(taps, [1, n, 1, 1]);
+  return tf.depthwiseConv2d(tf.depthwiseConv2d(planes, vertical, 1, 'valid'), horizontal, 1, 'valid');
 }
 
 /** SSIM map of two [B,H,W,1] batches. Pure: everything it makes besides the result is disposed. */
@@ -36,10 +36,16 @@ export function ssimMapTensor(x: tf.Tensor4D, y: tf.Tensor4D, opts: SsimMapOptio
   return tf.tidy(() => {
     // Centre each pair on the reference's mean so the second moments are differences of small numbers.
     const shift = tf.mean(y, [1, 2, 3], true);
-    const xs = tf.sub(x, shift);
-    const ys = tf.sub(y, shift);
-    const moments = tf.concat([xs, ys, tf.mul(xs, xs), tf.mul(ys, ys), tf.mul(xs, ys)], 3) as tf.Tensor4D;
-    const [mx, my, mxx, myy, mxy] = tf.split(separableGaussian(moments, opts.settings), 5, 3);
+    const xs = tf.sub(x, shift) as tf.Tensor4D;
+    const ys = tf.sub(y, shift) as tf.Tensor4D;
+    // Each moment is filtered on its own: stacking them for one convolution costs more in the wasm
+    // backend's concat/split copies than it saves in kernel launches.
+    const blur = (plane: tf.Tensor4D): tf.Tensor4D => separableGaussian(plane, opts.settings);
+    const mx = blur(xs);
+    const my = blur(ys);
+    const mxx = blur(tf.mul(xs, xs) as tf.Tensor4D);
+    const myy = blur(tf.mul(ys, ys) as tf.Tensor4D);
+    const mxy = blur(tf.mul(xs, ys) as tf.Tensor4D);
     const covNorm = opts.settings.covariance === 'sample' ? (n * n) / (n * n - 1) : 1;
     const vx = tf.mul(tf.sub(mxx, tf.mul(mx, mx)), covNorm);
     const vy = tf.mul(tf.sub(myy, tf.mul(my, my)), covNorm);
