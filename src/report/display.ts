@@ -77,16 +77,20 @@ function figureSummary(fig: Figure): string {
   return `[plotly figure${title ? ` '${title}'` : ''}: ${fig.data.length} trace(s); display needs a tslab kernel]`;
 }
 
-export function displayFigure(fig: Figure): boolean {
+/*
+ * The display* functions return nothing on purpose: tslab prints a cell's last expression value, and a
+ * returned boolean would add a stray `true` under every figure.
+ */
+
+export function displayFigure(fig: Figure): void {
   const inKernel = isInKernel();
   const html = figureHtml(fig, { inlinePlotly: inKernel && !plotlyInlined });
   const shown = displayBundle({ 'application/vnd.plotly.v1+json': { data: fig.data, layout: fig.layout }, 'text/html': html, 'text/plain': figureSummary(fig) }, figureSummary(fig));
   if (shown) plotlyInlined = true;
-  return shown;
 }
 
-export function displayMarkdown(markdown: string): boolean {
-  return displayBundle({ 'text/markdown': markdown, 'text/plain': markdown }, markdown);
+export function displayMarkdown(markdown: string): void {
+  displayBundle({ 'text/markdown': markdown, 'text/plain': markdown }, markdown);
 }
 
 function escapeHtml(s: string): string {
@@ -131,13 +135,14 @@ function dataFrameHtml(df: Danfo.DataFrame): string {
 }
 
 /** Result rows (formatted like table.md) or a danfojs DataFrame. */
-export function displayTable(table: ResultRow[] | Danfo.DataFrame, opts: MarkdownOptions = {}): boolean {
+export function displayTable(table: ResultRow[] | Danfo.DataFrame, opts: MarkdownOptions = {}): void {
   if (isDataFrame(table)) {
     const text = table.toString();
-    return displayBundle({ 'text/html': dataFrameHtml(table), 'text/plain': text }, text);
+    displayBundle({ 'text/html': dataFrameHtml(table), 'text/plain': text }, text);
+    return;
   }
   const md = toMarkdown(table, opts);
-  return displayBundle({ 'text/html': resultRowsHtml(table, opts), 'text/markdown': md, 'text/plain': md }, md);
+  displayBundle({ 'text/html': resultRowsHtml(table, opts), 'text/markdown': md, 'text/plain': md }, md);
 }
 
 /** PNG bytes of an RGB image with channels in [0,1], row-major HWC. */
@@ -152,11 +157,11 @@ export function rgbFloatToPng(rgb: ArrayLike<number>, width: number, height: num
 }
 
 /** An image from RGB floats in [0,1]; `scale` enlarges tiny faces (16×16) with nearest-neighbour pixels. */
-export function displayImage(rgb: ArrayLike<number>, width: number, height: number, opts: { scale?: number; caption?: string } = {}): boolean {
+export function displayImage(rgb: ArrayLike<number>, width: number, height: number, opts: { scale?: number; caption?: string } = {}): void {
   const b64 = rgbFloatToPng(rgb, width, height).toString('base64');
   const scale = opts.scale ?? 1;
   const caption = opts.caption ? `<div>${escapeHtml(opts.caption)}</div>` : '';
   const html = `<figure style="margin:0"><img src="data:image/png;base64,${b64}" width="${width * scale}" height="${height * scale}" style="image-rendering:pixelated">${caption}</figure>`;
   const text = `[image ${width}×${height}${opts.caption ? ` '${opts.caption}'` : ''}]`;
-  return displayBundle({ 'image/png': b64, 'text/html': html, 'text/plain': text }, text);
+  displayBundle({ 'image/png': b64, 'text/html': html, 'text/plain': text }, text);
 }

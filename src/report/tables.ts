@@ -23,9 +23,10 @@ export function metricColumns(rows: ResultRow[]): string[] {
   return seen;
 }
 
-/** Fixed decimals per column by magnitude: 0.0412 (NME) → 4, 27.53 (PSNR) → 2, 1234.5 → 1. */
+/** Fixed decimals per column: counts → 0; else by magnitude: 0.0412 (NME) → 4, 27.53 (PSNR) → 2, 1234.5 → 1. */
 export function defaultDecimals(values: (number | null)[]): number {
   const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (finite.length > 0 && finite.every(Number.isInteger)) return 0;
   const maxAbs = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   if (maxAbs < 1) return 4;
   if (maxAbs < 100) return 2;
