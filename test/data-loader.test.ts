@@ -87,7 +87,11 @@ describe('data: BatchLoader', () => {
     const input = b.input.dataSync();
     // Input pixel (4, 4) samples LR (0.0625, 0.0625), nearly LR pixel (0, 0); interior LR mean ≈ input mean.
     assert.ok(Math.abs(input[(4 * 128 + 4) * 3] - lr[0]) < 0.05);
-    const mean = (xs: Float32Array | Int32Array | Uint8Array): number => xs.reduce((a, v) => a + v, 0) / xs.length;
+    const mean = (xs: ArrayLike<number>): number => {
+      let sum = 0;
+      for (let i = 0; i < xs.length; i++) sum += xs[i];
+      return sum / xs.length;
+    };
     assert.ok(Math.abs(mean(input) - mean(lr)) < 0.01);
     disposeBatch(b);
     assert.strictEqual(tf.memory().numTensors, before);
