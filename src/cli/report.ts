@@ -20,9 +20,23 @@ overrides). Without Chromium the HTML is still written. File formats: docs/resul
     if (args.positionals.length !== 1) throw new UsageError(`expected one results or run directory, got ${args.positionals.length} arguments`);
     const inputDir = args.positionals[0];
     const outDir = args.string('out') ?? path.join(inputDir, 'report');
-    const { buildReport } = await import('../report/build');
+    // require, not import(): under tsx/cjs a dynamic import goes to Node's ESM loader, which cannot resolve .ts.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { buildReport } = require('../report/build') as typeof import('../report/build');
     const started = Date.now();
-    const result = await buildReport(inputDir, { outDir, staticFigures: !args.flag('no-static') });
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { ResultsFormatError } = require('../report/results') as typeof import('../report/results');
+    let result: Awaited<ReturnType<typeof buildReport>>;
+    try {
+      result = await buildReport(inputDir, { outDir, staticFigures: !args.flag('no-static') });
+    } catch (e) {
+      // A malformed input file is the user's to fix: its message names the file and key; a stack adds nothing.
+      if (e instanceof ResultsFormatError) {
+        console.error(`jasr report: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    }
     for (const p of result.pages) console.log(`${p.html}  (${p.figureCount} figures, ${p.staticFiles.length} static files)`);
     console.log(`${result.index}  (index)`);
     if (result.staticSkippedBecause) console.warn(`static figures skipped: ${result.staticSkippedBecause}`);
