@@ -4,6 +4,7 @@
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 import { findPackageDir, readPackageJson } from './detect-native';
 
 export const DEBIAN_PYTHON = '/usr/bin/python3';
@@ -26,9 +27,12 @@ export interface ToolProbe {
   detail: string;
 }
 
-function run(file: string, args: string[], timeoutMs: number): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+/** `jasr notebooks --install-kernel` writes the project kernel here (git-ignored), not into a system folder. */
+export const PROJECT_JUPYTER_DIR = path.resolve(__dirname, '..', '..', '.jupyter');
+
+function run(file: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, env: process.env, maxBuffer: 4 << 20 }, (err, stdout, stderr) =>
+    execFile(file, args, { timeout: timeoutMs, env, maxBuffer: 4 << 20 }, (err, stdout, stderr) =>
       resolve({ ok: !err, stdout: String(stdout), stderr: err && !stderr ? err.message : String(stderr) }));
   });
 }
@@ -59,10 +63,11 @@ interface KernelspecList {
   kernelspecs?: Record<string, { resource_dir?: string; spec?: { argv?: string[] } }>;
 }
 
-/** `jupyter kernelspec list --json`, which honours JUPYTER_PATH from our environment. */
+/** `jupyter kernelspec list --json`, searching JUPYTER_PATH from our environment, then the project's .jupyter. */
 export async function probeTslabKernel(): Promise<KernelProbe> {
   if (!fs.existsSync(JUPYTER)) return { found: false, detail: `${JUPYTER} not found`, tslabKernels: [], jasrKernel: false };
-  const r = await run(JUPYTER, ['kernelspec', 'list', '--json'], 30_000);
+  const jupyterPath = [process.env.JUPYTER_PATH, PROJECT_JUPYTER_DIR].filter(Boolean).join(path.delimiter);
+  const r = await run(JUPYTER, ['kernelspec', 'list', '--json'], 30_000, { ...process.env, JUPYTER_PATH: jupyterPath });
   if (!r.ok) return { found: false, detail: `jupyter kernelspec list failed: ${lastLine(r.stderr)}`, tslabKernels: [], jasrKernel: false };
   let list: KernelspecList;
   try {

@@ -37,7 +37,7 @@ const HINTS: Record<string, string> = {
   '@tensorflow/tfjs-node': "with internet: npm pkg set 'overrides[@tensorflow/tfjs-node]=4.22.0' && npm install — do not commit it (environment.md § Native CPU)",
   simd: 'wasm without SIMD trains about 2.3× slower; use Node ≥ 20.19',
   jupyter: 'apt-get install -y --no-install-recommends jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel',
-  kernel: `register the project kernel '${JASR_KERNEL_NAME}' (see \`jasr notebooks --help\`), or: npx tslab install --python=/usr/bin/python3 --binary=$PWD/node_modules/.bin/tslab`,
+  kernel: `register the project kernel '${JASR_KERNEL_NAME}': node bin/jasr.js notebooks --install-kernel`,
   chromium: 'apt-get install -y --no-install-recommends chromium (static PNG/SVG figure export)',
   package: 'npm ci',
 };
