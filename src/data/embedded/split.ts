@@ -16,7 +16,7 @@ export function splitByGroup<T>(items: T[], groupOf: (t: T) => string, seed: num
     const members = groups.get(name) ?? [];
     // A group much larger than a split's share (a whole video) would swamp val/test, so it goes to train.
     const fits = (split: T[], share: number): boolean =>
-      split.length < share * items.length && split.length + members.length <= Math.ceil(share * items.length * 1.34);
+      split.length < share * items.length && split.length + members.length <= Math.ceil(share * items.length * 1.2);
     const target = fits(out.test, testShare) ? out.test : fits(out.val, valShare) ? out.val : out.train;
     target.push(...members);
   }
