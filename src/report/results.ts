@@ -16,6 +16,7 @@ export class ResultsFormatError extends Error {
 }
 
 function describe(v: unknown): string {
+  if (v === undefined) return 'nothing (key missing)';
   if (v === null) return 'null';
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
