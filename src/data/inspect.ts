@@ -2,7 +2,7 @@
 import type { DatasetFormat } from './config';
 import { BenchmarkFormat, readAllSubsets } from './records';
 import { defaultEmbeddedDir, readManifest } from './embedded/manifest';
-import type { Problem } from './formats/common';
+import { AnnotationError, Problem } from './formats/common';
 import { DEFAULT_DATA_CONFIG } from './config';
 
 export interface InspectReport {
@@ -27,7 +27,7 @@ export function inspectDataset(format: DatasetFormat, root?: string): InspectRep
   if (format === 'embedded') {
     const dir = root ?? defaultEmbeddedDir();
     const m = readManifest(dir);
-    if (!m) throw new Error(`${dir}: no embedded-set manifest; run \`jasr data build\` first`);
+    if (!m) throw new AnnotationError(dir, null, 'expected an embedded-set manifest.json, found none; run `jasr data build` first');
     const subsets: Record<string, number> = {};
     const labels: Record<string, number> = {};
     for (const s of m.samples) {
