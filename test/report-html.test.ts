@@ -4,6 +4,7 @@
  * by `jasr report` and opened in headless Chromium.
  */
 import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -216,6 +217,17 @@ describe('report: jasr report pages rendered in Chromium', function () {
     assert.equal(built.pages[0].staticFiles.length, 0);
     assert.ok(fs.readFileSync(built.pages[0].html, 'utf8').includes('Plotly.newPlot'));
     assert.equal(fs.existsSync(path.join(outDir, 'table-face-demo.figures')), false);
+  });
+
+  it('jasr report on the command line writes the pages and lists them', () => {
+    const outDir = path.join(fx.root, 'report-cli');
+    const res = spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'jasr.js'), 'report', path.join(fx.root, 'runs'), '--out', outDir, '--no-static'], { encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /run-gain-fit\.html {2}\(3 figures, 0 static files\)/);
+    assert.ok(fs.existsSync(path.join(outDir, 'run-gain-fit.html')) && fs.existsSync(path.join(outDir, 'index.html')));
+    const bad = spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'jasr.js'), 'report', path.join(fx.root, 'nowhere')], { encoding: 'utf8' });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /jasr report: .*nowhere: expected a results or run directory, found no such directory/);
   });
 
   it('missing Chromium is reported, figures skipped, HTML written', async () => {
