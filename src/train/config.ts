@@ -62,6 +62,11 @@ export interface TrainConfig {
   maxSteps?: number;
   /** Stop (after saving) once this many minutes of wall-clock time have passed in this process. */
   maxMinutes?: number;
+  /**
+   * Data-parallel replicas per step (main thread + workers, src/train/parallel/): 'auto' = one per core, 1 = the
+   * single-thread path. Same results up to float32 summation order; falls back to 1 with a reason where it cannot run.
+   */
+  workers?: number | 'auto';
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -78,7 +83,11 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   seed: 1,
   checkpointEvery: 0,
   logEvery: 10,
+  workers: 'auto',
 };
+
+/** Largest train.workers an experiment may ask for. */
+export const MAX_WORKERS = 64;
 
 const positiveInt: Schema = { type: 'number', integer: true, min: 1 };
 const nonNegativeInt: Schema = { type: 'number', integer: true, min: 0 };
@@ -125,6 +134,8 @@ export const TRAIN_CONFIG_SCHEMA: Schema & { type: 'object' } = {
     logEvery: positiveInt,
     maxSteps: { type: 'optional', inner: positiveInt },
     maxMinutes: { type: 'optional', inner: { type: 'number', min: 0 } },
+    // The schema language has no unions: 'auto' or a replica count up to MAX_WORKERS.
+    workers: { type: 'optional', inner: { type: 'enum', values: ['auto', ...Array.from({ length: MAX_WORKERS }, (_, i) => i + 1)] } },
   },
 };
 

@@ -3,6 +3,7 @@
  * Validation runs the whole validation loader in a fixed order (batchAt(0, i), not next(), so the loader's
  * position is untouched) and reports loss terms, PSNR/SSIM under the eval protocol and landmark NME.
  */
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { FaceModel } from '../model/types';
 import { decodeHeatmaps } from '../model/decode';
@@ -14,6 +15,9 @@ import type { Box } from '../metrics/protocols';
 import type { TrainConfig } from './config';
 import type { EvalConfig } from '../experiments/eval-config';
 import type { LossTerms, StepContext, TrainableModel } from './trainable';
+import type { Json } from '../experiments/overrides';
+import type { ReplicaRecipe } from './parallel/types';
+import type { JasrReplicaArgs } from './parallel/jasr-replica';
 
 /** What validation reads from a loader: BatchLoader satisfies this. */
 export interface ValidationSource {
@@ -32,7 +36,7 @@ export class JasrTrainable implements TrainableModel<FaceBatch, ValidationSource
   private readonly hasSr: boolean;
   private readonly hasHeatmaps: boolean;
 
-  constructor(readonly model: FaceModel, train: TrainConfig, private readonly evalConfig: EvalConfig) {
+  constructor(readonly model: FaceModel, private readonly train: TrainConfig, private readonly evalConfig: EvalConfig) {
     this.loss = jointLossConfig(train);
     const arch = model.config.architecture;
     this.hasSr = arch !== 'align-only';
@@ -46,6 +50,12 @@ export class JasrTrainable implements TrainableModel<FaceBatch, ValidationSource
 
   trainableVariables(): tf.Variable[] {
     return this.model.trainableVariables();
+  }
+
+  /** How train.workers > 1 rebuilds this model in worker threads (the module is loaded by path, so no import cycle). */
+  replicaRecipe(): ReplicaRecipe {
+    const args: JasrReplicaArgs = { model: this.model.config, seed: this.model.seed, train: this.train, eval: this.evalConfig };
+    return { module: path.join(__dirname, 'parallel', 'jasr-replica.ts'), exportName: 'jasrReplica', args: args as unknown as Json };
   }
 
   lossFn(batch: FaceBatch, _ctx: StepContext): LossTerms {

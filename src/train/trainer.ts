@@ -11,9 +11,10 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { Json } from '../experiments/overrides';
 import { TrainConfig, higherIsBetter } from './config';
-import { Adam, NamedTensors } from './optimizer';
+import { Adam } from './optimizer';
 import { learningRateAt } from './schedule';
 import { clipByGlobalNorm } from './clip';
+import { createGradientEngine } from './parallel/engine';
 import { CheckpointStore, SelectionRecord, isBetterSelection, restoreVariables, snapshotVariables } from './checkpoint';
 import { EpochRecord, RunLog, StepRecord } from './log';
 import { ProgressInfo, ProgressMode, ProgressReporter, formatNumber } from './progress';
@@ -95,8 +96,6 @@ export async function train<Batch, ValData>(
     throw new Error(`train: selection by '${cfg.selection.metric}' needs a validation loader (or set train.selection.metric to 'loss')`);
   }
   const { all, trainable } = nameVariables(model);
-  const trainableNames = Object.keys(trainable);
-  const tfNameToName = new Map(trainableNames.map((n) => [trainable[n].name, n]));
   const store = new CheckpointStore(opts.runDir);
   const reporter = opts.progress instanceof ProgressReporter ? opts.progress : new ProgressReporter({ mode: opts.progress ?? 'auto' });
   const logExists = fs.existsSync(path.join(opts.runDir, 'log.jsonl')) && fs.statSync(path.join(opts.runDir, 'log.jsonl')).size > 0;
@@ -105,6 +104,8 @@ export async function train<Batch, ValData>(
   }
   const log = new RunLog(opts.runDir, { lossTerms: ['total', ...model.lossTermNames], metrics: model.metricNames });
   const optimizer = new Adam(cfg.optimizer, trainable);
+  const engine = await createGradientEngine(model, all, trainable, cfg.workers);
+  if (engine.note) reporter.message(engine.note);
   const rng = new TrainRng(cfg.seed);
   let step = 0;
   let book: TrainerBook = { epochSums: {}, epochSteps: 0, epochImages: 0 };
@@ -165,24 +166,16 @@ export async function train<Batch, ValData>(
       const batch = await loaders.train.next();
       const images = model.batchSize(batch);
       const ctx = { step: step + 1, epoch, rng };
-      let kept: Record<string, tf.Scalar> = {};
       let values: Record<string, number>;
       let gradNorm: number;
       {
-        const { value, grads } = tf.variableGrads(() => {
-          const out = model.lossFn(batch, ctx);
-          kept = {};
-          for (const [k, t] of Object.entries(out.terms)) kept[k] = t === out.total ? t : tf.keep(t);
-          return out.total;
-        }, trainableNames.map((n) => trainable[n]));
-        model.disposeBatch(batch);
-        values = { total: value.dataSync()[0] };
-        for (const [k, t] of Object.entries(kept)) values[k] = t.dataSync()[0];
-        const named: NamedTensors = {};
-        for (const [tfName, g] of Object.entries(grads)) named[tfNameToName.get(tfName) ?? tfName] = g;
+        // The engine disposes the batch; on one thread this is tf.variableGrads of lossFn, data-parallel it is
+        // the shard-weighted mean of the replicas' gradients (./parallel/engine.ts).
+        const { values: stepValues, grads: named } = await engine.compute(batch, ctx);
+        values = stepValues;
         const { clipped, norm } = clipByGlobalNorm(named, cfg.gradClip);
         gradNorm = norm;
-        tf.dispose([value, ...Object.values(kept), ...Object.values(grads)]);
+        tf.dispose(Object.values(named));
         try {
           assertFiniteLoss(step + 1, epoch, { ...values, gradNorm });
           optimizer.apply(clipped, lr);
@@ -268,5 +261,6 @@ export async function train<Batch, ValData>(
     throw e;
   } finally {
     optimizer.dispose();
+    await engine.close();
   }
 }
