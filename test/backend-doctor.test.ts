@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ENV_VAR } from '../src/backend';
-import { JASR_KERNEL_NAME, JUPYTER } from '../src/backend/environment';
+import { JASR_KERNEL_NAME, JUPYTER } from '../src/cli/environment-probes';
 import { DoctorReport, formatDoctor, runDoctor } from '../src/cli/doctor';
 
 describe('backend: jasr doctor (its underlying function)', function () {

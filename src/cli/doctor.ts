@@ -7,7 +7,7 @@ import { NativeProbe } from '../backend/detect-native';
 import {
   JASR_KERNEL_NAME, KernelProbe, ToolProbe, VERSIONED_PACKAGES, packageVersion,
   probeChromium, probeJupyter, probeNbconvert, probeTslabKernel,
-} from '../backend/environment';
+} from './environment-probes';
 import { TrainProbe, probeTraining } from '../backend/train-probe';
 import { parseArgs } from './args';
 import { Command } from './command';

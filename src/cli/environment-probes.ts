@@ -5,7 +5,7 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { findPackageDir, readPackageJson } from './detect-native';
+import { findPackageDir, readPackageJson } from '../backend/detect-native';
 
 export const DEBIAN_PYTHON = '/usr/bin/python3';
 export const JUPYTER = '/usr/bin/jupyter';
