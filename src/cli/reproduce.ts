@@ -1,0 +1,70 @@
+/**
+ * `jasr reproduce <table>`: runs or resumes every experiment of experiments/tables/<table>.json and writes
+ * results/<table>/ (tables, CED data, SR grids, feature taps, HTML report) through reproduceTable().
+ */
+import * as path from 'path';
+import { Command } from './command';
+import { UsageError, parseArgs } from './args';
+import { parseProgress } from './train';
+import { initBackend } from '../backend';
+import { listTables } from '../experiments/tables';
+import { reproduceTable, ReproduceResult } from '../train/reproduce';
+import { toMarkdown } from '../report/tables';
+
+const OPTIONS = {
+  set: { value: true, repeat: true, placeholder: '<key=value>', description: 'override one key in every experiment of the table' },
+  fresh: { description: "delete the table's runs and train them again" },
+  'budget-minutes': { value: true, placeholder: '<n>', description: 'training budget per experiment in minutes (sets train.maxMinutes)' },
+  progress: { value: true, placeholder: '<auto|plain|quiet|json>', description: 'training progress display (default auto)' },
+  'runs-dir': { value: true, placeholder: '<dir>', description: 'where runs go (default runs/)' },
+  'results-dir': { value: true, placeholder: '<dir>', description: 'where results go (default results/)' },
+  'no-static': { description: 'skip PNG/SVG figure files (no Chromium launch)' },
+};
+
+/** Prints the table and where everything is; shared with `jasr main`. */
+export function printReproduced(r: ReproduceResult, wallSeconds: number): void {
+  console.log('');
+  console.log(toMarkdown(r.rows));
+  for (const run of r.runs) console.log(`  ${run.experiment.padEnd(18)} ${run.outcome.padEnd(11)} ${run.runDir ?? '(no run)'}`);
+  console.log('');
+  console.log(`results: ${path.resolve(r.dir)}`);
+  console.log(`  table: ${r.files.md} | ${r.files.csv} | ${r.files.json}`);
+  console.log(`  CED data: ${r.files.ced}; per-image evaluations: ${path.join(r.dir, 'evaluations')}/`);
+  if (r.report) {
+    console.log(`  report: ${r.report.index} (${r.report.pages.reduce((n, p) => n + p.figureCount, 0)} figures)`);
+    if (r.report.staticSkippedBecause) console.log(`  static figures skipped: ${r.report.staticSkippedBecause}`);
+  }
+  console.log(`wall time ${(wallSeconds / 60).toFixed(1)} min`);
+}
+
+export const command: Command = {
+  name: 'reproduce',
+  summary: "Run or resume a table's experiments and write results/<table>/ (tables, figures, report)",
+  usage: 'reproduce <table> [--set k=v ...] [--fresh] [--budget-minutes N] [--progress mode] [--runs-dir dir] [--results-dir dir] [--no-static]',
+  options: OPTIONS,
+  details: `Tables are experiments/tables/<table>.json. Finished runs (runs/<experiment>/ whose log ends with 'done' or
+'budget') are reused as they are; interrupted ones are resumed; a run trained with a different recipe is an error
+unless --fresh. Experiments without weights (bicubic) are evaluated directly. Every row is evaluated on the
+held-out test split with the experiment's eval protocol (named in the table), plus a no-learning 'mean-shape'
+landmark row when the table reports NME.`,
+  async run(argv: string[]): Promise<number> {
+    const args = parseArgs(argv, OPTIONS);
+    if (args.positionals.length !== 1) throw new UsageError(`expected one table name (known: ${listTables().join(', ')}), got ${args.positionals.length} arguments`);
+    const budget = args.number('budget-minutes');
+    if (budget !== undefined && !(budget > 0)) throw new UsageError(`--budget-minutes must be > 0, got ${budget}`);
+    const progress = parseProgress(args.string('progress'));
+    await initBackend({ quiet: progress === 'json' });
+    const started = Date.now();
+    const result = await reproduceTable(args.positionals[0], {
+      sets: args.all('set'),
+      fresh: args.flag('fresh'),
+      budgetMinutes: budget,
+      progress,
+      runsDir: args.string('runs-dir'),
+      resultsDir: args.string('results-dir'),
+      staticFigures: !args.flag('no-static'),
+    });
+    printReproduced(result, (Date.now() - started) / 1000);
+    return 0;
+  },
+};

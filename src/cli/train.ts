@@ -1,0 +1,54 @@
+/**
+ * `jasr train`: one experiment file → runs/<name>/ (checkpoints, log.jsonl, log.csv), through the same
+ * trainExperiment() that reproduceTable and notebooks call.
+ */
+import * as path from 'path';
+import { Command } from './command';
+import { UsageError, parseArgs } from './args';
+import type { ProgressMode } from '../train/progress';
+import { loadExperiment } from '../experiments/load';
+import { initBackend } from '../backend';
+import { trainExperiment, DEFAULT_RUNS_DIR } from '../train/run-experiment';
+
+const PROGRESS_MODES: ProgressMode[] = ['auto', 'tty', 'plain', 'quiet', 'json'];
+
+const OPTIONS = {
+  config: { value: true, placeholder: '<file>', description: 'experiment file (experiments/*.json)' },
+  set: { value: true, repeat: true, placeholder: '<key=value>', description: 'override one config key, e.g. train.epochs=2' },
+  resume: { description: "continue the run from its 'last' checkpoint" },
+  progress: { value: true, placeholder: '<auto|plain|quiet|json>', description: 'progress display (default auto: live bar on a terminal)' },
+  'run-dir': { value: true, placeholder: '<dir>', description: 'where the run goes (default runs/<experiment name>)' },
+};
+
+export function parseProgress(value: string | undefined): ProgressMode {
+  const mode = (value ?? 'auto') as ProgressMode;
+  if (!PROGRESS_MODES.includes(mode)) throw new UsageError(`--progress: expected one of ${PROGRESS_MODES.join(', ')}, got '${value}'`);
+  return mode;
+}
+
+export const command: Command = {
+  name: 'train',
+  summary: 'Train one experiment (or resume it) into runs/<name>/',
+  usage: 'train --config <file> [--set k=v ...] [--resume] [--progress auto|plain|quiet|json] [--run-dir <dir>]',
+  options: OPTIONS,
+  details: `train.batchSize and train.seed are the source of truth: data.batchSize and data.seed are derived from them,
+and the model's weights are seeded with train.seed. data.scale must equal model.scale.
+Budgets: train.maxSteps / train.maxMinutes stop after saving; --resume continues exactly (same losses as an
+uninterrupted run). A run directory that already holds a run is refused without --resume.`,
+  async run(argv: string[]): Promise<number> {
+    const args = parseArgs(argv, OPTIONS);
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
+    const configFile = args.requireString('config');
+    const progress = parseProgress(args.string('progress'));
+    const exp = loadExperiment(configFile, args.all('set'));
+    await initBackend({ quiet: progress === 'quiet' || progress === 'json' });
+    const runDir = args.string('run-dir') ?? path.join(DEFAULT_RUNS_DIR, exp.name);
+    const { result, model } = await trainExperiment(exp, { runDir, resume: args.flag('resume'), progress });
+    model.dispose();
+    const best = result.best ? `best ${result.best.metric} ${result.best.value.toPrecision(5)} at epoch ${result.best.epoch}` : 'no validated epoch';
+    const summary = `${exp.name}: ${result.status === 'done' ? 'finished' : 'stopped by the budget'} at step ${result.step} (epoch ${result.epoch}); ${best}`;
+    if (progress === 'json') console.log(JSON.stringify({ type: 'result', experiment: exp.name, runDir, ...result, epochs: undefined }));
+    else if (progress !== 'quiet') console.log(`${summary}\nrun: ${runDir}\nlast checkpoint: ${result.lastCheckpoint}${result.bestCheckpoint ? `\nbest checkpoint: ${result.bestCheckpoint}` : ''}`);
+    return 0;
+  },
+};

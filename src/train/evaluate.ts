@@ -1,0 +1,204 @@
+/**
+ * Evaluation of a model (or any predictor) on a list of HR face samples under a named protocol: per-image
+ * NME / PSNR / SSIM and a summary with AUC@α, FR@α, the CED values and per-subset summaries. The one
+ * function `jasr eval`, `reproduceTable` and notebooks call, so their numbers cannot drift apart.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { FaceModel } from '../model/types';
+import { decodeHeatmaps } from '../model/decode';
+import { BatchLoader } from '../data/loader';
+import { disposeBatch, FaceBatch, FaceSample } from '../data/types';
+import { evaluateImages } from '../metrics/evaluate-images';
+import { nmePerImage, NmeProtocol } from '../metrics/nme';
+import { nmeSummary, NmeSummary } from '../metrics/ced';
+import type { Box, ImageProtocol } from '../metrics/protocols';
+import type { EvalConfig } from '../experiments/eval-config';
+
+/** What a predictor returns for one batch; the evaluator disposes both tensors. */
+export interface Prediction {
+  /** SR image [B, H, W, 3] (any range: clipped to [0, 1] before measuring). */
+  sr?: tf.Tensor4D;
+  /** Landmarks [B, L, 2] in HR pixels. */
+  landmarksHr?: tf.Tensor3D;
+}
+
+export type Predictor = (batch: FaceBatch) => Prediction;
+
+/** A FaceModel as a predictor: its SR output and the landmarks decoded from its last heatmap stage. */
+export function modelPredictor(model: FaceModel): Predictor {
+  return (batch) => {
+    const out = model.apply(batch.input, { hr: batch.hr });
+    const prediction: Prediction = {};
+    if (out.sr) prediction.sr = out.sr;
+    if (out.heatmaps.length > 0) {
+      const decoded = decodeHeatmaps(out.heatmaps[out.heatmaps.length - 1]);
+      decoded.scores.dispose();
+      prediction.landmarksHr = decoded.landmarksHr;
+    }
+    tf.dispose(out.heatmaps);
+    return prediction;
+  };
+}
+
+/**
+ * The no-learning landmark baseline: the mean training shape (in the HR crop frame every model also sees),
+ * predicted for every face. Any alignment model worth its training must beat it.
+ */
+export function meanShapePredictor(trainSamples: FaceSample[], hrSize: number): Predictor {
+  if (trainSamples.length === 0) throw new Error('meanShapePredictor: no training samples to average');
+  const points = trainSamples[0].visible.length;
+  const sum = new Float64Array(points * 2);
+  const count = new Float64Array(points);
+  for (const s of trainSamples) {
+    const f = hrSize / s.hrSize;
+    for (let l = 0; l < points; l++) {
+      if (!s.visible[l]) continue;
+      // Pixel-centre coordinates scale as (v + 0.5)·f − 0.5 (as resizeSample does).
+      sum[2 * l] += (s.landmarks[2 * l] + 0.5) * f - 0.5;
+      sum[2 * l + 1] += (s.landmarks[2 * l + 1] + 0.5) * f - 0.5;
+      count[l] += 1;
+    }
+  }
+  const mean = new Float32Array(points * 2);
+  for (let l = 0; l < points; l++) {
+    mean[2 * l] = count[l] > 0 ? sum[2 * l] / count[l] : hrSize / 2;
+    mean[2 * l + 1] = count[l] > 0 ? sum[2 * l + 1] / count[l] : hrSize / 2;
+  }
+  return (batch) => ({ landmarksHr: tf.tidy(() => tf.tile(tf.tensor3d(mean, [1, points, 2]), [batch.input.shape[0], 1, 1])) });
+}
+
+export interface PerImageResult {
+  id: string;
+  subset: string;
+  nme?: number;
+  psnr?: number;
+  ssim?: number;
+}
+
+export interface EvaluationSummary {
+  count: number;
+  nme?: number;
+  /** AUC@α and FR@α keyed by String(α). */
+  auc: Record<string, number>;
+  failureRate: Record<string, number>;
+  psnr?: number;
+  ssim?: number;
+}
+
+export interface EvaluationProtocol {
+  /** One line naming every choice, printed beside the numbers, e.g. 'image standard (…) · NME inter-ocular …'. */
+  name: string;
+  image?: ImageProtocol;
+  nme?: NmeProtocol;
+  aucAlphas: number[];
+  failureAlpha: number;
+  aucMethod: string;
+}
+
+export interface Evaluation {
+  perImage: PerImageResult[];
+  summary: EvaluationSummary;
+  /** Summary of each subset label (e.g. the source collection), in first-seen order. */
+  subsets: Record<string, EvaluationSummary>;
+  /** Per-image NME in sample order: the CED curve's data (empty without landmarks). */
+  ced: number[];
+  protocol: EvaluationProtocol;
+}
+
+export interface EvaluateOptions {
+  scale: 4 | 8;
+  batchSize?: number;
+  /** Subset label of each sample (default: its provenance source). */
+  subsetOf?: (s: FaceSample) => string;
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function summaryOf(rows: PerImageResult[], cfg: EvalConfig, alphas: number[]): EvaluationSummary {
+  const out: EvaluationSummary = { count: rows.length, auc: {}, failureRate: {} };
+  const nmes = rows.map((r) => r.nme).filter((v): v is number => v !== undefined);
+  if (nmes.length > 0) {
+    const s: NmeSummary = nmeSummary(nmes, { alphas }).all;
+    out.nme = s.nme;
+    for (const a of cfg.aucAlphas) out.auc[String(a)] = s.auc[String(a)];
+    out.failureRate[String(cfg.failureAlpha)] = s.failureRate[String(cfg.failureAlpha)];
+  }
+  const psnrs = rows.map((r) => r.psnr).filter((v): v is number => v !== undefined);
+  if (psnrs.length > 0) out.psnr = mean(psnrs);
+  const ssims = rows.map((r) => r.ssim).filter((v): v is number => v !== undefined);
+  if (ssims.length > 0) out.ssim = mean(ssims);
+  return out;
+}
+
+function protocolName(image: ImageProtocol | undefined, nme: NmeProtocol | undefined, cfg: EvalConfig): string {
+  const parts: string[] = [];
+  if (image) parts.push(`image ${image.name} (Y ${image.yConversion}, crop ${image.crop} ${image.borderPx}px, SSIM gauss${image.ssim.windowSize} ${image.ssim.covariance})`);
+  if (nme) parts.push(`NME ${nme.normalizer} ${nme.normalizerDefinition} (${nme.reduction}), AUC exact @${cfg.aucAlphas.join('/')}, FR >${cfg.failureAlpha}`);
+  return parts.join(' · ') || 'none';
+}
+
+/** Runs `predict` over `samples` in order (no augmentation) and measures everything it predicts. */
+export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: EvalConfig, opts: EvaluateOptions): Promise<Evaluation> {
+  const loader = new BatchLoader(samples, { scale: opts.scale, batchSize: opts.batchSize ?? 4, seed: 0, shuffle: false });
+  const subsetOf = opts.subsetOf ?? ((s: FaceSample) => s.provenance.source);
+  const subsetById = new Map(samples.map((s) => [s.id, subsetOf(s)]));
+  const alphas = [...new Set([...cfg.aucAlphas, cfg.failureAlpha])];
+  const perImage: PerImageResult[] = [];
+  let imageProtocol: ImageProtocol | undefined;
+  let nmeProtocol: NmeProtocol | undefined;
+  for (let i = 0; i < loader.batchesPerEpoch; i++) {
+    const batch = loader.batchAt(0, i);
+    let prediction: Prediction = {};
+    try {
+      prediction = predict(batch);
+      const rows: PerImageResult[] = batch.ids.map((id) => ({ id, subset: subsetById.get(id) ?? 'unknown' }));
+      const boxes = (batch.box.arraySync() as number[][]).map((b) => [b[0], b[1], b[2], b[3]] as Box);
+      if (prediction.sr) {
+        const sr = tf.tidy(() => tf.clipByValue(prediction.sr as tf.Tensor4D, 0, 1) as tf.Tensor4D);
+        const m = evaluateImages(sr, batch.hr, { protocol: cfg.protocol, scale: opts.scale, boxes });
+        sr.dispose();
+        imageProtocol = m.protocol;
+        rows.forEach((r, k) => Object.assign(r, { psnr: m.perImage.psnr[k], ssim: m.perImage.ssim[k] }));
+      }
+      if (prediction.landmarksHr) {
+        const normalizer = cfg.nmeNormaliser === 'auto' ? {} : { normalizer: cfg.nmeNormaliser };
+        const { nme, protocol } = nmePerImage(prediction.landmarksHr, batch.landmarks, { visible: batch.visible, boxes: batch.box, ...normalizer });
+        nmeProtocol = protocol;
+        rows.forEach((r, k) => (r.nme = nme[k]));
+      }
+      perImage.push(...rows);
+    } finally {
+      for (const t of [prediction.sr, prediction.landmarksHr]) t?.dispose();
+      disposeBatch(batch);
+    }
+  }
+  const subsets: Record<string, EvaluationSummary> = {};
+  for (const label of new Set(perImage.map((r) => r.subset))) subsets[label] = summaryOf(perImage.filter((r) => r.subset === label), cfg, alphas);
+  return {
+    perImage,
+    summary: summaryOf(perImage, cfg, alphas),
+    subsets,
+    ced: perImage.map((r) => r.nme).filter((v): v is number => v !== undefined),
+    protocol: {
+      name: protocolName(imageProtocol, nmeProtocol, cfg),
+      image: imageProtocol,
+      nme: nmeProtocol,
+      aucAlphas: [...cfg.aucAlphas],
+      failureAlpha: cfg.failureAlpha,
+      aucMethod: 'exact',
+    },
+  };
+}
+
+/** The table columns of one evaluation: nme, auc@α…, fr@α, psnr, ssim (null where not measured). */
+export function metricsRow(e: Evaluation): Record<string, number | null> {
+  const s = e.summary;
+  const row: Record<string, number | null> = { nme: s.nme ?? null };
+  for (const a of e.protocol.aucAlphas) row[`auc@${a}`] = s.auc[String(a)] ?? null;
+  row[`fr@${e.protocol.failureAlpha}`] = s.failureRate[String(e.protocol.failureAlpha)] ?? null;
+  row.psnr = s.psnr ?? null;
+  row.ssim = s.ssim ?? null;
+  return row;
+}

@@ -1,0 +1,88 @@
+/**
+ * Inference on one face image of any size, including a real tiny face with no HR original: the image is
+ * resampled to the model's LR size (lrSize × lrSize; a non-square image is stretched, and landmarks are mapped
+ * back with the same two factors), bicubic-upsampled to the network input exactly as in training, and run
+ * through the model. Outputs: the SR image, landmarks in HR pixels and in the original image's pixels, and an
+ * overlay of the landmarks on the SR image.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { FaceModel } from '../model/types';
+import { hrSizeForScale } from '../model/config';
+import { decodeHeatmaps } from '../model/decode';
+import { RgbImage, floatToRgb, rgbToFloat } from '../data/image-io';
+import { MATLAB_BICUBIC, resampleHwc, upsampleOpenCv } from '../data/resize';
+
+export interface InferResult {
+  /** The LR face the model saw (lrSize²) and the bicubic input (hrSize²). */
+  lr: RgbImage;
+  input: RgbImage;
+  /** SR output (hrSize²); null for align-only models, whose landmarks are then drawn on the input. */
+  sr: RgbImage | null;
+  /** Landmarks [x, y] in HR pixels (pixel centres at integers) and in the original image's pixels; null for SR-only models. */
+  landmarksHr: [number, number][] | null;
+  landmarksOriginal: [number, number][] | null;
+  overlay: RgbImage;
+  sizes: { original: [number, number]; lr: number; hr: number };
+}
+
+/** Pixel-centre mapping between two sizes of one frame: v ↦ (v + 0.5)·to/from − 0.5. */
+function mapCoordinate(v: number, from: number, to: number): number {
+  return ((v + 0.5) * to) / from - 0.5;
+}
+
+/** Draws 3×3 dots in place (8-bit RGB). */
+export function drawLandmarks(img: RgbImage, points: [number, number][], colour: [number, number, number] = [0, 255, 0]): RgbImage {
+  const out = { ...img, data: Uint8Array.from(img.data) };
+  for (const [px, py] of points) {
+    const cx = Math.round(px), cy = Math.round(py);
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const x = cx + dx, y = cy + dy;
+        if (x < 0 || y < 0 || x >= img.width || y >= img.height) continue;
+        for (let c = 0; c < 3; c++) out.data[(y * img.width + x) * 3 + c] = colour[c];
+      }
+    }
+  }
+  return out;
+}
+
+export function inferFace(model: FaceModel, image: RgbImage): InferResult {
+  const scale = model.config.scale;
+  const hrSize = hrSizeForScale(scale);
+  const lrSize = hrSize / scale;
+  const lrFloat = resampleHwc(rgbToFloat(image), image.width, image.height, 3, lrSize, lrSize, MATLAB_BICUBIC);
+  for (let i = 0; i < lrFloat.length; i++) lrFloat[i] = Math.min(1, Math.max(0, lrFloat[i]));
+  // Round to 8 bits as a stored LR file would be, like the training pairs.
+  const lr = floatToRgb(lrFloat, lrSize, lrSize);
+  const input = upsampleOpenCv(rgbToFloat(lr), lrSize, scale);
+  for (let i = 0; i < input.length; i++) input[i] = Math.min(1, Math.max(0, input[i]));
+  const inputImage = floatToRgb(input, hrSize, hrSize);
+  const x = tf.tensor4d(input, [1, hrSize, hrSize, 3]);
+  const out = model.apply(x);
+  try {
+    const sr = out.sr ? floatToRgb(out.sr.dataSync() as Float32Array, hrSize, hrSize) : null;
+    let landmarksHr: [number, number][] | null = null;
+    if (out.heatmaps.length > 0) {
+      const decoded = decodeHeatmaps(out.heatmaps[out.heatmaps.length - 1]);
+      const flat = decoded.landmarksHr.dataSync();
+      tf.dispose([decoded.landmarksHr, decoded.scores]);
+      landmarksHr = [];
+      for (let i = 0; i < flat.length; i += 2) landmarksHr.push([flat[i], flat[i + 1]]);
+    }
+    const landmarksOriginal = landmarksHr
+      ? landmarksHr.map(([px, py]) => [mapCoordinate(px, hrSize, image.width), mapCoordinate(py, hrSize, image.height)] as [number, number])
+      : null;
+    const base = sr ?? inputImage;
+    return {
+      lr,
+      input: inputImage,
+      sr,
+      landmarksHr,
+      landmarksOriginal,
+      overlay: landmarksHr ? drawLandmarks(base, landmarksHr) : base,
+      sizes: { original: [image.width, image.height], lr: lrSize, hr: hrSize },
+    };
+  } finally {
+    tf.dispose([x, ...(out.sr ? [out.sr] : []), ...out.heatmaps]);
+  }
+}

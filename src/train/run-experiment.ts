@@ -1,0 +1,151 @@
+/**
+ * One experiment, as data → a trained run directory, and a run directory → the model it trained.
+ *
+ * Keys that two sections both hold have one source of truth: `train.batchSize` and `train.seed` win; the
+ * data section's `batchSize` and `seed` are derived from them for every run (so a `--set train.seed=2`
+ * changes weights, shuffling and augmentation together), and the model's weight seed is `train.seed` too.
+ * `data.scale` must equal `model.scale` (an error naming both keys otherwise).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { buildModel } from '../model/build';
+import type { FaceModel } from '../model/types';
+import type { DataConfig } from '../data/config';
+import { openDataset, OpenedDataset } from '../data/open';
+import { BatchLoader } from '../data/loader';
+import { ConfigError } from '../experiments/schema';
+import { Experiment, loadExperiment } from '../experiments/load';
+import { CheckpointStore, readCheckpointDir, restoreVariables } from './checkpoint';
+import { JasrTrainable } from './jasr-adapter';
+import { train, TrainOptions, TrainResult } from './trainer';
+import { readRunLog } from './log';
+
+/** Where runs go by default: <cwd>/runs/<experiment name>. */
+export const DEFAULT_RUNS_DIR = 'runs';
+
+/** The data config a run actually uses: train.batchSize and train.seed override data.batchSize and data.seed. */
+export function runDataConfig(exp: Experiment): DataConfig {
+  return { ...exp.data, batchSize: exp.train.batchSize, seed: exp.train.seed };
+}
+
+/** Cross-section rules that no single section can check. */
+export function checkExperiment(exp: Experiment): void {
+  if (exp.data.scale !== exp.model.scale) {
+    throw new ConfigError(exp.file, 'data.scale', `must equal model.scale: data.scale is ${exp.data.scale}, model.scale is ${exp.model.scale}`);
+  }
+}
+
+/** True when the architecture has weights to train (bicubic has none). */
+export function isTrainable(exp: Experiment): boolean {
+  return exp.model.architecture !== 'bicubic';
+}
+
+export function buildExperimentModel(exp: Experiment): FaceModel {
+  return buildModel(exp.model, exp.train.seed);
+}
+
+export async function openExperimentData(exp: Experiment): Promise<OpenedDataset> {
+  checkExperiment(exp);
+  return openDataset(runDataConfig(exp));
+}
+
+export interface TrainExperimentOptions extends Omit<TrainOptions, 'runDir'> {
+  /** Default runs/<experiment name>. */
+  runDir?: string;
+  /** Already opened data (reproduceTable opens each dataset once for several experiments). */
+  data?: OpenedDataset;
+}
+
+export interface TrainedExperiment {
+  result: TrainResult;
+  runDir: string;
+  model: FaceModel;
+  data: OpenedDataset;
+}
+
+/** Trains (or resumes) one experiment; the caller owns the returned model (dispose it). */
+export async function trainExperiment(exp: Experiment, opts: TrainExperimentOptions = {}): Promise<TrainedExperiment> {
+  checkExperiment(exp);
+  if (!isTrainable(exp)) throw new ConfigError(exp.file, 'model.architecture', `'${exp.model.architecture}' has no weights to train; evaluate it directly`);
+  const runDir = opts.runDir ?? path.join(DEFAULT_RUNS_DIR, exp.name);
+  const data = opts.data ?? (await openExperimentData(exp));
+  if (data.train.length === 0) throw new ConfigError(exp.file, 'data', `the ${exp.data.format} training split is empty`);
+  const dc = runDataConfig(exp);
+  const trainLoader = new BatchLoader(data.train, { scale: exp.data.scale, batchSize: dc.batchSize, seed: dc.seed, augment: dc.augment });
+  const val = data.val.length > 0 ? new BatchLoader(data.val, { scale: exp.data.scale, batchSize: dc.batchSize, seed: dc.seed, shuffle: false }) : undefined;
+  const model = buildExperimentModel(exp);
+  try {
+    const trainable = new JasrTrainable(model, exp.train, exp.eval);
+    const { data: _unused, runDir: _dir, ...trainOpts } = opts;
+    const result = await train(trainable, { train: trainLoader, val }, exp, { ...trainOpts, runDir });
+    return { result, runDir, model, data };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+export type RunState = 'absent' | 'partial' | 'finished';
+
+/**
+ * 'finished': the log ends with a 'done' or 'budget' event (a budget is the experiment's fixed allowance, so a
+ * re-run reuses it rather than training on); 'partial': checkpoints but no such event (interrupted: resume);
+ * 'absent': nothing there.
+ */
+export function runState(runDir: string): RunState {
+  const store = new CheckpointStore(runDir);
+  if (!fs.existsSync(path.join(runDir, 'log.jsonl'))) return store.has('last') ? 'partial' : 'absent';
+  const events = readRunLog(runDir).filter((r) => r.kind === 'event');
+  const last = events[events.length - 1];
+  if (last && last.kind === 'event' && (last.event === 'done' || last.event === 'budget') && store.has('last')) return 'finished';
+  return store.has('last') ? 'partial' : 'absent';
+}
+
+/** A run directory's best checkpoint (else last), or a checkpoint directory itself. */
+export function resolveCheckpointDir(dirOrCheckpoint: string): string {
+  if (fs.existsSync(path.join(dirOrCheckpoint, 'meta.json'))) return dirOrCheckpoint;
+  const store = new CheckpointStore(dirOrCheckpoint);
+  if (store.has('best')) return store.path('best');
+  if (store.has('last')) return store.path('last');
+  throw new Error(`${dirOrCheckpoint}: expected a run directory (with checkpoints/best.json or last.json) or a checkpoint directory (with meta.json), found neither`);
+}
+
+/**
+ * The experiment recorded in a checkpoint, re-validated with extra `--set` overrides (or replaced by `configFile`).
+ * Written to a temporary file so that loadExperiment's validation and error messages apply unchanged.
+ */
+export function checkpointExperiment(checkpointDir: string, sets: string[] = [], configFile?: string): Experiment {
+  if (configFile) return loadExperiment(configFile, sets);
+  const recorded = readCheckpointDir(checkpointDir).experiment as unknown as Experiment;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-exp-')), `${recorded.name}.json`);
+  const { name, description, model, data, train: trainCfg, eval: evalCfg } = recorded;
+  fs.writeFileSync(file, JSON.stringify({ name, description, model, data, train: trainCfg, eval: evalCfg }));
+  try {
+    const exp = loadExperiment(file, sets);
+    return { ...exp, file: recorded.file ?? checkpointDir };
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+}
+
+export interface LoadedRun {
+  model: FaceModel;
+  experiment: Experiment;
+  checkpointDir: string;
+}
+
+/** Builds the experiment's model and loads a checkpoint's weights into it (names and shapes must match). */
+export function loadRunModel(dirOrCheckpoint: string, sets: string[] = [], configFile?: string): LoadedRun {
+  const checkpointDir = resolveCheckpointDir(dirOrCheckpoint);
+  const experiment = checkpointExperiment(checkpointDir, sets, configFile);
+  const state = readCheckpointDir(checkpointDir);
+  const model = buildExperimentModel(experiment);
+  try {
+    restoreVariables(model.namedVariables(), state.variables, checkpointDir);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return { model, experiment, checkpointDir };
+}
