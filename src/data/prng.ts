@@ -3,16 +3,17 @@
  * independent of Math.random and of the JS engine.
  */
 export class Rng {
-  private state: number;
+  /** The whole generator state: one 32-bit word, so it can be saved (checkpoints) and restored exactly. */
+  protected word: number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.word = seed >>> 0;
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
+    this.word = (this.word + 0x6d2b79f5) >>> 0;
+    let t = this.word;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
