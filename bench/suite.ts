@@ -1,0 +1,266 @@
+/**
+ * The benchmark behind `jasr bench` / `npm run bench`: kit (TF.js) and PyTorch peer, same architecture and
+ * shapes, run interleaved row by row in one invocation so that load on a shared machine hits both alike.
+ * Each kit row runs in its own process (bench/kit-run.ts) for a clean peak RSS and so that running out of
+ * memory fails that row only. Writes a Markdown report (bench/RESULTS.md by default).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BackendName } from '../src/backend';
+import { DEFAULT_MODEL_CONFIG } from '../src/model/config';
+import { countParams, macsPerImage } from '../src/model/count';
+import { coreCount } from '../src/train/parallel/worker-count';
+import type { KitRunResult, KitRunSpec } from './kit-run';
+
+export const MODEL_KEYS = ['cpu', 'default', 'paper'] as const;
+export type ModelKey = (typeof MODEL_KEYS)[number];
+const MODELS: Record<ModelKey, { features: number; blocks: number; label: string }> = {
+  cpu: { features: 32, blocks: 4, label: 'CPU-sized 32/4' },
+  default: { features: 128, blocks: 32, label: 'released default 128/32' },
+  paper: { features: 256, blocks: 16, label: 'paper-era 256/16' },
+};
+
+export interface SuiteOptions {
+  quick: boolean;
+  models: ModelKey[];
+  backends: BackendName[];
+  peer: boolean;
+  /** Markdown report path; null = do not write. */
+  out: string | null;
+  log: (line: string) => void;
+}
+
+const ROOT = path.join(__dirname, '..');
+const PYTHON = '/usr/bin/python3';
+const PEER = path.join(ROOT, 'bench', 'peer', 'jasrnet_torch.py');
+
+interface PeerResult {
+  trainImgPerSec: number;
+  inferImgPerSec: number;
+  threads: number;
+  torchVersion: string;
+  params: number;
+}
+
+interface Row {
+  model: ModelKey;
+  spec: KitRunSpec;
+  kit: KitRunResult | { error: string };
+  peer: PeerResult | { error: string } | null;
+  loadAvg: number;
+}
+
+function lastJson<T>(stdout: string): T {
+  const line = stdout.trim().split('\n').filter((l) => l.trim()).pop() ?? '';
+  return JSON.parse(line) as T;
+}
+
+function tail(text: string, lines = 3): string {
+  return text.trim().split('\n').slice(-lines).join(' / ');
+}
+
+function runKit(spec: KitRunSpec): KitRunResult | { error: string } {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '-r', require.resolve('tsx/cjs'), path.join(__dirname, 'kit-run.ts'), JSON.stringify(spec)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (r.status !== 0) return { error: `exit ${r.status ?? r.signal}: ${tail(r.stderr)}` };
+  return lastJson<KitRunResult>(r.stdout);
+}
+
+function runPeer(args: string[]): { ok: true; json: unknown } | { ok: false; error: string } {
+  const r = spawnSync(PYTHON, [PEER, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
+  if (r.error) return { ok: false, error: `${PYTHON} did not start: ${r.error.message}` };
+  if (r.status !== 0) return { ok: false, error: `exit ${r.status}: ${tail(r.stderr)}` };
+  return { ok: true, json: lastJson(r.stdout) };
+}
+
+function plan(o: SuiteOptions, cores: number): { model: ModelKey; spec: KitRunSpec; peer: boolean }[] {
+  const rows: { model: ModelKey; spec: KitRunSpec; peer: boolean }[] = [];
+  const steps = o.quick ? 2 : 4;
+  for (const model of o.models) {
+    const { features, blocks } = MODELS[model];
+    const base = { features, blocks, backend: 'wasm' as BackendName };
+    if (o.backends.includes('wasm')) {
+      if (model === 'cpu') {
+        for (const workers of [1, cores]) rows.push({ model, spec: { ...base, batch: 8, trainSteps: steps, inferSteps: steps, workers }, peer: true });
+        if (!o.quick) rows.push({ model, spec: { ...base, batch: 2, trainSteps: steps, inferSteps: steps, workers: cores }, peer: true });
+      } else if (model === 'default') {
+        for (const workers of o.quick ? [cores] : [1, cores]) rows.push({ model, spec: { ...base, batch: 2, trainSteps: 1, inferSteps: 1, workers }, peer: true });
+      } else {
+        rows.push({ model, spec: { ...base, batch: 2, trainSteps: 1, inferSteps: 1, workers: 1, cold: true }, peer: true });
+      }
+    }
+    // The cpu backend is far too slow for anything but the small model (platform-notes §1.4).
+    if (o.backends.includes('cpu') && model === 'cpu') rows.push({ model, spec: { ...base, backend: 'cpu', batch: 2, trainSteps: 1, inferSteps: 1, workers: 1, cold: true }, peer: false });
+  }
+  return rows;
+}
+
+const fmt = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
+const isOk = <T extends object>(r: T | { error: string } | null): r is T => r !== null && !('error' in r);
+
+export interface SuiteResult {
+  ok: boolean;
+  markdown: string;
+}
+
+export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
+  const cores = coreCount();
+  const date = new Date().toISOString();
+  const loadBefore = os.loadavg();
+  const failures: string[] = [];
+
+  // Parameter counts: the peer must build exactly the kit's network.
+  const countLines: string[] = [];
+  for (const m of o.models) {
+    const { features, blocks, label } = MODELS[m];
+    const kit = countParams({ ...DEFAULT_MODEL_CONFIG, features, trunkBlocks: blocks });
+    let peerText = 'not run (--no-peer)';
+    if (o.peer) {
+      const r = runPeer(['--count', '--features', String(features), '--blocks', String(blocks)]);
+      if (!r.ok) {
+        failures.push(`peer --count for ${label}: ${r.error}`);
+        peerText = `error: ${r.error}`;
+      } else {
+        const p = r.json as { totalParams: number; trainableParams: number };
+        const same = p.totalParams === kit.officialTotalParams && p.trainableParams === kit.trainableParams;
+        if (!same) failures.push(`${label}: parameter counts differ (kit ${kit.officialTotalParams}/${kit.trainableParams}, PyTorch ${p.totalParams}/${p.trainableParams})`);
+        peerText = `${p.totalParams.toLocaleString('en')} (trainable ${p.trainableParams.toLocaleString('en')})${same ? '' : ' **MISMATCH**'}`;
+      }
+    }
+    countLines.push(`| ${label} | ${(kit.officialTotalParams ?? kit.totalParams).toLocaleString('en')} (trainable ${kit.trainableParams.toLocaleString('en')}) | ${peerText} | ${((2 * macsPerImage({ ...DEFAULT_MODEL_CONFIG, features, trunkBlocks: blocks })) / 1e9).toFixed(2)} |`);
+    o.log(`params ${label}: kit ${kit.officialTotalParams} / peer ${peerText}`);
+  }
+
+  // Peaks.
+  const kitPeak = runKitPeak();
+  const torchPeak = o.peer ? runTorchPeak(cores) : null;
+  o.log(`peak: wasm ${fmt(kitPeak?.convGflops, 1)} GFLOP/s per instance (conv), PyTorch ${fmt(torchPeak?.gflops, 1)} GFLOP/s on ${cores} threads`);
+
+  const rows: Row[] = [];
+  for (const p of plan(o, cores)) {
+    const loadAvg = os.loadavg()[0];
+    o.log(`kit ${MODELS[p.model].label} ${p.spec.backend} batch ${p.spec.batch} workers ${p.spec.workers} (load ${loadAvg.toFixed(2)}) …`);
+    const kit = runKit(p.spec);
+    if (!isOk(kit)) failures.push(`kit ${MODELS[p.model].label} batch ${p.spec.batch}: ${kit.error}`);
+    let peer: Row['peer'] = null;
+    if (o.peer && p.peer) {
+      const threads = isOk(kit) ? kit.replicas : p.spec.workers;
+      const steps = String(Math.max(1, p.spec.trainSteps));
+      const r = runPeer(['--bench', '--features', String(p.spec.features), '--blocks', String(p.spec.blocks), '--batch', String(p.spec.batch), '--steps', steps, '--threads', String(threads)]);
+      peer = r.ok ? (r.json as PeerResult) : { error: r.error };
+      if (!r.ok) failures.push(`peer ${MODELS[p.model].label} batch ${p.spec.batch}: ${r.error}`);
+    }
+    rows.push({ model: p.model, spec: p.spec, kit, peer, loadAvg });
+    o.log(`  kit train ${isOk(kit) ? fmt(kit.trainImgPerSec) : kit.error} img/s, infer ${isOk(kit) ? fmt(kit.inferImgPerSec) : '–'}; peer train ${isOk(peer) ? fmt(peer.trainImgPerSec) : '–'}, infer ${isOk(peer) ? fmt(peer.inferImgPerSec) : '–'}`);
+  }
+
+  // Single tiny face, batch 1, CPU-sized model: the real-time target.
+  let latency: { kit: KitRunResult | { error: string }; peer: PeerResult | { error: string } | null } | null = null;
+  if (o.models.includes('cpu') && o.backends.includes('wasm')) {
+    const kit = runKit({ features: 32, blocks: 4, batch: 1, trainSteps: 0, inferSteps: o.quick ? 10 : 30, backend: 'wasm', workers: 1 });
+    const r = o.peer ? runPeer(['--bench', '--features', '32', '--blocks', '4', '--batch', '1', '--steps', o.quick ? '10' : '30', '--threads', '1']) : null;
+    latency = { kit, peer: r === null ? null : r.ok ? (r.json as PeerResult) : { error: r.error } };
+    o.log(`single face (batch 1, 32/4): kit ${isOk(kit) ? fmt(kit.inferImgPerSec, 1) : kit.error} faces/s; peer (1 thread) ${isOk(latency.peer) ? fmt(latency.peer.inferImgPerSec, 1) : '–'}`);
+  }
+
+  const markdown = report({ date, cores, loadBefore, loadAfter: os.loadavg(), countLines, kitPeak, torchPeak, rows, latency, failures, quick: o.quick });
+  if (o.out) fs.writeFileSync(o.out, markdown);
+  return { ok: failures.every((f) => !f.includes('parameter counts differ') && !f.startsWith('peer --count')), markdown };
+}
+
+function runKitPeak(): { matmulGflops: number; convGflops: number } | null {
+  const code = `require('./src/backend').initBackend({force:'wasm',quiet:true}).then(()=>require('./bench/wasm-peak').measurePeak()).then(r=>console.log(JSON.stringify(r)))`;
+  const r = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e', code], { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 ? lastJson(r.stdout) : null;
+}
+
+function runTorchPeak(threads: number): { gflops: number; torchVersion: string } | null {
+  const r = spawnSync(PYTHON, [path.join(__dirname, 'torch_peak.py'), String(threads)], { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 ? lastJson(r.stdout) : null;
+}
+
+interface ReportInput {
+  date: string;
+  cores: number;
+  loadBefore: number[];
+  loadAfter: number[];
+  countLines: string[];
+  kitPeak: { matmulGflops: number; convGflops: number } | null;
+  torchPeak: { gflops: number; torchVersion: string } | null;
+  rows: Row[];
+  latency: { kit: KitRunResult | { error: string }; peer: PeerResult | { error: string } | null } | null;
+  failures: string[];
+  quick: boolean;
+}
+
+function report(r: ReportInput): string {
+  const tfjsVersion = (require('@tensorflow/tfjs/package.json') as { version: string }).version;
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const machinePeak = r.kitPeak ? r.kitPeak.convGflops * r.cores : null;
+  const lines: string[] = [
+    '# Benchmark results',
+    '',
+    `Written by \`npm run bench${r.quick ? ' -- --quick' : ''}\` (\`src/cli/bench.ts\`, \`bench/suite.ts\`). Date: ${r.date}.`,
+    '',
+    `- Machine: ${cpu}, ${r.cores} cores (os.availableParallelism), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}.`,
+    `- Load average (1/5/15 min) before: ${r.loadBefore.map((x) => x.toFixed(2)).join(' / ')}; after: ${r.loadAfter.map((x) => x.toFixed(2)).join(' / ')}. Each row shows the 1-min load when it started: this machine is shared, so compare kit and peer within a row (they ran back to back).`,
+    `- Software: Node ${process.version}, @tensorflow/tfjs ${tfjsVersion} (wasm SIMD, one thread per instance), PyTorch ${r.torchPeak?.torchVersion ?? 'not run'}.`,
+    `- Measured peak: wasm ${fmt(r.kitPeak?.convGflops, 1)} GFLOP/s per instance on a 3×3 128→128 conv (64×64, batch 4), ${fmt(r.kitPeak?.matmulGflops, 1)} on a 1024³ matmul; machine peak for the kit = conv peak × ${r.cores} cores = ${fmt(machinePeak, 1)} GFLOP/s. PyTorch on the same conv with ${r.cores} threads: ${fmt(r.torchPeak?.gflops, 1)} GFLOP/s.`,
+    '',
+    '## Parameters (kit `countParams` vs the PyTorch peer; the bench fails if they differ)',
+    '',
+    '| model | kit total | PyTorch total | forward GFLOP / image (2 × conv MACs, 128 px) |',
+    '|---|---|---|---|',
+    ...r.countLines,
+    '',
+    '## Throughput (images/s), kit vs PyTorch on the same shapes, interleaved',
+    '',
+    'Train step = loss + gradients + Adam update; FLOPs per trained image are taken as 3 × forward (forward + two backward convs). Peer threads = kit replicas (1 worker ↔ 1 thread).',
+    '',
+    '| model | backend | batch | replicas | load | kit train img/s | PyTorch train img/s | **kit/PyTorch train** | kit infer img/s | PyTorch infer img/s | **kit/PyTorch infer** | kit train GFLOP/s (% machine peak) | peak RSS MB | wasm heap MB (main) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of r.rows) {
+    const m = MODELS[row.model];
+    const flopsTrain = 3 * 2 * macsPerImage({ ...DEFAULT_MODEL_CONFIG, features: m.features, trunkBlocks: m.blocks });
+    const k = row.kit;
+    const p = row.peer;
+    if (!isOk(k)) {
+      lines.push(`| ${m.label} | ${row.spec.backend} | ${row.spec.batch} | ${row.spec.workers} | ${row.loadAvg.toFixed(2)} | **failed**: ${k.error.replace(/\|/g, '/')} | ${isOk(p) ? fmt(p.trainImgPerSec) : '–'} | – | – | ${isOk(p) ? fmt(p.inferImgPerSec) : '–'} | – | – | – | – |`);
+      continue;
+    }
+    const gflops = k.trainImgPerSec === null ? null : (k.trainImgPerSec * flopsTrain) / 1e9;
+    const pct = gflops !== null && machinePeak ? ` (${((100 * gflops) / machinePeak).toFixed(0)} %)` : '';
+    const ratio = (a: number | null, b: number | undefined): string => (a !== null && b ? `**${(a / b).toFixed(2)}×**` : '–');
+    lines.push(
+      `| ${m.label} | ${row.spec.backend} | ${row.spec.batch} | ${k.replicas}${k.replicas < row.spec.workers ? ` (asked ${row.spec.workers})` : ''} | ${row.loadAvg.toFixed(2)} | ${fmt(k.trainImgPerSec)}${row.spec.cold ? ' (cold, 1 step)' : ''} | ${isOk(p) ? fmt(p.trainImgPerSec) : p ? 'error' : '–'} | ${ratio(k.trainImgPerSec, isOk(p) ? p.trainImgPerSec : undefined)} | ${fmt(k.inferImgPerSec)} | ${isOk(p) ? fmt(p.inferImgPerSec) : '–'} | ${ratio(k.inferImgPerSec, isOk(p) ? p.inferImgPerSec : undefined)} | ${fmt(gflops, 1)}${pct} | ${fmt(k.peakRssMB, 0)} | ${fmt(k.wasmHeapMB, 0)} |`,
+    );
+  }
+  if (r.latency) {
+    const k = r.latency.kit;
+    const p = r.latency.peer;
+    lines.push(
+      '',
+      '## Single tiny face (batch 1, CPU-sized 32/4, inference, one thread)',
+      '',
+      isOk(k)
+        ? `Kit: median ${fmt(median(k.inferMs), 1)} ms → **${fmt(k.inferImgPerSec, 1)} faces/s** (target ≥ 30). PyTorch (1 thread): ${isOk(p) ? `${fmt(p.inferImgPerSec, 1)} faces/s` : 'not run'}.`
+        : `Kit failed: ${k.error}`,
+    );
+  }
+  const notes = [...new Set(r.rows.map((row) => (isOk(row.kit) ? row.kit.note : null)).filter((n): n is string => n !== null))];
+  if (notes.length) lines.push('', '## Engine notes', '', ...notes.map((n) => `- ${n}`));
+  if (r.failures.length) lines.push('', '## Failures', '', ...r.failures.map((f) => `- ${f}`));
+  lines.push('');
+  return lines.join('\n');
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
