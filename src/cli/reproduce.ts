@@ -16,6 +16,7 @@ const OPTIONS = {
   fresh: { description: "delete the table's runs and train them again" },
   'budget-minutes': { value: true, placeholder: '<n>', description: 'training budget per experiment in minutes (sets train.maxMinutes)' },
   progress: { value: true, placeholder: '<auto|plain|quiet|json>', description: 'training progress display (default auto)' },
+  'experiments-dir': { value: true, placeholder: '<dir>', description: 'where experiment files and tables/ live (default experiments/)' },
   'runs-dir': { value: true, placeholder: '<dir>', description: 'where runs go (default runs/)' },
   'results-dir': { value: true, placeholder: '<dir>', description: 'where results go (default results/)' },
   'no-static': { description: 'skip PNG/SVG figure files (no Chromium launch)' },
@@ -40,7 +41,7 @@ export function printReproduced(r: ReproduceResult, wallSeconds: number): void {
 export const command: Command = {
   name: 'reproduce',
   summary: "Run or resume a table's experiments and write results/<table>/ (tables, figures, report)",
-  usage: 'reproduce <table> [--set k=v ...] [--fresh] [--budget-minutes N] [--progress mode] [--runs-dir dir] [--results-dir dir] [--no-static]',
+  usage: 'reproduce <table> [--set k=v ...] [--fresh] [--budget-minutes N] [--progress mode] [--experiments-dir dir] [--runs-dir dir] [--results-dir dir] [--no-static]',
   options: OPTIONS,
   details: `Tables are experiments/tables/<table>.json. Finished runs (runs/<experiment>/ whose log ends with 'done' or
 'budget') are reused as they are; interrupted ones are resumed; a run trained with a different recipe is an error
@@ -49,7 +50,8 @@ held-out test split with the experiment's eval protocol (named in the table), pl
 landmark row when the table reports NME.`,
   async run(argv: string[]): Promise<number> {
     const args = parseArgs(argv, OPTIONS);
-    if (args.positionals.length !== 1) throw new UsageError(`expected one table name (known: ${listTables().join(', ')}), got ${args.positionals.length} arguments`);
+    const experimentsDir = args.string('experiments-dir');
+    if (args.positionals.length !== 1) throw new UsageError(`expected one table name (known: ${listTables(experimentsDir).join(', ')}), got ${args.positionals.length} arguments`);
     const budget = args.number('budget-minutes');
     if (budget !== undefined && !(budget > 0)) throw new UsageError(`--budget-minutes must be > 0, got ${budget}`);
     const progress = parseProgress(args.string('progress'));
@@ -60,6 +62,7 @@ landmark row when the table reports NME.`,
       fresh: args.flag('fresh'),
       budgetMinutes: budget,
       progress,
+      experimentsDir,
       runsDir: args.string('runs-dir'),
       resultsDir: args.string('results-dir'),
       staticFigures: !args.flag('no-static'),

@@ -108,6 +108,15 @@ export async function reproduceTable(name: string, opts: ReproduceOptions = {}):
   const keys = new Set(experiments.map(dataKey));
   if (keys.size > 1) throw new ConfigError(table.file, 'experiments', 'the rows read different datasets or splits; one table compares models on one test split');
 
+  // Every run is checked before anything is written, so a refused re-run leaves runs/ and results/ untouched.
+  for (const exp of experiments) {
+    const runDir = path.join(runsDir, exp.name);
+    if (!isTrainable(exp) || opts.fresh || runState(runDir) === 'absent') continue;
+    const recorded = recordedRecipeKey(runDir);
+    if (recorded !== null && recorded !== recipeKey(exp)) {
+      throw new ConfigError(exp.file, '', `${runDir} was trained with a different model/data/train config; pass --fresh to retrain it (or use another runs directory)`);
+    }
+  }
   fs.mkdirSync(dir, { recursive: true });
   for (const sub of ['samples', 'features', 'evaluations']) fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
   const dataCache = new Map<string, OpenedDataset>();
@@ -149,9 +158,6 @@ export async function reproduceTable(name: string, opts: ReproduceOptions = {}):
     const runDir = path.join(runsDir, exp.name);
     if (opts.fresh) fs.rmSync(runDir, { recursive: true, force: true });
     const state = runState(runDir);
-    if (state !== 'absent' && recordedRecipeKey(runDir) !== null && recordedRecipeKey(runDir) !== recipeKey(exp)) {
-      throw new ConfigError(exp.file, '', `${runDir} was trained with a different model/data/train config; pass --fresh to retrain it (or use another runs directory)`);
-    }
     let outcome: RunOutcome;
     if (state === 'finished') {
       outcome = 'reused';
