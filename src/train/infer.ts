@@ -47,6 +47,9 @@ export function drawLandmarks(img: RgbImage, points: [number, number][], colour:
 }
 
 export function inferFace(model: FaceModel, image: RgbImage): InferResult {
+  if (model.config.architecture === 'align-only' && model.config.alignInput === 'hr') {
+    throw new Error("inferFace: this align-only model reads the real HR face (model.alignInput 'hr', an upper bound); a tiny face has no HR original to give it");
+  }
   const scale = model.config.scale;
   const hrSize = hrSizeForScale(scale);
   const lrSize = hrSize / scale;
