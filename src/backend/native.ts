@@ -6,7 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { NativeProbe } from './detect-native';
 
-export type NativeAttempt = { ok: true; pkg: string } | { ok: false; pkg: string; reason: string };
+// `reason?: undefined` on the ok branch: tslab type-checks imported files WITHOUT strictNullChecks, where `!x.ok`
+// does not narrow the union, so `x.reason` must exist on both branches for notebooks to import the backend.
+export type NativeAttempt = { ok: true; pkg: string; reason?: undefined } | { ok: false; pkg: string; reason: string };
 
 let attempt: NativeAttempt | undefined;
 

@@ -4,7 +4,8 @@ import * as path from 'path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvGradKernels } from './wasm-conv-grad-kernels';
 
-export type WasmActivation = { ok: true; simd: boolean; threads: boolean } | { ok: false; reason: string };
+// `reason?: undefined`: see NativeAttempt (tslab checks notebooks' imports without strictNullChecks).
+export type WasmActivation = { ok: true; simd: boolean; threads: boolean; reason?: undefined } | { ok: false; reason: string };
 
 let wasmPathsSet = false;
 

@@ -7,7 +7,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { FaceModel } from '../model/types';
 import { decodeHeatmaps } from '../model/decode';
-import { jointLoss, JointLossConfig } from '../losses';
+import { jointLoss, JointLossConfig } from '../losses/index'; // '/index': tslab (notebooks) cannot resolve directory imports
 import { disposeBatch, FaceBatch } from '../data/types';
 import { evaluateImages } from '../metrics/evaluate-images';
 import { nmePerImage } from '../metrics/nme';

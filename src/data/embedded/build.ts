@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { initBackend } from '../../backend';
+import { initBackend } from '../../backend/index'; // '/index': tslab (notebooks) cannot resolve directory imports
 import { readImage, writeImage, floatToRgb } from '../image-io';
 import { cropFace, landmarkBox, squareCropBox } from '../crop';
 import { SourceImage, embeddedSources, packageDir } from './sources';
