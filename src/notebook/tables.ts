@@ -24,7 +24,8 @@ export async function notebookTable(name: string, opts: NotebookTableOptions): P
   const dir = path.join(dirs.resultsDir, name);
   if (!opts.quick && fs.existsSync(path.join(dir, 'table.json'))) return { ...readTableDir(dir), produced: 'loaded' };
   await reproduceTable(name, {
-    sets: [...(opts.quick ? QUICK_SETS : []), ...(opts.sets ?? [])],
+    // Quick budgets last, so they win over the caller's recipe overrides.
+    sets: [...(opts.sets ?? []), ...(opts.quick ? QUICK_SETS : [])],
     runsDir: opts.quick ? dirs.runsDir : opts.runsDir ?? dirs.runsDir,
     resultsDir: dirs.resultsDir,
     staticFigures: !opts.quick,
