@@ -1,0 +1,182 @@
+/**
+ * Every notebook (01–07) executed headless through Debian's nbconvert and the project's jasr-tslab kernel in
+ * quick mode (JASR_QUICK=1), with the quick scratch folder pointed at a fresh temporary directory so every run
+ * is trained here. Checks per notebook: no error output or stderr text, the expected number of plotly
+ * figures and tables, and content recomputed here independently where it matters (05 shows the fused
+ * features of a REAL embedded face: its HR panel equals that face's pixels; 06 shows the LFW crops).
+ */
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { executeNotebook, notebookProblems, outputsOfType, stdoutOf, NotebookRun } from './helpers/notebook';
+import { installKernel, projectRoot } from '../src/report/notebook-kernel';
+import { buildEmbedded } from '../src/data/embedded/build';
+import { openDataset } from '../src/data/open';
+import { resizeSample } from '../src/data/pairs';
+import { floatToRgb } from '../src/data/image-io';
+import { loadTinyFaces } from '../src/data/embedded/tiny-faces';
+
+const ROOT = projectRoot(__dirname);
+const PLOTLY = 'application/vnd.plotly.v1+json';
+
+interface PlotTrace {
+  type: string;
+  name?: string;
+  x?: unknown[];
+  y?: unknown[];
+  z?: number[][][];
+}
+interface Plot {
+  data: PlotTrace[];
+  layout: { title?: { text?: string } };
+}
+
+function plots(run: NotebookRun): Plot[] {
+  return outputsOfType(run, PLOTLY).map((o) => o.value as Plot);
+}
+function tables(run: NotebookRun): string[] {
+  return outputsOfType(run, 'text/html').map((o) => String(o.value)).filter((h) => h.includes('<table'));
+}
+function titleOf(p: Plot): string {
+  return p.layout.title?.text ?? '';
+}
+/** The image trace's pixels as flat RGB bytes. */
+function imageBytes(t: PlotTrace): number[] {
+  assert.equal(t.type, 'image');
+  return (t.z ?? []).flat(2);
+}
+
+describe('notebooks: 01–07 executed through Jupyter + jasr-tslab in quick mode', function () {
+  this.timeout(300000);
+  let scratch: string;
+  const times: Record<string, number> = {};
+  const runNotebook = (name: string): NotebookRun => {
+    const run = executeNotebook(path.join(ROOT, 'notebooks', name), { env: { JASR_QUICK: '1', JASR_NOTEBOOK_DIR: scratch }, timeoutS: 240 });
+    times[name] = run.wallSeconds;
+    const problems = notebookProblems(run);
+    assert.deepEqual(problems, [], `${name} problems:\n${problems.join('\n---\n')}`);
+    assert.match(stdoutOf(run), /quick mode: true\n/);
+    return run;
+  };
+
+  before(async () => {
+    installKernel(ROOT);
+    await buildEmbedded({});
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-nb-quick-'));
+  });
+  after(() => {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    console.log(`    notebook wall times (s): ${Object.entries(times).map(([n, s]) => `${n} ${s.toFixed(1)}`).join(', ')}`);
+  });
+
+  it('lists exactly the seven notebooks, committed clean (no outputs, execution_count null)', () => {
+    const names = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => /^0[1-7]-.*\.ipynb$/.test(f)).sort();
+    assert.deepEqual(names, ['01-quickstart.ipynb', '02-training-curves.ipynb', '03-main-comparison.ipynb', '04-ablations.ipynb', '05-fused-feature-maps.ipynb', '06-tiny-faces-in-the-wild.ipynb', '07-ced-curves.ipynb']);
+    for (const n of names) {
+      const nb = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', n), 'utf8')) as { cells: { cell_type: string; outputs?: unknown[]; execution_count?: number | null }[]; metadata: { kernelspec: { name: string } } };
+      assert.equal(nb.metadata.kernelspec.name, 'jasr-tslab', n);
+      assert.equal(nb.cells[0].cell_type, 'markdown', `${n} starts with an explanation`);
+      for (const c of nb.cells.filter((x) => x.cell_type === 'code')) {
+        assert.deepEqual(c.outputs, [], `${n}: committed with outputs`);
+        assert.equal(c.execution_count, null, n);
+      }
+    }
+  });
+
+  it('01-quickstart: LR | bicubic | SR | HR with landmarks, and a 2-row metrics table with the protocol', () => {
+    const run = runNotebook('01-quickstart.ipynb');
+    const figs = plots(run);
+    assert.equal(figs.length, 1);
+    assert.deepEqual(figs[0].data.filter((t) => t.type === 'image').map((t) => t.name), ['LR 16×16', 'bicubic', 'SR (JASRNet)', 'HR 128×128']);
+    assert.equal(figs[0].data.filter((t) => t.name === 'predicted').length, 4, 'predicted landmarks on every panel');
+    const t = tables(run);
+    assert.equal(t.length, 1);
+    assert.match(t[0], /<td>bicubic<\/td>[\s\S]*<td>cpu-jasrnet<\/td>/);
+    assert.match(stdoutOf(run), /PSNR \d+\.\d\d dB \(bicubic \d+\.\d\d\), SSIM \d\.\d{4}, NME \d+\.\d{4}\nprotocol: image standard .*NME inter-ocular/);
+  });
+
+  it('02-training-curves: per-step loss terms and lr/grad norm, per-epoch loss and validation PSNR/NME, epoch table', () => {
+    const run = runNotebook('02-training-curves.ipynb');
+    const figs = plots(run);
+    assert.equal(figs.length, 5);
+    assert.deepEqual(figs[0].data.map((t) => t.name), ['total', 'pixel', 'heatmap']);
+    assert.deepEqual(figs[0].data[0].x, [1, 2, 3, 4, 5, 6], 'a step record for each of the 6 quick steps');
+    assert.deepEqual(figs[3].data[0].x, [1, 2, 3], '3 epochs of 2 steps');
+    assert.ok((figs[3].data[0].y as number[]).every((v) => v > 0 && v < 60), 'validation PSNR in dB');
+    assert.equal(tables(run).length, 1);
+  });
+
+  it('03-main-comparison: the main-cpu table (DataFrame + formatted), bars for PSNR, SSIM, landmark metrics, SR grid', () => {
+    const run = runNotebook('03-main-comparison.ipynb');
+    const figs = plots(run);
+    assert.equal(figs.length, 4);
+    assert.deepEqual(figs[0].data[0].x, ['cpu-bicubic', 'cpu-sr-only', 'cpu-align-only', 'cpu-jasrnet', 'mean-shape']);
+    assert.deepEqual(figs[2].data.map((t) => t.name), ['nme', 'auc@0.07', 'auc@0.08', 'fr@0.08']);
+    assert.match(titleOf(figs[3]), /test faces per experiment/);
+    assert.equal(tables(run).length, 2);
+  });
+
+  it('04-ablations: four ablation tables at quick budgets, two bar charts each', () => {
+    const run = runNotebook('04-ablations.ipynb');
+    const figs = plots(run);
+    assert.equal(figs.length, 8);
+    assert.deepEqual(figs[0].data[0].x, ['x8-jasrnet', 'x8-fusion-none', 'x8-fusion-concat', 'mean-shape']);
+    assert.deepEqual(figs[4].data[0].x, ['x8-stages-1', 'x8-stages-2', 'x8-jasrnet', 'mean-shape']);
+    assert.equal(tables(run).length, 4);
+    assert.match(stdoutOf(run), /model\.features=16 .*train\.optimizer\.lr=0\.001/);
+  });
+
+  it('05-fused-feature-maps: taps of a REAL embedded test face (its HR pixels), encoder/side path/trunk/fused grids, PCA, heatmaps', async () => {
+    const run = runNotebook('05-fused-feature-maps.ipynb');
+    const figs = plots(run);
+    // face grid, channel means, 10 per-tap grids, 3 PCA figures, overlay, landmark heatmaps
+    assert.equal(figs.length, 17);
+    const data = await openDataset({ format: 'embedded', scale: 8 });
+    const face = resizeSample(data.test[0], 128);
+    assert.notEqual(face.provenance.labels, 'synthetic');
+    assert.match(stdoutOf(run), new RegExp(`face: ${face.id} — ${face.provenance.source}: `));
+    const hrPanel = figs[0].data.find((t) => t.name === 'HR 128×128');
+    assert.ok(hrPanel, 'HR panel');
+    assert.deepEqual(imageBytes(hrPanel), Array.from(floatToRgb(face.hr, 128, 128).data), 'the HR panel is the real face');
+    const means = figs[1].data.map((t) => t.name);
+    assert.deepEqual(means, ['encoder/a0', 'encoder/b', 'encoder/c1', 'encoder/c2', 'fusion/a1', 'fusion/a2', 'fusion/a3', 'fusion/a4', 'trunk/out', 'fused'].map((n) => `${n} (mean of 8 ch)`));
+    assert.deepEqual(figs.slice(2, 12).map(titleOf), [
+      'encoder/a0 [1×128×128×8]', 'encoder/b [1×64×64×8]', 'encoder/c1 [1×32×32×8]', 'encoder/c2 [1×16×16×8]',
+      'fusion/a1 [1×64×64×8]', 'fusion/a2 [1×32×32×8]', 'fusion/a3 [1×32×32×8]', 'fusion/a4 [1×16×16×8]',
+      'trunk/out [1×16×16×8]', 'fused [1×16×16×8]',
+    ]);
+    const pca = figs.slice(12, 15).flatMap((f) => f.data.filter((t) => t.type === 'image'));
+    assert.equal(pca.length, 10);
+    assert.equal(pca[0].z?.length, 128);
+    assert.equal(pca[9].z?.length, 16);
+    assert.equal(figs[16].data.length, 8, 'eight landmark heatmaps');
+    assert.equal(tables(run).length, 1);
+  });
+
+  it('06-tiny-faces-in-the-wild: LFW crops (no HR) super-resolved with landmarks', () => {
+    const run = runNotebook('06-tiny-faces-in-the-wild.ipynb');
+    const figs = plots(run);
+    assert.equal(figs.length, 1);
+    const originals = figs[0].data.filter((t) => t.name === 'original 25×25');
+    assert.equal(originals.length, 4);
+    const lfw = loadTinyFaces({ count: 4 });
+    originals.forEach((t, i) => {
+      const grey = Array.from(lfw[i].original, (v) => Math.round(v * 255));
+      assert.deepEqual(imageBytes(t).filter((_, k) => k % 3 === 0), grey, `face ${i}`);
+    });
+    assert.equal(figs[0].data.filter((t) => t.name === 'SR + landmarks').length, 4);
+    assert.match(stdoutOf(run), /Labeled Faces in the Wild/);
+  });
+
+  it('07-ced-curves: CED of the landmark models, AUC/FR recomputed and equal to table.json', () => {
+    const run = runNotebook('07-ced-curves.ipynb');
+    const figs = plots(run);
+    assert.ok(figs.length >= 1 && figs.length <= 2);
+    assert.deepEqual(figs[0].data.map((t) => t.name), ['cpu-align-only', 'cpu-jasrnet', 'mean-shape']);
+    const y = figs[0].data[0].y as number[];
+    assert.ok(y.every((v, i) => v >= 0 && v <= 1 && (i === 0 || v >= y[i - 1])), 'a CED is a non-decreasing fraction');
+    assert.equal(tables(run).length, 1);
+    assert.match(stdoutOf(run), /AUC\/FR\/NME recomputed from ced\.json agree with table\.json/);
+  });
+});
