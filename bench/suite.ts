@@ -94,8 +94,9 @@ function plan(o: SuiteOptions, cores: number): { model: ModelKey; spec: KitRunSp
         rows.push({ model, spec: { ...base, batch: 2, trainSteps: 1, inferSteps: 1, workers: 1, cold: true }, peer: true });
       }
     }
-    // The cpu backend is far too slow for anything but the small model (platform-notes §1.4).
-    if (o.backends.includes('cpu') && model === 'cpu') rows.push({ model, spec: { ...base, backend: 'cpu', batch: 2, trainSteps: 1, inferSteps: 1, workers: 1, cold: true }, peer: false });
+    // The cpu backend: inference only, small model only. Its stock Conv2DBackpropFilter takes minutes per layer
+    // (platform-notes §1.2; a 32/4 batch-2 step ran > 7 min here and was stopped), so no training row.
+    if (o.backends.includes('cpu') && model === 'cpu') rows.push({ model, spec: { ...base, backend: 'cpu', batch: 1, trainSteps: 0, inferSteps: 1, workers: 1, cold: true }, peer: false });
   }
   return rows;
 }
