@@ -28,8 +28,10 @@ export const command: Command = {
   summary: 'npm start: build the embedded faces, train JASRNet-cpu and baselines, write results/main-cpu/',
   usage: 'main [--fresh] [--budget-minutes N] [--progress mode] [--table name] [--no-static]',
   options: OPTIONS,
-  details: `Takes about 12–14 minutes on 2 cores the first time (three trained experiments × 3.5 min budget, plus data
-build, evaluation and report); a re-run reuses the finished runs in runs/ and takes about a minute (--fresh retrains).`,
+  details: `Measured on 2 shared cores: 10.9 min (load average ~1–2) and 11.3 min (load ~5–6) the first time (three
+trained experiments × 3.5 min budget, plus evaluation and report; the data build adds ~30 s when the embedded set is
+absent). A re-run reuses the finished runs in runs/ and takes ~25 s; --fresh retrains. Under load the fixed budgets
+mean fewer steps (the table's 'steps' column), not a longer job.`,
   async run(argv: string[]): Promise<number> {
     const args = parseArgs(argv, OPTIONS);
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
