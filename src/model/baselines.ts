@@ -26,7 +26,7 @@ export function buildSrOnly(scope: ParamScope, config: ModelConfig): Network {
   return {
     forward(input) {
       const b = backbone.apply(input);
-      const s = srHead.apply(b.fused, b.encoder.x);
+      const s = srHead.apply(b.fused, b.encoder.x, input);
       return { sr: s.sr, heatmaps: [], taps: { ...b.taps, ...prefixTaps('sr', s.taps) } };
     },
     dispose() {
@@ -69,7 +69,7 @@ function buildTwoBackbones(scope: ParamScope, config: ModelConfig, alignOnSr: bo
   return {
     forward(input) {
       const bs = srBackbone.apply(input);
-      const s = srHead.apply(bs.fused, bs.encoder.x);
+      const s = srHead.apply(bs.fused, bs.encoder.x, input);
       const ba = alignBackbone.apply(alignOnSr ? s.sr : input);
       const a = alignHead.apply(ba.fused);
       const taps = {

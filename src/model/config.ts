@@ -24,6 +24,12 @@ export type InitScheme = 'official' | 'he';
 /** `faithful`: the official add_mean quirk y = (x + mean)/std; `inverse`: the correct y = x·std + mean. */
 export type MeanShiftMode = 'faithful' | 'inverse';
 
+/**
+ * `none` (official): the SR head's output is the SR image. `input`: global residual (VDSR-style), SR = network input
+ * (the bicubic-upsampled LR) + head output, so an untrained head starts at bicubic quality and only learns the detail.
+ */
+export type SrResidualMode = 'none' | 'input';
+
 export interface ModelConfig {
   architecture: Architecture;
   /** F, channels everywhere in encoder, trunk and heads. */
@@ -41,6 +47,8 @@ export interface ModelConfig {
   meanShift: MeanShiftMode;
   /** Residual scale of the SR-feature blocks (official 0.1). */
   srResScale: number;
+  /** Global residual of the SR output (not in the official model; adds no parameters). */
+  srResidual: SrResidualMode;
   /** For `align-only`: train/test on the upsampled LR input (`lr`) or on the real HR image (`hr`, an upper bound). */
   alignInput: 'lr' | 'hr';
 }
@@ -56,6 +64,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   init: 'official',
   meanShift: 'faithful',
   srResScale: 0.1,
+  srResidual: 'none',
   alignInput: 'lr',
 };
 
@@ -86,6 +95,7 @@ export const MODEL_CONFIG_SCHEMA: Schema & { type: 'object' } = {
     init: { type: 'enum', values: ['official', 'he'] },
     meanShift: { type: 'enum', values: ['faithful', 'inverse'] },
     srResScale: { type: 'number', min: 0 },
+    srResidual: { type: 'enum', values: ['none', 'input'] },
     alignInput: { type: 'enum', values: ['lr', 'hr'] },
   },
 };

@@ -23,7 +23,7 @@ export function buildJasrNet(scope: ParamScope, config: ModelConfig): Network {
   return {
     forward(input) {
       const b = backbone.apply(input);
-      const s = srHead.apply(b.fused, b.encoder.x);
+      const s = srHead.apply(b.fused, b.encoder.x, input);
       const a = alignHead.apply(b.fused);
       return { sr: s.sr, heatmaps: a.heatmaps, taps: { ...b.taps, ...prefixTaps('sr', s.taps), ...prefixTaps('align', a.taps) } };
     },

@@ -22,6 +22,7 @@ export class SrHead {
   private readonly upsampler: Upsampler;
   private readonly outConv: Conv;
   private readonly addMean: MeanShift;
+  private readonly residualOnInput: boolean;
 
   constructor(scope: ParamScope, config: ModelConfig) {
     const f = config.features;
@@ -35,16 +36,22 @@ export class SrHead {
     this.upsampler = new Upsampler(tail, HEATMAP_STRIDE, f);
     this.outConv = new Conv(tail, 'out', f, 3);
     this.addMean = new MeanShift(config.meanShift);
+    this.residualOnInput = config.srResidual === 'input';
   }
 
-  /** `fused`: 1/8 feature; `headOut`: the encoder's full-resolution head conv output (x), for the long connection. */
-  apply(fused: tf.Tensor4D, headOut: tf.Tensor4D): SrHeadOutput {
+  /**
+   * `fused`: 1/8 feature; `headOut`: the encoder's full-resolution head conv output (x), for the long connection;
+   * `input`: the network input image, added to the output when srResidual is 'input'.
+   */
+  apply(fused: tf.Tensor4D, headOut: tf.Tensor4D, input: tf.Tensor4D): SrHeadOutput {
     const feature = this.featureConv.apply(this.featureBlocks.apply(fused));
     let long = headOut;
     for (const c of this.longConvs) long = maxPool2(c.apply(long));
     const summed = tf.add<tf.Tensor4D>(feature, long);
     const tail = this.outConv.apply(this.upsampler.apply(summed));
-    const sr = this.addMean.apply(tail);
+    // The residual replaces add_mean: the head then predicts a zero-centred correction in pixel units (adding the
+    // ImageNet mean would shift every pixel of an untrained head away from the input).
+    const sr = this.residualOnInput ? tf.add<tf.Tensor4D>(input, tail) : this.addMean.apply(tail);
     return { sr, taps: { feature, long, summed, tail, out: sr } };
   }
 
