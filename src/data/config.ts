@@ -3,6 +3,7 @@
  * into experiment configs; `openDataset(config)` reads it.
  */
 import { AugmentConfig, NO_AUGMENT, OFFICIAL_AUGMENT } from './augment';
+import { HEATMAP_SIGMA_HR } from './heatmaps';
 
 export type DatasetFormat = '300w' | 'aflw' | 'helen' | 'celeba' | 'wflw' | 'dlib-xml' | 'embedded' | 'synthetic';
 
@@ -22,6 +23,11 @@ export interface DataConfig {
   augment: AugmentConfig;
   /** Offline ×K expansion of the training split before online augmentation (1 = off). */
   offlineCopies: number;
+  /**
+   * σ of the target Gaussians in HR pixels (official 4 = HEATMAP_SIGMA_HR). At stride 8 the official σ is half a
+   * heatmap cell, nearly one-hot; a wider σ gives the alignment head a denser signal (the decoder's window mean copes).
+   */
+  heatmapSigma: number;
   seed: number;
   batchSize: number;
   /** Cap on samples per split (0 = no cap), for quick runs. */
@@ -41,6 +47,7 @@ export const DEFAULT_DATA_CONFIG: DataConfig = {
   margin: 0.1,
   augment: OFFICIAL_AUGMENT,
   offlineCopies: 1,
+  heatmapSigma: HEATMAP_SIGMA_HR,
   seed: 1,
   batchSize: 2,
   limit: 0,
@@ -54,6 +61,7 @@ export function dataConfig(overrides: Partial<DataConfig> = {}): DataConfig {
   if (!DATASET_FORMATS.includes(c.format)) throw new Error(`data.format: expected one of ${DATASET_FORMATS.join(', ')}, found '${c.format}'`);
   if (c.scale !== 4 && c.scale !== 8) throw new Error(`data.scale: expected 4 or 8, found ${c.scale}`);
   if (!(c.margin >= 0)) throw new Error(`data.margin: expected ≥ 0, found ${c.margin}`);
+  if (!(c.heatmapSigma > 0)) throw new Error(`data.heatmapSigma: expected > 0 (HR pixels), found ${c.heatmapSigma}`);
   if (!(c.valFraction >= 0 && c.valFraction < 1)) throw new Error(`data.valFraction: expected in [0, 1), found ${c.valFraction}`);
   return c;
 }

@@ -18,6 +18,8 @@ export interface LoaderOptions {
   seed: number;
   shuffle?: boolean;
   augment?: AugmentConfig;
+  /** σ of the target heatmaps in HR pixels (default HEATMAP_SIGMA_HR, the official 4). */
+  heatmapSigma?: number;
   /** Drop the last incomplete batch of an epoch (default false: it is returned smaller). */
   dropLast?: boolean;
 }
@@ -105,7 +107,7 @@ export class BatchLoader {
     const aug = this.opts.augment ?? NO_AUGMENT;
     const pairs = picks.map((idx, k) => {
       const s = this.samples[idx];
-      return makePair(aug === NO_AUGMENT ? s : augmentSample(s, aug, new Rng(mixSeed(this.opts.seed, epoch, start + k))), this.opts.scale);
+      return makePair(aug === NO_AUGMENT ? s : augmentSample(s, aug, new Rng(mixSeed(this.opts.seed, epoch, start + k))), this.opts.scale, this.opts.heatmapSigma);
     });
     return stackPairs(pairs);
   }

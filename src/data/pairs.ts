@@ -2,10 +2,10 @@
  * From an HR face sample to the arrays one training example needs at a given scale: HR at the scale's size,
  * LR by MATLAB-style antialiased bicubic, the network input by OpenCV-style cubic upsampling, and heatmaps.
  */
-import { hrSizeForScale } from '../model/config';
 import type { FaceSample } from './types';
 import { MATLAB_BICUBIC, downsampleMatlab, resampleHwc, upsampleOpenCv } from './resize';
-import { makeHeatmaps } from './heatmaps';
+import { HEATMAP_SIGMA_HR, makeHeatmaps } from './heatmaps';
+import { HEATMAP_STRIDE, hrSizeForScale } from '../model/config';
 
 /** Brings a stored sample (e.g. 256 px) to another HR size, resampling the image and scaling coordinates. */
 export function resizeSample(s: FaceSample, hrSize: number): FaceSample {
@@ -32,7 +32,8 @@ export interface TrainingPair {
   sample: FaceSample;
 }
 
-export function makePair(sample: FaceSample, scale: 4 | 8): TrainingPair {
+/** `heatmapSigmaHr`: σ of the target Gaussians in HR pixels of the scale's HR size (DataConfig.heatmapSigma). */
+export function makePair(sample: FaceSample, scale: 4 | 8, heatmapSigmaHr = HEATMAP_SIGMA_HR): TrainingPair {
   const hrSize = hrSizeForScale(scale);
   const s = resizeSample(sample, hrSize);
   const lrSize = hrSize / scale;
@@ -41,6 +42,6 @@ export function makePair(sample: FaceSample, scale: 4 | 8): TrainingPair {
   for (let i = 0; i < lr.length; i++) lr[i] = Math.min(1, Math.max(0, lr[i]));
   const input = upsampleOpenCv(lr, lrSize, scale);
   for (let i = 0; i < input.length; i++) input[i] = Math.min(1, Math.max(0, input[i]));
-  const { heatmaps, side, mask } = makeHeatmaps(s.landmarks, s.visible, hrSize);
+  const { heatmaps, side, mask } = makeHeatmaps(s.landmarks, s.visible, hrSize, HEATMAP_STRIDE, heatmapSigmaHr);
   return { hr: s.hr, lr, input, heatmaps, mask, hrSize, lrSize, heatmapSide: side, sample: s };
 }

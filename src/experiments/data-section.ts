@@ -29,6 +29,7 @@ export const DATA_CONFIG_SCHEMA: Schema & { type: 'object' } = {
       },
     },
     offlineCopies: { type: 'number', integer: true, min: 1 },
+    heatmapSigma: { type: 'number', min: 0.1 },
     seed: { type: 'number', integer: true },
     batchSize: { type: 'number', integer: true, min: 1 },
     limit: count,

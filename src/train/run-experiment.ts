@@ -72,8 +72,8 @@ export async function trainExperiment(exp: Experiment, opts: TrainExperimentOpti
   const data = opts.data ?? (await openExperimentData(exp));
   if (data.train.length === 0) throw new ConfigError(exp.file, 'data', `the ${exp.data.format} training split is empty`);
   const dc = runDataConfig(exp);
-  const trainLoader = new BatchLoader(data.train, { scale: exp.data.scale, batchSize: dc.batchSize, seed: dc.seed, augment: dc.augment });
-  const val = data.val.length > 0 ? new BatchLoader(data.val, { scale: exp.data.scale, batchSize: dc.batchSize, seed: dc.seed, shuffle: false }) : undefined;
+  const trainLoader = new BatchLoader(data.train, { scale: exp.data.scale, batchSize: dc.batchSize, seed: dc.seed, augment: dc.augment, heatmapSigma: dc.heatmapSigma });
+  const val = data.val.length > 0 ? new BatchLoader(data.val, { scale: exp.data.scale, batchSize: dc.batchSize, seed: dc.seed, shuffle: false, heatmapSigma: dc.heatmapSigma }) : undefined;
   const model = buildExperimentModel(exp);
   try {
     const trainable = new JasrTrainable(model, exp.train, exp.eval);
