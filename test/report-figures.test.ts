@@ -74,6 +74,27 @@ describe('report/figures: plotly builders', () => {
     assert.equal(scatters.filter((s) => s.showlegend).length, 2);
   });
 
+  it('SR grid: panels sit in the column of their title, in LR | bicubic | SR | HR order, even when a row has no SR', () => {
+    const img = rgb(4, 4, 1);
+    const fig = srGrid([
+      { label: 'align-only: face 1', panels: [{ title: 'HR', image: img }, { title: 'LR', image: img }, { title: 'bicubic', image: img }] },
+      { label: 'jasrnet: face 1', panels: [{ title: 'LR', image: img }, { title: 'bicubic', image: img }, { title: 'SR', image: img }, { title: 'HR', image: img }] },
+    ]);
+    const layout = fig.layout as Record<string, { domain?: number[] }>;
+    const columnOf = (trace: Record<string, unknown>): number => {
+      const key = `xaxis${String(trace.xaxis).slice(1)}`;
+      return Math.round((layout[key]?.domain?.[0] ?? -1) * 100);
+    };
+    const images = fig.data.filter((d) => d.type === 'image');
+    const rowImages = [images.slice(0, 3), images.slice(3)];
+    const byTitle = (row: number, title: string): number => columnOf(rowImages[row].find((d) => d.name === title) ?? {});
+    for (const t of ['LR', 'bicubic', 'HR']) assert.equal(byTitle(0, t), byTitle(1, t), `${t} column moves between rows`);
+    assert.ok(byTitle(1, 'LR') < byTitle(1, 'bicubic') && byTitle(1, 'bicubic') < byTitle(1, 'SR') && byTitle(1, 'SR') < byTitle(1, 'HR'));
+    const texts = ((fig.layout.annotations ?? []) as { text: string }[]).map((a) => a.text);
+    assert.deepEqual(texts.filter((t) => ['LR', 'bicubic', 'SR', 'HR'].includes(t)), ['LR', 'bicubic', 'SR', 'HR']);
+    assert.ok(texts.includes('align-only: face 1') && texts.includes('jasrnet: face 1'));
+  });
+
   it('feature maps: channel mean and channels from an HWC tap, checked element by element', () => {
     const h = 3;
     const w = 4;

@@ -303,34 +303,64 @@ function scalePoints(points: Points, from: { width: number; height: number }, to
 }
 
 /** Rows of image panels (LR | bicubic | SR | HR), each panel with the row's predicted and true landmarks. */
+/** Panels with these titles always appear in this order, whatever order the rows list them in. */
+const CANONICAL_PANEL_ORDER = ['LR', 'bicubic', 'input', 'SR', 'HR'];
+
+/**
+ * One column per panel title when the rows share their titles (a row without an SR panel leaves its SR cell
+ * empty, so columns never shift); positional columns when each row titles its panels differently.
+ */
+function srColumns(rows: SrRow[]): string[] | null {
+  const titles: string[] = [];
+  for (const row of rows) for (const p of row.panels) if (!titles.includes(p.title)) titles.push(p.title);
+  const widest = Math.max(1, ...rows.map((r) => r.panels.length));
+  const perRowUnique = rows.every((r) => new Set(r.panels.map((p) => p.title)).size === r.panels.length);
+  if (!perRowUnique || titles.length > widest + 1) return null;
+  const rank = (t: string): number => {
+    const i = CANONICAL_PANEL_ORDER.indexOf(t);
+    return i >= 0 ? i : CANONICAL_PANEL_ORDER.length + titles.indexOf(t);
+  };
+  return [...titles].sort((a, b) => rank(a) - rank(b));
+}
+
 export function srGrid(rows: SrRow[], opts: { title?: string } = {}): Figure {
-  const columns = Math.max(1, ...rows.map((r) => r.panels.length));
-  const cells = gridCells(rows.length * columns, columns, 0.01, 0.05);
+  const titled = srColumns(rows);
+  const columns = titled ? titled.length : Math.max(1, ...rows.map((r) => r.panels.length));
+  const hasLabels = rows.some((r) => r.label !== '');
+  const cells = gridCells(rows.length * columns, columns, hasLabels ? 0.03 : 0.01, 0.05);
   const layout: PlotlyObject = {
     title: opts.title ? { text: opts.title } : undefined,
-    margin: { l: 70, r: 10, t: opts.title ? 60 : 30, b: 30 },
+    margin: { l: 10, r: 10, t: opts.title ? 60 : 30, b: 30 },
     legend: { orientation: 'h', y: -0.02 },
-    height: 80 + 200 * rows.length,
+    height: 80 + 220 * rows.length,
   };
   const annotations: PlotlyObject[] = [];
   const data: PlotlyObject[] = [];
+  const inLegend = new Set<string>();
   rows.forEach((row, r) => {
-    row.panels.forEach((panel, c) => {
+    row.panels.forEach((panel, i) => {
+      const c = titled ? titled.indexOf(panel.title) : i;
       const cell = cells[r * columns + c];
       const { xRef, yRef } = hiddenImageAxes(layout, cell);
       data.push({ type: 'image', z: imageZ(panel.image), xaxis: xRef, yaxis: yRef, name: panel.title, hoverinfo: 'x+y' });
-      annotations.push(panelTitle(r === 0 ? panel.title : '', cell));
+      // With titled columns the titles head the columns once (below); otherwise every panel carries its own.
+      if (!titled) annotations.push(panelTitle(panel.title, cell));
       const from = row.landmarkImageSize ?? row.panels[row.panels.length - 1].image;
       const sets: LandmarkSet[] = [];
       if (row.landmarksTrue) sets.push({ name: 'true', points: scalePoints(row.landmarksTrue, from, panel.image), color: '#2ca02c', symbol: 'circle' });
       if (row.landmarksPred) sets.push({ name: 'predicted', points: scalePoints(row.landmarksPred, from, panel.image), color: '#d62728', symbol: 'x' });
-      const firstPanel = r === 0 && c === 0;
-      sets.forEach((s, i) => data.push(landmarkTrace(s, i, xRef, yRef, firstPanel)));
-      if (c === 0) {
-        annotations.push({ text: row.label, showarrow: false, xref: 'paper', yref: 'paper', x: 0, y: (cell.yDomain[0] + cell.yDomain[1]) / 2, xanchor: 'right', xshift: -6, font: { size: 11 } });
-      }
+      sets.forEach((s, k) => {
+        data.push(landmarkTrace(s, k, xRef, yRef, !inLegend.has(s.name)));
+        inLegend.add(s.name);
+      });
     });
+    if (row.label !== '') {
+      // The row's label sits above its first cell, left-aligned, so long ids are never clipped by the margin.
+      const first = cells[r * columns];
+      annotations.push({ text: row.label, showarrow: false, xref: 'paper', yref: 'paper', x: first.xDomain[0], y: first.yDomain[1], xanchor: 'left', yanchor: 'bottom', yshift: r === 0 && titled ? 16 : 0, font: { size: 11 } });
+    }
   });
+  if (titled) titled.forEach((t, c) => annotations.push(panelTitle(t, cells[c])));
   layout.annotations = annotations.filter((a) => a.text !== '');
   return { data, layout };
 }
