@@ -11,13 +11,19 @@ import * as path from 'path';
 import { BackendName } from '../src/backend';
 import { DEFAULT_MODEL_CONFIG } from '../src/model/config';
 import { countParams, macsPerImage } from '../src/model/count';
+import { loadExperiment } from '../src/experiments/load';
+import { EXPERIMENTS_DIR } from '../src/experiments/tables';
 import { coreCount } from '../src/train/parallel/worker-count';
 import type { KitRunResult, KitRunSpec } from './kit-run';
 
 export const MODEL_KEYS = ['cpu', 'default', 'paper'] as const;
 export type ModelKey = (typeof MODEL_KEYS)[number];
+/** The CPU-sized model is whatever `npm start` trains (experiments/cpu/jasrnet.json), so the bench follows the recipe. */
+const CPU_MODEL = loadExperiment(path.join(EXPERIMENTS_DIR, 'cpu', 'jasrnet.json')).model;
+const CPU_LABEL = `CPU-sized ${CPU_MODEL.features}/${CPU_MODEL.trunkBlocks}`;
+
 const MODELS: Record<ModelKey, { features: number; blocks: number; label: string }> = {
-  cpu: { features: 32, blocks: 4, label: 'CPU-sized 32/4' },
+  cpu: { features: CPU_MODEL.features, blocks: CPU_MODEL.trunkBlocks, label: CPU_LABEL },
   default: { features: 128, blocks: 32, label: 'released default 128/32' },
   paper: { features: 256, blocks: 16, label: 'paper-era 256/16' },
 };
@@ -163,10 +169,11 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   // Single tiny face, batch 1, CPU-sized model: the real-time target.
   let latency: { kit: KitRunResult | { error: string }; peer: PeerResult | { error: string } | null } | null = null;
   if (o.models.includes('cpu') && o.backends.includes('wasm')) {
-    const kit = runKit({ features: 32, blocks: 4, batch: 1, trainSteps: 0, inferSteps: o.quick ? 10 : 30, backend: 'wasm', workers: 1 });
-    const r = o.peer ? runPeer(['--bench', '--features', '32', '--blocks', '4', '--batch', '1', '--steps', o.quick ? '10' : '30', '--threads', '1']) : null;
+    const { features, blocks } = MODELS.cpu;
+    const kit = runKit({ features, blocks, batch: 1, trainSteps: 0, inferSteps: o.quick ? 10 : 30, backend: 'wasm', workers: 1 });
+    const r = o.peer ? runPeer(['--bench', '--features', String(features), '--blocks', String(blocks), '--batch', '1', '--steps', o.quick ? '10' : '30', '--threads', '1']) : null;
     latency = { kit, peer: r === null ? null : r.ok ? (r.json as PeerResult) : { error: r.error } };
-    o.log(`single face (batch 1, 32/4): kit ${isOk(kit) ? fmt(kit.inferImgPerSec, 1) : kit.error} faces/s; peer (1 thread) ${isOk(latency.peer) ? fmt(latency.peer.inferImgPerSec, 1) : '–'}`);
+    o.log(`single face (batch 1, ${CPU_LABEL}): kit ${isOk(kit) ? fmt(kit.inferImgPerSec, 1) : kit.error} faces/s; peer (1 thread) ${isOk(latency.peer) ? fmt(latency.peer.inferImgPerSec, 1) : '–'}`);
   }
 
   const markdown = report({ date, cores, loadBefore, loadAfter: os.loadavg(), countLines, kitPeak, torchPeak, rows, latency, failures, quick: o.quick });
@@ -247,7 +254,7 @@ function report(r: ReportInput): string {
     const p = r.latency.peer;
     lines.push(
       '',
-      '## Single tiny face (batch 1, CPU-sized 32/4, inference, one thread)',
+      `## Single tiny face (batch 1, ${CPU_LABEL}, inference, one thread)`,
       '',
       isOk(k)
         ? `Kit: median ${fmt(median(k.inferMs), 1)} ms → **${fmt(k.inferImgPerSec, 1)} faces/s** (target ≥ 30). PyTorch (1 thread): ${isOk(p) ? `${fmt(p.inferImgPerSec, 1)} faces/s` : 'not run'}.`

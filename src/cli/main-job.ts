@@ -17,7 +17,7 @@ export const MAIN_TABLE = 'main-cpu';
 
 const OPTIONS = {
   fresh: { description: 'retrain every run instead of reusing finished ones' },
-  'budget-minutes': { value: true, placeholder: '<n>', description: 'training budget per experiment (default: the configs, 3.5 min)' },
+  'budget-minutes': { value: true, placeholder: '<n>', description: 'time cap per experiment in minutes (default: the configs: 700 steps, capped at 5 min)' },
   progress: { value: true, placeholder: '<auto|plain|quiet|json>', description: 'training progress display (default auto)' },
   table: { value: true, placeholder: '<name>', description: `table to run (default ${MAIN_TABLE})` },
   'no-static': { description: 'skip PNG/SVG figure files (no Chromium launch)' },
