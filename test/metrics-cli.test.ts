@@ -8,18 +8,9 @@ import { UsageError } from '../src/cli/args';
 import { formatPts } from '../src/data/formats/pts300w';
 import { readImage, rgbToFloat } from '../src/data/image-io';
 import { evaluateImagesExact } from '../src/metrics';
+import { runCommandJson } from './helpers/run-command';
 
-async function captureJson(argv: string[]): Promise<Record<string, unknown>> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...parts: unknown[]) => lines.push(parts.join(' '));
-  try {
-    assert.strictEqual(await command.run(argv), 0);
-  } finally {
-    console.log = original;
-  }
-  return JSON.parse(lines.join('\n')) as Record<string, unknown>;
-}
+const captureJson = (argv: string[]): Promise<Record<string, unknown>> => runCommandJson(command, argv);
 
 describe('metrics: jasr metrics CLI', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-metrics-cli-'));

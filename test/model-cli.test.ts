@@ -1,17 +1,8 @@
 import { strict as assert } from 'assert';
 import { command } from '../src/cli/model';
+import { runCommandJson } from './helpers/run-command';
 
-async function runJson(argv: string[]): Promise<Record<string, unknown>> {
-  const printed: string[] = [];
-  const original = console.log;
-  console.log = (...parts: unknown[]) => printed.push(parts.join(' '));
-  try {
-    assert.equal(await command.run(argv), 0);
-  } finally {
-    console.log = original;
-  }
-  return JSON.parse(printed.join('\n')) as Record<string, unknown>;
-}
+const runJson = (argv: string[]): Promise<Record<string, unknown>> => runCommandJson(command, argv);
 
 describe('jasr model summary', () => {
   it('paper and released experiment files give the official trainable counts, with per-module rows', async () => {
