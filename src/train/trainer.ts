@@ -133,6 +133,8 @@ export async function train<Batch, ValData>(
     }
 
     const totalSteps = Math.min(cfg.epochs * stepsPerEpoch, cfg.maxSteps ?? Infinity);
+    // The epochs the run will actually reach: a step budget ends it before train.epochs.
+    const plannedEpochs = Math.ceil(totalSteps / stepsPerEpoch);
     const startMs = Date.now();
     let secPerStep: number | null = null;
     let lastSavedStep = step;
@@ -196,7 +198,7 @@ export async function train<Batch, ValData>(
       }
       const progress: ProgressInfo = {
         epoch,
-        epochs: cfg.epochs,
+        epochs: plannedEpochs,
         stepInEpoch,
         stepsPerEpoch,
         step,
@@ -230,7 +232,7 @@ export async function train<Batch, ValData>(
         if (isBest) best = selection;
         const valText = Object.entries(val).map(([k, v]) => `${k} ${formatNumber(v)}`).join(' ');
         reporter.message(
-          `epoch ${epoch}/${cfg.epochs}: loss ${formatNumber(meanLoss.total)}${valText ? ` | val ${valText}` : ''} | ${cfg.selection.metric} ${formatNumber(selection.value)}${rec.isBest ? ' (best)' : ''}`,
+          `epoch ${epoch}/${plannedEpochs}: loss ${formatNumber(meanLoss.total)}${valText ? ` | val ${valText}` : ''} | ${cfg.selection.metric} ${formatNumber(selection.value)}${rec.isBest ? ' (best)' : ''}`,
           { epoch, loss: meanLoss, val, isBest: rec.isBest },
         );
         opts.onEpoch?.(rec);
