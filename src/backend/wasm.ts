@@ -3,13 +3,15 @@ import * as tf from '@tensorflow/tfjs';
 import * as path from 'path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvGradKernels } from './wasm-conv-grad-kernels';
+import { registerWasmMaxPoolGradKernel } from './wasm-max-pool-grad-kernel';
 
 // `reason?: undefined`: see NativeAttempt (tslab checks notebooks' imports without strictNullChecks).
 export type WasmActivation = { ok: true; simd: boolean; threads: boolean; reason?: undefined } | { ok: false; reason: string };
 
 let wasmPathsSet = false;
 
-/** Switches to wasm (initialising it on first use) and registers the conv-gradient kernels it needs to train. */
+/** Switches to wasm (initialising it on first use) and registers the conv-gradient kernels it needs to train
+ * (and a faster MaxPoolGrad). */
 export async function activateWasm(): Promise<WasmActivation> {
   if (!wasmPathsSet) {
     // The .wasm files sit beside the package's main script; the default lookup assumes a browser-style URL.
@@ -25,6 +27,7 @@ export async function activateWasm(): Promise<WasmActivation> {
   if (!switched || tf.getBackend() !== 'wasm') return { ok: false, reason: `tf.setBackend('wasm') returned ${switched}, active backend ${tf.getBackend()}` };
   await tf.ready();
   registerWasmConvGradKernels();
+  registerWasmMaxPoolGradKernel();
   return {
     ok: true,
     simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
