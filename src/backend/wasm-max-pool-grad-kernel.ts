@@ -32,6 +32,10 @@ function nonOverlappingMaxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float3
   const outWidth = Math.floor(inWidth / poolWidth);
   dx.fill(0);
   const rowStride = inWidth * channels;
+  if (poolHeight === 2 && poolWidth === 2) {
+    twoByTwoMaxPoolGrad(x, dy, dx, batch, inHeight, outHeight, outWidth, rowStride, channels);
+    return;
+  }
   let dyIndex = 0;
   for (let b = 0; b < batch; b++) {
     const imageStart = b * inHeight * rowStride;
@@ -52,6 +56,33 @@ function nonOverlappingMaxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float3
             }
           }
           if (bestIndex >= 0) dx[bestIndex] = dy[dyIndex];
+        }
+      }
+    }
+  }
+}
+
+/** The model's case, unrolled: V8 keeps this loop tight where the general one re-derives window offsets. */
+function twoByTwoMaxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, batch: number, inHeight: number, outHeight: number, outWidth: number, rowStride: number, channels: number): void {
+  let dyIndex = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let yR = 0; yR < outHeight; yR++) {
+      const top = (b * inHeight + 2 * yR) * rowStride;
+      for (let yC = 0; yC < outWidth; yC++) {
+        const p00 = top + 2 * yC * channels;
+        for (let d = 0; d < channels; d++, dyIndex++) {
+          const i00 = p00 + d;
+          const i01 = i00 + channels;
+          const i10 = i00 + rowStride;
+          const i11 = i10 + channels;
+          // Strict '>' from −∞ in row-major order, as the cpu backend: ties and NaN keep the earlier element.
+          let best = Number.NEGATIVE_INFINITY;
+          let at = -1;
+          if (x[i00] > best) { best = x[i00]; at = i00; }
+          if (x[i01] > best) { best = x[i01]; at = i01; }
+          if (x[i10] > best) { best = x[i10]; at = i10; }
+          if (x[i11] > best) at = i11;
+          if (at >= 0) dx[at] = dy[dyIndex];
         }
       }
     }
