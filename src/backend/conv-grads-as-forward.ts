@@ -109,10 +109,30 @@ export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: S
     // The forward pass reads padded rows 0 … (oh−1)·sh + fh − 1; rows past that never touch the output.
     const bottom = (outHeight - 1) * sh + fh - padInfo.top - x.shape[1];
     const right = (outWidth - 1) * sw + fw - padInfo.left - x.shape[2];
+    if (sh === 1 && sw === 1 && filterShape[2] < filterShape[3]) return filterGradPackingX(x, dy, fh, fw, padInfo.top, padInfo.left);
     const { t, pad } = padOrCrop(x, padInfo.top, bottom, padInfo.left, right);
     const channelsAsBatch = tf.transpose(t, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, h, w, n]
     const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [oh, ow, n, co]
     const perChannel = tf.conv2d(channelsAsBatch, dyAsFilter, 1, pad, 'NHWC', [sh, sw]); // [ci, fh, fw, co]
     return tf.transpose(perChannel, [1, 2, 0, 3]) as tf.Tensor4D;
   });
+}
+
+/**
+ * Stride-1 dW with x as the conv's filter and dy as its input. XNNPACK repacks a conv's filter whenever the
+ * filter tensor is new, which for these image-sized filters costs as much as the conv itself (≈ 37 ms for an
+ * 8×64×64×64 dy); packing the smaller of x and dy halves that when co > ci (the upsampler's F→4F conv).
+ * With dy padded by a = fh − 1 − top rows on top (negative = crop):
+ *   out[co, p, q, ci] = Σ dyPad[n, p + r, q + c, co] · x[n, r, c, ci]  and  dW[kh, kw] = out[fh − 1 − kh, fw − 1 − kw].
+ */
+function filterGradPackingX(x: tf.Tensor4D, dy: tf.Tensor4D, fh: number, fw: number, padTop: number, padLeft: number): tf.Tensor4D {
+  const [, inHeight, inWidth] = x.shape;
+  const [, outHeight, outWidth] = dy.shape;
+  const top = fh - 1 - padTop;
+  const left = fw - 1 - padLeft;
+  const { t, pad } = padOrCrop(dy, top, inHeight + fh - 1 - outHeight - top, left, inWidth + fw - 1 - outWidth - left);
+  const dyAsBatch = tf.transpose(t, [3, 1, 2, 0]) as tf.Tensor4D; // [co, oh', ow', n]
+  const xAsFilter = tf.transpose(x, [1, 2, 0, 3]) as tf.Tensor4D; // [h, w, n, ci]
+  const flipped = tf.conv2d(dyAsBatch, xAsFilter, 1, pad); // [co, fh, fw, ci], taps reversed
+  return tf.reverse(tf.transpose(flipped, [1, 2, 3, 0]), [0, 1]) as tf.Tensor4D;
 }
