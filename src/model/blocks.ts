@@ -39,8 +39,8 @@ export class Conv {
     if (this.stride === 1) return tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same', activation });
     // Stride 2: TF's 'same' pads only bottom/right for even sizes, so output row i would read input rows 2i..2i+2.
     // PyTorch's padding=1 reads 2i−1..2i+1; pad explicitly to sample the same pixels as the official model.
-    const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
-    return tf.fused.conv2d({ x: padded, filter, bias, strides: 2, pad: 'valid', activation });
+    // Padding inside the conv (not tf.pad first) spares a copy forward and crops of the padded tensor backward.
+    return tf.fused.conv2d({ x, filter, bias, strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]], activation });
   }
 }
 
