@@ -28,7 +28,7 @@ export const command: Command = {
   summary: 'npm start: build the embedded faces, train JASRNet-cpu and baselines, write results/main-cpu/',
   usage: 'main [--fresh] [--budget-minutes N] [--progress mode] [--table name] [--no-static]',
   options: OPTIONS,
-  details: `Measured on 2 cores (load average ~1–2): 9.6 min from a fresh clone with the embedded set built (three
+  details: `Measured on 2 cores (load average ~1–2): 9.1–9.6 min from a fresh clone with the embedded set built (three
 trained experiments × 700 steps, ~3.2 min each, plus evaluation and report; building the embedded set adds ~20–30 s).
 The step count is fixed so the table does not depend on machine load; a 5-minute cap per experiment bounds the job on a
 slow machine (the table's 'steps' column shows where each run stopped). A re-run reuses the finished runs in runs/ and
