@@ -1,19 +1,8 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, wasmConvGradKernelsRegistered } from '../src/backend';
+import { relativeError } from './helpers/relative-error';
 
-/** max |a − b| / max |b|: scale-free, and strict where gradients are large. */
-function relativeError(actual: ArrayLike<number>, reference: ArrayLike<number>): number {
-  assert.equal(actual.length, reference.length);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < reference.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - reference[i]));
-    maxRef = Math.max(maxRef, Math.abs(reference[i]));
-  }
-  assert.ok(maxRef > 0, 'reference gradient is all zeros, so the comparison would prove nothing');
-  return maxDiff / maxRef;
-}
 
 async function gradsOn(backend: string, f: (...xs: tf.Tensor[]) => tf.Scalar, inputs: tf.Tensor[]): Promise<Float32Array[]> {
   assert.ok(await tf.setBackend(backend), `could not switch to ${backend}`);

@@ -2,6 +2,7 @@ import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { registerWasmMaxPoolGradKernel, unregisterWasmMaxPoolGradKernel, wasmMaxPoolGradKernelRegistered } from '../src/backend/wasm-max-pool-grad-kernel';
+import { relativeError } from './helpers/relative-error';
 
 async function gradOn(backend: string, f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor): Promise<Float32Array> {
   assert.ok(await tf.setBackend(backend), `could not switch to ${backend}`);
@@ -11,18 +12,6 @@ async function gradOn(backend: string, f: (x: tf.Tensor) => tf.Scalar, x: tf.Ten
   return values;
 }
 
-/** max |a − b| / max |b|, as in backend-grads.test.ts. */
-function relativeError(actual: Float32Array, reference: Float32Array): number {
-  assert.equal(actual.length, reference.length);
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < reference.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - reference[i]));
-    maxRef = Math.max(maxRef, Math.abs(reference[i]));
-  }
-  assert.ok(maxRef > 0, 'reference gradient is all zeros, so the comparison would prove nothing');
-  return maxDiff / maxRef;
-}
 
 describe('backend: wasm MaxPoolGrad kernel matches the cpu backend', function () {
   let previousBackend: string;
