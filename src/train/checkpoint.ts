@@ -60,19 +60,12 @@ interface TensorEntry {
   length: number;
 }
 
-interface Meta {
+/** meta.json: the state's JSON parts as they are, the tensors described by their place in tensors.bin. */
+interface Meta extends Omit<CheckpointState, 'variables' | 'optimizer'> {
   format: 'jasr-checkpoint';
   version: 1;
   savedAt: string;
-  epoch: number;
-  step: number;
   optimizerStep: number;
-  rng: Json;
-  dataPosition: Json;
-  experiment: Json;
-  metrics: Json;
-  trainer: Json;
-  selection: SelectionRecord | null;
   tensors: TensorEntry[];
   tensorsBytes: number;
   tensorsSha256: string;
