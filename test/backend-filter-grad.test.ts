@@ -1,32 +1,18 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, wasmConvGradKernelsRegistered } from '../src/backend';
-import { relativeError } from './helpers/relative-error';
-
+import { wasmConvGradKernelsRegistered } from '../src/backend';
+import { gradOnBackend, relativeError, useWasmForSuite } from './helpers/gradient-compare';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
-async function filterGradOn(backend: string, x: tf.Tensor4D, w: tf.Tensor4D, pad: Pad, dyWeights: tf.Tensor): Promise<Float32Array> {
-  assert.ok(await tf.setBackend(backend), `could not switch to ${backend}`);
-  const g = tf.grad((filter: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, filter as tf.Tensor4D, 1, pad), dyWeights)) as tf.Scalar)(w);
-  const values = (await g.data()) as Float32Array;
-  g.dispose();
-  return values;
+function filterGradOn(backend: string, x: tf.Tensor4D, w: tf.Tensor4D, pad: Pad, dyWeights: tf.Tensor): Promise<Float32Array> {
+  return gradOnBackend(backend, (filter) => tf.sum(tf.mul(tf.conv2d(x, filter as tf.Tensor4D, 1, pad), dyWeights)) as tf.Scalar, w);
 }
 
 // backend-grads.test.ts covers ci ≥ co; stride-1 convs with fewer input than output channels take the branch that
 // packs x as the conv filter (conv-grads-as-forward.ts, filterGradPackingX).
 describe('backend: wasm stride-1 filter gradient with ci < co matches the cpu backend', function () {
-  let previousBackend: string;
-
-  before(async () => {
-    previousBackend = tf.getBackend();
-    await initBackend({ force: 'wasm', quiet: true });
-    assert.ok(wasmConvGradKernelsRegistered());
-  });
-  after(async () => {
-    await tf.setBackend(previousBackend);
-  });
+  useWasmForSuite(wasmConvGradKernelsRegistered, 'the conv-gradient kernels');
 
   const cases: { kernel: number; pad: Pad }[] = [
     { kernel: 3, pad: 'same' },

@@ -1,8 +1,7 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, wasmConvGradKernelsRegistered } from '../src/backend';
-import { relativeError } from './helpers/relative-error';
-
+import { wasmConvGradKernelsRegistered } from '../src/backend';
+import { relativeError, useWasmForSuite } from './helpers/gradient-compare';
 
 async function gradsOn(backend: string, f: (...xs: tf.Tensor[]) => tf.Scalar, inputs: tf.Tensor[]): Promise<Float32Array[]> {
   assert.ok(await tf.setBackend(backend), `could not switch to ${backend}`);
@@ -16,16 +15,7 @@ async function gradsOn(backend: string, f: (...xs: tf.Tensor[]) => tf.Scalar, in
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
 describe('backend: wasm conv gradients (forward-conv kernels) match the cpu backend', function () {
-  let previousBackend: string;
-
-  before(async () => {
-    previousBackend = tf.getBackend();
-    await initBackend({ force: 'wasm', quiet: true });
-    assert.ok(wasmConvGradKernelsRegistered(), 'initBackend on wasm must register the conv-gradient kernels');
-  });
-  after(async () => {
-    await tf.setBackend(previousBackend);
-  });
+  useWasmForSuite(wasmConvGradKernelsRegistered, 'the conv-gradient kernels');
 
   // Non-square 9×8 input with 5→4 channels, so a swapped height/width or in/out axis cannot pass.
   const inputShape: [number, number, number, number] = [2, 9, 8, 5];

@@ -1,29 +1,10 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backend';
 import { registerWasmMaxPoolGradKernel, unregisterWasmMaxPoolGradKernel, wasmMaxPoolGradKernelRegistered } from '../src/backend/wasm-max-pool-grad-kernel';
-import { relativeError } from './helpers/relative-error';
-
-async function gradOn(backend: string, f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor): Promise<Float32Array> {
-  assert.ok(await tf.setBackend(backend), `could not switch to ${backend}`);
-  const g = tf.grad(f)(x);
-  const values = (await g.data()) as Float32Array;
-  g.dispose();
-  return values;
-}
-
+import { gradOnBackend, relativeError, useWasmForSuite } from './helpers/gradient-compare';
 
 describe('backend: wasm MaxPoolGrad kernel matches the cpu backend', function () {
-  let previousBackend: string;
-
-  before(async () => {
-    previousBackend = tf.getBackend();
-    await initBackend({ force: 'wasm', quiet: true });
-    assert.ok(wasmMaxPoolGradKernelRegistered(), 'initBackend on wasm must register the MaxPoolGrad kernel');
-  });
-  after(async () => {
-    await tf.setBackend(previousBackend);
-  });
+  useWasmForSuite(wasmMaxPoolGradKernelRegistered, 'the MaxPoolGrad kernel');
 
   // 9×7 leaves a row and a column outside every 2×2 window; relu makes tied all-zero windows, where the cpu
   // backend sends dy to the first element only. (The built-in wasm kernel differs from cpu in both cases.)
@@ -39,8 +20,8 @@ describe('backend: wasm MaxPoolGrad kernel matches the cpu backend', function ()
       const outShape = tf.maxPool(x as tf.Tensor4D, filter, stride, pad).shape;
       const dyWeights = tf.randomNormal(outShape, 0, 1, 'float32', 600 + i);
       const f = (a: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, filter, stride, pad), dyWeights));
-      const onWasm = await gradOn('wasm', f, x);
-      const onCpu = await gradOn('cpu', f, x);
+      const onWasm = await gradOnBackend('wasm', f, x);
+      const onCpu = await gradOnBackend('cpu', f, x);
       await tf.setBackend('wasm');
       tf.dispose([raw, x, dyWeights]);
       assert.equal(onWasm.length, shape.reduce((a, b) => a * b));
@@ -55,11 +36,11 @@ describe('backend: wasm MaxPoolGrad kernel matches the cpu backend', function ()
     const x = tf.randomNormal([2, 9, 8, 3], 0, 1, 'float32', 700);
     const dyWeights = tf.randomNormal([2, 5, 4, 3], 0, 1, 'float32', 701);
     const f = (a: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 3, 2, 'same'), dyWeights));
-    const withOurs = await gradOn('wasm', f, x);
+    const withOurs = await gradOnBackend('wasm', f, x);
     unregisterWasmMaxPoolGradKernel();
     try {
       assert.ok(!wasmMaxPoolGradKernelRegistered());
-      const builtin = await gradOn('wasm', f, x);
+      const builtin = await gradOnBackend('wasm', f, x);
       assert.deepEqual(Array.from(withOurs), Array.from(builtin));
       assert.ok(builtin.some((v) => v !== 0));
     } finally {
