@@ -2,7 +2,9 @@
  * Where a training step's time goes: tf.profile of one JASRNet step (loss + gradients, as the trainer runs it),
  * kernels summed by name, slowest first.
  *
- *   npx tsx bench/profile-step.ts [--features 32] [--blocks 4] [--batch 8] [--top 20]
+ *   npx tsx bench/profile-step.ts [--features 32] [--blocks 4] [--batch 8] [--top 20] [--detail Sum]
+ *
+ * --detail K: also lists kernel K's calls grouped by input shapes (which call sites cost the time).
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
@@ -47,7 +49,29 @@ async function main(): Promise<void> {
   for (const [name, e] of rows.slice(0, arg('top', 20))) {
     console.log(`${name.padEnd(28)} ${e.ms.toFixed(1).padStart(9)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)} % ${String(e.calls).padStart(5)} calls`);
   }
+  const detail = detailKernel();
+  if (detail) printDetail(info.kernels.filter((k) => k.name === detail), detail);
   model.model.dispose();
+}
+
+function detailKernel(): string | undefined {
+  const i = process.argv.indexOf('--detail');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function printDetail(kernels: Awaited<ReturnType<typeof tf.profile>>['kernels'], name: string): void {
+  const byShapes = new Map<string, { ms: number; calls: number }>();
+  for (const k of kernels) {
+    const key = JSON.stringify(k.inputShapes);
+    const e = byShapes.get(key) ?? { ms: 0, calls: 0 };
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    e.calls += 1;
+    byShapes.set(key, e);
+  }
+  console.log(`\n${name} by input shapes:`);
+  for (const [shapes, e] of [...byShapes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
+    console.log(`${e.ms.toFixed(1).padStart(9)} ms ${String(e.calls).padStart(5)} calls  ${shapes}`);
+  }
 }
 
 main().catch((e) => {
