@@ -65,7 +65,8 @@ describe('backend: jasr doctor (its underlying function)', function () {
     const text = formatDoctor(report);
     const rows = text.split('\n').filter((l) => /^[✓✗] /.test(l));
     assert.equal(rows.length, report.checks.length);
-    assert.match(text, /^✓ backend +wasm \(SIMD\)$/m);
+    assert.match(text, /^✓ backend +wasm \(SIMD; convs on oneDNN \d+\.\d+\.\d+, \d+ threads?\)$/m);
+    assert.match(text, /^✓ oneDNN convs +oneDNN \d+\.\d+\.\d+, \d+ threads? /m);
     assert.match(text, /^✗ tfjs-node +alias of plain @tensorflow\/tfjs@\d+\.\d+\.\d+, no native binding \(optional\)$/m);
     const missingOptional = report.checks.filter((c) => !c.ok && !c.required);
     assert.ok(missingOptional.every((c) => c.hint), 'every missing optional piece needs a hint');

@@ -12,7 +12,7 @@ function filterGradOn(backend: string, x: tf.Tensor4D, w: tf.Tensor4D, pad: Pad,
 // backend-grads.test.ts covers ci ≥ co; stride-1 convs with fewer input than output channels take the branch that
 // packs x as the conv filter (conv-grads-as-forward.ts, filterGradPackingX).
 describe('backend: wasm stride-1 filter gradient with ci < co matches the cpu backend', function () {
-  useWasmForSuite(wasmConvGradKernelsRegistered, 'the conv-gradient kernels');
+  useWasmForSuite(wasmConvGradKernelsRegistered, 'the conv-gradient kernels', { convs: 'xnnpack' });
 
   const cases: { kernel: number; pad: Pad }[] = [
     { kernel: 3, pad: 'same' },

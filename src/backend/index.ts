@@ -7,11 +7,16 @@ import * as tf from '@tensorflow/tfjs';
 import { NativeProbe } from './detect-native';
 import { BACKEND_NAMES, BackendName, SkippedBackend, selectFastest, selectForced } from './select';
 import { wasmConvGradKernelsRegistered } from './wasm-conv-grad-kernels';
+import type { NativeConvStatus } from './wasm';
+import { wasmNativeConvKernelsRegistered } from './wasm-native-conv-kernels';
 
 export { BACKEND_NAMES, BackendName, SkippedBackend } from './select';
 export { NativeProbe, probeNativePackages } from './detect-native';
 export { registerWasmConvGradKernels, unregisterWasmConvGradKernels, wasmConvGradKernelsRegistered } from './wasm-conv-grad-kernels';
 export { conv2dFilterGrad, conv2dInputGrad } from './conv-grads-as-forward';
+export { NativeConvStatus, activateNativeConv } from './wasm';
+export { registerWasmNativeConvKernels, unregisterWasmNativeConvKernels, wasmNativeConvKernelsRegistered } from './wasm-native-conv-kernels';
+export { NATIVE_CONV_ENV_VAR, NATIVE_THREADS_ENV_VAR, loadDnnlAddon } from './native-conv-addon';
 
 export const BACKEND_ENV_VAR = 'JASR_BACKEND';
 
@@ -23,13 +28,15 @@ export interface BackendReport {
   simd: boolean | null;
   /** wasm only: multi-threaded (never in Node); null on other backends. */
   threads: boolean | null;
+  /** wasm only: convolutions on the oneDNN addon (library, threads) or why they stay on XNNPACK; null elsewhere. */
+  nativeConv: NativeConvStatus | null;
   /** Why each faster backend was skipped. */
   skipped: SkippedBackend[];
   /** Set when the choice was forced, by the `force` option or by JASR_BACKEND. */
   forced: { backend: BackendName; by: 'option' | typeof BACKEND_ENV_VAR } | null;
   /** What was found for each native package (found without requiring it). */
   native: NativeProbe[];
-  /** wasm only: our Conv2DBackpropFilter/Input kernels are registered (training convs works). */
+  /** wasm only: conv-gradient kernels are registered (oneDNN or XNNPACK ones): training convs works. */
   wasmConvGradKernels: boolean;
   /** The one line printed unless quiet, e.g. `backend: wasm (SIMD) — skipped tfjs-node-gpu: not installed; …`. */
   summary: string;
@@ -52,9 +59,14 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendNam
   return raw as BackendName;
 }
 
+function convSummary(c: NativeConvStatus | null): string {
+  if (c === null) return 'XNNPACK convs';
+  return c.active ? `convs on ${c.library}, ${c.threads} thread${c.threads === 1 ? '' : 's'}` : `XNNPACK convs; oneDNN addon ${c.reason}`;
+}
+
 export function formatSummary(r: Omit<BackendReport, 'summary'>): string {
   const what =
-    r.backend === 'wasm' ? `wasm (${r.simd ? 'SIMD' : 'no SIMD'})`
+    r.backend === 'wasm' ? `wasm (${r.simd ? 'SIMD' : 'no SIMD'}; ${convSummary(r.nativeConv)})`
     : r.backend === 'tensorflow' ? `tensorflow (${r.provider === 'tfjs-node-gpu' ? 'GPU' : 'CPU'})`
     : r.backend;
   const forced = r.forced ? ` [forced by ${r.forced.by === 'option' ? 'caller' : `${BACKEND_ENV_VAR}=${r.forced.backend}`}]` : '';
@@ -79,7 +91,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   const selection = forced
     ? await selectForced(forced.backend, forced.by === 'option' ? 'initBackend({force})' : `${BACKEND_ENV_VAR}=${forced.backend}`)
     : await selectFastest();
-  const partial = { ...selection, forced, wasmConvGradKernels: selection.backend === 'wasm' && wasmConvGradKernelsRegistered() };
+  const partial = { ...selection, forced, wasmConvGradKernels: selection.backend === 'wasm' && (wasmNativeConvKernelsRegistered() || wasmConvGradKernelsRegistered()) };
   const report: BackendReport = { ...partial, summary: formatSummary(partial) };
   last = { key, report };
   // stderr, so that `--json` commands keep a clean stdout.

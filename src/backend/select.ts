@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { NativeProbe, probeNativePackages } from './detect-native';
 import { NativeAttempt, activateNative } from './native';
-import { activateWasm } from './wasm';
+import { NativeConvStatus, activateWasm } from './wasm';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -22,6 +22,8 @@ export interface Selection {
   provider: string;
   simd: boolean | null;
   threads: boolean | null;
+  /** wasm only: whether convolutions run on the oneDNN addon (and why not); null on other backends. */
+  nativeConv: NativeConvStatus | null;
   skipped: SkippedBackend[];
   native: NativeProbe[];
 }
@@ -45,14 +47,14 @@ export async function selectFastest(): Promise<Selection> {
   const native = probeNativePackages();
   const attempt = await activateNative(native);
   if (attempt?.ok) {
-    return { backend: 'tensorflow', provider: label(attempt.pkg), simd: null, threads: null, skipped: nativeReasons(native, attempt, attempt.pkg), native };
+    return { backend: 'tensorflow', provider: label(attempt.pkg), simd: null, threads: null, nativeConv: null, skipped: nativeReasons(native, attempt, attempt.pkg), native };
   }
   const skipped = nativeReasons(native, attempt);
   const wasm = await activateWasm();
-  if (wasm.ok) return { backend: 'wasm', provider: 'wasm', simd: wasm.simd, threads: wasm.threads, skipped, native };
+  if (wasm.ok) return { backend: 'wasm', provider: 'wasm', simd: wasm.simd, threads: wasm.threads, nativeConv: wasm.nativeConv, skipped, native };
   skipped.push({ backend: 'wasm', reason: wasm.reason });
   await activateCpu();
-  return { backend: 'cpu', provider: 'cpu', simd: null, threads: null, skipped, native };
+  return { backend: 'cpu', provider: 'cpu', simd: null, threads: null, nativeConv: null, skipped, native };
 }
 
 /** Exactly `backend`, or an Error saying why it cannot load. */
@@ -65,16 +67,16 @@ export async function selectForced(backend: BackendName, forcedBy: string): Prom
       const why = nativeReasons(native, attempt).map((s) => `${s.backend}: ${s.reason}`).join('; ');
       throw new Error(`${forcedBy} forces backend 'tensorflow', but no native TF.js backend loads here — ${why}`);
     }
-    return { backend, provider: label(attempt.pkg), simd: null, threads: null, skipped: [], native };
+    return { backend, provider: label(attempt.pkg), simd: null, threads: null, nativeConv: null, skipped: [], native };
   }
   const fasterNative = notTried(native.map((p) => label(p.pkg)));
   if (backend === 'wasm') {
     const wasm = await activateWasm();
     if (!wasm.ok) throw new Error(`${forcedBy} forces backend 'wasm', but it does not load: ${wasm.reason}`);
-    return { backend, provider: 'wasm', simd: wasm.simd, threads: wasm.threads, skipped: fasterNative, native };
+    return { backend, provider: 'wasm', simd: wasm.simd, threads: wasm.threads, nativeConv: wasm.nativeConv, skipped: fasterNative, native };
   }
   await activateCpu();
-  return { backend, provider: 'cpu', simd: null, threads: null, skipped: [...fasterNative, ...notTried(['wasm'])], native };
+  return { backend, provider: 'cpu', simd: null, threads: null, nativeConv: null, skipped: [...fasterNative, ...notTried(['wasm'])], native };
 }
 
 async function activateCpu(): Promise<void> {

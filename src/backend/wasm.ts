@@ -4,9 +4,16 @@ import * as path from 'path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvGradKernels } from './wasm-conv-grad-kernels';
 import { registerWasmMaxPoolGradKernel } from './wasm-max-pool-grad-kernel';
+import { loadDnnlAddon, nativeThreadsFor } from './native-conv-addon';
+import { registerWasmNativeConvKernels, unregisterWasmNativeConvKernels } from './wasm-native-conv-kernels';
+
+/** Whether wasm's convolutions run on the oneDNN addon, and why not when they do not. */
+export type NativeConvStatus = { active: true; library: string; threads: number; reason?: undefined } | { active: false; reason: string };
 
 // `reason?: undefined`: see NativeAttempt (tslab checks notebooks' imports without strictNullChecks).
-export type WasmActivation = { ok: true; simd: boolean; threads: boolean; reason?: undefined } | { ok: false; reason: string };
+export type WasmActivation =
+  | { ok: true; simd: boolean; threads: boolean; nativeConv: NativeConvStatus; reason?: undefined }
+  | { ok: false; reason: string };
 
 let wasmPathsSet = false;
 
@@ -30,7 +37,25 @@ export async function activateWasm(): Promise<WasmActivation> {
   registerWasmMaxPoolGradKernel();
   return {
     ok: true,
+    nativeConv: activateNativeConv(1),
     simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
     threads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
   };
+}
+
+/**
+ * Routes wasm's convolutions to the oneDNN addon when it is built (and not disabled), with `cores / replicas`
+ * OpenMP threads for this Node thread; otherwise leaves the XNNPACK path and says why. Called again by each
+ * data-parallel replica with the replica count, so replicas share the cores instead of oversubscribing them.
+ */
+export function activateNativeConv(replicas: number): NativeConvStatus {
+  const addon = loadDnnlAddon();
+  if (!addon.ok) {
+    unregisterWasmNativeConvKernels();
+    return { active: false, reason: addon.reason };
+  }
+  const threads = nativeThreadsFor(replicas);
+  addon.addon.setThreads(threads);
+  registerWasmNativeConvKernels(addon.addon);
+  return { active: true, library: `oneDNN ${addon.version}`, threads };
 }

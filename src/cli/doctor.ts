@@ -40,6 +40,7 @@ const HINTS: Record<string, string> = {
   kernel: `register the project kernel '${JASR_KERNEL_NAME}': node bin/jasr.js notebooks --install-kernel`,
   chromium: 'apt-get install -y --no-install-recommends chromium (static PNG/SVG figure export)',
   package: 'npm ci',
+  onednn: 'apt-get install -y --no-install-recommends g++ libdnnl-dev && bash native/dnnl-conv/build.sh (about 3× faster training on CPU; environment.md § oneDNN)',
 };
 const REQUIRED_PACKAGES = new Set(['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm']);
 
@@ -65,7 +66,16 @@ function backendChecks(backend: BackendReport | null, backendError: string | und
   if (wasmSkip) checks.push({ name: 'wasm', ok: false, required: false, detail: wasmSkip.reason, hint: HINTS.package });
   if (backend.backend === 'wasm') {
     checks.push({ name: 'wasm SIMD', ok: backend.simd === true, required: false, detail: backend.simd ? 'yes' : 'no', hint: backend.simd ? undefined : HINTS.simd });
-    checks.push({ name: 'wasm conv-gradient kernels', ok: backend.wasmConvGradKernels, required: true, detail: backend.wasmConvGradKernels ? 'Conv2DBackpropFilter/Input via forward conv' : 'not registered' });
+    const conv = backend.nativeConv;
+    checks.push({
+      name: 'oneDNN convs',
+      ok: conv?.active === true,
+      required: false,
+      detail: conv?.active ? `${conv.library}, ${conv.threads} thread${conv.threads === 1 ? '' : 's'} (Conv2D and both gradients on the CPU's full vector width)` : `off: ${conv?.reason ?? 'unknown'}; convs run on XNNPACK`,
+      hint: conv?.active ? undefined : HINTS.onednn,
+    });
+    const gradsVia = conv?.active ? 'Conv2DBackpropFilter/Input on oneDNN' : 'Conv2DBackpropFilter/Input via forward XNNPACK conv';
+    checks.push({ name: 'wasm conv-gradient kernels', ok: backend.wasmConvGradKernels, required: true, detail: backend.wasmConvGradKernels ? gradsVia : 'not registered' });
   }
   if (training) {
     const lossText = training.losses.map((l) => l.toFixed(4)).join(' → ');

@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../src/backend';
+import { activateNativeConv, initBackend, unregisterWasmNativeConvKernels } from '../../src/backend';
 
 /** max |a − b| / max |b|: scale-free, and strict where gradients are large. Refuses an all-zero reference. */
 export function relativeError(actual: ArrayLike<number>, reference: ArrayLike<number>): number {
@@ -27,15 +27,19 @@ export async function gradOnBackend(backend: string, f: (x: tf.Tensor) => tf.Sca
 /**
  * Mocha hooks for a suite that compares wasm against cpu: wasm is initialised (with the kit's kernels, which
  * `registered` confirms) before the suite, and the backend the run had is restored after it.
+ * `convs: 'xnnpack'` takes the oneDNN conv kernels out for the suite, so it tests the XNNPACK path they replace
+ * (the fallback without the addon), and puts them back after.
  */
-export function useWasmForSuite(registered: () => boolean, what: string): void {
+export function useWasmForSuite(registered: () => boolean, what: string, opts: { convs?: 'xnnpack' } = {}): void {
   let previousBackend: string;
   before(async () => {
     previousBackend = tf.getBackend();
     await initBackend({ force: 'wasm', quiet: true });
+    if (opts.convs === 'xnnpack') unregisterWasmNativeConvKernels();
     assert.ok(registered(), `initBackend on wasm must register ${what}`);
   });
   after(async () => {
+    if (opts.convs === 'xnnpack') activateNativeConv(1);
     await tf.setBackend(previousBackend);
   });
 }

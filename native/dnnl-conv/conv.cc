@@ -1,0 +1,380 @@
+// jasr_dnnl: Conv2D forward, backward-data and backward-weights on oneDNN (the library PyTorch's CPU convs use),
+// called by the wasm backend's conv kernels (src/backend/native-conv/) directly on the wasm heap: the tensors stay
+// where TF.js keeps them (NHWC activations, HWIO filters) and nothing is copied across the JS boundary.
+//
+// Each Node thread (main thread, every worker_thread) has its own primitive cache and scratchpad (thread_local),
+// so data-parallel replicas never share oneDNN state. Primitives are keyed by their full geometry and built once.
+#include <node_api.h>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+using dnnl::memory;
+using tag = dnnl::memory::format_tag;
+
+// [n, ih, iw, ic, oc, kh, kw, oh, ow, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight, relu]
+constexpr int kGeometryLength = 18;
+
+struct Geometry {
+  int64_t n, ih, iw, ic, oc, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr;
+  bool relu;
+  memory::dims src() const { return {n, ic, ih, iw}; }
+  memory::dims weights() const { return {oc, ic, kh, kw}; }
+  memory::dims bias() const { return {oc}; }
+  memory::dims dst() const { return {n, oc, oh, ow}; }
+  memory::dims strides() const { return {sh, sw}; }
+  // oneDNN counts dilation from 0 (no dilation), TF.js from 1.
+  memory::dims dilates() const { return {dh - 1, dw - 1}; }
+  memory::dims padL() const { return {pt, pl}; }
+  memory::dims padR() const { return {pb, pr}; }
+  std::string key(const char* kind, bool bias) const {
+    std::ostringstream s;
+    s << kind << ':' << n << ',' << ih << ',' << iw << ',' << ic << ',' << oc << ',' << kh << ',' << kw << ',' << oh
+      << ',' << ow << ',' << sh << ',' << sw << ',' << dh << ',' << dw << ',' << pt << ',' << pl << ',' << pb << ','
+      << pr << ',' << relu << ',' << bias;
+    return s.str();
+  }
+};
+
+memory::desc plain(const memory::dims& d, tag t) { return memory::desc(d, memory::data_type::f32, t); }
+memory::desc any(const memory::dims& d) { return memory::desc(d, memory::data_type::f32, tag::any); }
+
+/** One convolution direction, built once per geometry: the primitive plus the reorders its weights need. */
+struct Cached {
+  dnnl::primitive conv;
+  memory::desc weightsMd;  // what the primitive wants for (diff_)weights; may be a blocked layout
+  memory::desc srcMd, dstMd;
+  bool weightsReorder = false;
+  dnnl::reorder reorder;  // user HWIO -> weightsMd (fwd, bwd data) or weightsMd -> HWIO (bwd weights)
+  memory::desc scratchpadMd;
+  std::string impl;
+};
+
+struct ThreadState {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  std::unordered_map<std::string, std::unique_ptr<Cached>> cache;
+  std::vector<uint8_t> scratchpad, weightsBuffer;
+  std::string lastImpl;
+};
+
+ThreadState& state() {
+  thread_local ThreadState s;
+  return s;
+}
+
+dnnl::primitive_attr userScratchpad(bool relu) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  return attr;
+}
+
+dnnl::convolution_forward::primitive_desc forwardPd(const Geometry& g, bool bias, bool relu) {
+  auto& s = state();
+  auto desc = bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                                     plain(g.src(), tag::nhwc), any(g.weights()), plain(g.bias(), tag::a),
+                                                     plain(g.dst(), tag::nhwc), g.strides(), g.dilates(), g.padL(), g.padR())
+                   : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                                     plain(g.src(), tag::nhwc), any(g.weights()), plain(g.dst(), tag::nhwc),
+                                                     g.strides(), g.dilates(), g.padL(), g.padR());
+  return dnnl::convolution_forward::primitive_desc(desc, userScratchpad(relu), s.engine);
+}
+
+Cached& forward(const Geometry& g, bool bias) {
+  auto& s = state();
+  auto key = g.key("fwd", bias);
+  auto it = s.cache.find(key);
+  if (it != s.cache.end()) return *it->second;
+  auto pd = forwardPd(g, bias, g.relu);
+  auto c = std::make_unique<Cached>();
+  c->conv = dnnl::convolution_forward(pd);
+  c->weightsMd = pd.weights_desc();
+  c->weightsReorder = pd.weights_desc() != plain(g.weights(), tag::hwio);
+  if (c->weightsReorder) c->reorder = dnnl::reorder(memory(plain(g.weights(), tag::hwio), s.engine, nullptr), memory(c->weightsMd, s.engine, nullptr));
+  c->scratchpadMd = pd.scratchpad_desc();
+  c->impl = pd.impl_info_str();
+  return *(s.cache[key] = std::move(c));
+}
+
+Cached& backwardData(const Geometry& g) {
+  auto& s = state();
+  auto key = g.key("bwd_data", false);
+  auto it = s.cache.find(key);
+  if (it != s.cache.end()) return *it->second;
+  auto hint = forwardPd(g, false, false);
+  auto desc = dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, plain(g.src(), tag::nhwc), any(g.weights()),
+                                                    plain(g.dst(), tag::nhwc), g.strides(), g.dilates(), g.padL(), g.padR());
+  auto pd = dnnl::convolution_backward_data::primitive_desc(desc, userScratchpad(false), s.engine, hint);
+  auto c = std::make_unique<Cached>();
+  c->conv = dnnl::convolution_backward_data(pd);
+  c->weightsMd = pd.weights_desc();
+  c->weightsReorder = pd.weights_desc() != plain(g.weights(), tag::hwio);
+  if (c->weightsReorder) c->reorder = dnnl::reorder(memory(plain(g.weights(), tag::hwio), s.engine, nullptr), memory(c->weightsMd, s.engine, nullptr));
+  c->scratchpadMd = pd.scratchpad_desc();
+  c->impl = pd.impl_info_str();
+  return *(s.cache[key] = std::move(c));
+}
+
+Cached& backwardWeights(const Geometry& g) {
+  auto& s = state();
+  auto key = g.key("bwd_weights", false);
+  auto it = s.cache.find(key);
+  if (it != s.cache.end()) return *it->second;
+  auto hint = forwardPd(g, false, false);
+  auto desc = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, plain(g.src(), tag::nhwc), any(g.weights()),
+                                                       plain(g.dst(), tag::nhwc), g.strides(), g.dilates(), g.padL(), g.padR());
+  auto pd = dnnl::convolution_backward_weights::primitive_desc(desc, userScratchpad(false), s.engine, hint);
+  auto c = std::make_unique<Cached>();
+  c->conv = dnnl::convolution_backward_weights(pd);
+  c->weightsMd = pd.diff_weights_desc();
+  c->weightsReorder = pd.diff_weights_desc() != plain(g.weights(), tag::hwio);
+  if (c->weightsReorder) c->reorder = dnnl::reorder(memory(c->weightsMd, s.engine, nullptr), memory(plain(g.weights(), tag::hwio), s.engine, nullptr));
+  c->scratchpadMd = pd.scratchpad_desc();
+  c->impl = pd.impl_info_str();
+  return *(s.cache[key] = std::move(c));
+}
+
+/** Adds the primitive's scratchpad (a per-thread buffer, grown as needed) to its arguments. */
+void addScratchpad(const Cached& c, std::unordered_map<int, memory>& args) {
+  auto& s = state();
+  size_t bytes = c.scratchpadMd.get_size();
+  if (bytes == 0) return;
+  if (s.scratchpad.size() < bytes) s.scratchpad.resize(bytes);
+  args.emplace(DNNL_ARG_SCRATCHPAD, memory(c.scratchpadMd, s.engine, s.scratchpad.data()));
+}
+
+/** A blocked weights buffer for the primitive, owned by the thread and reused across calls. */
+void* weightsScratch(const Cached& c) {
+  auto& s = state();
+  size_t bytes = c.weightsMd.get_size();
+  if (s.weightsBuffer.size() < bytes) s.weightsBuffer.resize(bytes);
+  return s.weightsBuffer.data();
+}
+
+// ---- N-API glue ----------------------------------------------------------------------------------------------------
+
+struct JsError {
+  std::string message;
+};
+
+void check(napi_env env, napi_status status, const char* what) {
+  if (status != napi_ok) throw JsError{std::string("jasr_dnnl: ") + what + " failed"};
+  (void)env;
+}
+
+float* floatData(napi_env env, napi_value v, const char* role, size_t expected) {
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_value buffer;
+  size_t offset;
+  bool isTyped = false;
+  check(env, napi_is_typedarray(env, v, &isTyped), "napi_is_typedarray");
+  if (!isTyped) throw JsError{std::string("jasr_dnnl: '") + role + "' must be a Float32Array"};
+  check(env, napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset), "napi_get_typedarray_info");
+  if (type != napi_float32_array) throw JsError{std::string("jasr_dnnl: '") + role + "' must be a Float32Array"};
+  if (length != expected) {
+    throw JsError{std::string("jasr_dnnl: '") + role + "' has " + std::to_string(length) + " elements, the geometry needs " +
+                  std::to_string(expected)};
+  }
+  return static_cast<float*>(data);
+}
+
+bool isNullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  check(env, napi_typeof(env, v, &t), "napi_typeof");
+  return t == napi_null || t == napi_undefined;
+}
+
+Geometry geometry(napi_env env, napi_value v) {
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_value buffer;
+  size_t offset;
+  check(env, napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset), "geometry");
+  if (type != napi_int32_array || length != kGeometryLength) throw JsError{"jasr_dnnl: geometry must be an Int32Array of 18"};
+  const int32_t* p = static_cast<const int32_t*>(data);
+  Geometry g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17] != 0};
+  return g;
+}
+
+template <size_t N>
+void args(napi_env env, napi_callback_info info, napi_value (&out)[N]) {
+  size_t argc = N;
+  check(env, napi_get_cb_info(env, info, &argc, out, nullptr, nullptr), "napi_get_cb_info");
+  if (argc != N) throw JsError{"jasr_dnnl: expected " + std::to_string(N) + " arguments, got " + std::to_string(argc)};
+}
+
+template <typename F>
+napi_value guarded(napi_env env, F&& f) {
+  try {
+    return f();
+  } catch (const JsError& e) {
+    napi_throw_error(env, nullptr, e.message.c_str());
+  } catch (const dnnl::error& e) {
+    napi_throw_error(env, nullptr, (std::string("jasr_dnnl: oneDNN: ") + e.what()).c_str());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, (std::string("jasr_dnnl: ") + e.what()).c_str());
+  }
+  return nullptr;
+}
+
+napi_value undefinedValue(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// conv2d(x, w, bias|null, y, geometry): y = conv(x, w) (+ bias) (then relu when geometry[17])
+napi_value Conv2d(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    napi_value a[5];
+    args(env, info, a);
+    Geometry g = geometry(env, a[4]);
+    float* x = floatData(env, a[0], "x", g.n * g.ih * g.iw * g.ic);
+    float* w = floatData(env, a[1], "filter", g.kh * g.kw * g.ic * g.oc);
+    bool hasBias = !isNullish(env, a[2]);
+    float* b = hasBias ? floatData(env, a[2], "bias", g.oc) : nullptr;
+    float* y = floatData(env, a[3], "y", g.n * g.oh * g.ow * g.oc);
+    auto& s = state();
+    Cached& c = forward(g, hasBias);
+    void* wPtr = w;
+    if (c.weightsReorder) {
+      wPtr = weightsScratch(c);
+      memory user(plain(g.weights(), tag::hwio), s.engine, w), packed(c.weightsMd, s.engine, wPtr);
+      c.reorder.execute(s.stream, user, packed);
+    }
+    std::unordered_map<int, memory> m{{DNNL_ARG_SRC, memory(plain(g.src(), tag::nhwc), s.engine, x)},
+                                      {DNNL_ARG_WEIGHTS, memory(c.weightsMd, s.engine, wPtr)},
+                                      {DNNL_ARG_DST, memory(plain(g.dst(), tag::nhwc), s.engine, y)}};
+    if (hasBias) m.emplace(DNNL_ARG_BIAS, memory(plain(g.bias(), tag::a), s.engine, b));
+    addScratchpad(c, m);
+    c.conv.execute(s.stream, m);
+    s.stream.wait();
+    s.lastImpl = c.impl;
+    return undefinedValue(env);
+  });
+}
+
+// conv2dBackwardData(dy, w, dx, geometry): dx = gradient of conv(x, w) w.r.t. x
+napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    napi_value a[4];
+    args(env, info, a);
+    Geometry g = geometry(env, a[3]);
+    float* dy = floatData(env, a[0], "dy", g.n * g.oh * g.ow * g.oc);
+    float* w = floatData(env, a[1], "filter", g.kh * g.kw * g.ic * g.oc);
+    float* dx = floatData(env, a[2], "dx", g.n * g.ih * g.iw * g.ic);
+    auto& s = state();
+    Cached& c = backwardData(g);
+    void* wPtr = w;
+    if (c.weightsReorder) {
+      wPtr = weightsScratch(c);
+      memory user(plain(g.weights(), tag::hwio), s.engine, w), packed(c.weightsMd, s.engine, wPtr);
+      c.reorder.execute(s.stream, user, packed);
+    }
+    std::unordered_map<int, memory> m{{DNNL_ARG_DIFF_DST, memory(plain(g.dst(), tag::nhwc), s.engine, dy)},
+                                      {DNNL_ARG_WEIGHTS, memory(c.weightsMd, s.engine, wPtr)},
+                                      {DNNL_ARG_DIFF_SRC, memory(plain(g.src(), tag::nhwc), s.engine, dx)}};
+    addScratchpad(c, m);
+    c.conv.execute(s.stream, m);
+    s.stream.wait();
+    s.lastImpl = c.impl;
+    return undefinedValue(env);
+  });
+}
+
+// conv2dBackwardWeights(x, dy, dw, geometry): dw = gradient of conv(x, w) w.r.t. w, in HWIO
+napi_value Conv2dBackwardWeights(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    napi_value a[4];
+    args(env, info, a);
+    Geometry g = geometry(env, a[3]);
+    float* x = floatData(env, a[0], "x", g.n * g.ih * g.iw * g.ic);
+    float* dy = floatData(env, a[1], "dy", g.n * g.oh * g.ow * g.oc);
+    float* dw = floatData(env, a[2], "dw", g.kh * g.kw * g.ic * g.oc);
+    auto& s = state();
+    Cached& c = backwardWeights(g);
+    void* wPtr = c.weightsReorder ? weightsScratch(c) : dw;
+    std::unordered_map<int, memory> m{{DNNL_ARG_SRC, memory(plain(g.src(), tag::nhwc), s.engine, x)},
+                                      {DNNL_ARG_DIFF_DST, memory(plain(g.dst(), tag::nhwc), s.engine, dy)},
+                                      {DNNL_ARG_DIFF_WEIGHTS, memory(c.weightsMd, s.engine, wPtr)}};
+    addScratchpad(c, m);
+    c.conv.execute(s.stream, m);
+    if (c.weightsReorder) {
+      memory packed(c.weightsMd, s.engine, wPtr), user(plain(g.weights(), tag::hwio), s.engine, dw);
+      c.reorder.execute(s.stream, packed, user);
+    }
+    s.stream.wait();
+    s.lastImpl = c.impl;
+    return undefinedValue(env);
+  });
+}
+
+// setThreads(n): OpenMP threads for this Node thread's oneDNN calls (each worker_thread sets its own).
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    napi_value a[1];
+    args(env, info, a);
+    int32_t n = 0;
+    check(env, napi_get_value_int32(env, a[0], &n), "threads");
+    if (n < 1) throw JsError{"jasr_dnnl: threads must be >= 1"};
+    omp_set_num_threads(n);
+    return undefinedValue(env);
+  });
+}
+
+napi_value stringValue(napi_env env, const std::string& s) {
+  napi_value v;
+  napi_create_string_utf8(env, s.c_str(), s.size(), &v);
+  return v;
+}
+
+// info(): { version, threads, lastImpl, cached }
+napi_value Info(napi_env env, napi_callback_info) {
+  return guarded(env, [&]() {
+    const dnnl_version_t* v = dnnl_version();
+    napi_value o, threads, cached;
+    napi_create_object(env, &o);
+    napi_set_named_property(env, o, "version", stringValue(env, std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch)));
+    napi_create_int32(env, omp_get_max_threads(), &threads);
+    napi_set_named_property(env, o, "threads", threads);
+    napi_set_named_property(env, o, "lastImpl", stringValue(env, state().lastImpl));
+    napi_create_int32(env, static_cast<int32_t>(state().cache.size()), &cached);
+    napi_set_named_property(env, o, "cachedPrimitives", cached);
+    return o;
+  });
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  struct Fn {
+    const char* name;
+    napi_callback cb;
+  } fns[] = {{"conv2d", Conv2d}, {"conv2dBackwardData", Conv2dBackwardData}, {"conv2dBackwardWeights", Conv2dBackwardWeights},
+             {"setThreads", SetThreads}, {"info", Info}};
+  for (auto& f : fns) {
+    napi_value fn;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
+    napi_set_named_property(env, exports, f.name, fn);
+  }
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() { return Init(env, exports); }
