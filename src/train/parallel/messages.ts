@@ -7,6 +7,8 @@ export interface InitMessage {
   kind: 'init';
   recipe: ReplicaRecipe;
   backend: BackendName;
+  /** Replicas in the run (main thread included): a wasm worker gives oneDNN cores / replicas threads. */
+  replicas: number;
   /** Every named variable: the main thread writes current weights here before each step. */
   weightLayout: FlatLayout;
   weights: Float32Array;

@@ -68,7 +68,7 @@ export class ReplicaPool {
         pool.slots.push(slot);
       }
       await Promise.all(
-        pool.slots.map((s) => pool.request(s, { kind: 'init', recipe, backend, weightLayout, weights: pool.weights, gradLayout, grads: s.grads } satisfies InitMessage)),
+        pool.slots.map((s) => pool.request(s, { kind: 'init', recipe, backend, replicas: count + 1, weightLayout, weights: pool.weights, gradLayout, grads: s.grads } satisfies InitMessage)),
       );
       return pool;
     } catch (e) {
