@@ -13,7 +13,7 @@ DEBIAN_PACKAGES=(
   chromium                                                                             # static figures, report test
   python3-skimage python3-pil                                                          # metric / resize oracles
   python3-torch                                                                        # PyTorch peer benchmark
-  g++ libdnnl-dev                                                                      # oneDNN conv addon (native/dnnl-conv)
+  g++ libdnnl-dev                                                                      # oneDNN conv addon (native/cpu-kernels)
 )
 
 missing=()
@@ -38,7 +38,7 @@ npm ci --no-audit --no-fund --loglevel=error
 
 # The oneDNN conv addon: optional at run time (the kit falls back to XNNPACK convs and says so), so a failed
 # build warns instead of stopping the set-up.
-if ! bash native/dnnl-conv/build.sh; then
+if ! bash native/cpu-kernels/build.sh; then
   echo "setup: WARNING: the oneDNN conv addon did not build; wasm convs stay on XNNPACK (about 3× slower training)" >&2
 fi
 

@@ -1,21 +1,21 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import {
-  NATIVE_CONV_ENV_VAR,
+  NATIVE_KERNELS_ENV_VAR,
   NATIVE_THREADS_ENV_VAR,
-  activateNativeConv,
+  activateNativeKernels,
   initBackend,
-  loadDnnlAddon,
+  loadNativeAddon,
   unregisterWasmNativeConvKernels,
   wasmNativeConvKernelsRegistered,
 } from '../src/backend';
-import { DnnlAddon, nativeThreadsFor } from '../src/backend/native-conv-addon';
+import { NativeAddon, nativeThreadsFor } from '../src/backend/native-addon';
 import { convParityCases } from './helpers/conv-parity';
 import { relativeError, useWasmForSuite } from './helpers/gradient-compare';
 
 /** setup.sh builds the addon; a run without it tests nothing here, so it fails and says how to build it. */
-function addon(): DnnlAddon {
-  const loaded = loadDnnlAddon();
+function addon(): NativeAddon {
+  const loaded = loadNativeAddon();
   if (!loaded.ok) assert.fail(`the oneDNN addon is not available: ${loaded.reason} (bash scripts/setup.sh builds it)`);
   return loaded.addon;
 }
@@ -84,7 +84,7 @@ describe('backend: oneDNN conv kernels on the wasm heap match the cpu backend', 
     };
     const one = await gradsWith(1);
     const two = await gradsWith(2);
-    activateNativeConv(1);
+    activateNativeKernels(1);
     tf.dispose([x, w]);
     one.forEach((v, i) => assert.ok(relativeError(two[i], v) < 1e-5, `gradient ${i}: relative error ${relativeError(two[i], v)}`));
   });
@@ -101,16 +101,16 @@ describe('backend: oneDNN conv kernels on the wasm heap match the cpu backend', 
   it('unregistering puts the XNNPACK kernels back; activating registers oneDNN again', () => {
     unregisterWasmNativeConvKernels();
     assert.equal(wasmNativeConvKernelsRegistered(), false);
-    const status = activateNativeConv(1);
+    const status = activateNativeKernels(1);
     assert.equal(status.active, true);
     assert.equal(wasmNativeConvKernelsRegistered(), true);
   });
 });
 
 describe('backend: oneDNN addon settings', () => {
-  it(`${NATIVE_CONV_ENV_VAR}=0 keeps the XNNPACK convs and says why`, () => {
-    const off = loadDnnlAddon({ [NATIVE_CONV_ENV_VAR]: '0' });
-    assert.deepEqual(off, { ok: false, reason: `disabled by ${NATIVE_CONV_ENV_VAR}=0` });
+  it(`${NATIVE_KERNELS_ENV_VAR}=0 keeps the XNNPACK convs and says why`, () => {
+    const off = loadNativeAddon({ [NATIVE_KERNELS_ENV_VAR]: '0' });
+    assert.deepEqual(off, { ok: false, reason: `disabled by ${NATIVE_KERNELS_ENV_VAR}=0` });
   });
 
   it(`threads: ${NATIVE_THREADS_ENV_VAR} wins, else the cores are shared among replicas (at least one each)`, () => {

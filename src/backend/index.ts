@@ -14,9 +14,9 @@ export { BACKEND_NAMES, BackendName, SkippedBackend } from './select';
 export { NativeProbe, probeNativePackages } from './detect-native';
 export { registerWasmConvGradKernels, unregisterWasmConvGradKernels, wasmConvGradKernelsRegistered } from './wasm-conv-grad-kernels';
 export { conv2dFilterGrad, conv2dInputGrad } from './conv-grads-as-forward';
-export { NativeConvStatus, activateNativeConv } from './wasm';
+export { NativeConvStatus, activateNativeKernels } from './wasm';
 export { registerWasmNativeConvKernels, unregisterWasmNativeConvKernels, wasmNativeConvKernelsRegistered } from './wasm-native-conv-kernels';
-export { NATIVE_CONV_ENV_VAR, NATIVE_THREADS_ENV_VAR, loadDnnlAddon } from './native-conv-addon';
+export { NATIVE_KERNELS_ENV_VAR, NATIVE_THREADS_ENV_VAR, loadNativeAddon } from './native-addon';
 
 export const BACKEND_ENV_VAR = 'JASR_BACKEND';
 

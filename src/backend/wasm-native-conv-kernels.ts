@@ -1,12 +1,12 @@
 /**
  * Conv2D, FusedConv2D (bias, linear/relu), Conv2DBackpropInput and Conv2DBackpropFilter for the wasm backend on
- * oneDNN (./native-conv-addon.ts), reading and writing the wasm heap in place. The wasm SIMD path (XNNPACK, one
+ * oneDNN (./native-addon.ts), reading and writing the wasm heap in place. The wasm SIMD path (XNNPACK, one
  * 128-bit thread) reaches ~46 GFLOP/s here; oneDNN uses the CPU's full vector width and its OpenMP threads, as
  * PyTorch does. Anything these kernels do not cover (NCHW, other activations, non-float32, broadcast biases)
  * runs the kernel that was registered before them, so registering is always safe.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ConvGeometryArray, DnnlAddon } from './native-conv-addon';
+import { ConvGeometryArray, NativeAddon } from './native-addon';
 
 const WASM = 'wasm';
 type Shape4 = [number, number, number, number];
@@ -20,7 +20,7 @@ interface WasmHeapBackend {
 const KERNELS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter] as const;
 type KernelName = (typeof KERNELS)[number];
 
-let addon: DnnlAddon | undefined;
+let addon: NativeAddon | undefined;
 /** The kernels these replaced, per name: the fallback for geometries oneDNN is not asked to run. */
 const previous = new Map<KernelName, tf.KernelConfig>();
 
@@ -129,7 +129,7 @@ export function wasmNativeConvKernelsRegistered(): boolean {
  * Idempotent. Register after the XNNPACK gradient kernels (./wasm-conv-grad-kernels.ts): those become the
  * fallback. The previous kernels' setupFunc (their wasm bindings) is kept so the fallback still runs.
  */
-export function registerWasmNativeConvKernels(native: DnnlAddon): void {
+export function registerWasmNativeConvKernels(native: NativeAddon): void {
   addon = native;
   if (wasmNativeConvKernelsRegistered()) return;
   for (const name of KERNELS) {

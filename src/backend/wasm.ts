@@ -3,8 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import * as path from 'path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvGradKernels } from './wasm-conv-grad-kernels';
-import { registerWasmMaxPoolGradKernel } from './wasm-max-pool-grad-kernel';
-import { loadDnnlAddon, nativeThreadsFor } from './native-conv-addon';
+import { registerWasmMaxPoolGradKernel, useNativeMaxPoolGrad } from './wasm-max-pool-grad-kernel';
+import { registerWasmSumKernel, unregisterWasmSumKernel } from './wasm-sum-leading-axes-kernel';
+import { registerWasmSharedIdentityKernels } from './wasm-shared-identity-kernels';
+import { loadNativeAddon, nativeThreadsFor } from './native-addon';
 import { registerWasmNativeConvKernels, unregisterWasmNativeConvKernels } from './wasm-native-conv-kernels';
 
 /** Whether wasm's convolutions run on the oneDNN addon, and why not when they do not. */
@@ -18,7 +20,7 @@ export type WasmActivation =
 let wasmPathsSet = false;
 
 /** Switches to wasm (initialising it on first use) and registers the conv-gradient kernels it needs to train
- * (and a faster MaxPoolGrad). */
+ * (and a faster MaxPoolGrad, and Identity/Cast that share data instead of copying), then the native addon's kernels where it is built. */
 export async function activateWasm(): Promise<WasmActivation> {
   if (!wasmPathsSet) {
     // The .wasm files sit beside the package's main script; the default lookup assumes a browser-style URL.
@@ -35,27 +37,33 @@ export async function activateWasm(): Promise<WasmActivation> {
   await tf.ready();
   registerWasmConvGradKernels();
   registerWasmMaxPoolGradKernel();
+  registerWasmSharedIdentityKernels();
   return {
     ok: true,
-    nativeConv: activateNativeConv(1),
+    nativeConv: activateNativeKernels(1),
     simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
     threads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
   };
 }
 
 /**
- * Routes wasm's convolutions to the oneDNN addon when it is built (and not disabled), with `cores / replicas`
- * OpenMP threads for this Node thread; otherwise leaves the XNNPACK path and says why. Called again by each
- * data-parallel replica with the replica count, so replicas share the cores instead of oversubscribing them.
+ * Routes wasm's convolutions to oneDNN, and bias-gradient sums and max-pool gradients to native loops, when the
+ * addon is built (and not disabled), with `cores / replicas` OpenMP threads for this Node thread; otherwise
+ * leaves the XNNPACK convs and JS kernels and says why. Called again by each data-parallel replica with the
+ * replica count, so replicas share the cores instead of oversubscribing them.
  */
-export function activateNativeConv(replicas: number): NativeConvStatus {
-  const addon = loadDnnlAddon();
+export function activateNativeKernels(replicas: number): NativeConvStatus {
+  const addon = loadNativeAddon();
   if (!addon.ok) {
     unregisterWasmNativeConvKernels();
+    unregisterWasmSumKernel();
+    useNativeMaxPoolGrad(undefined);
     return { active: false, reason: addon.reason };
   }
   const threads = nativeThreadsFor(replicas);
   addon.addon.setThreads(threads);
   registerWasmNativeConvKernels(addon.addon);
+  registerWasmSumKernel(addon.addon);
+  useNativeMaxPoolGrad(addon.addon);
   return { active: true, library: `oneDNN ${addon.version}`, threads };
 }

@@ -40,7 +40,7 @@ const HINTS: Record<string, string> = {
   kernel: `register the project kernel '${JASR_KERNEL_NAME}': node bin/jasr.js notebooks --install-kernel`,
   chromium: 'apt-get install -y --no-install-recommends chromium (static PNG/SVG figure export)',
   package: 'npm ci',
-  onednn: 'apt-get install -y --no-install-recommends g++ libdnnl-dev && bash native/dnnl-conv/build.sh (about 3× faster training on CPU; environment.md § oneDNN)',
+  onednn: 'apt-get install -y --no-install-recommends g++ libdnnl-dev && bash native/cpu-kernels/build.sh (about 3× faster training on CPU; environment.md § oneDNN)',
 };
 const REQUIRED_PACKAGES = new Set(['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm']);
 

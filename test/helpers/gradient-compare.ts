@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { activateNativeConv, initBackend, unregisterWasmNativeConvKernels } from '../../src/backend';
+import { activateNativeKernels, initBackend, unregisterWasmNativeConvKernels } from '../../src/backend';
 
 /** max |a − b| / max |b|: scale-free, and strict where gradients are large. Refuses an all-zero reference. */
 export function relativeError(actual: ArrayLike<number>, reference: ArrayLike<number>): number {
@@ -39,7 +39,7 @@ export function useWasmForSuite(registered: () => boolean, what: string, opts: {
     assert.ok(registered(), `initBackend on wasm must register ${what}`);
   });
   after(async () => {
-    if (opts.convs === 'xnnpack') activateNativeConv(1);
+    if (opts.convs === 'xnnpack') activateNativeKernels(1);
     await tf.setBackend(previousBackend);
   });
 }

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../backend';
-import { activateNativeConv } from '../../backend/wasm'; // a file, not the folder: tslab cannot import directories
+import { activateNativeKernels } from '../../backend/wasm'; // a file, not the folder: tslab cannot import directories
 import type { NamedTensors } from '../optimizer';
 import type { StepContext, TrainableModel } from '../trainable';
 import { FlatLayout, flatLayout, writeVariables } from './layout';
@@ -87,7 +87,7 @@ class DataParallelEngine<B, V> implements GradientEngine<B> {
   async close(): Promise<void> {
     await this.pool.close();
     // The main thread had its share of the cores while the workers ran; alone again, it gets them all.
-    if (this.backend === 'wasm') activateNativeConv(1);
+    if (this.backend === 'wasm') activateNativeKernels(1);
   }
 }
 
@@ -151,7 +151,7 @@ export async function createGradientEngine<B, V>(
   const gradLayout = flatLayout(trainable);
   try {
     const pool = await ReplicaPool.start(replicas - 1, recipe, backend, weightLayout, gradLayout);
-    if (backend === 'wasm') activateNativeConv(replicas);
+    if (backend === 'wasm') activateNativeKernels(replicas);
     return new DataParallelEngine(model, module, all, trainable, pool, backend);
   } catch (e) {
     return off(`workers did not start: ${(e as Error).message.split('\n')[0]}`);

@@ -1,10 +1,9 @@
-// jasr_dnnl: Conv2D forward, backward-data and backward-weights on oneDNN (the library PyTorch's CPU convs use),
+// Conv2D forward, backward-data and backward-weights on oneDNN (the library PyTorch's CPU convs use),
 // called by the wasm backend's conv kernels (src/backend/native-conv/) directly on the wasm heap: the tensors stay
 // where TF.js keeps them (NHWC activations, HWIO filters) and nothing is copied across the JS boundary.
 //
 // Each Node thread (main thread, every worker_thread) has its own primitive cache and scratchpad (thread_local),
 // so data-parallel replicas never share oneDNN state. Primitives are keyed by their full geometry and built once.
-#include <node_api.h>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -16,7 +15,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "napi-glue.h"
+
 namespace {
+
+using namespace jasr;
 
 using dnnl::memory;
 using tag = dnnl::memory::format_tag;
@@ -165,79 +168,9 @@ void* weightsScratch(const Cached& c) {
   return s.weightsBuffer.data();
 }
 
-// ---- N-API glue ----------------------------------------------------------------------------------------------------
-
-struct JsError {
-  std::string message;
-};
-
-void check(napi_env env, napi_status status, const char* what) {
-  if (status != napi_ok) throw JsError{std::string("jasr_dnnl: ") + what + " failed"};
-  (void)env;
-}
-
-float* floatData(napi_env env, napi_value v, const char* role, size_t expected) {
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  napi_value buffer;
-  size_t offset;
-  bool isTyped = false;
-  check(env, napi_is_typedarray(env, v, &isTyped), "napi_is_typedarray");
-  if (!isTyped) throw JsError{std::string("jasr_dnnl: '") + role + "' must be a Float32Array"};
-  check(env, napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset), "napi_get_typedarray_info");
-  if (type != napi_float32_array) throw JsError{std::string("jasr_dnnl: '") + role + "' must be a Float32Array"};
-  if (length != expected) {
-    throw JsError{std::string("jasr_dnnl: '") + role + "' has " + std::to_string(length) + " elements, the geometry needs " +
-                  std::to_string(expected)};
-  }
-  return static_cast<float*>(data);
-}
-
-bool isNullish(napi_env env, napi_value v) {
-  napi_valuetype t;
-  check(env, napi_typeof(env, v, &t), "napi_typeof");
-  return t == napi_null || t == napi_undefined;
-}
-
 Geometry geometry(napi_env env, napi_value v) {
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  napi_value buffer;
-  size_t offset;
-  check(env, napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset), "geometry");
-  if (type != napi_int32_array || length != kGeometryLength) throw JsError{"jasr_dnnl: geometry must be an Int32Array of 18"};
-  const int32_t* p = static_cast<const int32_t*>(data);
-  Geometry g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17] != 0};
-  return g;
-}
-
-template <size_t N>
-void args(napi_env env, napi_callback_info info, napi_value (&out)[N]) {
-  size_t argc = N;
-  check(env, napi_get_cb_info(env, info, &argc, out, nullptr, nullptr), "napi_get_cb_info");
-  if (argc != N) throw JsError{"jasr_dnnl: expected " + std::to_string(N) + " arguments, got " + std::to_string(argc)};
-}
-
-template <typename F>
-napi_value guarded(napi_env env, F&& f) {
-  try {
-    return f();
-  } catch (const JsError& e) {
-    napi_throw_error(env, nullptr, e.message.c_str());
-  } catch (const dnnl::error& e) {
-    napi_throw_error(env, nullptr, (std::string("jasr_dnnl: oneDNN: ") + e.what()).c_str());
-  } catch (const std::exception& e) {
-    napi_throw_error(env, nullptr, (std::string("jasr_dnnl: ") + e.what()).c_str());
-  }
-  return nullptr;
-}
-
-napi_value undefinedValue(napi_env env) {
-  napi_value u;
-  napi_get_undefined(env, &u);
-  return u;
+  const int32_t* p = int32Data(env, v, "geometry", kGeometryLength);
+  return Geometry{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17] != 0};
 }
 
 // conv2d(x, w, bias|null, y, geometry): y = conv(x, w) (+ bias) (then relu when geometry[17])
@@ -333,7 +266,7 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
     args(env, info, a);
     int32_t n = 0;
     check(env, napi_get_value_int32(env, a[0], &n), "threads");
-    if (n < 1) throw JsError{"jasr_dnnl: threads must be >= 1"};
+    if (n < 1) throw JsError{"jasr_native: threads must be >= 1"};
     omp_set_num_threads(n);
     return undefinedValue(env);
   });
@@ -361,20 +294,12 @@ napi_value Info(napi_env env, napi_callback_info) {
   });
 }
 
-napi_value Init(napi_env env, napi_value exports) {
-  struct Fn {
-    const char* name;
-    napi_callback cb;
-  } fns[] = {{"conv2d", Conv2d}, {"conv2dBackwardData", Conv2dBackwardData}, {"conv2dBackwardWeights", Conv2dBackwardWeights},
-             {"setThreads", SetThreads}, {"info", Info}};
-  for (auto& f : fns) {
-    napi_value fn;
-    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
-    napi_set_named_property(env, exports, f.name, fn);
-  }
-  return exports;
-}
-
 }  // namespace
 
-NAPI_MODULE_INIT() { return Init(env, exports); }
+void registerConvFunctions(napi_env env, napi_value exports) {
+  exportFunction(env, exports, "conv2d", Conv2d);
+  exportFunction(env, exports, "conv2dBackwardData", Conv2dBackwardData);
+  exportFunction(env, exports, "conv2dBackwardWeights", Conv2dBackwardWeights);
+  exportFunction(env, exports, "setThreads", SetThreads);
+  exportFunction(env, exports, "info", Info);
+}

@@ -1,0 +1,73 @@
+/**
+ * A wasm Sum for reductions over the leading axes of a float32 tensor — a conv bias gradient, Σ over N, H, W of
+ * an NHWC dy. The built-in kernel only reduces innermost axes, so it first transposes the whole tensor to put
+ * N, H, W last: 13 % of a 16/2 training step with oneDNN convs (profile-step --detail Sum). Here the tensor is
+ * read as an [outer, inner] matrix whose rows the native addon adds up in place (float64 accumulation); a JS
+ * loop was no faster than transpose + sum, so without the addon the built-in kernel stays. Every other
+ * reduction runs the built-in kernel.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from './native-addon';
+
+const WASM = 'wasm';
+
+/** What this kernel needs of the wasm backend (its class is not exported in a form we can type against). */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
+let builtinKernel: tf.KernelConfig | undefined;
+
+/** How many leading axes `axis` names (each once, 0 … k−1), or 0 when it is not such a prefix. */
+export function leadingAxesCount(axis: number | number[], rank: number): number {
+  const axes = tf.util.parseAxisParam(axis, [...new Array<number>(rank).fill(1)]).sort((a, b) => a - b);
+  return axes.every((a, i) => a === i) ? axes.length : 0;
+}
+
+let addon: NativeAddon | undefined;
+
+const fastKernel: tf.KernelFunc = (args) => {
+  const { inputs, backend } = args;
+  const attrs = args.attrs ?? {};
+  const x = inputs.x;
+  if (x === undefined) throw new Error("wasm-sum-leading-axes-kernel.ts: Sum needs input 'x'");
+  const leading = x.dtype === 'float32' ? leadingAxesCount(attrs.axis as number | number[], x.shape.length) : 0;
+  // All axes is a plain total, which the built-in kernel does without a transpose.
+  if (!addon || leading === 0 || leading === x.shape.length) {
+    if (!builtinKernel) throw new Error('wasm-sum-leading-axes-kernel.ts: no built-in wasm Sum to fall back on');
+    return builtinKernel.kernelFunc(args);
+  }
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, leading));
+  const kept = x.shape.slice(leading);
+  const outShape = attrs.keepDims ? [...new Array<number>(leading).fill(1), ...kept] : kept;
+  const heap = backend as unknown as WasmHeapBackend;
+  const out = heap.makeOutput(outShape, 'float32');
+  // Views are taken after makeOutput: allocating may grow (and so detach) the wasm heap.
+  addon.sumRows(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(out), Int32Array.from([outer, tf.util.sizeFromShape(kept)]));
+  return out;
+};
+
+/** True when this module's kernel is the one wasm will run. */
+export function wasmSumKernelRegistered(): boolean {
+  return tf.getKernel(tf.Sum, WASM)?.kernelFunc === fastKernel;
+}
+
+/** Idempotent. Keeps the built-in kernel (and its wasm binding) for the reductions this one does not cover. */
+export function registerWasmSumKernel(native: NativeAddon): void {
+  addon = native;
+  if (wasmSumKernelRegistered()) return;
+  const builtin = tf.getKernel(tf.Sum, WASM);
+  if (builtin) {
+    builtinKernel = builtin;
+    tf.unregisterKernel(tf.Sum, WASM);
+  }
+  tf.registerKernel({ kernelName: tf.Sum, backendName: WASM, kernelFunc: fastKernel, setupFunc: builtinKernel?.setupFunc, disposeFunc: builtinKernel?.disposeFunc });
+}
+
+/** Puts the built-in wasm kernel back (benchmarks compare against it). */
+export function unregisterWasmSumKernel(): void {
+  if (!wasmSumKernelRegistered()) return;
+  tf.unregisterKernel(tf.Sum, WASM);
+  if (builtinKernel) tf.registerKernel(builtinKernel);
+}
