@@ -6,7 +6,7 @@
  *   node -r tsx/cjs bench/kit-run.ts '{"features":32,"blocks":4,"batch":8,"trainSteps":3,"inferSteps":3,"backend":"wasm","workers":1}'
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendName, initBackend } from '../src/backend';
+import { BackendName, NATIVE_KERNELS_ENV_VAR, NATIVE_THREADS_ENV_VAR, activateNativeKernels, initBackend } from '../src/backend';
 import { buildModel } from '../src/model/build';
 import { DEFAULT_MODEL_CONFIG } from '../src/model/config';
 import { countParams } from '../src/model/count';
@@ -29,6 +29,10 @@ export interface KitRunSpec {
   workers: number;
   /** Skip the warm-up step (huge models: one step is all there is time for). */
   cold?: boolean;
+  /** wasm convs: 'onednn' (the addon, when built; the default) or 'xnnpack' (JASR_NATIVE_KERNELS=0). */
+  convs?: 'onednn' | 'xnnpack';
+  /** CPU threads for the whole row (the peer gets as many); oneDNN gets threads / replicas per replica. Default: workers. */
+  threads?: number;
   size?: number;
 }
 
@@ -41,6 +45,8 @@ export interface KitRunResult {
   inferMs: number[];
   trainImgPerSec: number | null;
   inferImgPerSec: number | null;
+  /** What ran the convolutions, e.g. 'oneDNN 2.6.3 × 1 thread per replica' or 'XNNPACK'. */
+  convPath: string;
   peakRssMB: number;
   /** wasm only: size of the main thread's wasm memory, which only grows, i.e. its peak; null on other backends. */
   wasmHeapMB: number | null;
@@ -54,7 +60,12 @@ function wasmHeapBytes(): number | null {
 }
 
 async function run(spec: KitRunSpec): Promise<KitRunResult> {
-  await initBackend({ force: spec.backend, quiet: true });
+  // Set before the backend starts: workers copy process.env when they are created.
+  if (spec.convs === 'xnnpack') process.env[NATIVE_KERNELS_ENV_VAR] = '0';
+  process.env[NATIVE_THREADS_ENV_VAR] = String(Math.max(1, Math.floor((spec.threads ?? spec.workers) / spec.workers)));
+  const backend = await initBackend({ force: spec.backend, quiet: true });
+  const nativeConv = backend.nativeConv;
+  const convPath = nativeConv?.active ? `${nativeConv.library} × ${nativeConv.threads} thread${nativeConv.threads === 1 ? '' : 's'} per replica` : backend.backend === 'wasm' ? 'XNNPACK' : backend.backend;
   const size = spec.size ?? 128;
   const config = { ...DEFAULT_MODEL_CONFIG, features: spec.features, trunkBlocks: spec.blocks };
   const model = new JasrTrainable(buildModel(config, 1), DEFAULT_TRAIN_CONFIG, DEFAULT_EVAL_CONFIG);
@@ -63,8 +74,8 @@ async function run(spec: KitRunSpec): Promise<KitRunResult> {
   const engine = await createGradientEngine(model, vars, vars, spec.workers);
   const trainStepMs: number[] = [];
   const inferMs: number[] = [];
+  const warm = spec.cold ? 0 : 1;
   try {
-    const warm = spec.cold ? 0 : 1;
     for (let i = 0; i < warm + spec.trainSteps; i++) {
       const batch = randomFaceBatch(spec.batch, config.landmarks, size, i + 1);
       const t0 = performance.now();
@@ -75,20 +86,25 @@ async function run(spec: KitRunSpec): Promise<KitRunResult> {
       if (i >= warm) trainStepMs.push(ms);
       process.stderr.write(`train step ${i + 1}${i < warm ? ' (warm-up)' : ''}: ${ms.toFixed(0)} ms\n`);
     }
-    const input = tf.randomUniform([spec.batch, size, size, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
-    for (let i = 0; i < warm + spec.inferSteps; i++) {
-      const t0 = performance.now();
-      const out = model.model.apply(input);
-      await (out.sr ?? out.heatmaps[0]).data();
-      await out.heatmaps[out.heatmaps.length - 1].data();
-      tf.dispose([out.sr, ...out.heatmaps].filter((t): t is tf.Tensor4D => t !== undefined));
-      const ms = performance.now() - t0;
-      if (i >= warm) inferMs.push(ms);
-    }
-    input.dispose();
   } finally {
     await engine.close();
   }
+  // Inference runs on the main thread alone, so it gets all of the row's threads (as the peer does).
+  if (nativeConv?.active) {
+    process.env[NATIVE_THREADS_ENV_VAR] = String(spec.threads ?? spec.workers);
+    activateNativeKernels(1);
+  }
+  const input = tf.randomUniform([spec.batch, size, size, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+  for (let i = 0; i < warm + spec.inferSteps; i++) {
+    const t0 = performance.now();
+    const out = model.model.apply(input);
+    await (out.sr ?? out.heatmaps[0]).data();
+    await out.heatmaps[out.heatmaps.length - 1].data();
+    tf.dispose([out.sr, ...out.heatmaps].filter((t): t is tf.Tensor4D => t !== undefined));
+    const ms = performance.now() - t0;
+    if (i >= warm) inferMs.push(ms);
+  }
+  input.dispose();
   const rate = (ms: number[]): number | null => (ms.length ? (spec.batch * ms.length * 1000) / ms.reduce((a, b) => a + b, 0) : null);
   return {
     spec,
@@ -99,6 +115,7 @@ async function run(spec: KitRunSpec): Promise<KitRunResult> {
     inferMs,
     trainImgPerSec: rate(trainStepMs),
     inferImgPerSec: rate(inferMs),
+    convPath,
     // maxRSS is in KiB; worker threads share the process, so this includes every replica.
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     wasmHeapMB: wasmHeapBytes() === null ? null : (wasmHeapBytes() as number) / 2 ** 20,

@@ -92,12 +92,16 @@ function plan(o: SuiteOptions, cores: number): { model: ModelKey; spec: KitRunSp
     const base = { features, blocks, backend: 'wasm' as BackendName };
     if (o.backends.includes('wasm')) {
       if (model === 'cpu') {
-        for (const workers of [1, cores]) rows.push({ model, spec: { ...base, batch: 8, trainSteps: steps, inferSteps: steps, workers }, peer: true });
-        if (!o.quick) rows.push({ model, spec: { ...base, batch: 2, trainSteps: steps, inferSteps: steps, workers: cores }, peer: true });
+        // Each replica layout on both conv paths (oneDNN addon, XNNPACK fallback), then one replica using every core.
+        for (const workers of [1, cores]) {
+          for (const convs of ['onednn', 'xnnpack'] as const) rows.push({ model, spec: { ...base, batch: 8, trainSteps: steps, inferSteps: steps, workers, threads: workers, convs }, peer: true });
+        }
+        if (cores > 1) rows.push({ model, spec: { ...base, batch: 8, trainSteps: steps, inferSteps: steps, workers: 1, threads: cores, convs: 'onednn' }, peer: true });
+        if (!o.quick) rows.push({ model, spec: { ...base, batch: 2, trainSteps: steps, inferSteps: steps, workers: cores, threads: cores }, peer: true });
       } else if (model === 'default') {
-        for (const workers of o.quick ? [cores] : [1, cores]) rows.push({ model, spec: { ...base, batch: 2, trainSteps: 1, inferSteps: 1, workers }, peer: true });
+        for (const workers of o.quick ? [cores] : [1, cores]) rows.push({ model, spec: { ...base, batch: 2, trainSteps: 2, inferSteps: 2, workers, threads: workers }, peer: true });
       } else {
-        rows.push({ model, spec: { ...base, batch: 2, trainSteps: 1, inferSteps: 1, workers: 1, cold: true }, peer: true });
+        rows.push({ model, spec: { ...base, batch: 2, trainSteps: 1, inferSteps: 1, workers: 1, threads: 1, cold: true }, peer: true });
       }
     }
     // The cpu backend: inference only, small model only. Its stock Conv2DBackpropFilter takes minutes per layer
@@ -144,19 +148,19 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   }
 
   // Peaks.
-  const kitPeak = runKitPeak();
+  const kitPeak = { xnnpack: runKitPeak('xnnpack'), onednn: runKitPeak('onednn') };
   const torchPeak = o.peer ? runTorchPeak(cores) : null;
-  o.log(`peak: wasm ${fmt(kitPeak?.convGflops, 1)} GFLOP/s per instance (conv), PyTorch ${fmt(torchPeak?.gflops, 1)} GFLOP/s on ${cores} threads`);
+  o.log(`peak per thread (conv): XNNPACK ${fmt(kitPeak.xnnpack?.convGflops, 1)}, oneDNN ${fmt(kitPeak.onednn?.convGflops, 1)} GFLOP/s; PyTorch ${fmt(torchPeak?.gflops, 1)} GFLOP/s on ${cores} threads`);
 
   const rows: Row[] = [];
   for (const p of plan(o, cores)) {
     const loadAvg = os.loadavg()[0];
-    o.log(`kit ${MODELS[p.model].label} ${p.spec.backend} batch ${p.spec.batch} workers ${p.spec.workers} (load ${loadAvg.toFixed(2)}) …`);
+    o.log(`kit ${MODELS[p.model].label} ${p.spec.backend}${p.spec.convs === 'xnnpack' ? ' (XNNPACK convs)' : ''} batch ${p.spec.batch} workers ${p.spec.workers} threads ${p.spec.threads ?? p.spec.workers} (load ${loadAvg.toFixed(2)}) …`);
     const kit = runKit(p.spec);
     if (!isOk(kit)) failures.push(`kit ${MODELS[p.model].label} batch ${p.spec.batch}: ${kit.error}`);
     let peer: Row['peer'] = null;
     if (o.peer && p.peer) {
-      const threads = isOk(kit) ? kit.replicas : p.spec.workers;
+      const threads = p.spec.threads ?? (isOk(kit) ? kit.replicas : p.spec.workers);
       const steps = String(Math.max(1, p.spec.trainSteps));
       const r = runPeer(['--bench', '--features', String(p.spec.features), '--blocks', String(p.spec.blocks), '--batch', String(p.spec.batch), '--steps', steps, '--threads', String(threads)]);
       peer = r.ok ? (r.json as PeerResult) : { error: r.error };
@@ -181,10 +185,20 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   return { ok: failures.every((f) => !f.includes('parameter counts differ') && !f.startsWith('peer --count')), markdown };
 }
 
-function runKitPeak(): { matmulGflops: number; convGflops: number } | null {
-  const code = `require('./src/backend').initBackend({force:'wasm',quiet:true}).then(()=>require('./bench/wasm-peak').measurePeak()).then(r=>console.log(JSON.stringify(r)))`;
-  const r = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e', code], { cwd: ROOT, encoding: 'utf8' });
-  return r.status === 0 ? lastJson(r.stdout) : null;
+/** One thread's peak on wasm with the given conv path (XNNPACK, or the oneDNN addon with one OpenMP thread). */
+function runKitPeak(convs: 'onednn' | 'xnnpack'): KitPeak | null {
+  const code = `require('./src/backend').initBackend({force:'wasm',quiet:true}).then((b)=>require('./bench/wasm-peak').measurePeak().then(r=>console.log(JSON.stringify({...r, active: b.nativeConv && b.nativeConv.active}))))`;
+  const env = { ...process.env, [convs === 'xnnpack' ? 'JASR_NATIVE_KERNELS' : 'JASR_NATIVE_THREADS']: convs === 'xnnpack' ? '0' : '1' };
+  const r = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), '-e', code], { cwd: ROOT, encoding: 'utf8', env });
+  if (r.status !== 0) return null;
+  const peak = lastJson<KitPeak & { active: boolean }>(r.stdout);
+  // Without the addon the 'onednn' run measured XNNPACK again: no oneDNN peak to report.
+  return convs === 'onednn' && !peak.active ? null : peak;
+}
+
+interface KitPeak {
+  matmulGflops: number;
+  convGflops: number;
 }
 
 function runTorchPeak(threads: number): { gflops: number; torchVersion: string } | null {
@@ -198,7 +212,7 @@ interface ReportInput {
   loadBefore: number[];
   loadAfter: number[];
   countLines: string[];
-  kitPeak: { matmulGflops: number; convGflops: number } | null;
+  kitPeak: { xnnpack: KitPeak | null; onednn: KitPeak | null };
   torchPeak: { gflops: number; torchVersion: string } | null;
   rows: Row[];
   latency: { kit: KitRunResult | { error: string }; peer: PeerResult | { error: string } | null } | null;
@@ -209,7 +223,11 @@ interface ReportInput {
 function report(r: ReportInput): string {
   const tfjsVersion = (require('@tensorflow/tfjs/package.json') as { version: string }).version;
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const machinePeak = r.kitPeak ? r.kitPeak.convGflops * r.cores : null;
+  // Machine peak of a row's conv path: one thread's conv peak × the cores.
+  const machinePeakOf = (convs: 'onednn' | 'xnnpack'): number | null => {
+    const peak = r.kitPeak[convs];
+    return peak ? peak.convGflops * r.cores : null;
+  };
   const lines: string[] = [
     '# Benchmark results',
     '',
@@ -217,8 +235,8 @@ function report(r: ReportInput): string {
     '',
     `- Machine: ${cpu}, ${r.cores} cores (os.availableParallelism), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}.`,
     `- Load average (1/5/15 min) before: ${r.loadBefore.map((x) => x.toFixed(2)).join(' / ')}; after: ${r.loadAfter.map((x) => x.toFixed(2)).join(' / ')}. Each row shows the 1-min load when it started: this machine is shared, so compare kit and peer within a row (they ran back to back).`,
-    `- Software: Node ${process.version}, @tensorflow/tfjs ${tfjsVersion} (wasm SIMD, one thread per instance), PyTorch ${r.torchPeak?.torchVersion ?? 'not run'}.`,
-    `- Measured peak: wasm ${fmt(r.kitPeak?.convGflops, 1)} GFLOP/s per instance on a 3×3 128→128 conv (64×64, batch 4), ${fmt(r.kitPeak?.matmulGflops, 1)} on a 1024³ matmul; machine peak for the kit = conv peak × ${r.cores} cores = ${fmt(machinePeak, 1)} GFLOP/s. PyTorch on the same conv with ${r.cores} threads: ${fmt(r.torchPeak?.gflops, 1)} GFLOP/s.`,
+    `- Software: Node ${process.version}, @tensorflow/tfjs ${tfjsVersion} (wasm SIMD, one JS thread per replica; convs on the oneDNN addon, native/cpu-kernels, where it is built, else XNNPACK), PyTorch ${r.torchPeak?.torchVersion ?? 'not run'}.`,
+    `- Measured peak, one thread, 3×3 128→128 conv (64×64, batch 4): wasm/XNNPACK ${fmt(r.kitPeak.xnnpack?.convGflops, 1)} GFLOP/s (1024³ matmul ${fmt(r.kitPeak.xnnpack?.matmulGflops, 1)}), wasm + oneDNN addon ${r.kitPeak.onednn ? `${fmt(r.kitPeak.onednn.convGflops, 1)} GFLOP/s` : 'not built'}; machine peak per path = one thread's × ${r.cores} cores (XNNPACK ${fmt(machinePeakOf('xnnpack'), 1)}, oneDNN ${fmt(machinePeakOf('onednn'), 1)} GFLOP/s). PyTorch on the same conv with ${r.cores} threads: ${fmt(r.torchPeak?.gflops, 1)} GFLOP/s.`,
     '',
     '## Parameters (kit `countParams` vs the PyTorch peer; the bench fails if they differ)',
     '',
@@ -228,10 +246,10 @@ function report(r: ReportInput): string {
     '',
     '## Throughput (images/s), kit vs PyTorch on the same shapes, interleaved',
     '',
-    'Train step = loss + gradients + Adam update; FLOPs per trained image are taken as 3 × forward (forward + two backward convs). Peer threads = kit replicas (1 worker ↔ 1 thread).',
+    'Train step = loss + gradients + Adam update; FLOPs per trained image are taken as 3 × forward (forward + two backward convs). Threads = CPU threads of the row: the peer gets as many, and the kit splits them over its replicas (inference runs on the main thread with all of them).',
     '',
-    '| model | backend | batch | replicas | load | kit train img/s | PyTorch train img/s | **kit/PyTorch train** | kit infer img/s | PyTorch infer img/s | **kit/PyTorch infer** | kit train GFLOP/s (% machine peak) | peak RSS MB | wasm heap MB (main) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| model | backend | convs | batch | replicas | threads | load | kit train img/s | PyTorch train img/s | **kit/PyTorch train** | kit infer img/s | PyTorch infer img/s | **kit/PyTorch infer** | kit train GFLOP/s (% machine peak) | peak RSS MB | wasm heap MB (main) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of r.rows) {
     const m = MODELS[row.model];
@@ -239,14 +257,15 @@ function report(r: ReportInput): string {
     const k = row.kit;
     const p = row.peer;
     if (!isOk(k)) {
-      lines.push(`| ${m.label} | ${row.spec.backend} | ${row.spec.batch} | ${row.spec.workers} | ${row.loadAvg.toFixed(2)} | **failed**: ${k.error.replace(/\|/g, '/')} | ${isOk(p) ? fmt(p.trainImgPerSec) : '–'} | – | – | ${isOk(p) ? fmt(p.inferImgPerSec) : '–'} | – | – | – | – |`);
+      lines.push(`| ${m.label} | ${row.spec.backend} | ${row.spec.convs ?? 'onednn'} | ${row.spec.batch} | ${row.spec.workers} | ${row.spec.threads ?? row.spec.workers} | ${row.loadAvg.toFixed(2)} | **failed**: ${k.error.replace(/\|/g, '/')} | ${isOk(p) ? fmt(p.trainImgPerSec) : '–'} | – | – | ${isOk(p) ? fmt(p.inferImgPerSec) : '–'} | – | – | – | – |`);
       continue;
     }
     const gflops = k.trainImgPerSec === null ? null : (k.trainImgPerSec * flopsTrain) / 1e9;
+    const machinePeak = k.convPath.startsWith('oneDNN') ? machinePeakOf('onednn') : machinePeakOf('xnnpack');
     const pct = gflops !== null && machinePeak ? ` (${((100 * gflops) / machinePeak).toFixed(0)} %)` : '';
     const ratio = (a: number | null, b: number | undefined): string => (a !== null && b ? `**${(a / b).toFixed(2)}×**` : '–');
     lines.push(
-      `| ${m.label} | ${row.spec.backend} | ${row.spec.batch} | ${k.replicas}${k.replicas < row.spec.workers ? ` (asked ${row.spec.workers})` : ''} | ${row.loadAvg.toFixed(2)} | ${fmt(k.trainImgPerSec)}${row.spec.cold ? ' (cold, 1 step)' : ''} | ${isOk(p) ? fmt(p.trainImgPerSec) : p ? 'error' : '–'} | ${ratio(k.trainImgPerSec, isOk(p) ? p.trainImgPerSec : undefined)} | ${fmt(k.inferImgPerSec)} | ${isOk(p) ? fmt(p.inferImgPerSec) : '–'} | ${ratio(k.inferImgPerSec, isOk(p) ? p.inferImgPerSec : undefined)} | ${fmt(gflops, 1)}${pct} | ${fmt(k.peakRssMB, 0)} | ${fmt(k.wasmHeapMB, 0)} |`,
+      `| ${m.label} | ${row.spec.backend} | ${k.convPath} | ${row.spec.batch} | ${k.replicas}${k.replicas < row.spec.workers ? ` (asked ${row.spec.workers})` : ''} | ${row.spec.threads ?? row.spec.workers} | ${row.loadAvg.toFixed(2)} | ${fmt(k.trainImgPerSec)}${row.spec.cold ? ' (cold, 1 step)' : ''} | ${isOk(p) ? fmt(p.trainImgPerSec) : p ? 'error' : '–'} | ${ratio(k.trainImgPerSec, isOk(p) ? p.trainImgPerSec : undefined)} | ${fmt(k.inferImgPerSec)} | ${isOk(p) ? fmt(p.inferImgPerSec) : '–'} | ${ratio(k.inferImgPerSec, isOk(p) ? p.inferImgPerSec : undefined)} | ${fmt(gflops, 1)}${pct} | ${fmt(k.peakRssMB, 0)} | ${fmt(k.wasmHeapMB, 0)} |`,
     );
   }
   if (r.latency) {
@@ -257,7 +276,7 @@ function report(r: ReportInput): string {
       `## Single tiny face (batch 1, ${CPU_LABEL}, inference, one thread)`,
       '',
       isOk(k)
-        ? `Kit: median ${fmt(median(k.inferMs), 1)} ms → **${fmt(k.inferImgPerSec, 1)} faces/s** (target ≥ 30). PyTorch (1 thread): ${isOk(p) ? `${fmt(p.inferImgPerSec, 1)} faces/s` : 'not run'}.`
+        ? `Kit (${k.convPath}): median ${fmt(median(k.inferMs), 1)} ms → **${fmt(k.inferImgPerSec, 1)} faces/s** (target ≥ 30). PyTorch (1 thread): ${isOk(p) ? `${fmt(p.inferImgPerSec, 1)} faces/s` : 'not run'}.`
         : `Kit failed: ${k.error}`,
     );
   }
