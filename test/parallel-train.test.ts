@@ -18,6 +18,8 @@ import type { TrainLoader, TrainableModel } from '../src/train/trainable';
 import { createGradientEngine } from '../src/train/parallel/engine';
 import { shardCounts } from '../src/train/parallel/shards';
 import { jasrReplica } from '../src/train/parallel/jasr-replica';
+import { coreCount } from '../src/train/parallel/worker-count';
+import { activateNativeKernels, unregisterWasmNativeConvKernels, wasmNativeConvKernelsRegistered } from '../src/backend';
 
 const SIDE = 32;
 const LANDMARKS = 5;
@@ -202,6 +204,29 @@ describe('train/parallel: data-parallel training over worker threads', () => {
     } finally {
       await engine.close();
       w.dispose();
+    }
+  });
+
+  it("'auto' is one replica while oneDNN convs use every core, one replica per core on the XNNPACK path", async () => {
+    assert.equal(tf.getBackend(), 'wasm');
+    const model = new JasrTrainable(buildModel(MODEL, 1), DEFAULT_TRAIN_CONFIG, DEFAULT_EVAL_CONFIG);
+    const vars = model.namedVariables();
+    try {
+      assert.ok(wasmNativeConvKernelsRegistered(), 'the native addon should be active here (setup.sh builds it)');
+      const native = await createGradientEngine(model, vars, vars, 'auto');
+      assert.equal(native.replicas, 1);
+      assert.equal(native.note, `one replica: convs on oneDNN use all ${coreCount()} cores`);
+      await native.close();
+      unregisterWasmNativeConvKernels();
+      const xnnpack = await createGradientEngine(model, vars, vars, 'auto');
+      try {
+        assert.equal(xnnpack.replicas, coreCount(), xnnpack.note ?? '');
+      } finally {
+        await xnnpack.close();
+      }
+    } finally {
+      activateNativeKernels(1);
+      model.model.dispose();
     }
   });
 });

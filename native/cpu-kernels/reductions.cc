@@ -12,22 +12,62 @@ namespace {
 
 using namespace jasr;
 
+// Compiled for AVX-512, AVX2 and baseline x86-64, picked at load time: portable across CPUs, and the channel loops
+// below only run fast when vectorised (the max-pool one at baseline SSE2 was slower than the JS loop it replaces).
+#define JASR_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+
+JASR_MULTIVERSION void sumRowsKernel(const float* x, size_t outer, size_t inner, double* acc) {
+  for (size_t i = 0; i < outer; i++) {
+    const float* row = x + i * inner;
+    for (size_t j = 0; j < inner; j++) acc[j] += row[j];
+  }
+}
+
+JASR_MULTIVERSION void maxPoolGradKernel(const float* x, const float* dy, float* dx, size_t batch, size_t inHeight, size_t inWidth,
+                                         size_t channels, size_t ph, size_t pw, int32_t* at, float* best) {
+  const size_t outHeight = inHeight / ph, outWidth = inWidth / pw;
+  const size_t rowStride = inWidth * channels;
+  const size_t windowSize = ph * pw;
+  for (size_t b = 0; b < batch; b++) {
+    for (size_t oy = 0; oy < outHeight; oy++) {
+      for (size_t ox = 0; ox < outWidth; ox++) {
+        const size_t corner = (b * inHeight + oy * ph) * rowStride + ox * pw * channels;
+        const float* g = dy + ((b * outHeight + oy) * outWidth + ox) * channels;
+        for (size_t c = 0; c < channels; c++) {
+          best[c] = -std::numeric_limits<float>::infinity();
+          at[c] = -1;
+        }
+        for (size_t k = 0; k < windowSize; k++) {
+          const float* v = x + corner + (k / pw) * rowStride + (k % pw) * channels;
+          for (size_t c = 0; c < channels; c++) {
+            const bool better = v[c] > best[c];
+            best[c] = better ? v[c] : best[c];
+            at[c] = better ? static_cast<int32_t>(k) : at[c];
+          }
+        }
+        // Every element of the window is written (its share or 0), so dx needs no clearing first.
+        for (size_t k = 0; k < windowSize; k++) {
+          float* out = dx + corner + (k / pw) * rowStride + (k % pw) * channels;
+          for (size_t c = 0; c < channels; c++) out[c] = at[c] == static_cast<int32_t>(k) ? g[c] : 0.f;
+        }
+      }
+    }
+  }
+}
+
 // sumRows(x, out, [outer, inner]): out[j] = Σ_i x[i·inner + j], accumulated in double.
 napi_value SumRows(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
     napi_value a[3];
     args(env, info, a);
     const int32_t* dims = int32Data(env, a[2], "dims [outer, inner]", 2);
+    if (dims[0] < 0 || dims[1] < 0) throw JsError{"jasr_native: sumRows: negative dims"};
     const size_t outer = dims[0], inner = dims[1];
     const float* x = floatData(env, a[0], "x", outer * inner);
     float* out = floatData(env, a[1], "out", inner);
     std::vector<double> acc(inner, 0.0);
-    double* accp = acc.data();
-    for (size_t i = 0; i < outer; i++) {
-      const float* row = x + i * inner;
-      for (size_t j = 0; j < inner; j++) accp[j] += row[j];
-    }
-    for (size_t j = 0; j < inner; j++) out[j] = static_cast<float>(accp[j]);
+    sumRowsKernel(x, outer, inner, acc.data());
+    for (size_t j = 0; j < inner; j++) out[j] = static_cast<float>(acc[j]);
     return undefinedValue(env);
   });
 }
@@ -42,41 +82,18 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
     args(env, info, a);
     const int32_t* d = int32Data(env, a[3], "dims [batch, inHeight, inWidth, channels, poolHeight, poolWidth]", 6);
     const size_t batch = d[0], inHeight = d[1], inWidth = d[2], channels = d[3], ph = d[4], pw = d[5];
-    if (ph < 1 || pw < 1) throw JsError{"jasr_native: maxPoolGrad: pool size must be >= 1"};
+    for (int i = 0; i < 4; i++) {
+      if (d[i] < 0) throw JsError{"jasr_native: maxPoolGrad: negative dims"};
+    }
+    if (d[4] < 1 || d[5] < 1) throw JsError{"jasr_native: maxPoolGrad: pool size must be >= 1"};
     const size_t outHeight = inHeight / ph, outWidth = inWidth / pw;
     const float* x = floatData(env, a[0], "x", batch * inHeight * inWidth * channels);
     const float* dy = floatData(env, a[1], "dy", batch * outHeight * outWidth * channels);
     float* dx = floatData(env, a[2], "dx", batch * inHeight * inWidth * channels);
     if (outHeight * ph != inHeight || outWidth * pw != inWidth) std::memset(dx, 0, sizeof(float) * batch * inHeight * inWidth * channels);
-    const size_t rowStride = inWidth * channels;
-    const size_t windowSize = ph * pw;
     std::vector<int32_t> at(channels);
     std::vector<float> best(channels);
-    for (size_t b = 0; b < batch; b++) {
-      for (size_t oy = 0; oy < outHeight; oy++) {
-        for (size_t ox = 0; ox < outWidth; ox++) {
-          const size_t corner = (b * inHeight + oy * ph) * rowStride + ox * pw * channels;
-          const float* g = dy + ((b * outHeight + oy) * outWidth + ox) * channels;
-          for (size_t c = 0; c < channels; c++) {
-            best[c] = -std::numeric_limits<float>::infinity();
-            at[c] = -1;
-          }
-          for (size_t k = 0; k < windowSize; k++) {
-            const float* v = x + corner + (k / pw) * rowStride + (k % pw) * channels;
-            for (size_t c = 0; c < channels; c++) {
-              const bool better = v[c] > best[c];
-              best[c] = better ? v[c] : best[c];
-              at[c] = better ? static_cast<int32_t>(k) : at[c];
-            }
-          }
-          // Every element of the window is written (its share or 0), so dx needs no clearing first.
-          for (size_t k = 0; k < windowSize; k++) {
-            float* out = dx + corner + (k / pw) * rowStride + (k % pw) * channels;
-            for (size_t c = 0; c < channels; c++) out[c] = at[c] == static_cast<int32_t>(k) ? g[c] : 0.f;
-          }
-        }
-      }
-    }
+    maxPoolGradKernel(x, dy, dx, batch, inHeight, inWidth, channels, ph, pw, at.data(), best.data());
     return undefinedValue(env);
   });
 }

@@ -63,8 +63,10 @@ export interface TrainConfig {
   /** Stop (after saving) once this many minutes of wall-clock time have passed in this process. */
   maxMinutes?: number;
   /**
-   * Data-parallel replicas per step (main thread + workers, src/train/parallel/): 'auto' = one per core, 1 = the
-   * single-thread path. Same results up to float32 summation order; falls back to 1 with a reason where it cannot run.
+   * Data-parallel replicas per step (main thread + workers, src/train/parallel/): 'auto' = one per core on the
+   * XNNPACK path, one replica when the native addon's oneDNN convs already use every core (replicas measured no
+   * faster there, bench/RESULTS.md); 1 = the single-thread path. Same results up to float32 summation order; falls
+   * back to 1 with a reason where it cannot run.
    */
   workers?: number | 'auto';
 }
