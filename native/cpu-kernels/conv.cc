@@ -97,58 +97,57 @@ dnnl::convolution_forward::primitive_desc forwardPd(const Geometry& g, bool bias
   return dnnl::convolution_forward::primitive_desc(desc, userScratchpad(relu), s.engine);
 }
 
-Cached& forward(const Geometry& g, bool bias) {
+/** Looks `key` up in this thread's cache, building the entry with `build()` on a miss. */
+template <typename Build>
+Cached& cachedPrimitive(const std::string& key, Build build) {
+  auto& cache = state().cache;
+  auto it = cache.find(key);
+  if (it != cache.end()) return *it->second;
+  return *(cache[key] = build());
+}
+
+/** A cache entry: the primitive and, when it wants its (diff_)weights in a layout other than HWIO, the reorder
+ * into that layout (`toHwio` false) or back out of it (`toHwio` true, for weight gradients). */
+template <typename PrimitiveDesc>
+std::unique_ptr<Cached> entry(dnnl::primitive conv, const PrimitiveDesc& pd, const memory::desc& weightsMd, const Geometry& g, bool toHwio) {
   auto& s = state();
-  auto key = g.key("fwd", bias);
-  auto it = s.cache.find(key);
-  if (it != s.cache.end()) return *it->second;
-  auto pd = forwardPd(g, bias, g.relu);
   auto c = std::make_unique<Cached>();
-  c->conv = dnnl::convolution_forward(pd);
-  c->weightsMd = pd.weights_desc();
-  c->weightsReorder = pd.weights_desc() != plain(g.weights(), tag::hwio);
-  if (c->weightsReorder) c->reorder = dnnl::reorder(memory(plain(g.weights(), tag::hwio), s.engine, nullptr), memory(c->weightsMd, s.engine, nullptr));
+  c->conv = conv;
+  c->weightsMd = weightsMd;
+  const memory::desc hwio = plain(g.weights(), tag::hwio);
+  c->weightsReorder = weightsMd != hwio;
+  if (c->weightsReorder) {
+    memory packed(weightsMd, s.engine, nullptr), user(hwio, s.engine, nullptr);
+    c->reorder = toHwio ? dnnl::reorder(packed, user) : dnnl::reorder(user, packed);
+  }
   c->scratchpadMd = pd.scratchpad_desc();
   c->impl = pd.impl_info_str();
-  return *(s.cache[key] = std::move(c));
+  return c;
+}
+
+Cached& forward(const Geometry& g, bool bias) {
+  return cachedPrimitive(g.key("fwd", bias), [&] {
+    auto pd = forwardPd(g, bias, g.relu);
+    return entry(dnnl::convolution_forward(pd), pd, pd.weights_desc(), g, false);
+  });
 }
 
 Cached& backwardData(const Geometry& g) {
-  auto& s = state();
-  auto key = g.key("bwd_data", false);
-  auto it = s.cache.find(key);
-  if (it != s.cache.end()) return *it->second;
-  auto hint = forwardPd(g, false, false);
-  auto desc = dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, plain(g.src(), tag::nhwc), any(g.weights()),
-                                                    plain(g.dst(), tag::nhwc), g.strides(), g.dilates(), g.padL(), g.padR());
-  auto pd = dnnl::convolution_backward_data::primitive_desc(desc, userScratchpad(false), s.engine, hint);
-  auto c = std::make_unique<Cached>();
-  c->conv = dnnl::convolution_backward_data(pd);
-  c->weightsMd = pd.weights_desc();
-  c->weightsReorder = pd.weights_desc() != plain(g.weights(), tag::hwio);
-  if (c->weightsReorder) c->reorder = dnnl::reorder(memory(plain(g.weights(), tag::hwio), s.engine, nullptr), memory(c->weightsMd, s.engine, nullptr));
-  c->scratchpadMd = pd.scratchpad_desc();
-  c->impl = pd.impl_info_str();
-  return *(s.cache[key] = std::move(c));
+  return cachedPrimitive(g.key("bwd_data", false), [&] {
+    auto desc = dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, plain(g.src(), tag::nhwc), any(g.weights()),
+                                                      plain(g.dst(), tag::nhwc), g.strides(), g.dilates(), g.padL(), g.padR());
+    auto pd = dnnl::convolution_backward_data::primitive_desc(desc, userScratchpad(false), state().engine, forwardPd(g, false, false));
+    return entry(dnnl::convolution_backward_data(pd), pd, pd.weights_desc(), g, false);
+  });
 }
 
 Cached& backwardWeights(const Geometry& g) {
-  auto& s = state();
-  auto key = g.key("bwd_weights", false);
-  auto it = s.cache.find(key);
-  if (it != s.cache.end()) return *it->second;
-  auto hint = forwardPd(g, false, false);
-  auto desc = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, plain(g.src(), tag::nhwc), any(g.weights()),
-                                                       plain(g.dst(), tag::nhwc), g.strides(), g.dilates(), g.padL(), g.padR());
-  auto pd = dnnl::convolution_backward_weights::primitive_desc(desc, userScratchpad(false), s.engine, hint);
-  auto c = std::make_unique<Cached>();
-  c->conv = dnnl::convolution_backward_weights(pd);
-  c->weightsMd = pd.diff_weights_desc();
-  c->weightsReorder = pd.diff_weights_desc() != plain(g.weights(), tag::hwio);
-  if (c->weightsReorder) c->reorder = dnnl::reorder(memory(c->weightsMd, s.engine, nullptr), memory(plain(g.weights(), tag::hwio), s.engine, nullptr));
-  c->scratchpadMd = pd.scratchpad_desc();
-  c->impl = pd.impl_info_str();
-  return *(s.cache[key] = std::move(c));
+  return cachedPrimitive(g.key("bwd_weights", false), [&] {
+    auto desc = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, plain(g.src(), tag::nhwc), any(g.weights()),
+                                                         plain(g.dst(), tag::nhwc), g.strides(), g.dilates(), g.padL(), g.padR());
+    auto pd = dnnl::convolution_backward_weights::primitive_desc(desc, userScratchpad(false), state().engine, forwardPd(g, false, false));
+    return entry(dnnl::convolution_backward_weights(pd), pd, pd.diff_weights_desc(), g, true);
+  });
 }
 
 /** Adds the primitive's scratchpad (a per-thread buffer, grown as needed) to its arguments. */
@@ -173,6 +172,27 @@ Geometry geometry(napi_env env, napi_value v) {
   return Geometry{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17] != 0};
 }
 
+/** The filter as the primitive reads it: the caller's HWIO buffer, or its reorder into the thread's weights buffer. */
+void* packedWeights(const Cached& c, float* hwio, const Geometry& g) {
+  if (!c.weightsReorder) return hwio;
+  auto& s = state();
+  void* packed = weightsScratch(c);
+  memory user(plain(g.weights(), tag::hwio), s.engine, hwio), blocked(c.weightsMd, s.engine, packed);
+  c.reorder.execute(s.stream, user, blocked);
+  return packed;
+}
+
+/** Runs the primitive with its scratchpad and waits for it. */
+void execute(const Cached& c, std::unordered_map<int, memory>& m) {
+  auto& s = state();
+  addScratchpad(c, m);
+  c.conv.execute(s.stream, m);
+  s.stream.wait();
+  s.lastImpl = c.impl;
+}
+
+memory nhwc(const memory::dims& d, float* data) { return memory(plain(d, tag::nhwc), state().engine, data); }
+
 // conv2d(x, w, bias|null, y, geometry): y = conv(x, w) (+ bias) (then relu when geometry[17])
 napi_value Conv2d(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
@@ -184,22 +204,12 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     bool hasBias = !isNullish(env, a[2]);
     float* b = hasBias ? floatData(env, a[2], "bias", g.oc) : nullptr;
     float* y = floatData(env, a[3], "y", g.n * g.oh * g.ow * g.oc);
-    auto& s = state();
     Cached& c = forward(g, hasBias);
-    void* wPtr = w;
-    if (c.weightsReorder) {
-      wPtr = weightsScratch(c);
-      memory user(plain(g.weights(), tag::hwio), s.engine, w), packed(c.weightsMd, s.engine, wPtr);
-      c.reorder.execute(s.stream, user, packed);
-    }
-    std::unordered_map<int, memory> m{{DNNL_ARG_SRC, memory(plain(g.src(), tag::nhwc), s.engine, x)},
-                                      {DNNL_ARG_WEIGHTS, memory(c.weightsMd, s.engine, wPtr)},
-                                      {DNNL_ARG_DST, memory(plain(g.dst(), tag::nhwc), s.engine, y)}};
-    if (hasBias) m.emplace(DNNL_ARG_BIAS, memory(plain(g.bias(), tag::a), s.engine, b));
-    addScratchpad(c, m);
-    c.conv.execute(s.stream, m);
-    s.stream.wait();
-    s.lastImpl = c.impl;
+    std::unordered_map<int, memory> m{{DNNL_ARG_SRC, nhwc(g.src(), x)},
+                                      {DNNL_ARG_WEIGHTS, memory(c.weightsMd, state().engine, packedWeights(c, w, g))},
+                                      {DNNL_ARG_DST, nhwc(g.dst(), y)}};
+    if (hasBias) m.emplace(DNNL_ARG_BIAS, memory(plain(g.bias(), tag::a), state().engine, b));
+    execute(c, m);
     return undefinedValue(env);
   });
 }
@@ -213,21 +223,11 @@ napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
     float* dy = floatData(env, a[0], "dy", g.n * g.oh * g.ow * g.oc);
     float* w = floatData(env, a[1], "filter", g.kh * g.kw * g.ic * g.oc);
     float* dx = floatData(env, a[2], "dx", g.n * g.ih * g.iw * g.ic);
-    auto& s = state();
     Cached& c = backwardData(g);
-    void* wPtr = w;
-    if (c.weightsReorder) {
-      wPtr = weightsScratch(c);
-      memory user(plain(g.weights(), tag::hwio), s.engine, w), packed(c.weightsMd, s.engine, wPtr);
-      c.reorder.execute(s.stream, user, packed);
-    }
-    std::unordered_map<int, memory> m{{DNNL_ARG_DIFF_DST, memory(plain(g.dst(), tag::nhwc), s.engine, dy)},
-                                      {DNNL_ARG_WEIGHTS, memory(c.weightsMd, s.engine, wPtr)},
-                                      {DNNL_ARG_DIFF_SRC, memory(plain(g.src(), tag::nhwc), s.engine, dx)}};
-    addScratchpad(c, m);
-    c.conv.execute(s.stream, m);
-    s.stream.wait();
-    s.lastImpl = c.impl;
+    std::unordered_map<int, memory> m{{DNNL_ARG_DIFF_DST, nhwc(g.dst(), dy)},
+                                      {DNNL_ARG_WEIGHTS, memory(c.weightsMd, state().engine, packedWeights(c, w, g))},
+                                      {DNNL_ARG_DIFF_SRC, nhwc(g.src(), dx)}};
+    execute(c, m);
     return undefinedValue(env);
   });
 }
@@ -244,17 +244,14 @@ napi_value Conv2dBackwardWeights(napi_env env, napi_callback_info info) {
     auto& s = state();
     Cached& c = backwardWeights(g);
     void* wPtr = c.weightsReorder ? weightsScratch(c) : dw;
-    std::unordered_map<int, memory> m{{DNNL_ARG_SRC, memory(plain(g.src(), tag::nhwc), s.engine, x)},
-                                      {DNNL_ARG_DIFF_DST, memory(plain(g.dst(), tag::nhwc), s.engine, dy)},
+    std::unordered_map<int, memory> m{{DNNL_ARG_SRC, nhwc(g.src(), x)}, {DNNL_ARG_DIFF_DST, nhwc(g.dst(), dy)},
                                       {DNNL_ARG_DIFF_WEIGHTS, memory(c.weightsMd, s.engine, wPtr)}};
-    addScratchpad(c, m);
-    c.conv.execute(s.stream, m);
+    execute(c, m);
     if (c.weightsReorder) {
       memory packed(c.weightsMd, s.engine, wPtr), user(plain(g.weights(), tag::hwio), s.engine, dw);
       c.reorder.execute(s.stream, packed, user);
+      s.stream.wait();
     }
-    s.stream.wait();
-    s.lastImpl = c.impl;
     return undefinedValue(env);
   });
 }

@@ -18,17 +18,22 @@ inline void check(napi_env env, napi_status status, const char* what) {
   (void)env;
 }
 
-inline float* floatData(napi_env env, napi_value v, const char* role, size_t expected) {
+/** A typed array's data and length; `what` names the argument in the error when `v` is not one of type `want`. */
+inline void* typedArrayData(napi_env env, napi_value v, napi_typedarray_type want, const std::string& what, size_t* length) {
   napi_typedarray_type type;
-  size_t length;
   void* data;
   napi_value buffer;
   size_t offset;
   bool isTyped = false;
   check(env, napi_is_typedarray(env, v, &isTyped), "napi_is_typedarray");
-  if (!isTyped) throw JsError{std::string("jasr_native: '") + role + "' must be a Float32Array"};
-  check(env, napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset), "napi_get_typedarray_info");
-  if (type != napi_float32_array) throw JsError{std::string("jasr_native: '") + role + "' must be a Float32Array"};
+  if (isTyped) check(env, napi_get_typedarray_info(env, v, &type, length, &data, &buffer, &offset), "napi_get_typedarray_info");
+  if (!isTyped || type != want) throw JsError{"jasr_native: " + what + (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array")};
+  return data;
+}
+
+inline float* floatData(napi_env env, napi_value v, const char* role, size_t expected) {
+  size_t length = 0;
+  void* data = typedArrayData(env, v, napi_float32_array, std::string("'") + role + "'", &length);
   if (length != expected) {
     throw JsError{std::string("jasr_native: '") + role + "' has " + std::to_string(length) + " elements, the geometry needs " +
                   std::to_string(expected)};
@@ -63,17 +68,9 @@ inline napi_value guarded(napi_env env, F&& f) {
 
 /** An Int32Array argument of exactly `expected` elements (`what` names it in the error). */
 inline const int32_t* int32Data(napi_env env, napi_value v, const char* what, size_t expected) {
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  napi_value buffer;
-  size_t offset;
-  bool isTyped = false;
-  check(env, napi_is_typedarray(env, v, &isTyped), "napi_is_typedarray");
-  if (isTyped) check(env, napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset), "napi_get_typedarray_info");
-  if (!isTyped || type != napi_int32_array || length != expected) {
-    throw JsError{std::string("jasr_native: ") + what + " must be an Int32Array of " + std::to_string(expected)};
-  }
+  size_t length = 0;
+  void* data = typedArrayData(env, v, napi_int32_array, what, &length);
+  if (length != expected) throw JsError{std::string("jasr_native: ") + what + " must be an Int32Array of " + std::to_string(expected)};
   return static_cast<const int32_t*>(data);
 }
 

@@ -7,8 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConvGeometry, ConvPad, RoundingMode, conv2dFilterGrad, conv2dInputGrad } from './conv-grads-as-forward';
-
-const WASM = 'wasm';
+import { WasmKernelOverride } from './wasm-kernel-override';
 type Shape4 = [number, number, number, number];
 
 /**
@@ -32,12 +31,10 @@ function geometry(attrs: tf.NamedAttrMap | undefined): ConvGeometry & { dataForm
   };
 }
 
-/** The wasm kernels as they were before we replaced any, so NCHW inputs can still use the built-in one. */
-let builtinInputKernel: tf.KernelConfig | undefined;
-
 const fastInputKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const g = geometry(attrs);
-  if (g.dataFormat !== 'NHWC' && builtinInputKernel) return builtinInputKernel.kernelFunc({ inputs, backend, attrs });
+  // NCHW keeps the built-in kernel.
+  if (g.dataFormat !== 'NHWC') return inputOverride.fallback({ inputs, backend, attrs });
   return tf.tidy(() => conv2dInputGrad(asTensor4D(inputs.dy, 'dy'), asTensor4D(inputs.filter, 'filter'), attrs?.inputShape as Shape4, g));
 };
 
@@ -49,32 +46,22 @@ const fastFilterKernel: tf.KernelFunc = ({ inputs, attrs }) => {
   return tf.tidy(() => conv2dFilterGrad(asTensor4D(inputs.x, 'x'), asTensor4D(inputs.dy, 'dy'), attrs?.filterShape as Shape4, g));
 };
 
+const inputOverride = new WasmKernelOverride(tf.Conv2DBackpropInput, fastInputKernel);
+const filterOverride = new WasmKernelOverride(tf.Conv2DBackpropFilter, fastFilterKernel);
+
 /** True when this module's kernels are the ones wasm will run. */
 export function wasmConvGradKernelsRegistered(): boolean {
-  return tf.getKernel(tf.Conv2DBackpropInput, WASM)?.kernelFunc === fastInputKernel &&
-    tf.getKernel(tf.Conv2DBackpropFilter, WASM)?.kernelFunc === fastFilterKernel;
+  return inputOverride.active && filterOverride.active;
 }
 
-/** Idempotent: a second call (or a call after another module registered its own) leaves ours in place once. */
+/** Idempotent. The built-in Conv2DBackpropInput (and its wasm binding) stays reachable for NCHW. */
 export function registerWasmConvGradKernels(): void {
-  if (wasmConvGradKernelsRegistered()) return;
-  const input = tf.getKernel(tf.Conv2DBackpropInput, WASM);
-  if (input && input.kernelFunc !== fastInputKernel) {
-    builtinInputKernel = input;
-    tf.unregisterKernel(tf.Conv2DBackpropInput, WASM);
-  }
-  // The built-in kernel's setupFunc binds its wasm function; keep it so the NCHW fallback works even when we
-  // register before the backend initialises.
-  tf.registerKernel({ kernelName: tf.Conv2DBackpropInput, backendName: WASM, kernelFunc: fastInputKernel, setupFunc: builtinInputKernel?.setupFunc, disposeFunc: builtinInputKernel?.disposeFunc });
-  if (tf.getKernel(tf.Conv2DBackpropFilter, WASM)) tf.unregisterKernel(tf.Conv2DBackpropFilter, WASM);
-  tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: WASM, kernelFunc: fastFilterKernel });
+  inputOverride.register();
+  filterOverride.register();
 }
 
 /** Puts the built-in wasm kernels back (benchmarks compare against them); Conv2DBackpropFilter becomes missing again. */
 export function unregisterWasmConvGradKernels(): void {
-  if (tf.getKernel(tf.Conv2DBackpropFilter, WASM)?.kernelFunc === fastFilterKernel) tf.unregisterKernel(tf.Conv2DBackpropFilter, WASM);
-  if (tf.getKernel(tf.Conv2DBackpropInput, WASM)?.kernelFunc === fastInputKernel) {
-    tf.unregisterKernel(tf.Conv2DBackpropInput, WASM);
-    if (builtinInputKernel) tf.registerKernel(builtinInputKernel);
-  }
+  filterOverride.unregister();
+  inputOverride.unregister();
 }

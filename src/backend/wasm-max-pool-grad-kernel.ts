@@ -8,8 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './native-addon';
-
-const WASM = 'wasm';
+import { WasmKernelOverride } from './wasm-kernel-override';
 
 /** What this kernel needs of the wasm backend (its class is not exported in a form we can type against). */
 interface WasmHeapBackend {
@@ -17,7 +16,6 @@ interface WasmHeapBackend {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
-let builtinKernel: tf.KernelConfig | undefined;
 /** When set, the same non-overlapping gradient runs natively (vectorised over channels, ≈ 10× the JS loop). */
 let addon: NativeAddon | undefined;
 
@@ -108,10 +106,7 @@ const fastKernel: tf.KernelFunc = (args) => {
   const poolHeight = scalarOf(filterSize, 0);
   const poolWidth = scalarOf(filterSize, 1);
   const nonOverlapping = a.pad === 'valid' && poolHeight === scalarOf(strides, 0) && poolWidth === scalarOf(strides, 1);
-  if (!nonOverlapping || input.dtype !== 'float32' || input.shape.length !== 4) {
-    if (!builtinKernel) throw new Error('wasm-max-pool-grad-kernel.ts: no built-in wasm MaxPoolGrad to fall back on for this geometry');
-    return builtinKernel.kernelFunc(args);
-  }
+  if (!nonOverlapping || input.dtype !== 'float32' || input.shape.length !== 4) return override.fallback(args);
   const wasm = backend as unknown as WasmHeapBackend;
   const dx = wasm.makeOutput(input.shape, 'float32');
   // Views are taken after makeOutput: allocating may grow (and so detach) the wasm heap.
@@ -124,25 +119,19 @@ const fastKernel: tf.KernelFunc = (args) => {
   return dx;
 };
 
+const override = new WasmKernelOverride(tf.MaxPoolGrad, fastKernel);
+
 /** True when this module's kernel is the one wasm will run. */
 export function wasmMaxPoolGradKernelRegistered(): boolean {
-  return tf.getKernel(tf.MaxPoolGrad, WASM)?.kernelFunc === fastKernel;
+  return override.active;
 }
 
 /** Idempotent. Keeps the built-in kernel (and its wasm binding) for the geometries this one does not cover. */
 export function registerWasmMaxPoolGradKernel(): void {
-  if (wasmMaxPoolGradKernelRegistered()) return;
-  const builtin = tf.getKernel(tf.MaxPoolGrad, WASM);
-  if (builtin) {
-    builtinKernel = builtin;
-    tf.unregisterKernel(tf.MaxPoolGrad, WASM);
-  }
-  tf.registerKernel({ kernelName: tf.MaxPoolGrad, backendName: WASM, kernelFunc: fastKernel, setupFunc: builtinKernel?.setupFunc, disposeFunc: builtinKernel?.disposeFunc });
+  override.register();
 }
 
 /** Puts the built-in wasm kernel back (benchmarks compare against it). */
 export function unregisterWasmMaxPoolGradKernel(): void {
-  if (!wasmMaxPoolGradKernelRegistered()) return;
-  tf.unregisterKernel(tf.MaxPoolGrad, WASM);
-  if (builtinKernel) tf.registerKernel(builtinKernel);
+  override.unregister();
 }

@@ -7,8 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConvGeometryArray, NativeAddon } from './native-addon';
+import { WasmKernelOverride } from './wasm-kernel-override';
 
-const WASM = 'wasm';
 type Shape4 = [number, number, number, number];
 
 /** What these kernels need of the wasm backend (its class is not exported in a form we can type against). */
@@ -21,8 +21,6 @@ const KERNELS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBac
 type KernelName = (typeof KERNELS)[number];
 
 let addon: NativeAddon | undefined;
-/** The kernels these replaced, per name: the fallback for geometries oneDNN is not asked to run. */
-const previous = new Map<KernelName, tf.KernelConfig>();
 
 function geometry(info: tf.backend_util.Conv2DInfo, relu: boolean): ConvGeometryArray {
   const p = info.padInfo;
@@ -47,10 +45,9 @@ function nhwcFloatPair(attrs: tf.NamedAttrMap, a: tf.TensorInfo | undefined, b: 
   return [a, b].every((t) => t.dtype === 'float32' && t.shape.length === 4) ? [a, b] : undefined;
 }
 
+/** The kernel each of these replaced (XNNPACK / built-in): the fallback for what oneDNN is not asked to run. */
 function fallback(name: KernelName, args: Parameters<tf.KernelFunc>[0]): ReturnType<tf.KernelFunc> {
-  const k = previous.get(name);
-  if (!k) throw new Error(`wasm-native-conv-kernels.ts: no ${name} kernel to fall back on for this geometry`);
-  return k.kernelFunc(args);
+  return overrides[name].fallback(args);
 }
 
 const conv2d: tf.KernelFunc = (args) => {
@@ -113,42 +110,28 @@ const conv2dBackpropFilter: tf.KernelFunc = (args) => {
   return dw;
 };
 
-const IMPLEMENTATIONS: Record<KernelName, tf.KernelFunc> = {
-  [tf.Conv2D]: conv2d,
-  [tf.FusedConv2D]: fusedConv2d,
-  [tf.Conv2DBackpropInput]: conv2dBackpropInput,
-  [tf.Conv2DBackpropFilter]: conv2dBackpropFilter,
+const overrides: Record<KernelName, WasmKernelOverride> = {
+  [tf.Conv2D]: new WasmKernelOverride(tf.Conv2D, conv2d),
+  [tf.FusedConv2D]: new WasmKernelOverride(tf.FusedConv2D, fusedConv2d),
+  [tf.Conv2DBackpropInput]: new WasmKernelOverride(tf.Conv2DBackpropInput, conv2dBackpropInput),
+  [tf.Conv2DBackpropFilter]: new WasmKernelOverride(tf.Conv2DBackpropFilter, conv2dBackpropFilter),
 };
 
 /** True when the oneDNN kernels are the ones wasm will run. */
 export function wasmNativeConvKernelsRegistered(): boolean {
-  return KERNELS.every((k) => tf.getKernel(k, WASM)?.kernelFunc === IMPLEMENTATIONS[k]);
+  return KERNELS.every((k) => overrides[k].active);
 }
 
 /**
  * Idempotent. Register after the XNNPACK gradient kernels (./wasm-conv-grad-kernels.ts): those become the
- * fallback. The previous kernels' setupFunc (their wasm bindings) is kept so the fallback still runs.
+ * fallback.
  */
 export function registerWasmNativeConvKernels(native: NativeAddon): void {
   addon = native;
-  if (wasmNativeConvKernelsRegistered()) return;
-  for (const name of KERNELS) {
-    const existing = tf.getKernel(name, WASM);
-    if (existing?.kernelFunc === IMPLEMENTATIONS[name]) continue;
-    if (existing) {
-      previous.set(name, existing);
-      tf.unregisterKernel(name, WASM);
-    }
-    tf.registerKernel({ kernelName: name, backendName: WASM, kernelFunc: IMPLEMENTATIONS[name], setupFunc: existing?.setupFunc, disposeFunc: existing?.disposeFunc });
-  }
+  KERNELS.forEach((k) => overrides[k].register());
 }
 
 /** Puts back the kernels these replaced (XNNPACK ones): benchmarks and tests compare the two paths. */
 export function unregisterWasmNativeConvKernels(): void {
-  for (const name of KERNELS) {
-    if (tf.getKernel(name, WASM)?.kernelFunc !== IMPLEMENTATIONS[name]) continue;
-    tf.unregisterKernel(name, WASM);
-    const before = previous.get(name);
-    if (before) tf.registerKernel(before);
-  }
+  KERNELS.forEach((k) => overrides[k].unregister());
 }

@@ -7,15 +7,12 @@
  * inputs; string tensors and real dtype changes run the built-in kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-
-const WASM = 'wasm';
+import { WasmKernelOverride } from './wasm-kernel-override';
 
 /** What sharing needs of the wasm backend (its class is not exported in a form we can type against). */
 interface RefCountedBackend {
   incRef(dataId: tf.DataId): void;
 }
-
-const builtin = new Map<string, tf.KernelConfig>();
 
 function shared(args: Parameters<tf.KernelFunc>[0], dtype: tf.DataType): tf.TensorInfo {
   const x = args.inputs.x;
@@ -24,48 +21,29 @@ function shared(args: Parameters<tf.KernelFunc>[0], dtype: tf.DataType): tf.Tens
   return { dataId: x.dataId, shape: x.shape, dtype };
 }
 
-function runBuiltin(name: string, args: Parameters<tf.KernelFunc>[0]): ReturnType<tf.KernelFunc> {
-  const k = builtin.get(name);
-  if (!k) throw new Error(`wasm-shared-identity-kernels.ts: no built-in wasm ${name} to fall back on`);
-  return k.kernelFunc(args);
-}
-
 const identity: tf.KernelFunc = (args) => {
   const x = args.inputs.x;
-  return x !== undefined && x.dtype !== 'string' ? shared(args, x.dtype) : runBuiltin(tf.Identity, args);
+  return x !== undefined && x.dtype !== 'string' ? shared(args, x.dtype) : overrides[0].fallback(args);
 };
 
 const cast: tf.KernelFunc = (args) => {
   const x = args.inputs.x;
   const dtype = args.attrs?.dtype as tf.DataType | undefined;
-  return x !== undefined && x.dtype !== 'string' && dtype === x.dtype ? shared(args, dtype) : runBuiltin(tf.Cast, args);
+  return x !== undefined && x.dtype !== 'string' && dtype === x.dtype ? shared(args, dtype) : overrides[1].fallback(args);
 };
 
-const OURS: Record<string, tf.KernelFunc> = { [tf.Identity]: identity, [tf.Cast]: cast };
+const overrides = [new WasmKernelOverride(tf.Identity, identity), new WasmKernelOverride(tf.Cast, cast)];
 
 export function wasmSharedIdentityKernelsRegistered(): boolean {
-  return Object.entries(OURS).every(([name, f]) => tf.getKernel(name, WASM)?.kernelFunc === f);
+  return overrides.every((o) => o.active);
 }
 
 /** Idempotent; keeps the built-in kernels (and their setup) for strings and real casts. */
 export function registerWasmSharedIdentityKernels(): void {
-  for (const [name, f] of Object.entries(OURS)) {
-    const existing = tf.getKernel(name, WASM);
-    if (existing?.kernelFunc === f) continue;
-    if (existing) {
-      builtin.set(name, existing);
-      tf.unregisterKernel(name, WASM);
-    }
-    tf.registerKernel({ kernelName: name, backendName: WASM, kernelFunc: f, setupFunc: existing?.setupFunc, disposeFunc: existing?.disposeFunc });
-  }
+  overrides.forEach((o) => o.register());
 }
 
 /** Puts the copying built-in kernels back (benchmarks compare against them). */
 export function unregisterWasmSharedIdentityKernels(): void {
-  for (const [name, f] of Object.entries(OURS)) {
-    if (tf.getKernel(name, WASM)?.kernelFunc !== f) continue;
-    tf.unregisterKernel(name, WASM);
-    const before = builtin.get(name);
-    if (before) tf.registerKernel(before);
-  }
+  overrides.forEach((o) => o.unregister());
 }

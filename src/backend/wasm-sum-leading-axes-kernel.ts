@@ -8,8 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './native-addon';
-
-const WASM = 'wasm';
+import { WasmKernelOverride } from './wasm-kernel-override';
 
 /** What this kernel needs of the wasm backend (its class is not exported in a form we can type against). */
 interface WasmHeapBackend {
@@ -17,7 +16,6 @@ interface WasmHeapBackend {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
-let builtinKernel: tf.KernelConfig | undefined;
 
 /** How many leading axes `axis` names (each once, 0 … k−1), or 0 when it is not such a prefix. */
 export function leadingAxesCount(axis: number | number[], rank: number): number {
@@ -34,10 +32,7 @@ const fastKernel: tf.KernelFunc = (args) => {
   if (x === undefined) throw new Error("wasm-sum-leading-axes-kernel.ts: Sum needs input 'x'");
   const leading = x.dtype === 'float32' ? leadingAxesCount(attrs.axis as number | number[], x.shape.length) : 0;
   // All axes is a plain total, which the built-in kernel does without a transpose.
-  if (!addon || leading === 0 || leading === x.shape.length) {
-    if (!builtinKernel) throw new Error('wasm-sum-leading-axes-kernel.ts: no built-in wasm Sum to fall back on');
-    return builtinKernel.kernelFunc(args);
-  }
+  if (!addon || leading === 0 || leading === x.shape.length) return override.fallback(args);
   const outer = tf.util.sizeFromShape(x.shape.slice(0, leading));
   const kept = x.shape.slice(leading);
   const outShape = attrs.keepDims ? [...new Array<number>(leading).fill(1), ...kept] : kept;
@@ -48,26 +43,20 @@ const fastKernel: tf.KernelFunc = (args) => {
   return out;
 };
 
+const override = new WasmKernelOverride(tf.Sum, fastKernel);
+
 /** True when this module's kernel is the one wasm will run. */
 export function wasmSumKernelRegistered(): boolean {
-  return tf.getKernel(tf.Sum, WASM)?.kernelFunc === fastKernel;
+  return override.active;
 }
 
 /** Idempotent. Keeps the built-in kernel (and its wasm binding) for the reductions this one does not cover. */
 export function registerWasmSumKernel(native: NativeAddon): void {
   addon = native;
-  if (wasmSumKernelRegistered()) return;
-  const builtin = tf.getKernel(tf.Sum, WASM);
-  if (builtin) {
-    builtinKernel = builtin;
-    tf.unregisterKernel(tf.Sum, WASM);
-  }
-  tf.registerKernel({ kernelName: tf.Sum, backendName: WASM, kernelFunc: fastKernel, setupFunc: builtinKernel?.setupFunc, disposeFunc: builtinKernel?.disposeFunc });
+  override.register();
 }
 
 /** Puts the built-in wasm kernel back (benchmarks compare against it). */
 export function unregisterWasmSumKernel(): void {
-  if (!wasmSumKernelRegistered()) return;
-  tf.unregisterKernel(tf.Sum, WASM);
-  if (builtinKernel) tf.registerKernel(builtinKernel);
+  override.unregister();
 }
