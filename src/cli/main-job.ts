@@ -17,7 +17,7 @@ export const MAIN_TABLE = 'main-cpu';
 
 const OPTIONS = {
   fresh: { description: 'retrain every run instead of reusing finished ones' },
-  'budget-minutes': { value: true, placeholder: '<n>', description: 'time cap per experiment in minutes (default: the configs: 700 steps, capped at 5 min)' },
+  'budget-minutes': { value: true, placeholder: '<n>', description: 'time cap per experiment in minutes (default: the configs: 2000 steps, capped at 8 min)' },
   progress: { value: true, placeholder: '<auto|plain|quiet|json>', description: 'training progress display (default auto)' },
   table: { value: true, placeholder: '<name>', description: `table to run (default ${MAIN_TABLE})` },
   'no-static': { description: 'skip PNG/SVG figure files (no Chromium launch)' },
@@ -28,10 +28,11 @@ export const command: Command = {
   summary: 'npm start: build the embedded faces, train JASRNet-cpu and baselines, write results/main-cpu/',
   usage: 'main [--fresh] [--budget-minutes N] [--progress mode] [--table name] [--no-static]',
   options: OPTIONS,
-  details: `Measured on 2 cores (load average ~1–2): 9.1–9.6 min from a fresh clone with the embedded set built (three
-trained experiments × 700 steps, ~3.2 min each, plus evaluation and report; building the embedded set adds ~20–30 s).
-The step count is fixed so the table does not depend on machine load; a 5-minute cap per experiment bounds the job on a
-slow machine (the table's 'steps' column shows where each run stopped). A re-run reuses the finished runs in runs/ and
+  details: `Measured on 2 cores (load average ~1–2) with the native oneDNN addon: 7.8 min from a fresh clone with the
+embedded set built (three trained experiments × 2000 steps, ~2.8 min each, plus evaluation and report; building the
+embedded set adds ~20–30 s; without the addon training is ~3× slower and the 8-minute cap may stop rows early).
+The step count is fixed so the table does not depend on machine load; an 8-minute cap per experiment bounds the job on a
+slow machine (the table's 'steps' column is the step of the checkpoint selected on val). A re-run reuses the finished runs in runs/ and
 takes ~25 s; --fresh retrains.`,
   async run(argv: string[]): Promise<number> {
     const args = parseArgs(argv, OPTIONS);
