@@ -91,17 +91,19 @@ function plan(o: SuiteOptions, cores: number): { model: ModelKey; spec: KitRunSp
     const { features, blocks } = MODELS[model];
     const base = { features, blocks, backend: 'wasm' as BackendName };
     if (o.backends.includes('wasm')) {
+      // 'auto' trains one replica on every core with the oneDNN addon, one replica per core on XNNPACK: both are
+      // here, beside one thread against one thread and data parallelism with oneDNN.
       if (model === 'cpu') {
-        // Each replica layout on both conv paths (oneDNN addon, XNNPACK fallback), then one replica using every core.
-        for (const workers of [1, cores]) {
-          for (const convs of ['onednn', 'xnnpack'] as const) rows.push({ model, spec: { ...base, batch: 8, trainSteps: steps, inferSteps: steps, workers, threads: workers, convs }, peer: true });
+        const batch8 = { ...base, batch: 8, trainSteps: steps, inferSteps: steps };
+        for (const convs of ['onednn', 'xnnpack'] as const) rows.push({ model, spec: { ...batch8, workers: 1, threads: 1, convs }, peer: true });
+        if (cores > 1) {
+          rows.push({ model, spec: { ...batch8, workers: 1, threads: cores, convs: 'onednn' }, peer: true });
+          for (const convs of ['onednn', 'xnnpack'] as const) rows.push({ model, spec: { ...batch8, workers: cores, threads: cores, convs }, peer: true });
         }
-        if (cores > 1) rows.push({ model, spec: { ...base, batch: 8, trainSteps: steps, inferSteps: steps, workers: 1, threads: cores, convs: 'onednn' }, peer: true });
-        if (!o.quick) rows.push({ model, spec: { ...base, batch: 2, trainSteps: steps, inferSteps: steps, workers: cores, threads: cores }, peer: true });
-      } else if (model === 'default') {
-        for (const workers of o.quick ? [cores] : [1, cores]) rows.push({ model, spec: { ...base, batch: 2, trainSteps: 2, inferSteps: 2, workers, threads: workers }, peer: true });
+        if (!o.quick) rows.push({ model, spec: { ...base, batch: 2, trainSteps: steps, inferSteps: steps, workers: 1, threads: cores }, peer: true });
       } else {
-        rows.push({ model, spec: { ...base, batch: 2, trainSteps: 1, inferSteps: 1, workers: 1, threads: 1, cold: true }, peer: true });
+        const big = model === 'default' ? { trainSteps: 2, inferSteps: 2 } : { trainSteps: 1, inferSteps: 1, cold: true };
+        for (const threads of o.quick ? [cores] : [...new Set([1, cores])]) rows.push({ model, spec: { ...base, ...big, batch: 2, workers: 1, threads }, peer: true });
       }
     }
     // The cpu backend: inference only, small model only. Its stock Conv2DBackpropFilter takes minutes per layer
@@ -246,7 +248,7 @@ function report(r: ReportInput): string {
     '',
     '## Throughput (images/s), kit vs PyTorch on the same shapes, interleaved',
     '',
-    'Train step = loss + gradients + Adam update; FLOPs per trained image are taken as 3 × forward (forward + two backward convs). Threads = CPU threads of the row: the peer gets as many, and the kit splits them over its replicas (inference runs on the main thread with all of them).',
+    'Train step = loss + gradients + Adam update; FLOPs per trained image are taken as 3 × forward (forward + two backward convs). Threads = CPU threads of the row: the peer gets as many, and the kit splits them over its replicas (inference runs on the main thread with all of them). What training uses by default (`train.workers` \'auto\'): with the oneDNN addon one replica with every thread, without it (XNNPACK) one replica per core.',
     '',
     '| model | backend | convs | batch | replicas | threads | load | kit train img/s | PyTorch train img/s | **kit/PyTorch train** | kit infer img/s | PyTorch infer img/s | **kit/PyTorch infer** | kit train GFLOP/s (% machine peak) | peak RSS MB | wasm heap MB (main) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
