@@ -4,8 +4,7 @@
  * training possible there (./wasm-conv-grad-kernels.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { NativeProbe } from './detect-native';
-import { BACKEND_NAMES, BackendName, SkippedBackend, selectFastest, selectForced } from './select';
+import { BACKEND_NAMES, BackendName, Selection, selectFastest, selectForced } from './select';
 import { wasmConvGradKernelsRegistered } from './wasm-conv-grad-kernels';
 import type { NativeConvStatus } from './wasm';
 import { wasmNativeConvKernelsRegistered } from './wasm-native-conv-kernels';
@@ -20,22 +19,10 @@ export { NATIVE_KERNELS_ENV_VAR, NATIVE_THREADS_ENV_VAR, loadNativeAddon } from 
 
 export const BACKEND_ENV_VAR = 'JASR_BACKEND';
 
-export interface BackendReport {
-  backend: BackendName;
-  /** Package providing it: 'tfjs-node-gpu', 'tfjs-node', 'wasm' or 'cpu'. */
-  provider: string;
-  /** wasm only: SIMD in use; null on other backends. */
-  simd: boolean | null;
-  /** wasm only: multi-threaded (never in Node); null on other backends. */
-  threads: boolean | null;
-  /** wasm only: convolutions on the oneDNN addon (library, threads) or why they stay on XNNPACK; null elsewhere. */
-  nativeConv: NativeConvStatus | null;
-  /** Why each faster backend was skipped. */
-  skipped: SkippedBackend[];
+/** The selection (./select.ts) and what initBackend adds to it. */
+export interface BackendReport extends Selection {
   /** Set when the choice was forced, by the `force` option or by JASR_BACKEND. */
   forced: { backend: BackendName; by: 'option' | typeof BACKEND_ENV_VAR } | null;
-  /** What was found for each native package (found without requiring it). */
-  native: NativeProbe[];
   /** wasm only: conv-gradient kernels are registered (oneDNN or XNNPACK ones): training convs works. */
   wasmConvGradKernels: boolean;
   /** The one line printed unless quiet, e.g. `backend: wasm (SIMD) — skipped tfjs-node-gpu: not installed; …`. */

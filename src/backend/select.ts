@@ -20,11 +20,15 @@ export interface Selection {
   backend: BackendName;
   /** Which package provides it: 'tfjs-node-gpu', 'tfjs-node', 'wasm' or 'cpu'. */
   provider: string;
+  /** wasm only: SIMD in use; null on other backends. */
   simd: boolean | null;
+  /** wasm only: multi-threaded (never in Node); null on other backends. */
   threads: boolean | null;
-  /** wasm only: whether convolutions run on the oneDNN addon (and why not); null on other backends. */
+  /** wasm only: convolutions on the oneDNN addon (library, threads) or why they stay on XNNPACK; null elsewhere. */
   nativeConv: NativeConvStatus | null;
+  /** Why each faster backend was skipped. */
   skipped: SkippedBackend[];
+  /** What was found for each native package (found without requiring it). */
   native: NativeProbe[];
 }
 
