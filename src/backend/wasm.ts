@@ -1,4 +1,7 @@
-/** Loads the wasm backend (SIMD when the runtime has it; Node never gets threads, platform-notes §1.1). */
+/**
+ * Loads the wasm backend (SIMD when the runtime has it; wasm itself never gets threads in Node, platform-notes §1.1)
+ * and the kit's kernels for it, including the native addon's multi-threaded ones where it is built.
+ */
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -19,8 +22,11 @@ export type WasmActivation =
 
 let wasmPathsSet = false;
 
-/** Switches to wasm (initialising it on first use) and registers the conv-gradient kernels it needs to train
- * (and a faster MaxPoolGrad, and Identity/Cast that share data instead of copying), then the native addon's kernels where it is built. */
+/**
+ * Switches to wasm (initialising it on first use) and registers the conv-gradient kernels it needs to train, a
+ * faster MaxPoolGrad and Identity/Cast that share data instead of copying, then the native addon's kernels where it
+ * is built.
+ */
 export async function activateWasm(): Promise<WasmActivation> {
   if (!wasmPathsSet) {
     // The .wasm files sit beside the package's main script; the default lookup assumes a browser-style URL.
