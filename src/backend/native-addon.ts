@@ -43,7 +43,7 @@ export function loadNativeAddon(env: NodeJS.ProcessEnv = process.env): AddonLoad
     return loaded;
   }
   try {
-    // A compiled addon has no TypeScript types; NativeAddon above is its contract, checked by test/native-conv.test.ts.
+    // A compiled addon has no TypeScript types; NativeAddon above is its contract, checked by test/backend-native-conv.test.ts.
     const addon = require(ADDON_PATH) as NativeAddon;
     loaded = { ok: true, addon, version: addon.info().version };
   } catch (e) {
@@ -52,7 +52,7 @@ export function loadNativeAddon(env: NodeJS.ProcessEnv = process.env): AddonLoad
   return loaded;
 }
 
-/** Threads oneDNN may use in this Node thread: the env var, else `share` of the machine's cores (at least 1). */
+/** Threads oneDNN may use in this Node thread: the env var, else the machine's cores divided among `replicas` (at least 1). */
 export function nativeThreadsFor(replicas: number, env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[NATIVE_THREADS_ENV_VAR]?.trim();
   if (raw) {

@@ -11,6 +11,12 @@ import * as tf from '@tensorflow/tfjs';
 
 const WASM = 'wasm';
 
+/** What kit kernels need of the wasm backend to work on its heap (its class is not exported in a form we can type against). */
+export interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
 export class WasmKernelOverride {
   private replaced: tf.KernelConfig | undefined;
 

@@ -8,13 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './native-addon';
-import { WasmKernelOverride } from './wasm-kernel-override';
-
-/** What this kernel needs of the wasm backend (its class is not exported in a form we can type against). */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
+import { WasmHeapBackend, WasmKernelOverride } from './wasm-kernel-override';
 
 /** When set, the same non-overlapping gradient runs natively (vectorised over channels, ≈ 10× the JS loop). */
 let addon: NativeAddon | undefined;

@@ -7,15 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConvGeometryArray, NativeAddon } from './native-addon';
-import { WasmKernelOverride } from './wasm-kernel-override';
+import { WasmHeapBackend, WasmKernelOverride } from './wasm-kernel-override';
 
 type Shape4 = [number, number, number, number];
-
-/** What these kernels need of the wasm backend (its class is not exported in a form we can type against). */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
 
 const KERNELS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter] as const;
 type KernelName = (typeof KERNELS)[number];
@@ -50,21 +44,8 @@ function fallback(name: KernelName, args: Parameters<tf.KernelFunc>[0]): ReturnT
   return overrides[name].fallback(args);
 }
 
-const conv2d: tf.KernelFunc = (args) => {
-  const { inputs, backend } = args;
-  const attrs = args.attrs ?? {};
-  const pair = nhwcFloatPair(attrs, inputs.x, inputs.filter);
-  if (!addon || !pair) return fallback(tf.Conv2D, args);
-  const [x, filter] = pair;
-  const info = convInfo(x.shape, filter.shape, attrs, attrs.dilations as number | [number, number]);
-  const heap = backend as unknown as WasmHeapBackend;
-  const y = heap.makeOutput(info.outShape, 'float32');
-  // Views are taken after makeOutput: allocating may grow (and so detach) the wasm heap.
-  addon.conv2d(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(filter), null, heap.typedArrayFromHeap(y), geometry(info, false));
-  return y;
-};
-
-const fusedConv2d: tf.KernelFunc = (args) => {
+/** Conv2D and FusedConv2D: y = conv(x, filter) (+ bias) (then relu) on oneDNN, or the replaced kernel. */
+function forward(name: typeof tf.Conv2D | typeof tf.FusedConv2D, args: Parameters<tf.KernelFunc>[0]): ReturnType<tf.KernelFunc> {
   const { inputs, backend } = args;
   const attrs = args.attrs ?? {};
   const { bias, preluActivationWeights } = inputs;
@@ -73,14 +54,19 @@ const fusedConv2d: tf.KernelFunc = (args) => {
   const supported =
     pair !== undefined && preluActivationWeights === undefined && (activation === 'linear' || activation === 'relu') &&
     (bias === undefined || (bias.dtype === 'float32' && tf.util.sizeFromShape(bias.shape) === pair[1].shape[3]));
-  if (!addon || !pair || !supported) return fallback(tf.FusedConv2D, args);
+  if (!addon || !pair || !supported) return fallback(name, args);
   const [x, filter] = pair;
   const info = convInfo(x.shape, filter.shape, attrs, attrs.dilations as number | [number, number]);
   const heap = backend as unknown as WasmHeapBackend;
   const y = heap.makeOutput(info.outShape, 'float32');
+  // Views are taken after makeOutput: allocating may grow (and so detach) the wasm heap.
   addon.conv2d(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(filter), bias ? heap.typedArrayFromHeap(bias) : null, heap.typedArrayFromHeap(y), geometry(info, activation === 'relu'));
   return y;
-};
+}
+
+// Conv2D has neither bias nor activation attributes, so it takes forward()'s plain-conv path.
+const conv2d: tf.KernelFunc = (args) => forward(tf.Conv2D, args);
+const fusedConv2d: tf.KernelFunc = (args) => forward(tf.FusedConv2D, args);
 
 const conv2dBackpropInput: tf.KernelFunc = (args) => {
   const { inputs, backend } = args;

@@ -8,14 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './native-addon';
-import { WasmKernelOverride } from './wasm-kernel-override';
-
-/** What this kernel needs of the wasm backend (its class is not exported in a form we can type against). */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
+import { WasmHeapBackend, WasmKernelOverride } from './wasm-kernel-override';
 
 /** How many leading axes `axis` names (each once, 0 … k−1), or 0 when it is not such a prefix. */
 export function leadingAxesCount(axis: number | number[], rank: number): number {
