@@ -1,5 +1,6 @@
 import { UsageError } from './args';
 import { Command, commandHelp } from './command';
+import { KnownError, describeFsError, isFsError } from '../core/errors';
 
 /**
  * Every command, in the order `jasr --help` lists them. Each is loaded only when run, so `jasr doctor`
@@ -40,8 +41,14 @@ function topHelp(): string {
   return lines.join('\n');
 }
 
+/**
+ * Runs one command. A KnownError (a bad file, a refused state, a wrong config key) or an fs error a person can
+ * act on (missing file, full disk) prints one line and exits non-zero; anything else is a bug and keeps its
+ * stack. `--debug` anywhere on the line (or JASR_DEBUG=1) prints the stack for every error.
+ */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const debug = argv.includes('--debug') || process.env.JASR_DEBUG === '1';
+  const [name, ...rest] = argv.filter((a) => a !== '--debug');
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(topHelp());
     return name ? 0 : 2;
@@ -61,6 +68,15 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       console.error(`jasr ${name}: ${e.message}\n\n${commandHelp(command)}`);
       return 2;
+    }
+    if (debug) throw e;
+    if (e instanceof KnownError) {
+      console.error(`jasr ${name}: ${e.message}`);
+      return e.exitCode;
+    }
+    if (isFsError(e)) {
+      console.error(`jasr ${name}: ${describeFsError(e)}`);
+      return 1;
     }
     throw e;
   }

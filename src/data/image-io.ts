@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import sharp from 'sharp';
+import { KnownError } from '../core/errors';
 
 export interface RgbImage {
   /** Row-major HWC, 3 channels, 0..255. */
@@ -12,10 +13,9 @@ export interface RgbImage {
   height: number;
 }
 
-export class ImageReadError extends Error {
+export class ImageReadError extends KnownError {
   constructor(readonly file: string, problem: string) {
     super(`${file}: ${problem}`);
-    this.name = 'ImageReadError';
   }
 }
 

@@ -2,6 +2,7 @@
  * A deliberately small schema language for experiment configs: enough to reject unknown keys and wrong
  * types with an error that names the file and the key, without pulling in a validation library.
  */
+import { KnownError } from '../core/errors';
 
 export type Schema =
   | { type: 'number'; min?: number; max?: number; integer?: boolean; description?: string }
@@ -12,10 +13,9 @@ export type Schema =
   | { type: 'object'; fields: Record<string, Schema>; description?: string }
   | { type: 'optional'; inner: Schema };
 
-export class ConfigError extends Error {
+export class ConfigError extends KnownError {
   constructor(readonly file: string, readonly key: string, problem: string) {
     super(`${file}: ${key ? `key '${key}': ` : ''}${problem}`);
-    this.name = 'ConfigError';
   }
 }
 

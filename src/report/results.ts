@@ -7,11 +7,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FeatureTap, Points, RgbPixels } from './figures';
 import { ResultRow } from './tables';
+import { KnownError } from '../core/errors';
 
-export class ResultsFormatError extends Error {
+export class ResultsFormatError extends KnownError {
   constructor(readonly file: string, problem: string) {
     super(`${file}: ${problem}`);
-    this.name = 'ResultsFormatError';
   }
 }
 

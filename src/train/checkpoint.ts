@@ -16,6 +16,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { Json } from '../experiments/overrides';
 import type { AdamState } from './optimizer';
+import { KnownError } from '../core/errors';
 
 export interface HostTensor {
   shape: number[];
@@ -79,10 +80,9 @@ interface Pointer {
   selection: SelectionRecord | null;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends KnownError {
   constructor(readonly file: string, problem: string) {
     super(`${file}: ${problem}`);
-    this.name = 'CheckpointError';
   }
 }
 

@@ -1,6 +1,7 @@
 /** Stops training at the first non-finite loss (or gradient norm), saying which step and which term. */
+import { KnownError } from '../core/errors';
 
-export class NonFiniteLossError extends Error {
+export class NonFiniteLossError extends KnownError {
   constructor(readonly step: number, readonly epoch: number, readonly terms: Record<string, number>) {
     const list = Object.entries(terms)
       .map(([k, v]) => `${k}=${v}`)
@@ -9,7 +10,6 @@ export class NonFiniteLossError extends Error {
       .filter(([, v]) => !Number.isFinite(v))
       .map(([k]) => k);
     super(`non-finite loss at step ${step} (epoch ${epoch}): ${bad.join(', ')} not finite (${list}); the update was not applied`);
-    this.name = 'NonFiniteLossError';
   }
 }
 

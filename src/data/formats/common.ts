@@ -5,11 +5,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Box } from '../crop';
+import { KnownError } from '../../core/errors';
 
-export class AnnotationError extends Error {
+export class AnnotationError extends KnownError {
   constructor(readonly file: string, readonly line: number | null, problem: string) {
     super(`${file}${line !== null ? `:${line}` : ''}: ${problem}`);
-    this.name = 'AnnotationError';
   }
 }
 
