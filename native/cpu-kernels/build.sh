@@ -2,6 +2,8 @@
 # Builds jasr_native.node: oneDNN convolutions and two backward kernels for the wasm backend. Needs g++, Node's
 # headers (Debian: nodejs) and oneDNN's (Debian: libdnnl-dev). Exit status non-zero when something is missing:
 # the kit then keeps the XNNPACK conv path and says so (src/backend/native-addon.ts).
+# After a successful build it writes build/jasr_native.node.sha256 (sha256sum's format), which the loader compares
+# before loading the file: a truncated or foreign .node would crash the process inside dlopen (SIGBUS).
 # No -march: oneDNN picks its ISA at run time and reductions.cc has AVX-512/AVX2/baseline clones, so the build runs on any x86-64.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,5 +14,9 @@ command -v g++ >/dev/null || { echo "jasr_native: no g++ (apt-get install g++)" 
 mkdir -p build
 g++ -std=c++17 -O3 -fPIC -shared -fopenmp -Wall -Wextra -Wno-unused-parameter -I"$NODE_INCLUDE" \
   addon.cc conv.cc reductions.cc -o build/jasr_native.node.tmp -ldnnl
+# The checksum is computed from the temporary, and each file is renamed into place (atomic): a crash in between
+# leaves a checksum that does not match, which the loader reports (rebuild), never a half-written file.
+(cd build && sha256sum jasr_native.node.tmp | sed 's/\.tmp$//' > jasr_native.node.sha256.tmp)
 mv build/jasr_native.node.tmp build/jasr_native.node
+mv build/jasr_native.node.sha256.tmp build/jasr_native.node.sha256
 echo "jasr_native: built $(pwd)/build/jasr_native.node"
