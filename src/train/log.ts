@@ -1,10 +1,16 @@
 /**
  * The run log: runs/<name>/log.jsonl (every record, full precision) and runs/<name>/log.csv (the same records as
  * a table with columns fixed when the run starts). Each record is appended and handed to the OS at once, so a
- * crash loses at most the record being written; readRunLog skips a torn last line.
+ * crash loses at most the record being written.
+ *
+ * This file is the ONE reader of log.jsonl (trainer resume, `jasr report`, notebooks): readRunLogFile checks
+ * every record against the types below, skips a torn last line (a kill while appending) and nothing else; a
+ * malformed line anywhere before the last is a RunLogFormatError naming the file and line.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { FileSystemError, KnownError, isFsError } from '../core/errors';
+import { writeFileAtomic } from '../core/atomic-write';
 
 export interface StepRecord {
   kind: 'step';
@@ -31,12 +37,16 @@ export interface EpochRecord {
   elapsedSec: number;
 }
 
+/** Every event the trainer logs; the reader refuses others, so a new one is added here first. */
+export const RUN_EVENTS = ['start', 'resume', 'budget', 'done', 'non-finite', 'error'] as const;
+export type RunEvent = (typeof RUN_EVENTS)[number];
+
 /** Something that happened (start, resume, stop, error), kept in the JSON log only. */
 export interface EventRecord {
   kind: 'event';
   epoch: number;
   step: number;
-  event: 'start' | 'resume' | 'budget' | 'done' | 'non-finite' | 'error';
+  event: RunEvent;
   message: string;
   time: string;
 }
@@ -73,15 +83,172 @@ function csvRow(columns: string[], r: StepRecord | EpochRecord): string {
   return columns.map(cell).join(',');
 }
 
+
 // Shortest round-trip text of a double; empty for a missing value.
 const fmt = (v: number | undefined): string => (v === undefined ? '' : String(v));
 
-/** Cuts a partial last line left by a crash, so the next append starts on a fresh line. */
-function dropTornTail(file: string): void {
+/** A log file that is not what the trainer writes: names the file, the line, what was expected and found. */
+export class RunLogFormatError extends KnownError {
+  constructor(readonly file: string, readonly line: number | undefined, problem: string) {
+    super(`${file}: ${line === undefined ? '' : `line ${line}: `}${problem}`);
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing (key missing)';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Checks one parsed line against the record types; returns the record or what is wrong with it. */
+class RecordChecker {
+  constructor(private readonly o: Record<string, unknown>) {}
+
+  finite(key: string): number {
+    const v = this.o[key];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`key '${key}': expected a finite number, found ${describe(v)}`);
+    return v;
+  }
+
+  /** A measured value: JSON has no NaN/Infinity (JSON.stringify writes null), so null reads back as NaN. */
+  measured(key: string): number {
+    const v = this.o[key];
+    if (v === null) return NaN;
+    if (typeof v !== 'number') throw new Error(`key '${key}': expected a number (or null for a non-finite value), found ${describe(v)}`);
+    return v;
+  }
+
+  measuredMap(key: string): Record<string, number> {
+    const m = this.o[key];
+    if (!isObject(m)) throw new Error(`key '${key}': expected an object of named numbers, found ${describe(m)}`);
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(m)) {
+      if (v !== null && typeof v !== 'number') throw new Error(`key '${key}.${k}': expected a number (or null for a non-finite value), found ${describe(v)}`);
+      out[k] = v === null ? NaN : v;
+    }
+    return out;
+  }
+
+  text(key: string): string {
+    const v = this.o[key];
+    if (typeof v !== 'string') throw new Error(`key '${key}': expected a string, found ${describe(v)}`);
+    return v;
+  }
+
+  flag(key: string): boolean {
+    const v = this.o[key];
+    if (typeof v !== 'boolean') throw new Error(`key '${key}': expected true or false, found ${describe(v)}`);
+    return v;
+  }
+}
+
+/** The typed record of one parsed line (fields the types do not name are dropped); throws a plain Error with the problem. */
+export function toRunLogRecord(value: unknown): RunLogRecord {
+  if (!isObject(value)) throw new Error(`expected a JSON object, found ${describe(value)}`);
+  const c = new RecordChecker(value);
+  const at = { epoch: c.finite('epoch'), step: c.finite('step') };
+  switch (value.kind) {
+    case 'step':
+      return { kind: 'step', ...at, lr: c.measured('lr'), loss: c.measuredMap('loss'), gradNorm: c.measured('gradNorm'), imagesPerSec: c.measured('imagesPerSec'), elapsedSec: c.finite('elapsedSec') };
+    case 'epoch':
+      return { kind: 'epoch', ...at, lr: c.measured('lr'), loss: c.measuredMap('loss'), val: c.measuredMap('val'), isBest: c.flag('isBest'), elapsedSec: c.finite('elapsedSec') };
+    case 'event': {
+      const event = c.text('event');
+      if (!(RUN_EVENTS as readonly string[]).includes(event)) throw new Error(`key 'event': expected one of ${RUN_EVENTS.join(', ')}, found ${describe(event)}`);
+      return { kind: 'event', ...at, event: event as RunEvent, message: c.text('message'), time: c.text('time') };
+    }
+    default:
+      throw new Error(`key 'kind': expected 'step', 'epoch' or 'event', found ${describe(value.kind)}`);
+  }
+}
+
+export interface RunLogContents {
+  file: string;
+  records: RunLogRecord[];
+  /** 1-based number of a torn last line that was skipped (a crash while appending), if there was one. */
+  tornLine?: number;
+  /** Characters of the file before the torn line: what a writer keeps when it repairs the file. */
+  keptLength: number;
+}
+
+const isBlank = (line: string): boolean => line.trim() === '';
+
+/** Parses log text (see readRunLogFile); `file` names it in errors. */
+export function parseRunLog(file: string, text: string): RunLogContents {
+  const lines = text.split('\n');
+  let last = lines.length - 1;
+  while (last >= 0 && isBlank(lines[last])) last--;
+  const records: RunLogRecord[] = [];
+  let offset = 0;
+  for (let i = 0; i <= last; i++) {
+    const line = lines[i];
+    if (!isBlank(line)) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch (e) {
+        // Only the last line can be torn by a kill mid-append: a JSON object cut short never parses.
+        if (i === last) return { file, records, tornLine: i + 1, keptLength: offset };
+        throw new RunLogFormatError(file, i + 1, `not valid JSON (${(e as Error).message}); only a torn last line is skipped`);
+      }
+      try {
+        records.push(toRunLogRecord(parsed));
+      } catch (e) {
+        throw new RunLogFormatError(file, i + 1, (e as Error).message);
+      }
+    }
+    offset += line.length + 1;
+  }
+  return { file, records, keptLength: text.length };
+}
+
+/** Every record of one log.jsonl, checked; a torn last line is skipped and reported as `tornLine`. */
+export function readRunLogFile(file: string): RunLogContents {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (isFsError(e)) throw new FileSystemError(e, file);
+    throw e;
+  }
+  return parseRunLog(file, text);
+}
+
+/** Every record of a run's log.jsonl, in order ([] when the run has no log yet). A torn last line is skipped. */
+export function readRunLog(runDir: string): RunLogRecord[] {
+  const file = path.join(runDir, 'log.jsonl');
+  if (!fs.existsSync(file)) return [];
+  return readRunLogFile(file).records;
+}
+
+/** Makes log.jsonl end in a complete line: drops a torn last line, or ends a complete one with its newline. */
+function repairJsonl(file: string): void {
+  if (!fs.existsSync(file)) return;
+  const text = fs.readFileSync(file, 'utf8');
+  const read = parseRunLog(file, text);
+  if (read.tornLine !== undefined) writeFileAtomic(file, text.slice(0, read.keptLength));
+  else if (text !== '' && !text.endsWith('\n')) writeFileAtomic(file, text + '\n');
+}
+
+/** Cuts a partial last line of log.csv left by a crash, so the next append starts on a fresh line. */
+function repairCsv(file: string): void {
   if (!fs.existsSync(file)) return;
   const text = fs.readFileSync(file, 'utf8');
   if (text === '' || text.endsWith('\n')) return;
-  fs.writeFileSync(file, text.slice(0, text.lastIndexOf('\n') + 1));
+  writeFileAtomic(file, text.slice(0, text.lastIndexOf('\n') + 1));
+}
+
+function appendLine(file: string, line: string): void {
+  try {
+    fs.appendFileSync(file, line + '\n');
+  } catch (e) {
+    if (isFsError(e)) throw new FileSystemError(e, file);
+    throw e;
+  }
 }
 
 export class RunLog {
@@ -95,49 +262,27 @@ export class RunLog {
     this.jsonlFile = path.join(runDir, 'log.jsonl');
     this.csvFile = path.join(runDir, 'log.csv');
     this.columns = csvColumns(columns);
-    for (const f of [this.jsonlFile, this.csvFile]) dropTornTail(f);
+    repairJsonl(this.jsonlFile);
+    repairCsv(this.csvFile);
     const header = this.columns.join(',');
     if (fs.existsSync(this.csvFile) && fs.statSync(this.csvFile).size > 0) {
       const existing = fs.readFileSync(this.csvFile, 'utf8').split('\n', 1)[0];
-      if (existing !== header) throw new Error(`${this.csvFile}: columns are '${existing}', this run writes '${header}' (use a new run name)`);
+      if (existing !== header) throw new RunLogFormatError(this.csvFile, 1, `expected the columns '${header}' this run writes, found '${existing}' (use a new run name)`);
     } else {
-      fs.writeFileSync(this.csvFile, header + '\n');
+      writeFileAtomic(this.csvFile, header + '\n');
     }
   }
 
   append(r: RunLogRecord): void {
-    fs.appendFileSync(this.jsonlFile, JSON.stringify(r) + '\n');
-    if (r.kind !== 'event') fs.appendFileSync(this.csvFile, csvRow(this.columns, r) + '\n');
+    appendLine(this.jsonlFile, JSON.stringify(r));
+    if (r.kind !== 'event') appendLine(this.csvFile, csvRow(this.columns, r));
   }
 
   /** Drops every record after `step` (used on resume: those steps will run again from the checkpoint). */
   truncateAfter(step: number): void {
     const keep = readRunLog(path.dirname(this.jsonlFile)).filter((r) => r.step <= step);
-    const write = (file: string, text: string): void => {
-      const tmp = `${file}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, text);
-      fs.renameSync(tmp, file);
-    };
-    write(this.jsonlFile, keep.map((r) => JSON.stringify(r) + '\n').join(''));
+    writeFileAtomic(this.jsonlFile, keep.map((r) => JSON.stringify(r) + '\n').join(''));
     const rows = keep.filter((r): r is StepRecord | EpochRecord => r.kind !== 'event').map((r) => csvRow(this.columns, r) + '\n');
-    write(this.csvFile, this.columns.join(',') + '\n' + rows.join(''));
+    writeFileAtomic(this.csvFile, this.columns.join(',') + '\n' + rows.join(''));
   }
-}
-
-/** Every record of a run's log.jsonl, in order. A torn (crash-truncated) last line is skipped. */
-export function readRunLog(runDir: string): RunLogRecord[] {
-  const file = path.join(runDir, 'log.jsonl');
-  if (!fs.existsSync(file)) return [];
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const out: RunLogRecord[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      out.push(JSON.parse(line) as RunLogRecord);
-    } catch (e) {
-      const isLast = lines.slice(i + 1).every((l) => l.trim() === '');
-      if (!isLast) throw new Error(`${file}:${i + 1}: not valid JSON (${(e as Error).message})`);
-    }
-  });
-  return out;
 }
