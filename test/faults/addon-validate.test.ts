@@ -106,7 +106,7 @@ describe('faults: native addon file validated before it is loaded', function () 
   it('jasr doctor --json in a child process with a truncated addon: exit 0 on XNNPACK, the reason in the report, no SIGBUS', function () {
     this.timeout(120_000);
     const half = copy('doctor-half.node', original.subarray(0, original.length >> 1));
-    const env = { ...process.env, [NATIVE_ADDON_PATH_ENV_VAR]: half };
+    const env: NodeJS.ProcessEnv = { ...process.env, [NATIVE_ADDON_PATH_ENV_VAR]: half };
     delete env.JASR_BACKEND;
     delete env[NATIVE_KERNELS_ENV_VAR];
     const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'jasr.js'), 'doctor', '--json'], { env, encoding: 'utf8', timeout: 100_000 });
