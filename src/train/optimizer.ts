@@ -31,10 +31,14 @@ export class Adam {
 
   /** `params` maps stable names (used in checkpoints) to the variables this optimiser updates. */
   constructor(readonly config: OptimizerConfig, private readonly params: Record<string, tf.Variable>) {
-    for (const [name, p] of Object.entries(params)) {
-      this.m[name] = tf.variable(tf.zerosLike(p), false);
-      this.v[name] = tf.variable(tf.zerosLike(p), false);
-    }
+    // tf.variable keeps its initial value's tensor alive beside the variable: tidy disposes the two zeros
+    // tensors (variables are never tidied), else every training leaked two tensors per parameter.
+    tf.tidy(() => {
+      for (const [name, p] of Object.entries(params)) {
+        this.m[name] = tf.variable(tf.zerosLike(p), false);
+        this.v[name] = tf.variable(tf.zerosLike(p), false);
+      }
+    });
   }
 
   get step(): number {
