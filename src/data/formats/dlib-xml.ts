@@ -2,21 +2,64 @@
  * dlib imglab XML: `<image file='…'><box top left width height [ignore='1']><part name='00' x y/>…</box></image>`.
  * Image paths are relative to the XML's folder. Parts are indexed by their numeric name; parts missing from a box
  * are marked not visible. Boxes with `ignore='1'` or without parts are skipped (they carry no landmarks).
+ *
+ * The file is parsed by a real XML parser (saxes), so a truncated or malformed file is an error naming the file
+ * and line instead of a silently shorter list of faces. With `skipBad` the faces of boxes closed before the
+ * error are kept and the error becomes a problem.
  */
 import * as path from 'path';
 import * as fs from 'fs';
+import { SaxesParser } from 'saxes';
 import { AnnotationError, LandmarkRecord, Problem, ReadResult, ReaderOptions, collect, parseNumber, readLines, requireImage } from './common';
 
-function attributes(tag: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of tag.matchAll(/([A-Za-z_]+)\s*=\s*(['"])(.*?)\2/g)) out.set(m[1], m[3]);
-  return out;
-}
+/** One element as parsed: its attributes and the line its start tag ends on (dlib writes one tag per line). */
+interface Tag { attrs: Record<string, string>; line: number }
+interface BoxTag extends Tag { parts: Tag[] }
+interface ImageTag extends Tag { boxes: BoxTag[] }
 
-function lineAt(text: string, offset: number): number {
-  let n = 1;
-  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) n++;
-  return n;
+/**
+ * The `<image>`/`<box>`/`<part>` elements of a dlib XML text. A box counts only once its end tag is read, so a
+ * cut inside a box drops that box and reports the cut. `error` is the first well-formedness or nesting error.
+ */
+function parseElements(file: string, text: string): { images: ImageTag[]; error: AnnotationError | null } {
+  const parser = new SaxesParser({ position: true });
+  const images: ImageTag[] = [];
+  let image: ImageTag | null = null;
+  let box: BoxTag | null = null;
+  const fail = (message: string): never => {
+    throw new AnnotationError(file, parser.line, message);
+  };
+  // saxes prefixes its messages with "line:column: "; the kit's errors carry the line themselves.
+  parser.on('error', (e) => fail(`malformed XML: ${e.message.replace(/^\d+:\d+: /, '')}`));
+  parser.on('opentag', (tag) => {
+    const at: Tag = { attrs: tag.attributes as Record<string, string>, line: parser.line };
+    if (tag.name === 'image') {
+      if (image) fail('expected </image> before the next <image>, found a nested <image>');
+      image = { ...at, boxes: [] };
+      images.push(image);
+    } else if (tag.name === 'box') {
+      if (!image || box) fail(`expected <box> directly inside <image>, found it ${box ? 'inside another <box>' : 'outside any <image>'}`);
+      box = { ...at, parts: [] };
+    } else if (tag.name === 'part') {
+      if (!box) fail('expected <part> inside <box>, found it outside');
+      box!.parts.push(at);
+    }
+  });
+  parser.on('closetag', (tag) => {
+    if (tag.name === 'box' && box && image) {
+      image.boxes.push(box);
+      box = null;
+    } else if (tag.name === 'image') {
+      image = null;
+    }
+  });
+  try {
+    parser.write(text).close();
+    return { images, error: null };
+  } catch (e) {
+    if (e instanceof AnnotationError) return { images, error: e };
+    throw e;
+  }
 }
 
 export function readDlibXml(xmlFile: string, points = 68, opts: ReaderOptions = {}): ReadResult {
@@ -26,37 +69,33 @@ export function readDlibXml(xmlFile: string, points = 68, opts: ReaderOptions = 
   const records: LandmarkRecord[] = [];
   const dir = path.dirname(file);
   const subset = path.basename(file, '.xml');
-  for (const img of text.matchAll(/<image\b([^>]*?)(\/>|>([\s\S]*?)<\/image>)/g)) {
-    const imageLine = lineAt(text, img.index ?? 0);
-    const imgAttrs = attributes(img[1]);
-    const rel = imgAttrs.get('file');
-    const body = img[3] ?? '';
-    const bodyOffset = (img.index ?? 0) + img[0].indexOf(body);
+  const { images, error } = parseElements(file, text);
+  if (error) collect(problems, opts, () => { throw error; });
+  for (const img of images) {
+    const rel = img.attrs.file;
     collect(problems, opts, () => {
-      if (!rel) throw new AnnotationError(file, imageLine, `expected <image file='…'>, found no file attribute`);
-      requireImage(path.resolve(dir, rel), file, imageLine);
+      if (!rel) throw new AnnotationError(file, img.line, `expected <image file='…'>, found no file attribute`);
+      requireImage(path.resolve(dir, rel), file, img.line);
     });
     if (!rel) continue;
-    for (const box of body.matchAll(/<box\b([^>]*?)(\/>|>([\s\S]*?)<\/box>)/g)) {
-      const boxLine = lineAt(text, bodyOffset + (box.index ?? 0));
+    for (const box of img.boxes) {
+      const boxLine = box.line;
       collect(problems, opts, () => {
-        const a = attributes(box[1]);
-        if (a.get('ignore') === '1') return;
-        const num = (k: string): number => parseNumber(a.get(k) ?? '', file, boxLine, `box attribute ${k}`);
+        const a = box.attrs;
+        if (a.ignore === '1') return;
+        const num = (k: string): number => parseNumber(a[k] ?? '', file, boxLine, `box attribute ${k}`);
         const top = num('top'), left = num('left'), width = num('width'), height = num('height');
         const landmarks = new Float32Array(2 * points);
         const visible = new Uint8Array(points);
-        let parts = 0;
-        for (const part of (box[3] ?? '').matchAll(/<part\b([^>]*?)\/>/g)) {
-          const pa = attributes(part[1]);
-          const idx = parseNumber(pa.get('name') ?? '', file, boxLine, 'part name');
-          if (!Number.isInteger(idx) || idx < 0 || idx >= points) throw new AnnotationError(file, boxLine, `expected part names 0…${points - 1}, found '${pa.get('name')}'`);
-          landmarks[2 * idx] = parseNumber(pa.get('x') ?? '', file, boxLine, `x of part ${idx}`);
-          landmarks[2 * idx + 1] = parseNumber(pa.get('y') ?? '', file, boxLine, `y of part ${idx}`);
+        for (const part of box.parts) {
+          const pa = part.attrs;
+          const idx = parseNumber(pa.name ?? '', file, boxLine, 'part name');
+          if (!Number.isInteger(idx) || idx < 0 || idx >= points) throw new AnnotationError(file, boxLine, `expected part names 0…${points - 1}, found '${pa.name}'`);
+          landmarks[2 * idx] = parseNumber(pa.x ?? '', file, boxLine, `x of part ${idx}`);
+          landmarks[2 * idx + 1] = parseNumber(pa.y ?? '', file, boxLine, `y of part ${idx}`);
           visible[idx] = 1;
-          parts++;
         }
-        if (parts === 0) return;
+        if (box.parts.length === 0) return;
         records.push({
           image: path.resolve(dir, rel), annotation: file, line: boxLine, landmarks, visible,
           box: [left, top, left + width, top + height], subset,
