@@ -15,8 +15,8 @@ import { ImageReadError, writeImage } from '../data/image-io';
 import { AnnotationError } from '../data/formats/common';
 
 const OPTIONS = {
-  out: { value: true, placeholder: '<path>', description: 'build: cache directory (default $JASR_CACHE/embedded or .cache/jasr/embedded); show: PNG file' },
-  force: { description: 'build: rebuild even when the cache exists' },
+  out: { value: true, placeholder: '<path>', description: 'build: set folder, missing, empty or built by the kit (default $JASR_CACHE/embedded or .cache/jasr/embedded); show: PNG file' },
+  force: { description: 'build: rebuild a kit-built set (the old one stays readable until the new one is complete)' },
   format: { value: true, placeholder: '<format>', description: `dataset format: ${DATASET_FORMATS.join('|')}` },
   root: { value: true, placeholder: '<dir>', description: 'dataset directory (benchmarks) or embedded cache directory' },
   split: { value: true, placeholder: '<train|val|test>', description: 'show: split to pick from (default test)' },

@@ -1,7 +1,12 @@
-/** Counts and problems of a dataset on disk without decoding images, for `jasr data inspect`. */
+/**
+ * Counts and problems of a dataset on disk without decoding images, for `jasr data inspect`. For the embedded set
+ * it also checks that the folder holds exactly what the manifest says (every image present, complete, unchanged;
+ * nothing extra), so a damaged set is reported here rather than as a failure halfway through training.
+ */
 import type { DatasetFormat } from './config';
 import { BenchmarkFormat, readAllSubsets } from './records';
-import { defaultEmbeddedDir, readManifest } from './embedded/manifest';
+import { defaultEmbeddedDir, readManifest, verifySet } from './embedded/manifest';
+import { lockHolder } from '../core/lock';
 import { AnnotationError, Problem } from './formats/common';
 import { DEFAULT_DATA_CONFIG } from './config';
 
@@ -34,13 +39,14 @@ export function inspectDataset(format: DatasetFormat, root?: string): InspectRep
       subsets[s.split] = (subsets[s.split] ?? 0) + 1;
       labels[s.provenance.labels] = (labels[s.provenance.labels] ?? 0) + 1;
     }
+    const integrity = verifySet(dir, m, lockHolder(dir) !== null);
     const points = new Set(m.samples.map((s) => s.landmarks.length / 2));
     const groups = new Set(m.samples.map((s) => s.provenance.group));
     return {
       format, root: dir, count: m.samples.length, points: points.size === 1 ? [...points][0] : -1, subsets,
       realFaces: m.samples.filter((s) => s.provenance.labels !== 'synthetic').length, labels,
-      problems: m.skipped.map((s) => ({ file: s.file, line: null, message: s.reason })),
-      notes: [...m.notes, `${groups.size} groups (photos/people/videos), no group in two splits`, `built in ${m.buildSeconds.toFixed(1)} s at ${m.builtAt}`, m.labeller],
+      problems: [...integrity.problems, ...m.skipped.map((s) => ({ file: s.file, line: null, message: `${s.file}: skipped at build time: ${s.reason}` }))],
+      notes: [...integrity.notes, ...m.notes, `${groups.size} groups (photos/people/videos), no group in two splits`, `built in ${m.buildSeconds.toFixed(1)} s at ${m.builtAt}`, m.labeller],
     };
   }
   if (!root) throw new Error(`--root is required for the ${format} format`);

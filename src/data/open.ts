@@ -5,8 +5,9 @@ import type { FaceSample } from './types';
 import { DataConfig, dataConfig } from './config';
 import type { Problem } from './formats/common';
 import { BenchmarkFormat, readSplits, recordsToSamples } from './records';
+import * as path from 'path';
 import { buildEmbedded } from './embedded/build';
-import { loadManifestSample } from './embedded/manifest';
+import { EmbeddedSetError, Manifest, defaultEmbeddedDir, loadManifestSample, setFolderState } from './embedded/manifest';
 import { syntheticFaces } from './embedded/synthetic';
 import { cropFace, landmarkBox, squareCropBox } from './crop';
 import { floatToRgb } from './image-io';
@@ -29,6 +30,21 @@ export interface OpenedDataset {
   info: DatasetInfo;
 }
 
+/**
+ * The embedded set at `root`. Only the kit's own cache (the default folder) is built on demand — `npm start` and
+ * the tests rely on that; a folder the user names is only read, so training or evaluating never writes into (or
+ * deletes from) it: building there is `jasr data build --out DIR`'s job, which refuses folders it did not make.
+ */
+async function openEmbeddedSet(root: string | undefined): Promise<{ dir: string; manifest: Manifest }> {
+  const dir = path.resolve(root ?? defaultEmbeddedDir());
+  if (dir === path.resolve(defaultEmbeddedDir())) return buildEmbedded({ out: dir });
+  const state = setFolderState(dir);
+  if (state.kind === 'kit') return { dir, manifest: state.manifest };
+  const found = state.kind === 'missing' ? 'no such folder' : state.kind === 'empty' ? 'an empty folder'
+    : state.kind === 'leftover' ? 'only the leftovers of an interrupted build' : state.found;
+  throw new EmbeddedSetError(`data.root ${dir}: expected an embedded set built by the kit (manifest.json), found ${found}; build one with \`jasr data build --out ${dir}\` (or leave data.root unset for the kit's cache)`);
+}
+
 /** Re-crops a stored (looser) crop to the configured margin and size. */
 function recrop(s: FaceSample, margin: number, hrSize: number): FaceSample {
   const box = landmarkBox(s.landmarks, s.visible);
@@ -49,7 +65,7 @@ export async function openDataset(partial: Partial<DataConfig>): Promise<OpenedD
     val = syntheticFaces(b, config.seed + 1, config.hrSize, 'synthetic-val');
     test = syntheticFaces(c, config.seed + 2, config.hrSize, 'synthetic-test');
   } else if (config.format === 'embedded') {
-    const built = await buildEmbedded({ out: config.root });
+    const built = await openEmbeddedSet(config.root);
     root = built.dir;
     notes.push(...built.manifest.notes, `pseudo-labels: ${built.manifest.labeller}`);
     const load = async (split: string): Promise<FaceSample[]> => {

