@@ -128,7 +128,7 @@ async function buildFixture(): Promise<Fixture> {
     const epoch = Math.ceil(step / 4);
     const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(y, x.mul(gain)) as tf.Scalar, [gain]);
     const gradNorm = tf.tidy(() => tf.norm(grads[gain.name]).dataSync()[0]);
-    opt.applyGradients(grads);
+    opt.applyGradients([{ name: gain.name, tensor: grads[gain.name] }]);
     const loss = value.dataSync()[0];
     tf.dispose([value, ...Object.values(grads)]);
     epochLoss += loss / 4;

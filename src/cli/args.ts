@@ -4,6 +4,7 @@
  * Options are `--name value`, `--name=value` or boolean `--flag`; an option may repeat (`--set a=1 --set b=2`).
  * Each command declares which options it knows so that a typo is an error, not a silently ignored flag.
  */
+import { KnownError } from '../core/errors';
 
 export interface OptionSpec {
   /** Takes a value (`--root dir`) rather than being a boolean flag. */
@@ -17,10 +18,23 @@ export interface OptionSpec {
 
 export type OptionSpecs = Record<string, OptionSpec>;
 
+/** The command line's shape is wrong (unknown or missing option, extra argument): the CLI prints the help too. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/**
+ * An option has the right shape but a wrong value (`--scale -1`, `--box 1,2,3`): one line naming the option,
+ * what was expected and what was found, exit status 2 like a usage error, without the help screen.
+ */
+export class OptionValueError extends KnownError {
+  override readonly exitCode = 2;
+
+  constructor(readonly option: string, expected: string, found: string) {
+    super(`--${option}: expected ${expected}, found ${found}`);
   }
 }
 
@@ -54,13 +68,13 @@ export class ParsedArgs {
     const v = this.string(name);
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got '${v}'`);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new OptionValueError(name, 'a number', `'${v}'`);
     return n;
   }
 
   integer(name: string): number | undefined {
     const n = this.number(name);
-    if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`--${name} expects an integer, got '${n}'`);
+    if (n !== undefined && !Number.isInteger(n)) throw new OptionValueError(name, 'an integer', `'${this.string(name)}'`);
     return n;
   }
 }

@@ -3,7 +3,8 @@
  * Uses the float64 path (no TF.js backend needed for one pair).
  */
 import { Command } from './command';
-import { UsageError, parseArgs } from './args';
+import { OptionValueError, UsageError, parseArgs } from './args';
+import { KnownError } from '../core/errors';
 import { readImage, rgbToFloat } from '../data/image-io';
 import { parsePts } from '../data/formats/pts300w';
 import { Box, IMAGE_PROTOCOL_NAMES, ImageProtocolName, evaluateImagesExact, landmarkBox } from '../metrics';
@@ -21,10 +22,13 @@ const OPTIONS = {
 function parseBox(text: string): Box {
   const parts = text.split(',').map((s) => Number(s.trim()));
   if (parts.length !== 4 || parts.some((v) => !Number.isFinite(v))) {
-    throw new UsageError(`--box expects four comma-separated numbers x1,y1,x2,y2, got '${text}'`);
+    throw new OptionValueError('box', 'four comma-separated numbers x1,y1,x2,y2', `'${text}'`);
   }
   return [parts[0], parts[1], parts[2], parts[3]];
 }
+
+/** The two images of a pair differ in size. */
+export class ImageSizeMismatchError extends KnownError {}
 
 function formatDb(value: number): string {
   return Number.isFinite(value) ? value.toFixed(4) : 'inf';
@@ -47,10 +51,10 @@ See docs/metrics.md for what differs and why it matters.`,
     const hrFile = args.requireString('hr');
     const protocolName = (args.string('protocol') ?? 'standard') as ImageProtocolName;
     if (!IMAGE_PROTOCOL_NAMES.includes(protocolName)) {
-      throw new UsageError(`--protocol: expected one of ${IMAGE_PROTOCOL_NAMES.join(', ')}, got '${protocolName}'`);
+      throw new OptionValueError('protocol', `one of ${IMAGE_PROTOCOL_NAMES.join(', ')}`, `'${protocolName}'`);
     }
     const scale = args.integer('scale') ?? 8;
-    if (scale < 0) throw new UsageError(`--scale must be ≥ 0, got ${scale}`);
+    if (scale < 0) throw new OptionValueError('scale', 'an integer ≥ 0', String(scale));
     const landmarksFile = args.string('landmarks');
     const boxText = args.string('box');
     if (landmarksFile && boxText) throw new UsageError('give --landmarks or --box, not both');
@@ -61,7 +65,7 @@ See docs/metrics.md for what differs and why it matters.`,
 
     const [sr, hr] = await Promise.all([readImage(srFile), readImage(hrFile)]);
     if (sr.width !== hr.width || sr.height !== hr.height) {
-      throw new Error(`${srFile} is ${sr.width}×${sr.height} but ${hrFile} is ${hr.width}×${hr.height}; SR and HR must be the same size`);
+      throw new ImageSizeMismatchError(`${srFile}: expected the size of ${hrFile} (${hr.width}×${hr.height}), found ${sr.width}×${sr.height}; SR and HR must be the same size`);
     }
     const result = evaluateImagesExact(
       [{ data: rgbToFloat(sr), width: sr.width, height: sr.height }],

@@ -14,7 +14,9 @@ export const command: Command = {
 Accepts a results table dir (results/<table>/ with table.json), a run dir (runs/<name>/ with log.jsonl),
 or a folder of either (results/, runs/). One self-contained HTML page per table or run (plotly inlined,
 interactive) plus PNG/SVG of every figure beside it, rendered through /usr/bin/chromium (JASR_CHROMIUM
-overrides). Without Chromium the HTML is still written. File formats: docs/results-format.md.`,
+overrides). Without Chromium, or when it fails to start, the HTML is still written, one line on stderr says why
+the static files are missing, and the exit status is 0. A malformed input file is one line naming the file and
+line or key, exit status 1. File formats: docs/results-format.md.`,
   async run(argv) {
     const args = parseArgs(argv, this.options);
     if (args.positionals.length !== 1) throw new UsageError(`expected one results or run directory, got ${args.positionals.length} arguments`);
@@ -24,22 +26,12 @@ overrides). Without Chromium the HTML is still written. File formats: docs/resul
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { buildReport } = require('../report/build') as typeof import('../report/build');
     const started = Date.now();
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { ResultsFormatError } = require('../report/results') as typeof import('../report/results');
-    let result: Awaited<ReturnType<typeof buildReport>>;
-    try {
-      result = await buildReport(inputDir, { outDir, staticFigures: !args.flag('no-static') });
-    } catch (e) {
-      // A malformed input file is the user's to fix: its message names the file and key; a stack adds nothing.
-      if (e instanceof ResultsFormatError) {
-        console.error(`jasr report: ${e.message}`);
-        return 1;
-      }
-      throw e;
-    }
+    // A malformed input (ResultsFormatError, RunLogFormatError) or an unwritable output is a KnownError naming the
+    // file: src/cli/main.ts prints it as one line and exits 1.
+    const result = await buildReport(inputDir, { outDir, staticFigures: !args.flag('no-static') });
     for (const p of result.pages) console.log(`${p.html}  (${p.figureCount} figures, ${p.staticFiles.length} static files)`);
     console.log(`${result.index}  (index)`);
-    if (result.staticSkippedBecause) console.warn(`static figures skipped: ${result.staticSkippedBecause}`);
+    if (result.staticSkippedBecause) console.warn(`jasr report: HTML written without static PNG/SVG figures: ${result.staticSkippedBecause}`);
     console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
   },

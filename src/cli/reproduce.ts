@@ -4,10 +4,11 @@
  */
 import * as path from 'path';
 import { Command } from './command';
-import { UsageError, parseArgs } from './args';
+import { OptionValueError, UsageError, parseArgs } from './args';
 import { parseProgress } from './train';
 import { initBackend } from '../backend';
-import { listTables } from '../experiments/tables';
+import { EXPERIMENTS_DIR, listTables, loadTable } from '../experiments/tables';
+import { loadExperiment } from '../experiments/load';
 import { reproduceTable, ReproduceResult } from '../train/reproduce';
 import { toMarkdown } from '../report/tables';
 
@@ -53,8 +54,13 @@ landmark row when the table reports NME.`,
     const experimentsDir = args.string('experiments-dir');
     if (args.positionals.length !== 1) throw new UsageError(`expected one table name (known: ${listTables(experimentsDir).join(', ')}), got ${args.positionals.length} arguments`);
     const budget = args.number('budget-minutes');
-    if (budget !== undefined && !(budget > 0)) throw new UsageError(`--budget-minutes must be > 0, got ${budget}`);
+    if (budget !== undefined && !(budget > 0)) throw new OptionValueError('budget-minutes', 'a number > 0', String(budget));
     const progress = parseProgress(args.string('progress'));
+    // The table and every experiment with the --set overrides are checked before the backend loads (seconds), so
+    // a wrong table name, key or value is one line at once; reproduceTable reads them again, unchanged.
+    const table = loadTable(args.positionals[0], experimentsDir ?? EXPERIMENTS_DIR);
+    const sets = [...args.all('set'), ...(budget !== undefined ? [`train.maxMinutes=${budget}`] : [])];
+    for (const rel of table.experiments) loadExperiment(path.join(experimentsDir ?? EXPERIMENTS_DIR, rel), sets);
     await initBackend({ quiet: progress === 'json' });
     const started = Date.now();
     const result = await reproduceTable(args.positionals[0], {

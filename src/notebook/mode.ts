@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Json } from '../experiments/overrides';
+import { ConfigError } from '../experiments/schema';
 
 export const QUICK_ENV = 'JASR_QUICK';
 /** Scratch folder for quick-mode runs and results (default <tmp>/jasr-notebooks-quick); tests point it at a fresh folder. */
@@ -62,8 +63,13 @@ function flattenSets(prefix: string, value: Json, skip: readonly string[], out: 
  * section, which the ablations already share).
  */
 export function cpuRecipeSets(baseFile = path.join('experiments', 'cpu', 'base-cpu.json'), skip: readonly string[] = ['train.lossWeights']): string[] {
-  if (!fs.existsSync(baseFile)) throw new Error(`${baseFile} not found: the CPU recipe file (expected in the project's experiments/cpu/)`);
-  const raw = JSON.parse(fs.readFileSync(baseFile, 'utf8')) as Record<string, Json>;
+  if (!fs.existsSync(baseFile)) throw new ConfigError(baseFile, '', "file not found: the CPU recipe file (expected in the project's experiments/cpu/)");
+  let raw: Record<string, Json>;
+  try {
+    raw = JSON.parse(fs.readFileSync(baseFile, 'utf8')) as Record<string, Json>;
+  } catch (e) {
+    throw new ConfigError(baseFile, '', `not valid JSON (${(e as Error).message})`);
+  }
   const out: string[] = [];
   for (const section of ['model', 'train']) {
     if (raw[section] !== undefined) flattenSets(section, raw[section], skip, out);

@@ -1,12 +1,15 @@
 /**
  * `jasr report` as a library call: read results/runs from disk, write one HTML page per table or run,
- * static PNG/SVG figures beside each page (one Chromium launch for all of them) and an index page.
+ * static PNG/SVG figures beside each page (one Chromium launch for all of them) and an index page. Every file
+ * is written atomically, so a full disk leaves complete pages or none, and the error names the file.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { ExportJob, StaticFormat, exportFigures } from './export';
 import { ReportPage, renderPage, runPage, tablePage } from './html';
 import { discoverInputs } from './results';
+import { writeFileAtomic } from '../core/atomic-write';
+import { KnownError } from '../core/errors';
 
 export interface BuildReportOptions {
   outDir: string;
@@ -29,6 +32,9 @@ export interface BuildReportResult {
   staticSkippedBecause?: string;
 }
 
+/** The report's output folder cannot be used. */
+export class ReportOutputError extends KnownError {}
+
 function figuresDirName(page: ReportPage): string {
   return `${page.name}.figures`;
 }
@@ -36,6 +42,7 @@ function figuresDirName(page: ReportPage): string {
 export async function buildReport(inputDir: string, opts: BuildReportOptions): Promise<BuildReportResult> {
   const inputs = discoverInputs(inputDir);
   const pages = inputs.map((x) => (x.kind === 'table' ? tablePage(x) : runPage(x)));
+  if (fs.existsSync(opts.outDir) && !fs.statSync(opts.outDir).isDirectory()) throw new ReportOutputError(`${opts.outDir}: expected a directory for the report pages, found a file`);
   fs.mkdirSync(opts.outDir, { recursive: true });
   const formats = opts.formats ?? ['png', 'svg'];
 
@@ -57,13 +64,13 @@ export async function buildReport(inputDir: string, opts: BuildReportOptions): P
     }
     const note = exported.skippedBecause ? `Static figures skipped: ${exported.skippedBecause}` : undefined;
     const html = path.join(opts.outDir, `${page.name}.html`);
-    fs.writeFileSync(html, renderPage(page, bySlug, note));
+    writeFileAtomic(html, renderPage(page, bySlug, note));
     const figureCount = page.sections.reduce((n, s) => n + s.figures.length, 0);
     return { title: page.title, html, figureCount, staticFiles: mine };
   });
 
   const index = path.join(opts.outDir, 'index.html');
   const items = built.map((p) => `<li><a href="${encodeURI(path.basename(p.html))}">${p.title.replace(/</g, '&lt;')}</a> (${p.figureCount} figures)</li>`);
-  fs.writeFileSync(index, `<!doctype html><html><head><meta charset="utf-8"><title>jasr report</title></head><body><h1>jasr report</h1><p>From ${path.resolve(inputDir).replace(/</g, '&lt;')}</p><ul>${items.join('')}</ul></body></html>\n`);
+  writeFileAtomic(index, `<!doctype html><html><head><meta charset="utf-8"><title>jasr report</title></head><body><h1>jasr report</h1><p>From ${path.resolve(inputDir).replace(/</g, '&lt;')}</p><ul>${items.join('')}</ul></body></html>\n`);
   return { pages: built, index, staticSkippedBecause: exported.skippedBecause };
 }

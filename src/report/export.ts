@@ -7,6 +7,8 @@ import * as path from 'path';
 import type { Browser } from 'playwright-core';
 import { Figure } from './figures';
 import { plotlyMinPath } from './plotly-source';
+import { KnownError, isFsError } from '../core/errors';
+import { writeFileAtomic } from '../core/atomic-write';
 
 export const CHROMIUM_APT_HINT = 'apt-get install -y --no-install-recommends chromium';
 
@@ -42,7 +44,8 @@ export function chromiumProblem(): string | null {
 export async function launchChromium(): Promise<Browser> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+  // 30 s, not playwright's 180 s: a Chromium that cannot start should cost the report little before it says so.
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
 }
 
 export type StaticFormat = 'png' | 'svg';
@@ -60,7 +63,7 @@ export interface ExportJob {
 
 export interface ExportResult {
   written: string[];
-  /** Set when nothing was exported because Chromium (or playwright-core) is unavailable. */
+  /** Set when static files were not (all) exported: Chromium or playwright-core missing, or Chromium failed. */
   skippedBecause?: string;
 }
 
@@ -71,13 +74,29 @@ function decodeDataUrl(url: string): Buffer {
   return meta.endsWith(';base64') ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload), 'utf8');
 }
 
-/** Renders every job in one browser; returns the files written. Missing Chromium is a result, not an error. */
+/** The first line of a launch failure (playwright appends its whole call log), for a one-line note. */
+function firstLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'unknown error';
+}
+
+/**
+ * Renders every job in one browser; returns the files written. A Chromium that is missing or fails (to start, or
+ * while drawing) is a result, not an error: the caller still writes the HTML and says why the static files are
+ * missing. A file that cannot be written (a full disk) is an error naming the file, and no partial file is left.
+ */
 export async function exportFigures(jobs: ExportJob[]): Promise<ExportResult> {
   if (jobs.length === 0) return { written: [] };
   const problem = chromiumProblem();
   if (problem) return { written: [], skippedBecause: problem };
-  const browser = await launchChromium();
+  let browser: Browser;
+  try {
+    browser = await launchChromium();
+  } catch (e) {
+    return { written: [], skippedBecause: `Chromium at ${chromiumPath()} failed to start: ${firstLine(e)}` };
+  }
   const written: string[] = [];
+  let current = '';
   try {
     const page = await browser.newPage();
     await page.setContent('<!doctype html><html><body></body></html>');
@@ -87,6 +106,7 @@ export async function exportFigures(jobs: ExportJob[]): Promise<ExportResult> {
       const height = job.height ?? (typeof job.figure.layout.height === 'number' ? job.figure.layout.height : 500);
       fs.mkdirSync(path.dirname(job.basePath), { recursive: true });
       for (const format of job.formats) {
+        current = `${job.basePath}.${format}`;
         const url = await page.evaluate(
           async ({ fig, opts }) => {
             // Plotly is a browser global here; the page has no types for it.
@@ -95,13 +115,15 @@ export async function exportFigures(jobs: ExportJob[]): Promise<ExportResult> {
           },
           { fig: { data: job.figure.data, layout: { ...job.figure.layout, width, height } }, opts: { format, width, height, scale: format === 'png' ? job.scale ?? 1 : 1 } },
         );
-        const file = `${job.basePath}.${format}`;
-        fs.writeFileSync(file, decodeDataUrl(url));
-        written.push(file);
+        writeFileAtomic(current, decodeDataUrl(url));
+        written.push(current);
       }
     }
+  } catch (e) {
+    if (e instanceof KnownError || isFsError(e)) throw e;
+    return { written, skippedBecause: `Chromium failed while drawing ${current || 'the first figure'}: ${firstLine(e)}` };
   } finally {
-    await browser.close();
+    await browser.close().catch(() => undefined);
   }
   return { written };
 }

@@ -11,6 +11,10 @@ import { hrSizeForScale } from '../model/config';
 import { decodeHeatmaps } from '../model/decode';
 import { RgbImage, floatToRgb, rgbToFloat } from '../data/image-io';
 import { MATLAB_BICUBIC, resampleHwc, upsampleOpenCv } from '../data/resize';
+import { KnownError } from '../core/errors';
+
+/** The checkpoint holds a model that cannot run on a lone face (the CLI names the checkpoint). */
+export class InferModelError extends KnownError {}
 
 export interface InferResult {
   /** The LR face the model saw (lrSize²) and the bicubic input (hrSize²). */
@@ -48,7 +52,7 @@ export function drawLandmarks(img: RgbImage, points: [number, number][], colour:
 
 export function inferFace(model: FaceModel, image: RgbImage): InferResult {
   if (model.config.architecture === 'align-only' && model.config.alignInput === 'hr') {
-    throw new Error("inferFace: this align-only model reads the real HR face (model.alignInput 'hr', an upper bound); a tiny face has no HR original to give it");
+    throw new InferModelError("expected a model that reads the LR face, found an align-only model with model.alignInput 'hr' (an upper bound that reads the real HR face); a tiny face has no HR original to give it");
   }
   const scale = model.config.scale;
   const hrSize = hrSizeForScale(scale);
