@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Command> = {
   train: () => require('./train').command,
   eval: () => require('./eval').command,
   infer: () => require('./infer').command,
+  import: () => require('./import').command,
   reproduce: () => require('./reproduce').command,
   report: () => require('./report').command,
   bench: () => require('./bench').command,

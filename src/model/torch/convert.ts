@@ -1,0 +1,165 @@
+/**
+ * State dict (official names, OIHW, torch pixel-shuffle order) ⇄ kit variables (hierarchical names, HWIO,
+ * depthToSpace order). Pure array work on host values: no tensors, no backend.
+ *
+ * Pixel shuffle: torch's nn.PixelShuffle(2) reads input channel 4c + 2i + j for output channel c at sub-pixel
+ * (i, j); the kit's shuffle (tf.depthToSpace order, src/model/blocks.ts) reads (2i + j)·F + c. So kit output
+ * channel k = q·F + c of an upsampling conv is torch output channel 4c + q.
+ */
+import type { ModelConfig } from '../config';
+import { IMAGENET_MEAN_RGB, IMAGENET_STD_RGB } from '../blocks';
+import { TorchImportError } from './errors';
+import { ConvName, MEAN_SHIFT_KEYS, jasrnetConvNames } from './jasrnet-names';
+import type { TorchTensor } from './pt-file';
+
+/** A host tensor, the same shape as a checkpoint's (src/train/checkpoint.ts HostTensor). */
+export interface HostValues {
+  shape: number[];
+  values: Float32Array;
+}
+
+/** The torch output channel that kit output channel `k` of a conv with `outChannels` outputs holds. */
+export function torchOutputChannel(k: number, outChannels: number, pixelShuffle: boolean): number {
+  if (!pixelShuffle) return k;
+  const features = outChannels / 4;
+  return 4 * (k % features) + Math.floor(k / features);
+}
+
+/** OIHW (torch) → HWIO (kit), permuting output channels for pixel-shuffle convs. */
+export function oihwToHwio(values: Float32Array, [o, i, kh, kw]: number[], pixelShuffle: boolean): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let ko = 0; ko < o; ko++) {
+    const to = torchOutputChannel(ko, o, pixelShuffle);
+    for (let ci = 0; ci < i; ci++) {
+      for (let h = 0; h < kh; h++) {
+        for (let w = 0; w < kw; w++) out[((h * kw + w) * i + ci) * o + ko] = values[((to * i + ci) * kh + h) * kw + w];
+      }
+    }
+  }
+  return out;
+}
+
+/** HWIO (kit) → OIHW (torch): the inverse of oihwToHwio. */
+export function hwioToOihw(values: Float32Array, [kh, kw, i, o]: number[], pixelShuffle: boolean): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let ko = 0; ko < o; ko++) {
+    const to = torchOutputChannel(ko, o, pixelShuffle);
+    for (let ci = 0; ci < i; ci++) {
+      for (let h = 0; h < kh; h++) {
+        for (let w = 0; w < kw; w++) out[((to * i + ci) * kh + h) * kw + w] = values[((h * kw + w) * i + ci) * o + ko];
+      }
+    }
+  }
+  return out;
+}
+
+/** Bias in kit order from torch order (and back with `inverse`). */
+export function permuteBias(values: Float32Array, pixelShuffle: boolean, inverse = false): Float32Array {
+  if (!pixelShuffle) return values.slice();
+  const out = new Float32Array(values.length);
+  for (let k = 0; k < values.length; k++) {
+    const t = torchOutputChannel(k, values.length, true);
+    if (inverse) out[t] = values[k];
+    else out[k] = values[t];
+  }
+  return out;
+}
+
+/** The official MeanShift values: weight = diag(1/std) as a 1×1 conv, bias = sign·mean/std. */
+export function meanShiftValues(sign: number): { weight: HostValues; bias: HostValues } {
+  const weight = new Float32Array(9);
+  for (let c = 0; c < 3; c++) weight[c * 3 + c] = 1 / IMAGENET_STD_RGB[c];
+  const bias = Float32Array.from(IMAGENET_MEAN_RGB.map((m, c) => (sign * m) / IMAGENET_STD_RGB[c]));
+  return { weight: { shape: [3, 3, 1, 1], values: weight }, bias: { shape: [3], values: bias } };
+}
+
+/** Absolute tolerance on the frozen MeanShift values (float32 rounding of 1/std is ~5e-7). */
+const MEAN_SHIFT_TOLERANCE = 1e-5;
+
+const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+function listed(names: string[]): string {
+  return names.slice(0, 12).join(', ') + (names.length > 12 ? `, … (${names.length} in all)` : '');
+}
+
+/** The torch shape a kit variable needs: HWIO kernel → OIHW, bias unchanged. */
+function torchShape(kitShape: readonly number[]): number[] {
+  return kitShape.length === 4 ? [kitShape[3], kitShape[2], kitShape[0], kitShape[1]] : [...kitShape];
+}
+
+export interface ImportReport {
+  /** State-dict keys used for kit variables. */
+  mapped: number;
+  /** Frozen MeanShift keys found and checked against the kit's constants. */
+  meanShiftChecked: string[];
+}
+
+/**
+ * Kit variables from an official state dict. `kitShapes` are the variables of the model `config` builds (names
+ * and shapes), so a map that misses or invents a variable is caught here as a bug rather than at load time.
+ * Every key must be used: a missing key, an unknown key or a wrong shape is a TorchImportError naming it.
+ */
+export function stateDictToKit(
+  tensors: ReadonlyMap<string, TorchTensor>,
+  config: ModelConfig,
+  kitShapes: Readonly<Record<string, readonly number[]>>,
+  file: string,
+): { variables: Record<string, HostValues>; report: ImportReport } {
+  const convs = jasrnetConvNames(config);
+  const expected = new Map<string, { conv: ConvName; part: 'kernel' | 'bias'; kitShape: readonly number[] }>();
+  for (const c of convs) {
+    for (const part of ['kernel', 'bias'] as const) {
+      const kitName = `${c.kit}/${part}`;
+      const kitShape = kitShapes[kitName];
+      if (!kitShape) throw new Error(`torch import: name map entry '${kitName}' is not a variable of the kit model (map out of date)`);
+      expected.set(`${c.torch}.${part === 'kernel' ? 'weight' : 'bias'}`, { conv: c, part, kitShape });
+    }
+  }
+  const mappedKit = new Set(convs.flatMap((c) => [`${c.kit}/kernel`, `${c.kit}/bias`]));
+  const unmapped = Object.keys(kitShapes).filter((n) => !mappedKit.has(n));
+  if (unmapped.length > 0) throw new Error(`torch import: kit variables without a state-dict name: ${listed(unmapped)} (map out of date)`);
+
+  const meanShift = new Set(Object.keys(MEAN_SHIFT_KEYS).flatMap((k) => [`${k}.weight`, `${k}.bias`]));
+  const missing = [...expected.keys()].filter((k) => !tensors.has(k));
+  const extra = [...tensors.keys()].filter((k) => !expected.has(k) && !meanShift.has(k));
+  if (missing.length > 0 || extra.length > 0) {
+    const parts: string[] = [];
+    if (missing.length > 0) parts.push(`missing keys: ${listed(missing)}`);
+    if (extra.length > 0) parts.push(`unexpected keys: ${listed(extra)}`);
+    throw new TorchImportError(file, `state dict does not match JASRNet with features=${config.features}, trunkBlocks=${config.trunkBlocks}, landmarks=${config.landmarks}, stages=${config.stages} — ${parts.join('; ')}`);
+  }
+
+  const variables: Record<string, HostValues> = {};
+  for (const [key, { conv, part, kitShape }] of expected) {
+    const t = tensors.get(key)!;
+    const want = torchShape(kitShape);
+    if (!sameShape(t.shape, want)) {
+      throw new TorchImportError(file, `key '${key}': expected shape ${shapeText(want)} (${part === 'kernel' ? 'OIHW ' : ''}for features=${config.features}, landmarks=${config.landmarks}), found ${shapeText(t.shape)}`);
+    }
+    const values = t.float32(`key '${key}'`, file);
+    variables[`${conv.kit}/${part}`] = {
+      shape: [...kitShape],
+      values: part === 'kernel' ? oihwToHwio(values, t.shape, conv.pixelShuffle) : permuteBias(values, conv.pixelShuffle),
+    };
+  }
+
+  const meanShiftChecked: string[] = [];
+  for (const [module, sign] of Object.entries(MEAN_SHIFT_KEYS)) {
+    const reference = meanShiftValues(sign);
+    for (const part of ['weight', 'bias'] as const) {
+      const key = `${module}.${part}`;
+      const t = tensors.get(key);
+      if (!t) continue;
+      const want = reference[part];
+      if (!sameShape(t.shape, want.shape)) throw new TorchImportError(file, `key '${key}': expected shape ${shapeText(want.shape)} (frozen MeanShift), found ${shapeText(t.shape)}`);
+      const values = t.float32(`key '${key}'`, file);
+      const worst = values.reduce((m, v, i) => Math.max(m, Math.abs(v - want.values[i])), 0);
+      if (worst > MEAN_SHIFT_TOLERANCE) {
+        throw new TorchImportError(file, `key '${key}': the frozen MeanShift differs from the official ImageNet mean/std (max difference ${worst.toPrecision(3)}); the kit's MeanShift is fixed, so these weights would not reproduce`);
+      }
+      meanShiftChecked.push(key);
+    }
+  }
+  return { variables, report: { mapped: expected.size, meanShiftChecked } };
+}
