@@ -1,11 +1,13 @@
 /**
- * Checkpoints of a run: runs/<name>/checkpoints/<step-N>/{meta.json, tensors.bin} plus two pointer files,
- * last.json and best.json, naming the directory each refers to.
+ * Checkpoints of a run: runs/<name>/checkpoints/<step-N>/{meta.json, tensors.bin} plus one pointer record,
+ * checkpoints.json, naming the `last`, `best` and `lastGood` folders (./checkpoint-record.ts).
  *
- * Why directories plus pointers: a checkpoint directory is written under a temporary name, fsynced, verified
- * by re-reading its checksum, and only then renamed into place; the pointer is then replaced by an atomic
- * file rename. A crash at any moment leaves the previous pointer naming a complete, verified checkpoint.
- * `best` moves only when the new selection value is strictly better than the recorded one.
+ * Why folders plus one record: a checkpoint folder is written under a temporary name, fsynced, verified by
+ * re-reading its checksums, and only then renamed into place; the record is then replaced by one atomic file
+ * rename (src/core/atomic-write.ts). A crash at any moment leaves the previous record naming complete, verified
+ * checkpoints, with `best` the best of them: both pointers move together or not at all. `best` moves only when
+ * the new selection value is strictly better than the recorded one. Only the holder of the run directory's
+ * lock writes here (src/train/trainer.ts takes it), so clean-up can tell a crashed writer's leftovers apart.
  *
  * tensors.bin holds float32 little-endian values back to back (model variables, then Adam m and v slots);
  * meta.json lists each tensor's name, shape and offset, the SHA-256 of tensors.bin, and its own SHA-256.
@@ -16,19 +18,32 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { Json } from '../experiments/overrides';
 import type { AdamState } from './optimizer';
-import { KnownError } from '../core/errors';
+import { FileSystemError, KnownError, isFsError } from '../core/errors';
+import { fsyncDir, isTemporaryName, writeFileSynced, writeJsonAtomic } from '../core/atomic-write';
+import {
+  CHECKPOINT_NAME,
+  CheckpointError,
+  CheckpointRecord,
+  CheckpointTag,
+  GoodPointer,
+  LEGACY_FILES,
+  Pointer,
+  RECORD_FILE,
+  RecordSources,
+  SelectionRecord,
+  isBetterSelection,
+  parseRecord,
+  readJsonFile,
+  readLegacyRecord,
+  resolvePointer,
+} from './checkpoint-record';
+
+export { CheckpointError, isBetterSelection };
+export type { CheckpointRecord, CheckpointTag, GoodPointer, Pointer, SelectionRecord };
 
 export interface HostTensor {
   shape: number[];
   values: Float32Array;
-}
-
-/** The recorded value of the selection metric of the checkpoint. */
-export interface SelectionRecord {
-  metric: string;
-  value: number;
-  higherIsBetter: boolean;
-  epoch: number;
 }
 
 export interface CheckpointState {
@@ -49,8 +64,6 @@ export interface CheckpointState {
   trainer: Json;
   selection: SelectionRecord | null;
 }
-
-export type CheckpointTag = 'last' | 'best';
 
 interface TensorEntry {
   group: 'variable' | 'adam-m' | 'adam-v';
@@ -73,21 +86,8 @@ interface Meta extends Omit<CheckpointState, 'variables' | 'optimizer'> {
   metaSha256?: string;
 }
 
-interface Pointer {
-  dir: string;
-  epoch: number;
-  step: number;
-  selection: SelectionRecord | null;
-}
-
-export class CheckpointError extends KnownError {
-  constructor(readonly file: string, problem: string) {
-    super(`${file}: ${problem}`);
-  }
-}
-
 /** Stages a save passes through; tests use `onStage` to simulate a crash at each. */
-export type SaveStage = 'tensors-written' | 'meta-written' | 'verified' | 'renamed';
+export type SaveStage = 'tensors-written' | 'meta-written' | 'verified' | 'renamed' | 'recorded';
 
 export interface SaveOptions {
   /** Also make this the `best` checkpoint if its selection value beats the recorded best. */
@@ -97,35 +97,9 @@ export interface SaveOptions {
 
 const sha256 = (data: Buffer | string): string => crypto.createHash('sha256').update(data).digest('hex');
 
-function writeFileSynced(file: string, data: Buffer | string): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 function metaDigest(meta: Meta): string {
   const { metaSha256: _ignored, ...rest } = meta;
   return sha256(JSON.stringify(rest));
-}
-
-/** Strictly better than `current` (a different metric always replaces it). */
-export function isBetterSelection(candidate: SelectionRecord, current: SelectionRecord | null): boolean {
-  if (!Number.isFinite(candidate.value)) return false;
-  if (current === null || current.metric !== candidate.metric) return true;
-  return candidate.higherIsBetter ? candidate.value > current.value : candidate.value < current.value;
 }
 
 /** Gathers the tensors of a state in a fixed order: variables, then Adam m, then Adam v, each sorted by name. */
@@ -144,26 +118,42 @@ function tensorList(state: CheckpointState): { entry: Omit<TensorEntry, 'offset'
   return out;
 }
 
-/** Writes one checkpoint directory at `dir` (which must not exist yet); returns after everything is fsynced. */
-function writeCheckpointDir(dir: string, state: CheckpointState, onStage?: (s: SaveStage) => void): void {
-  fs.mkdirSync(dir);
+/**
+ * Runs one file-system step of writing `file`; an fs error (full disk, permissions) becomes a FileSystemError
+ * naming `file` (the checkpoint's final path: the temporary folder is an implementation detail).
+ */
+function naming<T>(file: string, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (isFsError(e) && !(e instanceof KnownError)) throw new FileSystemError(e, file);
+    throw e;
+  }
+}
+
+/**
+ * Writes one checkpoint directory at `dir` (which must not exist yet); returns after everything is fsynced.
+ * Errors name the files under `finalDir`, the name `dir` will be renamed to.
+ */
+function writeCheckpointDir(dir: string, finalDir: string, state: CheckpointState, onStage?: (s: SaveStage) => void): void {
+  naming(finalDir, () => fs.mkdirSync(dir));
   const list = tensorList(state);
   const entries: TensorEntry[] = [];
   const hash = crypto.createHash('sha256');
-  const tensorsFile = path.join(dir, 'tensors.bin');
-  const fd = fs.openSync(tensorsFile, 'w');
+  const tensorsFile = path.join(finalDir, 'tensors.bin');
+  const fd = naming(tensorsFile, () => fs.openSync(path.join(dir, 'tensors.bin'), 'w'));
   let offset = 0;
   try {
     for (const { entry, values } of list) {
       const size = entry.shape.reduce((a, b) => a * b, 1);
       if (size !== values.length) throw new Error(`checkpoint: tensor '${entry.name}' (${entry.group}) has ${values.length} values for shape [${entry.shape}]`);
       const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-      fs.writeSync(fd, bytes);
+      naming(tensorsFile, () => fs.writeSync(fd, bytes));
       hash.update(bytes);
       entries.push({ ...entry, offset, length: values.length });
       offset += values.length;
     }
-    fs.fsyncSync(fd);
+    naming(tensorsFile, () => fs.fsyncSync(fd));
   } finally {
     fs.closeSync(fd);
   }
@@ -186,7 +176,7 @@ function writeCheckpointDir(dir: string, state: CheckpointState, onStage?: (s: S
     tensorsSha256: hash.digest('hex'),
   };
   meta.metaSha256 = metaDigest(meta);
-  writeFileSynced(path.join(dir, 'meta.json'), JSON.stringify(meta, null, 1));
+  naming(path.join(finalDir, 'meta.json'), () => writeFileSynced(path.join(dir, 'meta.json'), JSON.stringify(meta, null, 1)));
   fsyncDir(dir);
   onStage?.('meta-written');
 }
@@ -241,67 +231,99 @@ export function readCheckpointDir(dir: string): CheckpointState {
   };
 }
 
-/** The checkpoints of one run directory. Single writer: one training process per run. */
+/** Is a process with this pid running on this host (EPERM: alive, owned by someone else)? */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The writer pid of a temporary this kit leaves in checkpoints/ while saving, or null for any other name:
+ * `.tmp-step-…-<pid>` (a checkpoint folder before its rename), `.<record>.tmp-<pid>-<n>` (src/core/atomic-write.ts)
+ * and `<last|best>.json.tmp-<pid>` (the pointer writer of the old layout).
+ */
+function temporaryWriter(name: string): number | null {
+  const folder = /^\.tmp-(step-\d{8}(?:-\d+)?)-(\d+)$/.exec(name);
+  if (folder) return Number(folder[2]);
+  const record = /^\.(?:checkpoints|last|best)\.json\.tmp-(\d+)-\d+$/.exec(name);
+  if (record && isTemporaryName(name)) return Number(record[1]);
+  const legacy = /^(?:last|best)\.json\.tmp-(\d+)$/.exec(name);
+  return legacy ? Number(legacy[1]) : null;
+}
+
+/** The checkpoints of one run directory. Single writer: the holder of the run directory's lock. */
 export class CheckpointStore {
   readonly dir: string;
+  readonly recordFile: string;
 
   constructor(runDir: string) {
     this.dir = path.join(runDir, 'checkpoints');
+    this.recordFile = path.join(this.dir, RECORD_FILE);
   }
 
-  private pointerFile(tag: CheckpointTag): string {
-    return path.join(this.dir, `${tag}.json`);
+  /** The record and the file each pointer came from: checkpoints.json, else the old layout (repaired), else null. */
+  private read(): { record: CheckpointRecord; sources: RecordSources } | null {
+    if (fs.existsSync(this.recordFile)) {
+      const record = parseRecord(this.recordFile, readJsonFile(this.recordFile), this.dir);
+      return { record, sources: { last: this.recordFile, best: this.recordFile, lastGood: this.recordFile } };
+    }
+    return readLegacyRecord(this.dir);
+  }
+
+  /** The current pointers (validated, not yet followed), or null when nothing was saved. */
+  record(): CheckpointRecord | null {
+    return this.read()?.record ?? null;
   }
 
   pointer(tag: CheckpointTag): Pointer | null {
-    const file = this.pointerFile(tag);
-    if (!fs.existsSync(file)) return null;
-    try {
-      return JSON.parse(fs.readFileSync(file, 'utf8')) as Pointer;
-    } catch (e) {
-      throw new CheckpointError(file, `not valid JSON (${(e as Error).message})`);
-    }
+    return this.record()?.[tag] ?? null;
   }
 
   has(tag: CheckpointTag): boolean {
     return this.pointer(tag) !== null;
   }
 
-  /** Directory of the checkpoint a tag points to. */
+  /** Folder of the checkpoint a tag points to, checked to be a complete checkpoint inside checkpoints/. */
   path(tag: CheckpointTag): string {
-    const p = this.pointer(tag);
-    if (!p) throw new CheckpointError(this.pointerFile(tag), `no '${tag}' checkpoint in ${this.dir}`);
-    return path.join(this.dir, p.dir);
+    const r = this.read();
+    const p = r?.record[tag] ?? null;
+    if (!r || !p) throw new CheckpointError(r?.sources[tag] ?? this.recordFile, `no '${tag}' checkpoint in ${this.dir}`);
+    return resolvePointer(this.dir, p, r.sources[tag], tag);
   }
 
   load(tag: CheckpointTag = 'last'): CheckpointState {
     return readCheckpointDir(this.path(tag));
   }
 
-  private writePointer(tag: CheckpointTag, p: Pointer): void {
-    const file = this.pointerFile(tag);
-    const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSynced(tmp, JSON.stringify(p, null, 1));
-    fs.renameSync(tmp, file);
-    fsyncDir(this.dir);
+  /** Replaces the record by one atomic rename, then drops the old layout's files (the record supersedes them). */
+  private writeRecord(record: CheckpointRecord): void {
+    writeJsonAtomic(this.recordFile, record);
+    for (const name of Object.values(LEGACY_FILES)) fs.rmSync(path.join(this.dir, name), { force: true });
   }
 
   /**
    * Saves `state` as the new `last` (and `best` when asked and strictly better). Returns the directory and
-   * whether `best` moved. On any error the previous pointers and their directories are untouched.
+   * whether `best` moved. On any error the previous record and its directories are untouched.
    */
-  save(state: CheckpointState, opts: SaveOptions = {}): { dir: string; isBest: boolean } {
-    fs.mkdirSync(this.dir, { recursive: true });
+  save(state: CheckpointState, opts: SaveOptions = {}): { dir: string; name: string; isBest: boolean } {
+    naming(this.dir, () => fs.mkdirSync(this.dir, { recursive: true }));
+    // Read (and validate) first: a damaged record is refused before anything is written.
+    const before = this.record();
     this.removeStaleTemporaries();
     const base = `step-${String(state.step).padStart(8, '0')}`;
     let name = base;
     for (let i = 2; fs.existsSync(path.join(this.dir, name)); i++) name = `${base}-${i}`;
+    const finalDir = path.join(this.dir, name);
     const tmp = path.join(this.dir, `.tmp-${name}-${process.pid}`);
     try {
-      writeCheckpointDir(tmp, state, opts.onStage);
+      writeCheckpointDir(tmp, finalDir, state, opts.onStage);
       readCheckpointDir(tmp); // never point at something that does not read back
       opts.onStage?.('verified');
-      fs.renameSync(tmp, path.join(this.dir, name));
+      naming(finalDir, () => fs.renameSync(tmp, finalDir));
       fsyncDir(this.dir);
       opts.onStage?.('renamed');
     } catch (e) {
@@ -309,27 +331,60 @@ export class CheckpointStore {
       throw e;
     }
     const pointer: Pointer = { dir: name, epoch: state.epoch, step: state.step, selection: state.selection };
-    this.writePointer('last', pointer);
-    let isBest = false;
-    if (opts.candidateBest && state.selection && isBetterSelection(state.selection, this.pointer('best')?.selection ?? null)) {
-      this.writePointer('best', pointer);
-      isBest = true;
-    }
-    this.removeUnreferenced();
-    return { dir: path.join(this.dir, name), isBest };
+    const isBest = !!opts.candidateBest && state.selection !== null && isBetterSelection(state.selection, before?.best?.selection ?? null);
+    const record: CheckpointRecord = { format: 'jasr-checkpoints', version: 1, last: pointer, best: isBest ? pointer : (before?.best ?? null), lastGood: before?.lastGood ?? null };
+    this.writeRecord(record);
+    opts.onStage?.('recorded');
+    this.removeUnreferenced(record);
+    return { dir: finalDir, name, isBest };
   }
 
-  /** Leftovers of a crashed save (a single writer per run means none can be in progress now). */
+  /**
+   * Marks the checkpoint folder `name` as known good: its weights are finite (checked before saving) and `loss`,
+   * computed from them, was finite. Only the current `last` is marked (a later save superseded any other).
+   */
+  markGood(name: string, loss: number): boolean {
+    const record = this.record();
+    if (!record || record.last.dir !== name || record.lastGood?.dir === name || !Number.isFinite(loss)) return false;
+    const updated: CheckpointRecord = { ...record, lastGood: { ...record.last, loss } };
+    this.writeRecord(updated);
+    this.removeUnreferenced(updated);
+    return true;
+  }
+
+  /**
+   * After a non-finite loss: points `last` back at `lastGood` so that a resume starts from weights known to be
+   * finite. Returns the good pointer (null when none is known). The abandoned folder stays until the next save.
+   */
+  rollBackToGood(): GoodPointer | null {
+    const record = this.record();
+    const good = record?.lastGood ?? null;
+    if (!record || !good) return null;
+    if (record.last.dir !== good.dir) {
+      const { loss: _loss, ...last } = good;
+      this.writeRecord({ ...record, last });
+    }
+    return good;
+  }
+
+  /**
+   * Leftovers of a crashed save: temporaries this kit writes (by their names) whose writer process is gone, or
+   * is this process (saves run synchronously, so none of ours is in progress now). Anything else is left alone.
+   */
   private removeStaleTemporaries(): void {
     for (const f of fs.readdirSync(this.dir)) {
-      if (f.startsWith('.tmp-') || /\.json\.tmp-\d+$/.test(f)) fs.rmSync(path.join(this.dir, f), { recursive: true, force: true });
+      const pid = temporaryWriter(f);
+      if (pid !== null && (pid === process.pid || !processAlive(pid))) fs.rmSync(path.join(this.dir, f), { recursive: true, force: true });
     }
   }
 
-  private removeUnreferenced(): void {
-    const keep = new Set((['last', 'best'] as const).map((t) => this.pointer(t)?.dir).filter((d): d is string => !!d));
+  /** Checkpoint folders (the kit's `step-…` names, real folders only) that the record no longer names. */
+  private removeUnreferenced(record: CheckpointRecord): void {
+    const keep = new Set([record.last, record.best, record.lastGood].filter((p): p is Pointer => p !== null).map((p) => p.dir));
     for (const f of fs.readdirSync(this.dir)) {
-      if (f.startsWith('step-') && !keep.has(f)) fs.rmSync(path.join(this.dir, f), { recursive: true, force: true });
+      if (!CHECKPOINT_NAME.test(f) || keep.has(f)) continue;
+      const full = path.join(this.dir, f);
+      if (fs.lstatSync(full).isDirectory()) fs.rmSync(full, { recursive: true, force: true });
     }
   }
 }

@@ -17,7 +17,9 @@ import { buildReport, BuildReportResult } from '../report/build';
 import type { ProgressMode } from './progress';
 import { evaluate, Evaluation, meanShapePredictor, metricsRow, modelPredictor, Predictor } from './evaluate';
 import { DEFAULT_RUNS_DIR, buildExperimentModel, isTrainable, loadRunModel, openExperimentData, runDataConfig, runState, trainExperiment } from './run-experiment';
-import { readCheckpointDir } from './checkpoint';
+import { CheckpointStore, readCheckpointDir } from './checkpoint';
+import { REUSE_FREE_KEYS, describeDifferences, recipeDifferences } from './recipe';
+import { LockedError, lockHolder } from '../core/lock';
 import { writeFusionTaps, writeSrSamples } from './result-extras';
 
 export interface ReproduceOptions {
@@ -39,6 +41,8 @@ export interface ReproduceOptions {
   sampleFaces?: number;
   /** Where progress lines go (default console.log). */
   log?: (line: string) => void;
+  /** Aborting it stops the training in progress after saving (see TrainOptions.signal). */
+  signal?: AbortSignal;
 }
 
 export type RunOutcome = 'trained' | 'resumed' | 'reused' | 'no training';
@@ -60,25 +64,12 @@ export interface ReproduceResult {
   report: BuildReportResult | null;
 }
 
-/** The sections that decide what a run learns; a finished run is reused only if they are unchanged. */
-function recipeKey(exp: Experiment): string {
-  const { maxMinutes: _budget, ...trainRest } = exp.train;
-  return JSON.stringify({ model: exp.model, data: runDataConfig(exp), train: trainRest });
-}
-
-function recordedRecipeKey(runDir: string): string | null {
-  try {
-    const dir = loadRunModelDir(runDir);
-    return recipeKey(readCheckpointDir(dir).experiment as unknown as Experiment);
-  } catch {
-    return null;
-  }
-}
-
-function loadRunModelDir(runDir: string): string {
-  const pointer = path.join(runDir, 'checkpoints', 'last.json');
-  const p = JSON.parse(fs.readFileSync(pointer, 'utf8')) as { dir: string };
-  return path.join(runDir, 'checkpoints', p.dir);
+/**
+ * The experiment recorded in a run's `last` checkpoint. A damaged or edited pointer record is an error naming
+ * its file (src/train/checkpoint-record.ts), not a reason to retrain over the run.
+ */
+function recordedExperiment(runDir: string): Experiment {
+  return readCheckpointDir(new CheckpointStore(runDir).path('last')).experiment as unknown as Experiment;
 }
 
 function modelLabel(exp: Experiment, model: FaceModel): string {
@@ -112,9 +103,11 @@ export async function reproduceTable(name: string, opts: ReproduceOptions = {}):
   for (const exp of experiments) {
     const runDir = path.join(runsDir, exp.name);
     if (!isTrainable(exp) || opts.fresh || runState(runDir) === 'absent') continue;
-    const recorded = recordedRecipeKey(runDir);
-    if (recorded !== null && recorded !== recipeKey(exp)) {
-      throw new ConfigError(exp.file, '', `${runDir} was trained with a different model/data/train config; pass --fresh to retrain it (or use another runs directory)`);
+    // The same comparison `train --resume` makes (./recipe.ts), with only the time budget free: a reused run
+    // must have been trained exactly as asked.
+    const diffs = recipeDifferences(recordedExperiment(runDir), exp, REUSE_FREE_KEYS);
+    if (diffs.length > 0) {
+      throw new ConfigError(exp.file, '', `${runDir} was trained with a different config (${describeDifferences(diffs)}); pass --fresh to retrain it (or use another runs directory)`);
     }
   }
   fs.mkdirSync(dir, { recursive: true });
@@ -156,7 +149,11 @@ export async function reproduceTable(name: string, opts: ReproduceOptions = {}):
       continue;
     }
     const runDir = path.join(runsDir, exp.name);
-    if (opts.fresh) fs.rmSync(runDir, { recursive: true, force: true });
+    if (opts.fresh) {
+      const holder = lockHolder(runDir);
+      if (holder) throw new LockedError(`${runDir}: in use by ${holder}; --fresh would delete a run that is being written`);
+      fs.rmSync(runDir, { recursive: true, force: true });
+    }
     const state = runState(runDir);
     let outcome: RunOutcome;
     if (state === 'finished') {
@@ -165,7 +162,7 @@ export async function reproduceTable(name: string, opts: ReproduceOptions = {}):
     } else {
       outcome = state === 'partial' ? 'resumed' : 'trained';
       log(`[${exp.name}] ${state === 'partial' ? 'resuming' : 'training'} → ${runDir}${exp.train.maxMinutes !== undefined ? ` (budget ${exp.train.maxMinutes} min)` : ''}`);
-      const trained = await trainExperiment(exp, { runDir, resume: state === 'partial', progress: opts.progress, data: await dataFor(exp) });
+      const trained = await trainExperiment(exp, { runDir, resume: state === 'partial', progress: opts.progress, data: await dataFor(exp), signal: opts.signal });
       trained.model.dispose();
     }
     const trainSeconds = (Date.now() - started) / 1000;

@@ -16,7 +16,7 @@ import { openDataset, OpenedDataset } from '../data/open';
 import { BatchLoader } from '../data/loader';
 import { ConfigError } from '../experiments/schema';
 import { Experiment, loadExperiment } from '../experiments/load';
-import { CheckpointStore, readCheckpointDir, restoreVariables } from './checkpoint';
+import { CheckpointError, CheckpointStore, readCheckpointDir, restoreVariables } from './checkpoint';
 import { JasrTrainable } from './jasr-adapter';
 import { train, TrainOptions, TrainResult } from './trainer';
 import { readRunLog } from './log';
@@ -102,13 +102,16 @@ export function runState(runDir: string): RunState {
   return store.has('last') ? 'partial' : 'absent';
 }
 
-/** A run directory's best checkpoint (else last), or a checkpoint directory itself. */
+/**
+ * A run directory's best checkpoint (else last), or a checkpoint directory itself. The pointers are followed
+ * only to complete checkpoint folders inside the run's checkpoints/ (src/train/checkpoint-record.ts).
+ */
 export function resolveCheckpointDir(dirOrCheckpoint: string): string {
   if (fs.existsSync(path.join(dirOrCheckpoint, 'meta.json'))) return dirOrCheckpoint;
   const store = new CheckpointStore(dirOrCheckpoint);
   if (store.has('best')) return store.path('best');
   if (store.has('last')) return store.path('last');
-  throw new Error(`${dirOrCheckpoint}: expected a run directory (with checkpoints/best.json or last.json) or a checkpoint directory (with meta.json), found neither`);
+  throw new CheckpointError(dirOrCheckpoint, 'expected a run directory (with checkpoints/checkpoints.json) or a checkpoint directory (with meta.json), found neither');
 }
 
 /**

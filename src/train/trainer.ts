@@ -5,6 +5,12 @@
  * `checkpointEvery` steps; stopping on the step/time budget. Resuming restores variables, optimiser, RNG, loader
  * position and the running epoch sums, and truncates the log to the checkpoint, so a resumed run logs exactly
  * what an uninterrupted one would.
+ *
+ * Reliability rules: the run directory is locked for the whole training (src/core/lock.ts; a second writer,
+ * another process or another train() here, is refused in one line); a resume refuses a changed recipe (lr,
+ * batch size, seed, …) unless allowed, and logs what it accepted; a checkpoint is never saved with non-finite
+ * weights, and one becomes `lastGood` once a finite loss was computed from its weights, so the NaN guard can
+ * point `last` back at weights a resume can use; an abort (Ctrl-C/SIGTERM in the CLI) saves, then stops.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -18,7 +24,11 @@ import { createGradientEngine } from './parallel/engine';
 import { CheckpointStore, SelectionRecord, isBetterSelection, restoreVariables, snapshotVariables } from './checkpoint';
 import { EpochRecord, RunLog, StepRecord } from './log';
 import { ProgressInfo, ProgressMode, ProgressReporter, formatNumber } from './progress';
-import { NonFiniteLossError, assertFiniteLoss } from './guard';
+import { NonFiniteError, assertFiniteLoss, assertFiniteState } from './guard';
+import { RESUME_FREE_KEYS, describeDifferences, recipeDifferences } from './recipe';
+import { KnownError } from '../core/errors';
+import { LockedError, lockDir } from '../core/lock';
+import type { GradientEngine } from './parallel/engine';
 import { RngState, TrainRng } from './rng';
 import type { TrainLoader, TrainableModel } from './trainable';
 
@@ -39,7 +49,39 @@ export interface TrainOptions {
   onProgress?: (p: ProgressInfo) => void;
   /** Called after every epoch with its record. */
   onEpoch?: (r: EpochRecord) => void;
+  /**
+   * Resume even though the recorded recipe differs from this experiment's (lr, batch size, seed, …); the
+   * accepted differences are logged with the resume event. Budgets (epochs, maxSteps, maxMinutes) and
+   * bookkeeping (workers, logEvery, checkpointEvery) may always change.
+   */
+  allowConfigChange?: boolean;
+  /**
+   * Aborting it (e.g. on Ctrl-C) stops after the step in progress: the state is saved as `last`, the log says
+   * so, and TrainingInterruptedError is thrown. Its reason names the signal ('SIGINT', 'SIGTERM').
+   */
+  signal?: AbortSignal;
+  /** The command that resumes this run, quoted in the interruption message (default: a generic hint). */
+  resumeCommand?: string;
 }
+
+/** A run directory that already holds a run, started again without resume. */
+export class ExistingRunError extends KnownError {}
+
+/** A resume whose recipe differs from the recorded one (without allowConfigChange). */
+export class ResumeConfigError extends KnownError {}
+
+/** Training stopped by an abort (Ctrl-C/SIGTERM) after saving; exit status 130 for SIGINT, 143 for SIGTERM. */
+export class TrainingInterruptedError extends KnownError {
+  override readonly exitCode: number;
+
+  constructor(readonly signalName: string, readonly step: number, readonly checkpoint: string, resumeCommand: string) {
+    super(`interrupted by ${signalName} at step ${step}; the state is saved in ${checkpoint}; resume with: ${resumeCommand}`);
+    this.exitCode = signalName === 'SIGTERM' ? 143 : 130;
+  }
+}
+
+/** Run directories a train() of this process is writing: the folder lock is re-entrant within a process. */
+const activeRuns = new Set<string>();
 
 export interface TrainResult {
   /** 'done': all epochs ran; 'budget': stopped by maxSteps/maxMinutes (resume continues). */
@@ -96,40 +138,62 @@ export async function train<Batch, ValData>(
     throw new Error(`train: selection by '${cfg.selection.metric}' needs a validation loader (or set train.selection.metric to 'loss')`);
   }
   const { all, trainable } = nameVariables(model);
+  const runKey = path.resolve(opts.runDir);
+  if (activeRuns.has(runKey)) throw new LockedError(`${runKey}: in use by another training in this process; wait for it to finish`);
+  const lock = lockDir(opts.runDir, 'jasr train');
+  activeRuns.add(runKey);
+  let optimizer: Adam | undefined;
+  let engine: GradientEngine<Batch> | undefined;
+  let log: RunLog | undefined;
   const store = new CheckpointStore(opts.runDir);
   const reporter = opts.progress instanceof ProgressReporter ? opts.progress : new ProgressReporter({ mode: opts.progress ?? 'auto' });
-  const logExists = fs.existsSync(path.join(opts.runDir, 'log.jsonl')) && fs.statSync(path.join(opts.runDir, 'log.jsonl')).size > 0;
-  if (!opts.resume && (logExists || store.has('last'))) {
-    throw new Error(`train: ${opts.runDir} already holds a run (log or checkpoints); resume it or choose another run name`);
-  }
-  const log = new RunLog(opts.runDir, { lossTerms: ['total', ...model.lossTermNames], metrics: model.metricNames });
-  const optimizer = new Adam(cfg.optimizer, trainable);
-  const engine = await createGradientEngine(model, all, trainable, cfg.workers);
-  if (engine.note) reporter.message(engine.note);
-  const rng = new TrainRng(cfg.seed);
-  let step = 0;
-  let book: TrainerBook = { epochSums: {}, epochSteps: 0, epochImages: 0 };
-  let history: EpochRecord[] = [];
-  let best: SelectionRecord | null = null;
   const epochRecordOf = (s: number): number => Math.floor(s / stepsPerEpoch);
 
   try {
+    if (lock.tookOver) reporter.message(`took over the lock of ${opts.runDir} from ${lock.tookOver}, which is gone`);
+    const logExists = fs.existsSync(path.join(opts.runDir, 'log.jsonl')) && fs.statSync(path.join(opts.runDir, 'log.jsonl')).size > 0;
+    if (!opts.resume && (logExists || store.has('last'))) {
+      throw new ExistingRunError(`${opts.runDir}: already holds a run (log or checkpoints); resume it or choose another run name`);
+    }
+    const runLog = new RunLog(opts.runDir, { lossTerms: ['total', ...model.lossTermNames], metrics: model.metricNames });
+    log = runLog;
+    const adam = new Adam(cfg.optimizer, trainable);
+    optimizer = adam;
+    const gradients = await createGradientEngine(model, all, trainable, cfg.workers);
+    engine = gradients;
+    if (gradients.note) reporter.message(gradients.note);
+    const rng = new TrainRng(cfg.seed);
+    let step = 0;
+    let book: TrainerBook = { epochSums: {}, epochSteps: 0, epochImages: 0 };
+    let history: EpochRecord[] = [];
+    let best: SelectionRecord | null = null;
+    // The newest saved checkpoint whose weights have not yet produced a loss: the next finite step marks it good.
+    let unvalidated: string | null = null;
+
     if (opts.resume) {
       const source = store.path('last');
       const state = store.load('last');
+      const diffs = recipeDifferences(state.experiment as unknown as TrainExperiment, experiment, RESUME_FREE_KEYS);
+      if (diffs.length > 0 && !opts.allowConfigChange) {
+        throw new ResumeConfigError(
+          `${opts.runDir}: --resume with a config that differs from the run's (${describeDifferences(diffs)}); resume with the recorded values, pass --allow-config-change to accept the change (it is logged), or start a new run`,
+        );
+      }
       restoreVariables(all, state.variables, source);
-      optimizer.restore(state.optimizer, source);
+      adam.restore(state.optimizer, source);
       rng.restore(state.rng as unknown as RngState);
       loaders.train.restore(state.dataPosition);
       step = state.step;
       book = state.trainer as unknown as TrainerBook;
       history = state.metrics as unknown as EpochRecord[];
       best = store.pointer('best')?.selection ?? null;
-      log.truncateAfter(step);
-      log.append({ kind: 'event', epoch: epochRecordOf(step), step, event: 'resume', message: `resumed from ${source}`, time: new Date().toISOString() });
-      reporter.message(`resumed ${experiment.name} at step ${step} (epoch ${epochRecordOf(step)}) from ${source}`);
+      unvalidated = store.pointer('lastGood')?.dir === path.basename(source) ? null : path.basename(source);
+      runLog.truncateAfter(step);
+      const accepted = diffs.length > 0 ? `; accepted config changes: ${describeDifferences(diffs)}` : '';
+      runLog.append({ kind: 'event', epoch: epochRecordOf(step), step, event: 'resume', message: `resumed from ${source}${accepted}`, time: new Date().toISOString() });
+      reporter.message(`resumed ${experiment.name} at step ${step} (epoch ${epochRecordOf(step)}) from ${source}${accepted}`);
     } else {
-      log.append({ kind: 'event', epoch: 0, step: 0, event: 'start', message: `training ${experiment.name}`, time: new Date().toISOString() });
+      runLog.append({ kind: 'event', epoch: 0, step: 0, event: 'start', message: `training ${experiment.name}`, time: new Date().toISOString() });
     }
 
     const totalSteps = Math.min(cfg.epochs * stepsPerEpoch, cfg.maxSteps ?? Infinity);
@@ -142,14 +206,19 @@ export async function train<Batch, ValData>(
     const recent: { sec: number; images: number }[] = [];
     let lastSavedStep = step;
     let status: TrainResult['status'] = 'done';
+    let interrupted = false;
 
-    const save = (candidateBest: boolean, selection: SelectionRecord | null): { dir: string; isBest: boolean } =>
-      store.save(
+    // Never saves non-finite weights or moments: such a checkpoint would fail again on resume.
+    const save = (candidateBest: boolean, selection: SelectionRecord | null): void => {
+      const variables = snapshotVariables(all);
+      const optimizerState = adam.state();
+      assertFiniteState(step, epochRecordOf(step), variables, optimizerState);
+      const saved = store.save(
         {
           epoch: epochRecordOf(step),
           step,
-          variables: snapshotVariables(all),
-          optimizer: optimizer.state(),
+          variables,
+          optimizer: optimizerState,
           rng: rng.state() as unknown as Json,
           dataPosition: loaders.train.state() as Json,
           experiment: experiment as unknown as Json,
@@ -159,8 +228,15 @@ export async function train<Batch, ValData>(
         },
         { candidateBest },
       );
+      lastSavedStep = step;
+      unvalidated = saved.name;
+    };
 
     while (step < cfg.epochs * stepsPerEpoch) {
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       if (step >= totalSteps || (cfg.maxMinutes !== undefined && Date.now() - startMs >= cfg.maxMinutes * 60_000)) {
         status = 'budget';
         break;
@@ -176,14 +252,17 @@ export async function train<Batch, ValData>(
       {
         // The engine disposes the batch; on one thread this is tf.variableGrads of lossFn, data-parallel it is
         // the shard-weighted mean of the replicas' gradients (./parallel/engine.ts).
-        const { values: stepValues, grads: named } = await engine.compute(batch, ctx);
+        const { values: stepValues, grads: named } = await gradients.compute(batch, ctx);
         values = stepValues;
         const { clipped, norm } = clipByGlobalNorm(named, cfg.gradClip);
         gradNorm = norm;
         tf.dispose(Object.values(named));
         try {
           assertFiniteLoss(step + 1, epoch, { ...values, gradNorm });
-          optimizer.apply(clipped, lr);
+          // These values came from the weights saved last (if nothing changed them since): they are good.
+          if (unvalidated !== null && lastSavedStep === step) store.markGood(unvalidated, values.total);
+          unvalidated = null;
+          adam.apply(clipped, lr);
         } finally {
           tf.dispose(Object.values(clipped));
         }
@@ -200,7 +279,7 @@ export async function train<Batch, ValData>(
       const stepInEpoch = step - (epoch - 1) * stepsPerEpoch;
       if (step % cfg.logEvery === 0) {
         const rec: StepRecord = { kind: 'step', epoch, step, lr, loss: values, gradNorm, imagesPerSec: stepSec > 0 ? images / stepSec : 0, elapsedSec: (Date.now() - startMs) / 1000 };
-        log.append(rec);
+        runLog.append(rec);
       }
       const progress: ProgressInfo = {
         epoch,
@@ -232,9 +311,8 @@ export async function train<Batch, ValData>(
         const rec: EpochRecord = { kind: 'epoch', epoch, step, lr, loss: meanLoss, val, isBest, elapsedSec: (Date.now() - startMs) / 1000 };
         history.push(rec);
         // Logged before saving: a crash in between resumes from the previous checkpoint, which truncates this record.
-        log.append(rec);
+        runLog.append(rec);
         save(true, selection);
-        lastSavedStep = step;
         if (isBest) best = selection;
         const valText = Object.entries(val).map(([k, v]) => `${k} ${formatNumber(v)}`).join(' ');
         reporter.message(
@@ -244,12 +322,18 @@ export async function train<Batch, ValData>(
         opts.onEpoch?.(rec);
       } else if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0) {
         save(false, null);
-        lastSavedStep = step;
       }
     }
     if (step !== lastSavedStep || !store.has('last')) save(false, null);
+    if (interrupted) {
+      const reason = typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'an abort';
+      const saved = store.path('last');
+      runLog.append({ kind: 'event', epoch: epochRecordOf(step), step, event: 'error', message: `interrupted by ${reason} at step ${step}; saved ${saved}`, time: new Date().toISOString() });
+      reporter.done();
+      throw new TrainingInterruptedError(reason, step, saved, opts.resumeCommand ?? 'the same training with --resume (resume: true)');
+    }
     const event = status === 'done' ? 'done' : 'budget';
-    log.append({ kind: 'event', epoch: epochRecordOf(step), step, event, message: status === 'done' ? 'finished' : `stopped by the budget at step ${step}`, time: new Date().toISOString() });
+    runLog.append({ kind: 'event', epoch: epochRecordOf(step), step, event, message: status === 'done' ? 'finished' : `stopped by the budget at step ${step}`, time: new Date().toISOString() });
     reporter.done();
     return {
       status,
@@ -262,13 +346,21 @@ export async function train<Batch, ValData>(
     };
   } catch (e) {
     reporter.done();
-    if (e instanceof NonFiniteLossError) {
-      log.append({ kind: 'event', epoch: e.epoch, step: e.step, event: 'non-finite', message: e.message, time: new Date().toISOString() });
-      reporter.message(`${e.message}; last good checkpoint: ${store.has('last') ? store.path('last') : 'none'}`);
+    if (e instanceof NonFiniteError) {
+      // `last` goes back to the newest checkpoint known good, so that a resume (with a lower lr) can work.
+      const good = store.rollBackToGood();
+      e.addRecovery(
+        good
+          ? `last good checkpoint (finite weights, loss ${formatNumber(good.loss)} computed from them): step ${good.step} at ${path.join(store.dir, good.dir)}, which 'last' now names; lower train.optimizer.lr and resume with --resume --allow-config-change`
+          : 'no checkpoint of this run is known good (none had a finite loss computed from its weights); start a new run with a lower train.optimizer.lr',
+      );
+      log?.append({ kind: 'event', epoch: e.epoch, step: e.step, event: 'non-finite', message: e.message, time: new Date().toISOString() });
     }
     throw e;
   } finally {
-    optimizer.dispose();
-    await engine.close();
+    optimizer?.dispose();
+    await engine?.close();
+    activeRuns.delete(runKey);
+    lock.release();
   }
 }
