@@ -34,6 +34,10 @@ export interface LandmarkRecord {
   subset: string;
   /** Extra per-face fields of the format (WFLW attribute flags). */
   attributes?: Record<string, number>;
+  /** z of each point where the format has one (AFLW2000-3D `pt3d_68`), in the file's units and sign. */
+  depth?: Float32Array;
+  /** Head pose in degrees where the format has one (AFLW2000-3D / 300W-LP `Pose_Para`, stored in radians). */
+  pose?: { pitchDeg: number; yawDeg: number; rollDeg: number };
 }
 
 export interface ReaderOptions {
