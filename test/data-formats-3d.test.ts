@@ -158,6 +158,7 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
         },
       },
       { path: path.join(p, 'classes-z.mat'), kind: 'mat', compress: true, vars: { d: mat(2, 3, [1.5, -2.25, 3, 4.125, 5, -6.5]), single: mat(3, 2, values(6, 1), 'float32') } },
+      { path: path.join(p, 'compact.mat'), kind: 'mat-compact', name: 'roi', rows: 2, cols: 3, data: [12, 200, 7, 0, 255, 31] },
       { path: path.join(p, 'v4.mat'), kind: 'mat', format: '4', vars: { pt3d_68: pt3d(values(136, 3), values(68, 4)) } },
       { path: path.join(p, 'v73.mat'), kind: 'mat73' },
       { path: path.join(p, 'no-pt3d.mat'), kind: 'mat', vars: { Pose_Para: mat(1, 7, values(7, 5)) } },
@@ -208,6 +209,13 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
         assert.deepEqual(x.dims, dims, name);
         exact(x.real!, data, name);
       }
+    });
+
+    it('converts a double stored as miUINT8 (as MATLAB writes whole numbers) and a small-element name', () => {
+      const roi = readMatV5(path.join(tmp, 'parser', 'compact.mat')).get('roi')!;
+      assert.equal(roi.className, 'double');
+      assert.deepEqual(roi.dims, [2, 3]);
+      exact(roi.real!, [12, 0, 200, 255, 7, 31], 'roi');
     });
 
     it('refuses v4 and v7.3 MAT-files with a message naming the file and the version', () => {
