@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../../src/model/build';
-import { MAX_WEIGHT_DIM, MODEL_JSON_MAX_BYTES, loadModel, loadWeightsInto } from '../../src/model/io';
+import type { ModelConfig } from '../../src/model/config';
+import { MAX_WEIGHT_DIM, MODEL_JSON_MAX_BYTES, loadModel, loadWeightsInto, saveModel } from '../../src/model/io';
 import { SEED, SMALL, Saved, copyOf, editJson, refused, saveFixture, sha256, weightBytes } from './model-fixture';
 
 /**
@@ -39,6 +40,24 @@ describe('faults: model files are untrusted input', function () {
     assert.equal(model.seed, SEED);
     assert.ok(weightBytes(model).equals(saved.weights));
     model.dispose();
+  });
+
+  it('every architecture, fusion and init saved by saveModel loads bit for bit (the parameter pre-check agrees with buildModel)', async () => {
+    const variants: Partial<ModelConfig>[] = [
+      ...(['jasrnet', 'bicubic', 'sr-only', 'align-only', 'two-stage', 'separate-encoders'] as const).map((architecture) => ({ architecture })),
+      { fusion: 'none' }, { fusion: 'concat', init: 'he' }, { scale: 4, stages: 2, trunkBlocks: 0 },
+    ];
+    for (const variant of variants) {
+      const config = { ...SMALL, features: 4, ...variant };
+      const model = buildModel(config, 3);
+      const dir = path.join(saved.root, `variant-${Object.values(variant).join('-')}`);
+      await saveModel(model, dir);
+      const loaded = await loadModel(dir);
+      assert.deepEqual(loaded.config, config);
+      assert.ok(weightBytes(loaded).equals(weightBytes(model)), JSON.stringify(variant));
+      assert.equal(weightBytes(loaded).length, fs.statSync(binOf(dir)).size);
+      [model, loaded].forEach((m) => m.dispose());
+    }
   });
 
   describe('paths stay inside the model folder', () => {
@@ -112,7 +131,7 @@ describe('faults: model files are untrusted input', function () {
       model.dispose();
     });
 
-    it('renamed, extra or swapped hash keys, a missing hash list, a wrong count or a malformed hash are refused', async () => {
+    it('renamed or extra hash keys, another file\'s hash, a missing hash list, a wrong count or a malformed hash are refused', async () => {
       const hex = sha256(saved.weights);
       const cases: [unknown, RegExp][] = [
         [{ 'weights2.bin': hex }, /key 'weightsSha256': expected \{"weights\.bin": <SHA-256 in hex>\}, found \{"weights2\.bin":"[0-9a-f]+…$/],
