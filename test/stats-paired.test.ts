@@ -10,7 +10,7 @@ import * as path from 'path';
 import { TrainRng } from '../src/train/rng';
 import { auc, failureRate } from '../src/metrics/ced';
 import {
-  bootstrapContrast, bootstrapMean, FaceTable, groupDifferenceSd, groupDifferenceTotals, metricDirection, minimumDetectableEffect, pairedDifference,
+  bootstrapContrast, bootstrapMean, FaceTable, effectiveGroupCount, groupDifferenceSd, groupDifferenceTotals, metricDirection, minimumDetectableEffect, pairedDifference,
   perFaceAuc, perFaceFailure, signFlipTest, StatsInputError, verdict,
 } from '../src/metrics/stats';
 import { runPythonOracle } from './metrics-oracle';
@@ -144,6 +144,14 @@ describe('stats: paired differences, sign-flip test, verdicts, minimum detectabl
     const m50 = minimumDetectableEffect(1, 25);
     assert.ok(Math.abs(m50 - (1.959963984540054 * Math.sqrt(24 / 25)) / 5) < 1e-12);
     assert.ok(Math.abs(minimumDetectableEffect(1, 25, { power: 0.8 }) / m50 - (1.959963984540054 + 0.8416212335729143) / 1.959963984540054) < 1e-9);
-    assert.throws(() => minimumDetectableEffect(1, 1), /expected an integer number of groups ≥ 2, found 1/);
+    assert.throws(() => minimumDetectableEffect(1, 1), /expected a number of groups ≥ 2, found 1/);
+  });
+
+  it('effective group count: G for equal groups, about 4.5 when one video holds 23 of 50 faces', () => {
+    assert.strictEqual(effectiveGroupCount(['a', 'a', 'b', 'b', 'c', 'c']), 3);
+    const videoHeavy = [...Array.from({ length: 23 }, () => 'video'), ...Array.from({ length: 27 }, (_, i) => `photo${i}`)];
+    assert.ok(Math.abs(effectiveGroupCount(videoHeavy) - 2500 / (23 * 23 + 27)) < 1e-12);
+    // A fractional count is accepted and behaves like G in the formula.
+    assert.ok(Math.abs(minimumDetectableEffect(1, 4.5) - (1.959963984540054 * Math.sqrt(3.5 / 4.5)) / Math.sqrt(4.5)) < 1e-12);
   });
 });

@@ -13,7 +13,7 @@ export { pairedDifference } from './paired';
 export type { PairedOptions, PairedDifference } from './paired';
 export { METRIC_DIRECTIONS, metricDirection, verdict, perFaceAuc, perFaceFailure } from './direction';
 export type { MetricDirection, Verdict } from './direction';
-export { minimumDetectableEffect, groupMeans, groupDifferenceSd } from './mde';
+export { minimumDetectableEffect, groupMeans, groupDifferenceSd, effectiveGroupCount } from './mde';
 export type { MdeOptions } from './mde';
 export { formatMean, formatDifference, plusMinus, decimalsFor } from './format';
 export type { CellInterval, FormatOptions, DifferenceFormatOptions } from './format';

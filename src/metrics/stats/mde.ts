@@ -20,11 +20,12 @@ export interface MdeOptions {
   power?: number;
 }
 
+/** `groups` may be fractional (an effective count, see effectiveGroupCount) but at least 2. */
 export function minimumDetectableEffect(sdOfGroupDifferences: number, groups: number, options: MdeOptions = {}): number {
   const level = options.level ?? 0.95;
   const power = options.power ?? 0.5;
   if (!(sdOfGroupDifferences >= 0 && Number.isFinite(sdOfGroupDifferences))) throw new StatsInputError(`minimum detectable effect: expected a finite SD ≥ 0, found ${sdOfGroupDifferences}`);
-  if (!Number.isInteger(groups) || groups < 2) throw new StatsInputError(`minimum detectable effect: expected an integer number of groups ≥ 2, found ${groups}`);
+  if (!(groups >= 2 && Number.isFinite(groups))) throw new StatsInputError(`minimum detectable effect: expected a number of groups ≥ 2, found ${groups}`);
   if (!(level > 0 && level < 1)) throw new StatsInputError(`minimum detectable effect level: expected a coverage in (0, 1), found ${level}`);
   if (!(power >= 0.5 && power < 1)) throw new StatsInputError(`minimum detectable effect power: expected a probability in [0.5, 1), found ${power}`);
   const z = normalQuantile(1 - (1 - level) / 2) + normalQuantile(power);
@@ -48,4 +49,19 @@ export function groupDifferenceSd(a: FaceTable, b: FaceTable): number {
   const totals = groupDifferenceTotals(a, b);
   const counts = groupSums(a).counts;
   return sampleSd(totals.map((t, g) => t / counts[g]));
+}
+
+/**
+ * Kish's effective number of groups, (Σ n_g)² / Σ n_g², for a face-weighted mean: G for equal groups, far
+ * fewer when one group (a long video) holds many faces. When group effects dominate, the face-weighted mean
+ * varies from one draw of groups to the next like a mean of G_eff groups, so minimumDetectableEffect(σ, G_eff)
+ * is the honest planning figure. The clustered bootstrap's own interval in such data is narrower on average
+ * but skewed, and still covered 92 % of the time in the simulation of docs/statistics.md §7.
+ */
+export function effectiveGroupCount(groups: readonly string[]): number {
+  const sizes = new Map<string, number>();
+  for (const g of groups) sizes.set(g, (sizes.get(g) ?? 0) + 1);
+  let squares = 0;
+  for (const n of sizes.values()) squares += n * n;
+  return groups.length > 0 ? (groups.length * groups.length) / squares : 0;
 }
