@@ -12,11 +12,8 @@ import { MatVariable, readMatV5, requireMatrix } from './matlab-v5';
 
 export const AFLW2000_3D_POINTS = 68;
 
-export interface HeadPoseDeg {
-  pitchDeg: number;
-  yawDeg: number;
-  rollDeg: number;
-}
+/** Head pose in degrees, the record's optional `pose` field. */
+export type HeadPoseDeg = NonNullable<LandmarkRecord['pose']>;
 
 /** Pitch, yaw and roll of a `Pose_Para` (1×7, radians) in degrees. */
 export function poseFromPosePara(file: string, vars: Map<string, MatVariable>): HeadPoseDeg {

@@ -56,12 +56,6 @@ class Reader {
     throw new AnnotationError(this.file, null, `at byte ${offset}${this.base}: ${problem}`);
   }
 
-  need(offset: number, count: number, what: string): void {
-    if (offset < 0 || count < 0 || offset + count > this.bytes.length) {
-      this.fail(offset, `expected ${count} bytes of ${what}, found ${Math.max(0, this.bytes.length - offset)} (file truncated?)`);
-    }
-  }
-
   u32(offset: number): number {
     return this.view.getUint32(offset, this.little);
   }
