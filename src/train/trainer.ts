@@ -21,7 +21,7 @@ import { Adam } from './optimizer';
 import { learningRateAt } from './schedule';
 import { clipByGlobalNorm } from './clip';
 import { createGradientEngine } from './parallel/engine';
-import { CheckpointStore, SelectionRecord, isBetterSelection, restoreVariables, snapshotVariables } from './checkpoint';
+import { CheckpointError, CheckpointStore, SelectionRecord, isBetterSelection, restoreVariables, snapshotVariables } from './checkpoint';
 import { EpochRecord, RunLog, StepRecord } from './log';
 import { ProgressInfo, ProgressMode, ProgressReporter, formatNumber } from './progress';
 import { NonFiniteError, assertFiniteLoss, assertFiniteState } from './guard';
@@ -170,7 +170,13 @@ export async function train<Batch, ValData>(
     // The newest saved checkpoint whose weights have not yet produced a loss: the next finite step marks it good.
     let unvalidated: string | null = null;
 
-    if (opts.resume) {
+    if (opts.resume && !store.has('last')) {
+      // Killed before its first checkpoint: nothing to restore, so the run starts again from step 0.
+      if (!logExists) throw new CheckpointError(store.recordFile, `no 'last' checkpoint in ${store.dir}: nothing to resume (start the run without --resume)`);
+      runLog.truncateAfter(0);
+      runLog.append({ kind: 'event', epoch: 0, step: 0, event: 'resume', message: 'no checkpoint was saved before the interruption: starting again from step 0', time: new Date().toISOString() });
+      reporter.message(`no checkpoint in ${store.dir} yet: training ${experiment.name} again from step 0`);
+    } else if (opts.resume) {
       const source = store.path('last');
       const state = store.load('last');
       const diffs = recipeDifferences(state.experiment as unknown as TrainExperiment, experiment, RESUME_FREE_KEYS);
