@@ -21,6 +21,7 @@ import {
   hwioToOihw,
   importJasrnetTorch,
   jasrnetConvNames,
+  jasrnetKitShapes,
   oihwToHwio,
   permuteBias,
   torchOutputChannel,
@@ -84,7 +85,7 @@ describe('PyTorch JASRNet import (jasr import --from torch)', function () {
   let config: ModelConfig;
   let shapes: Record<string, number[]>;
   const pt = (name: string): string => path.join(dir, name);
-  const importFile = (name: string, cfg = config, kitShapes = shapes): ReturnType<typeof importJasrnetTorch> => importJasrnetTorch(pt(name), cfg, kitShapes);
+  const importFile = (name: string, cfg = config): ReturnType<typeof importJasrnetTorch> => importJasrnetTorch(pt(name), cfg);
 
   before(function () {
     if (!fs.existsSync(PYTHON)) throw new Error(`${PYTHON} not found: this test needs Debian's python3 with python3-torch (scripts/setup.sh installs it)`);
@@ -109,10 +110,18 @@ describe('PyTorch JASRNet import (jasr import --from torch)', function () {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('names every kit variable once, and the official keys the oracle saved are exactly the map plus the frozen MeanShifts', () => {
+  it('names every kit variable once with its shape, and the official keys the oracle saved are exactly the map plus the frozen MeanShifts', () => {
     const convs = jasrnetConvNames(config);
     const kitNames = convs.flatMap((c) => [`${c.kit}/kernel`, `${c.kit}/bias`]).sort();
     assert.deepEqual(kitNames, Object.keys(shapes).sort());
+    assert.deepEqual(jasrnetKitShapes(config), shapes);
+    // The paper-era and released sizes too (the model buildModel makes is the source of truth).
+    for (const size of [{ features: 256, trunkBlocks: 16 }, { features: 128, trunkBlocks: 32, landmarks: 19, stages: 2 }]) {
+      const c = { ...config, ...size };
+      const built = buildModel({ ...c, features: 2 }); // variable names and depths do not depend on the width
+      assert.deepEqual(Object.keys(jasrnetKitShapes(c)).sort(), Object.keys(built.namedVariables()).sort());
+      built.dispose();
+    }
     const torchNames = convs.flatMap((c) => [`${c.torch}.weight`, `${c.torch}.bias`]);
     const meanShift = ['sub_mean_cpm', 'sub_mean', 'add_mean'].flatMap((m) => [`${m}.weight`, `${m}.bias`]);
     assert.deepEqual([...torchNames, ...meanShift].sort(), [...manifest.keys].sort());
@@ -207,18 +216,22 @@ describe('PyTorch JASRNet import (jasr import --from torch)', function () {
   it('names missing and unexpected keys, and a key whose shape differs from the config', () => {
     assert.match(refusal(() => importFile('missing_key.pt')), /missing keys: stages\.2\.8\.bias$/);
     assert.match(refusal(() => importFile('extra_key.pt')), /unexpected keys: concat_layer\.0\.weight$/);
+    // A config deeper than the file: the missing trunk blocks are named, with the depth the file has.
+    assert.match(
+      refusal(() => importFile('model_best.pt', { ...config, trunkBlocks: 3 })),
+      /trunkBlocks=3, landmarks=68, stages=3 \(the file looks like trunkBlocks=2: try --set model\.trunkBlocks=2\) — missing keys: features\.4\.body\.0\.weight, features\.4\.body\.0\.bias, features\.4\.body\.2\.weight, features\.4\.body\.2\.bias$/,
+    );
     // The same file read against a config with 19 landmarks: the heatmap convs no longer fit.
     const aflw = { ...config, landmarks: 19 };
-    const model = buildModel(aflw);
-    const aflwShapes = Object.fromEntries(Object.entries(model.namedVariables()).map(([k, v]) => [k, [...v.shape]]));
-    model.dispose();
-    assert.match(refusal(() => importFile('model_best.pt', aflw, aflwShapes)), /key 'stages\.0\.4\.weight': expected shape \[20, 16, 3, 3\] \(OIHW for features=16, landmarks=19\), found \[69, 16, 3, 3\]/);
+    assert.match(refusal(() => importFile('model_best.pt', aflw)), /key 'stages\.0\.4\.weight': expected shape \[20, 16, 3, 3\] \(OIHW for features=16, landmarks=19\), found \[69, 16, 3, 3\]/);
   });
 
   it('the CLI prints one line for a refused file and for a run directory that already holds a run', async () => {
     const errors: string[] = [];
     const original = console.error;
+    const originalLog = console.log;
     console.error = (...parts: unknown[]) => errors.push(parts.join(' '));
+    console.log = () => undefined;
     try {
       const args = (file: string, out: string): string[] => ['import', '--from', 'torch', '--checkpoint', pt(file), '--config', experimentFile, '--out', out];
       assert.equal(await main(args('evil_eval.pt', pt('run-evil'))), 1);
@@ -227,6 +240,7 @@ describe('PyTorch JASRNet import (jasr import --from torch)', function () {
       assert.equal(await main(args('model_best.pt', pt('run-twice'))), 1);
     } finally {
       console.error = original;
+      console.log = originalLog;
     }
     assert.equal(errors.length, 2);
     assert.match(errors[0], /^jasr import: .*evil_eval\.pt: pickle \(data\.pkl\) byte \d+: GLOBAL 'builtins\.eval' is not allowed/);

@@ -8,13 +8,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from './command';
 import { OptionValueError, UsageError, parseArgs } from './args';
-import { initBackend } from '../backend';
 import { KnownError } from '../core/errors';
 import { lockDir } from '../core/lock';
 import { writeJsonAtomic } from '../core/atomic-write';
 import { Experiment, loadExperiment } from '../experiments/load';
 import type { Json } from '../experiments/overrides';
-import { buildModel } from '../model/build';
 import { checkOfficialTopology, importJasrnetTorch, TorchImport } from '../model/torch';
 import { CheckpointState, CheckpointStore } from '../train/checkpoint';
 import { DEFAULT_RUNS_DIR } from '../train/run-experiment';
@@ -31,18 +29,6 @@ const OPTIONS = {
 };
 
 export class RunExistsError extends KnownError {}
-
-/** The model variables' names and shapes for `exp`, from the kit's own builder (so the name map is checked). */
-function kitShapes(exp: Experiment): Record<string, number[]> {
-  const model = buildModel(exp.model, exp.train.seed);
-  try {
-    const out: Record<string, number[]> = {};
-    for (const [name, v] of Object.entries(model.namedVariables())) out[name] = [...v.shape];
-    return out;
-  } finally {
-    model.dispose();
-  }
-}
 
 /**
  * Writes the imported weights as run `outDir`: one checkpoint at step 0 (no optimiser state) recording `exp`, and
@@ -109,9 +95,8 @@ Then: jasr eval --checkpoint <run dir>, jasr infer --checkpoint <run dir> --imag
     const exp = loadExperiment(args.requireString('config'), args.all('set'));
     checkOfficialTopology(exp.model, exp.file);
     const outDir = args.string('out') ?? path.join(DEFAULT_RUNS_DIR, exp.name);
-    await initBackend({ quiet: true });
     const started = Date.now();
-    const imported = importJasrnetTorch(source, exp.model, kitShapes(exp));
+    const imported = importJasrnetTorch(source, exp.model);
     const dir = writeImportedRun(outDir, exp, imported, source);
     const wrapped = imported.report.wrapperKey ? ` (under '${imported.report.wrapperKey}')` : '';
     console.log(`${source}: ${imported.report.keys} state-dict keys${wrapped} → ${Object.keys(imported.variables).length} kit variables (${imported.report.meanShiftChecked.length} frozen MeanShift values checked) in ${((Date.now() - started) / 1000).toFixed(1)} s`);

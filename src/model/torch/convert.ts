@@ -28,12 +28,13 @@ export function torchOutputChannel(k: number, outChannels: number, pixelShuffle:
 /** OIHW (torch) → HWIO (kit), permuting output channels for pixel-shuffle convs. */
 export function oihwToHwio(values: Float32Array, [o, i, kh, kw]: number[], pixelShuffle: boolean): Float32Array {
   const out = new Float32Array(values.length);
+  const taps = kh * kw;
   for (let ko = 0; ko < o; ko++) {
-    const to = torchOutputChannel(ko, o, pixelShuffle);
+    const source = torchOutputChannel(ko, o, pixelShuffle) * i * taps;
     for (let ci = 0; ci < i; ci++) {
-      for (let h = 0; h < kh; h++) {
-        for (let w = 0; w < kw; w++) out[((h * kw + w) * i + ci) * o + ko] = values[((to * i + ci) * kh + h) * kw + w];
-      }
+      const from = source + ci * taps;
+      // Kit index ((tap · i) + ci) · o + ko for tap = h·kw + w.
+      for (let tap = 0, to = ci * o + ko; tap < taps; tap++, to += i * o) out[to] = values[from + tap];
     }
   }
   return out;
@@ -42,12 +43,12 @@ export function oihwToHwio(values: Float32Array, [o, i, kh, kw]: number[], pixel
 /** HWIO (kit) → OIHW (torch): the inverse of oihwToHwio. */
 export function hwioToOihw(values: Float32Array, [kh, kw, i, o]: number[], pixelShuffle: boolean): Float32Array {
   const out = new Float32Array(values.length);
+  const taps = kh * kw;
   for (let ko = 0; ko < o; ko++) {
-    const to = torchOutputChannel(ko, o, pixelShuffle);
+    const target = torchOutputChannel(ko, o, pixelShuffle) * i * taps;
     for (let ci = 0; ci < i; ci++) {
-      for (let h = 0; h < kh; h++) {
-        for (let w = 0; w < kw; w++) out[((to * i + ci) * kh + h) * kw + w] = values[((h * kw + w) * i + ci) * o + ko];
-      }
+      const to = target + ci * taps;
+      for (let tap = 0, from = ci * o + ko; tap < taps; tap++, from += i * o) out[to + tap] = values[from];
     }
   }
   return out;
@@ -88,6 +89,23 @@ function torchShape(kitShape: readonly number[]): number[] {
   return kitShape.length === 4 ? [kitShape[3], kitShape[2], kitShape[0], kitShape[1]] : [...kitShape];
 }
 
+/**
+ * What the file itself says about its depths (from head.0, the highest features.N and stages.0's last conv), as a
+ * hint beside a key mismatch: usually the config and the file disagree on one of these.
+ */
+function describeFile(tensors: ReadonlyMap<string, TorchTensor>, config: ModelConfig): string {
+  const features = tensors.get('head.0.weight')?.shape[0];
+  const trunk = [...tensors.keys()].map((k) => /^features\.(\d+)\./.exec(k)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]) / 2 + 1);
+  const trunkBlocks = trunk.length > 0 ? Math.max(...trunk) : 0;
+  const heatmaps = tensors.get(`stages.0.${2 * 2}.weight`)?.shape[0];
+  const stages = new Set([...tensors.keys()].map((k) => /^stages\.(\d+)\./.exec(k)?.[1]).filter((x) => x !== undefined)).size;
+  if (features === undefined || heatmaps === undefined) return '';
+  const found = { features, trunkBlocks, landmarks: heatmaps - 1, stages };
+  const differ = (Object.keys(found) as (keyof typeof found)[]).filter((k) => found[k] !== config[k]);
+  if (differ.length === 0) return '';
+  return ` (the file looks like ${differ.map((k) => `${k}=${found[k]}`).join(', ')}: try ${differ.map((k) => `--set model.${k}=${found[k]}`).join(' ')})`;
+}
+
 export interface ImportReport {
   /** State-dict keys used for kit variables. */
   mapped: number;
@@ -96,29 +114,20 @@ export interface ImportReport {
 }
 
 /**
- * Kit variables from an official state dict. `kitShapes` are the variables of the model `config` builds (names
- * and shapes), so a map that misses or invents a variable is caught here as a bug rather than at load time.
- * Every key must be used: a missing key, an unknown key or a wrong shape is a TorchImportError naming it.
+ * Kit variables from an official state dict for the network `config` describes (names and shapes from
+ * ./jasrnet-names.ts; test/model-torch-import.test.ts checks them against the model buildModel makes). Every key
+ * must be used: a missing key, an unknown key or a wrong shape is a TorchImportError naming it.
  */
 export function stateDictToKit(
   tensors: ReadonlyMap<string, TorchTensor>,
   config: ModelConfig,
-  kitShapes: Readonly<Record<string, readonly number[]>>,
   file: string,
 ): { variables: Record<string, HostValues>; report: ImportReport } {
-  const convs = jasrnetConvNames(config);
   const expected = new Map<string, { conv: ConvName; part: 'kernel' | 'bias'; kitShape: readonly number[] }>();
-  for (const c of convs) {
-    for (const part of ['kernel', 'bias'] as const) {
-      const kitName = `${c.kit}/${part}`;
-      const kitShape = kitShapes[kitName];
-      if (!kitShape) throw new Error(`torch import: name map entry '${kitName}' is not a variable of the kit model (map out of date)`);
-      expected.set(`${c.torch}.${part === 'kernel' ? 'weight' : 'bias'}`, { conv: c, part, kitShape });
-    }
+  for (const conv of jasrnetConvNames(config)) {
+    expected.set(`${conv.torch}.weight`, { conv, part: 'kernel', kitShape: [3, 3, conv.inChannels, conv.outChannels] });
+    expected.set(`${conv.torch}.bias`, { conv, part: 'bias', kitShape: [conv.outChannels] });
   }
-  const mappedKit = new Set(convs.flatMap((c) => [`${c.kit}/kernel`, `${c.kit}/bias`]));
-  const unmapped = Object.keys(kitShapes).filter((n) => !mappedKit.has(n));
-  if (unmapped.length > 0) throw new Error(`torch import: kit variables without a state-dict name: ${listed(unmapped)} (map out of date)`);
 
   const meanShift = new Set(Object.keys(MEAN_SHIFT_KEYS).flatMap((k) => [`${k}.weight`, `${k}.bias`]));
   const missing = [...expected.keys()].filter((k) => !tensors.has(k));
@@ -127,7 +136,7 @@ export function stateDictToKit(
     const parts: string[] = [];
     if (missing.length > 0) parts.push(`missing keys: ${listed(missing)}`);
     if (extra.length > 0) parts.push(`unexpected keys: ${listed(extra)}`);
-    throw new TorchImportError(file, `state dict does not match JASRNet with features=${config.features}, trunkBlocks=${config.trunkBlocks}, landmarks=${config.landmarks}, stages=${config.stages} — ${parts.join('; ')}`);
+    throw new TorchImportError(file, `state dict does not match JASRNet with features=${config.features}, trunkBlocks=${config.trunkBlocks}, landmarks=${config.landmarks}, stages=${config.stages}${describeFile(tensors, config)} — ${parts.join('; ')}`);
   }
 
   const variables: Record<string, HostValues> = {};

@@ -14,7 +14,7 @@ export { TorchImportError } from './errors';
 export { readTorchFile, findStateDict, TorchTensor, WRAPPER_KEYS } from './pt-file';
 export { stateDictToKit, oihwToHwio, hwioToOihw, permuteBias, torchOutputChannel, meanShiftValues } from './convert';
 export type { HostValues, ImportReport } from './convert';
-export { jasrnetConvNames, MEAN_SHIFT_KEYS } from './jasrnet-names';
+export { jasrnetConvNames, jasrnetKitShapes, MEAN_SHIFT_KEYS } from './jasrnet-names';
 
 /**
  * The model settings the official network has; weights imported into a config that differs elsewhere would
@@ -43,13 +43,13 @@ export interface TorchImport {
   };
 }
 
-/** Reads an official JASRNet .pt into kit variables for `config` (whose variables have `kitShapes`). */
-export function importJasrnetTorch(file: string, config: ModelConfig, kitShapes: Readonly<Record<string, readonly number[]>>): TorchImport {
+/** Reads an official JASRNet .pt into kit variables for the network `config` describes. */
+export function importJasrnetTorch(file: string, config: ModelConfig): TorchImport {
   const bytes = fs.readFileSync(file);
   const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const { root } = readTorchFile(data, file);
   const { tensors, wrapperKey } = findStateDict(root, file);
-  const { variables, report } = stateDictToKit(tensors, config, kitShapes, file);
+  const { variables, report } = stateDictToKit(tensors, config, file);
   const sha256 = crypto.createHash('sha256').update(data).digest('hex');
   return { variables, report: { ...report, wrapperKey, keys: tensors.size, sha256, bytes: data.byteLength } };
 }
