@@ -41,7 +41,7 @@ async function openEmbeddedSet(root: string | undefined): Promise<{ dir: string;
   const state = setFolderState(dir);
   if (state.kind === 'kit') return { dir, manifest: state.manifest };
   const found = state.kind === 'missing' ? 'no such folder' : state.kind === 'empty' ? 'an empty folder'
-    : state.kind === 'leftover' ? 'only the leftovers of an interrupted build' : state.found;
+    : state.kind === 'leftover' ? 'no manifest.json, only the working files of a build (in progress or interrupted)' : state.found;
   throw new EmbeddedSetError(`data.root ${dir}: expected an embedded set built by the kit (manifest.json), found ${found}; build one with \`jasr data build --out ${dir}\` (or leave data.root unset for the kit's cache)`);
 }
 

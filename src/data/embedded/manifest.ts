@@ -224,7 +224,7 @@ function checkImage(dir: string, s: ManifestSample): string | null {
   if (s.bytes !== undefined && data.length !== s.bytes) return `expected ${s.bytes} bytes (manifest.json), found ${data.length} (truncated or replaced)`;
   if (s.sha256 !== undefined && sha256(data) !== s.sha256) return 'content differs from the SHA-256 in manifest.json (changed since the build)';
   if (data.length < PNG_SIGNATURE.length + PNG_END.length || !data.subarray(0, 8).equals(PNG_SIGNATURE) || !data.subarray(data.length - 12).equals(PNG_END)) {
-    return `expected a complete PNG, found ${data.length} bytes without the PNG signature and end chunk`;
+    return `expected a complete PNG (signature and IEND end chunk), found ${data.length} bytes without them (cut short or not a PNG)`;
   }
   return null;
 }
@@ -256,7 +256,12 @@ export function verifySet(dir: string, m: Manifest, buildInProgress: boolean): {
       }
     } else if (e.isDirectory() && IMAGE_DIR_PATTERN.test(e.name)) {
       if (buildInProgress) notes.push(`${path.join(dir, e.name)}: being written by a \`jasr data build\` in progress`);
-      else add(e.name, 'image folder not named by manifest.json, left by an interrupted build (`jasr data build --force` removes it)');
+      else if (isKitImageDir(dir, e.name)) add(e.name, 'image folder not named by manifest.json, left by an interrupted build (`jasr data build --force` removes it)');
+      else {
+        for (const f of entries(path.join(dir, e.name))) {
+          add(`${e.name}/${f.name}`, isKitImageFile(f.name) ? 'left by an interrupted build (`jasr data build --force` removes it)' : 'not named by manifest.json (extra file; the kit keeps it)');
+        }
+      }
     } else if (!named.has(e.name)) {
       add(e.name, isKitScratch(e.name) ? 'left by an interrupted kit process (`jasr data build --force` removes it)' : 'not named by manifest.json (extra file)');
     }
