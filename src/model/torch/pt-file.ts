@@ -118,7 +118,8 @@ export function readTorchFile(bytes: Uint8Array, file: string): TorchFile {
   const storages = new Map<string, Storage>();
   const persistentLoad = (pid: unknown): Storage => {
     if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage') {
-      throw new TorchImportError(file, `persistent id ${JSON.stringify(pid)?.slice(0, 80)}: expected ('storage', torch.<T>Storage, key, location, numel)`);
+      const found = Array.isArray(pid) ? `a ${pid.length}-tuple starting ${typeof pid[0] === 'string' ? `'${pid[0].slice(0, 40)}'` : typeof pid[0]}` : typeof pid;
+      throw new TorchImportError(file, `persistent id: expected ('storage', torch.<T>Storage, key, location, numel), found ${found}`);
     }
     const [, type, key, , numel] = pid as [string, unknown, unknown, unknown, unknown];
     if (!(type instanceof StorageType)) throw new TorchImportError(file, `persistent id for storage ${String(key)}: the second item is not a torch.*Storage type`);
