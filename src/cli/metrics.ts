@@ -24,6 +24,7 @@ function parseBox(text: string): Box {
   if (parts.length !== 4 || parts.some((v) => !Number.isFinite(v))) {
     throw new OptionValueError('box', 'four comma-separated numbers x1,y1,x2,y2', `'${text}'`);
   }
+  if (!(parts[0] < parts[2] && parts[1] < parts[3])) throw new OptionValueError('box', 'x1 < x2 and y1 < y2 (left,top,right,bottom)', `'${text}'`);
   return [parts[0], parts[1], parts[2], parts[3]];
 }
 

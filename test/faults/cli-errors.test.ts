@@ -116,6 +116,7 @@ describe('faults: one-line errors across the CLI', () => {
     { name: 'metrics: SR and HR of different sizes', args: ['metrics', '--sr', f('a.png'), '--hr', f('small.png')], code: 1, mentions: [f('a.png'), f('small.png'), '16×16', '32×32'] },
     { name: 'metrics: a pts file with a bad line', args: ['metrics', '--sr', f('a.png'), '--hr', f('b.png'), '--protocol', 'jasr', '--landmarks', f('bad.pts')], code: 1, mentions: [`${f('bad.pts')}:5`, "'x'"] },
     { name: 'metrics: --box with three numbers', args: ['metrics', '--sr', f('a.png'), '--hr', f('b.png'), '--box', '1,2,3'], code: 2, mentions: ['--box', 'four comma-separated numbers', "'1,2,3'"] },
+    { name: 'metrics: --box with right < left', args: ['metrics', '--sr', f('a.png'), '--hr', f('b.png'), '--protocol', 'jasr', '--box', '20,20,5,5'], code: 2, mentions: ['--box', 'x1 < x2', "'20,20,5,5'"] },
     { name: 'metrics: --scale that is not a number', args: ['metrics', '--sr', f('a.png'), '--hr', f('b.png'), '--scale', 'eight'], code: 2, mentions: ['--scale', "'eight'"] },
     { name: 'infer: a checkpoint directory that does not exist', args: ['infer', '--checkpoint', f('no-run'), '--image', f('a.png')], code: 1, mentions: [f('no-run'), '--checkpoint', 'no such directory'] },
     { name: 'infer: a checkpoint path that is a file', args: ['infer', '--checkpoint', f('a-file'), '--image', f('a.png')], code: 1, mentions: [f('a-file'), '--checkpoint', 'found a file'] },
@@ -152,7 +153,7 @@ describe('faults: one-line errors across the CLI', () => {
     const failures: string[] = [];
     for (const c of all) failures.push(...problemsOf(c, await jasrInProcess(c.args)));
     assert.deepEqual(failures, []);
-    assert.equal(all.length, 28);
+    assert.equal(all.length, 29);
     assert.equal(fs.existsSync(f('infer-out')), false, 'a failed infer creates no output folder');
   });
 
