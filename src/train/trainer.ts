@@ -239,6 +239,9 @@ export async function train<Batch, ValData>(
     };
 
     while (step < cfg.epochs * stepsPerEpoch) {
+      // One turn of the event loop per step: a step can be all synchronous work and resolved promises, and a
+      // signal handler (the CLI's Ctrl-C) only runs when the loop turns.
+      if (opts.signal) await new Promise<void>((resolve) => setImmediate(resolve));
       if (opts.signal?.aborted) {
         interrupted = true;
         break;
