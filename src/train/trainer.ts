@@ -218,7 +218,8 @@ export async function train<Batch, ValData>(
     const save = (candidateBest: boolean, selection: SelectionRecord | null): void => {
       const variables = snapshotVariables(all);
       const optimizerState = adam.state();
-      assertFiniteState(step, epochRecordOf(step), variables, optimizerState);
+      // The 1-based epoch the last step belonged to, as the loss guard names it.
+      assertFiniteState(step, Math.max(1, Math.ceil(step / stepsPerEpoch)), variables, optimizerState);
       const saved = store.save(
         {
           epoch: epochRecordOf(step),
