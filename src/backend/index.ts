@@ -8,6 +8,7 @@ import { BACKEND_NAMES, BackendName, Selection, selectFastest, selectForced } fr
 import { wasmConvGradKernelsRegistered } from './wasm-conv-grad-kernels';
 import type { NativeConvStatus } from './wasm';
 import { wasmNativeConvKernelsRegistered } from './wasm-native-conv-kernels';
+import { KnownError } from '../core/errors';
 
 export { BACKEND_NAMES, BackendName, SkippedBackend } from './select';
 export { NativeProbe, probeNativePackages } from './detect-native';
@@ -41,7 +42,7 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendNam
   const raw = env[BACKEND_ENV_VAR]?.trim();
   if (!raw) return undefined;
   if (!(BACKEND_NAMES as readonly string[]).includes(raw)) {
-    throw new Error(`${BACKEND_ENV_VAR}: expected one of ${BACKEND_NAMES.join(', ')}, got '${raw}'`);
+    throw new KnownError(`${BACKEND_ENV_VAR}: expected one of ${BACKEND_NAMES.join(', ')}, got '${raw}'`);
   }
   return raw as BackendName;
 }

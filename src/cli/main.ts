@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`jasr ${name}: ${e.message}\n\n${commandHelp(command)}`);
+      console.error(`jasr ${name}: ${e.message} (see 'jasr ${name} --help')`);
       return 2;
     }
     if (debug) throw e;

@@ -4,6 +4,7 @@
  * See docs/metrics.md for why each choice matters when comparing with published numbers.
  */
 import { YConversion } from './color';
+import { KnownError } from '../core/errors';
 
 export type ImageProtocolName = 'standard' | 'jasr';
 export const IMAGE_PROTOCOL_NAMES: readonly ImageProtocolName[] = ['standard', 'jasr'];
@@ -107,7 +108,7 @@ export function cropRect(protocol: ImageProtocol, width: number, height: number,
   const h = rect.y2 - rect.y1;
   const win = protocol.ssim.windowSize;
   if (w < win || h < win) {
-    throw new Error(
+    throw new KnownError(
       `${what}: the measured region [x ${rect.x1}..${rect.x2}) × [y ${rect.y1}..${rect.y2}) is ${w}×${h} px, ` +
         `smaller than the ${win}×${win} SSIM window (image ${width}×${height}, protocol '${protocol.name}', border ${s}` +
         `${box ? `, box [${box.join(', ')}]` : ''})`,

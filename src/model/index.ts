@@ -9,4 +9,4 @@ export { FUSIONS } from './fusion';
 export type { FusionSpec } from './fusion';
 export { decodeHeatmaps, DECODE_WINDOW_RADIUS } from './decode';
 export type { DecodedLandmarks } from './decode';
-export { saveModel, loadModel, loadWeightsInto, fsIOHandler } from './io';
+export { saveModel, loadModel, loadWeightsInto, fsIOHandler, ModelFileError } from './io';
