@@ -4,8 +4,9 @@
  * intact and readable; a second build while one runs is refused with one line (the lock).
  *
  * Builds run in a child process (test/faults/data-build-child.ts) that gets SIGKILL after a delay drawn from a
- * fixed seed, spread over the measured length of a build of the same size. JASR_FAULTS_LONG=1 draws 16 points
- * from a per-run seed (printed; rerun one with JASR_FAULTS_SEED).
+ * fixed seed: either spread over the measured length of a build of the same size, or a few ms after the child
+ * reports a source's PNGs written (the last one comes right before the manifest write). JASR_FAULTS_LONG=1 draws
+ * 16 points from a per-run seed (printed; rerun one with JASR_FAULTS_SEED).
  */
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
@@ -15,7 +16,7 @@ import { inspectDataset } from '../../src/data/inspect';
 import { openDataset } from '../../src/data/open';
 import { buildEmbedded } from '../../src/data/embedded/build';
 import { LockedError, LOCK_FILE } from '../../src/core/lock';
-import { LONG, SMALL_FACES, faultSeed, hashTree, runBuildChild, runCli, seeded, smallSet, tempDir } from './data-fixture';
+import { LONG, SMALL_FACES, SMALL_SOURCES, faultSeed, hashTree, runBuildChild, runCli, seeded, smallSet, tempDir } from './data-fixture';
 
 type Outcome = 'old set' | 'new set' | 'no set';
 
@@ -67,10 +68,18 @@ describe('faults: killing `jasr data build` at random points', function () {
   });
 
   const seed = faultSeed(12);
-  const points = LONG ? 16 : 4;
-  it(`SIGKILL at ${points} delays drawn from seed ${seed}, first builds and --force rebuilds alternating: old set or no set, never a broken one`, async () => {
+  const timed = LONG ? 10 : 2;
+  const keyed = LONG ? 6 : 2;
+  it(`SIGKILL at ${timed} delays and ${keyed} moments after a source is written, drawn from seed ${seed}, first builds and --force rebuilds alternating: old set or no set, never a broken one`, async () => {
     const rng = seeded(seed);
-    const cases = Array.from({ length: points }, (_, i) => ({ i, force: i % 2 === 1, delayMs: Math.round(rng() * 1.1 * buildMs) }));
+    // Timed kills spread over a whole build; keyed ones land within ms after the last source's PNGs, i.e. around
+    // the manifest write and the old set's removal (where a timed kill rarely lands), or between the two sources.
+    const cases = Array.from({ length: timed + keyed }, (_, i) => {
+      const kill = i < timed
+        ? { killAfterMs: Math.round(rng() * 1.1 * buildMs) }
+        : { killAfterLog: { nth: rng() < 0.25 ? 1 : SMALL_SOURCES, delayMs: Math.floor(rng() * 25) } };
+      return { i, force: i % 2 === 1, ...kill };
+    });
     const results: string[] = [];
     let killed = 0;
     // Two children at a time: the kill points are random anyway, and the suite stays short.
@@ -82,13 +91,14 @@ describe('faults: killing `jasr data build` at random points', function () {
           fs.cpSync(smallDir, dir, { recursive: true });
           old = { manifest: fs.readFileSync(path.join(dir, MANIFEST_NAME), 'utf8'), files: hashTree(dir) };
         }
-        const run = await runBuildChild(dir, { force: c.force, killAfterMs: c.delayMs });
+        const run = await runBuildChild(dir, c);
         if (run.killed) killed++;
         const outcome = await checkAfterKill(dir, old);
-        results.push(`#${c.i} ${c.force ? '--force' : 'first'} kill at ${c.delayMs} ms: ${run.killed ? outcome : `finished first (${outcome})`}`);
+        const when = c.killAfterLog ? `${c.killAfterLog.delayMs} ms after source ${c.killAfterLog.nth}` : `${c.killAfterMs} ms`;
+        results.push(`#${c.i} ${c.force ? '--force' : 'first'} kill at ${when}: ${run.killed ? outcome : `finished first (${outcome})`}`);
       }));
     }
-    console.log(`      build of ${SMALL_FACES} faces: ${buildMs} ms; ${results.sort().join('; ')}`);
+    console.log(`      build of ${SMALL_FACES} faces: ${buildMs} ms;\n      ${results.sort((a, b) => parseInt(a.slice(1)) - parseInt(b.slice(1))).join('\n      ')}`);
     assert.ok(killed >= 1, `no child was killed before it finished: ${results.join('; ')}`);
   });
 

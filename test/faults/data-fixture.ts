@@ -30,17 +30,31 @@ export interface ChildRun {
   buildMs: number | null;
 }
 
-/**
- * Runs test/faults/data-build-child.ts on `out`. With `killAfterMs` the child gets SIGKILL that long after it
- * reports `ready`; `onReady` runs when it does (e.g. to try a second build while this one holds the lock).
- */
-export function runBuildChild(out: string, opts: { force?: boolean; limit?: number; killAfterMs?: number; onReady?: (pid: number) => void } = {}): Promise<ChildRun> {
+export interface ChildOptions {
+  force?: boolean;
+  limit?: number;
+  /** SIGKILL this long after the child reports `ready`. */
+  killAfterMs?: number;
+  /** SIGKILL `delayMs` after the child's `nth` (1-based) log line: the last one comes right before the manifest write. */
+  killAfterLog?: { nth: number; delayMs: number };
+  /** Runs when the child reports `ready` (e.g. to try a second build while this one holds the lock). */
+  onReady?: (pid: number) => void;
+}
+
+/** Runs test/faults/data-build-child.ts on `out`, optionally SIGKILLing it at a chosen moment. */
+export function runBuildChild(out: string, opts: ChildOptions = {}): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', 'tsx/cjs', CHILD, out, opts.force ? '1' : '0', String(opts.limit ?? SMALL_SOURCES)], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     let buffered = '';
     let readyAt = 0;
     let killed = false;
+    let logs = 0;
+    const killIn = (ms: number): void => {
+      setTimeout(() => {
+        if (child.exitCode === null && child.signalCode === null) killed = child.kill('SIGKILL');
+      }, ms);
+    };
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.stdout.on('data', (d: Buffer) => {
@@ -51,13 +65,10 @@ export function runBuildChild(out: string, opts: { force?: boolean; limit?: numb
         lines.push(line);
         if (line.startsWith('ready ')) {
           readyAt = Number(line.split(' ')[1]);
-          if (opts.killAfterMs !== undefined) {
-            setTimeout(() => {
-              if (child.exitCode === null && child.signalCode === null) killed = child.kill('SIGKILL');
-            }, opts.killAfterMs);
-          }
+          if (opts.killAfterMs !== undefined) killIn(opts.killAfterMs);
           opts.onReady?.(child.pid ?? -1);
         }
+        if (line.startsWith('log ') && ++logs === opts.killAfterLog?.nth) killIn(opts.killAfterLog.delayMs);
       }
     });
     child.on('error', reject);
