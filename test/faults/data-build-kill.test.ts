@@ -102,6 +102,23 @@ describe('faults: killing `jasr data build` at random points', function () {
     assert.ok(killed >= 1, `no child was killed before it finished: ${results.join('; ')}`);
   });
 
+  it('after a first build killed midway, the next build takes over the stale lock, clears the leftovers and builds', async () => {
+    const dir = path.join(root, 'after-kill');
+    const run = await runBuildChild(dir, { killAfterLog: { nth: 1, delayMs: 0 } });
+    assert.ok(run.killed, run.lines.join(' | '));
+    assert.equal(setFolderState(dir).kind, 'leftover');
+    const left = fs.readdirSync(dir).sort();
+    assert.equal(left.length, 2, left.join(', '));
+    assert.equal(left[0], LOCK_FILE);
+    assert.match(left[1], /^images-[0-9a-z]+-\d+$/);
+    assert.ok(fs.readdirSync(path.join(dir, left[1])).length >= 3, 'the first source\'s 3 PNGs were written before the kill');
+    const r = await buildEmbedded({ out: dir, sourceLimit: 1, videoFrames: 0 });
+    assert.ok(r.rebuilt);
+    assert.equal(r.manifest.samples.length, 3);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [path.dirname(r.manifest.samples[0].image), MANIFEST_NAME].sort());
+    assert.deepEqual(damage(dir), []);
+  });
+
   it('a second build while one runs is refused with one line naming the first; the first completes unharmed', async () => {
     const dir = path.join(root, 'concurrent');
     // Settled promises only (an error is kept, not left unhandled while the child still runs).

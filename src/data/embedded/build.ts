@@ -71,9 +71,13 @@ function extractVideoFrames(ffmpeg: string, count: number, tmp: string, log: (l:
 
 /** The one-line refusal for a folder the kit did not make; nothing has been written there. */
 function refuse(dir: string, found: string): never {
+  // An interrupted build of kit versions before image folders left bare PNGs in the default cache: say so.
+  const remedy = dir === path.resolve(defaultEmbeddedDir())
+    ? 'this is the kit\'s default cache: if it holds an older kit version\'s unfinished build, delete the folder by hand'
+    : 'choose another --out';
   throw new EmbeddedSetError(
     `${dir}: expected a missing or empty folder or an embedded set built by \`jasr data build\`, found ${found}; ` +
-    'the kit never writes into a folder it did not make: choose another --out',
+    `the kit never writes into a folder it did not make: ${remedy}`,
   );
 }
 
