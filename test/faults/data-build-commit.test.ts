@@ -73,4 +73,25 @@ describe('faults: the manifest is the commit of `jasr data build --force`', func
     assert.equal(fs.readFileSync(path.join(dir, 'README-mine.txt'), 'utf8'), 'my notes about this set\n');
     assert.equal(fs.readFileSync(path.join(dir, oldImageDir, 'keep-me.txt'), 'utf8'), 'mine\n');
   });
+
+  it('a set of the older flat layout (PNGs beside the manifest) reads clean and is replaced by --force, user files kept', async () => {
+    const flat = path.join(tempDir('flat'), 'set');
+    fs.cpSync((await smallSet()).dir, flat, { recursive: true });
+    const m = readManifest(flat)!;
+    for (const s of m.samples) {
+      fs.renameSync(path.join(flat, s.image), path.join(flat, path.basename(s.image)));
+      s.image = path.basename(s.image);
+      delete s.bytes;
+      delete s.sha256;
+    }
+    fs.rmdirSync(path.join(flat, oldImageDir));
+    fs.writeFileSync(path.join(flat, MANIFEST_NAME), JSON.stringify(m));
+    fs.writeFileSync(path.join(flat, 'mine.png'), 'a user file that looks like a PNG name');
+    const extra = `${path.join(flat, 'mine.png')}: not named by manifest.json (extra file)`;
+    assert.deepEqual(inspectDataset('embedded', flat).problems.map((p) => p.message).filter((x) => !/skipped at build time/.test(x)), [extra]);
+    const r = await buildEmbedded({ out: flat, force: true, ...ONE_SOURCE });
+    const imageDir = path.dirname(r.manifest.samples[0].image);
+    assert.deepEqual([...hashTree(flat).keys()].sort(), [`${imageDir}/`, ...r.manifest.samples.map((s) => s.image), MANIFEST_NAME, 'mine.png'].sort());
+    assert.equal(fs.readFileSync(path.join(flat, 'mine.png'), 'utf8'), 'a user file that looks like a PNG name');
+  });
 });

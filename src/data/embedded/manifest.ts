@@ -133,9 +133,9 @@ function entries(dir: string): fs.Dirent[] {
   }
 }
 
-/** Is `name` a file a build writes into an image folder (a PNG, or sharp's temporary of one)? */
+/** Is `name` a file a build writes into an image folder (`<id>.png`, written in place: the folder is the temporary)? */
 function isKitImageFile(name: string): boolean {
-  return /^[A-Za-z0-9_-]+\.png(?:\.tmp-\d+)?$/.test(name);
+  return /^[A-Za-z0-9_-]+\.png$/.test(name);
 }
 
 /** An image folder holding only files a build writes: a build's own, which the kit may remove. */
@@ -177,7 +177,7 @@ function removeDirIfEmpty(dir: string): void {
   }
 }
 
-/** Removes an image folder a build wrote: its PNGs (and PNG temporaries) by name, then the folder if empty. */
+/** Removes an image folder a build wrote: its PNGs by name, then the folder if empty. */
 export function removeImageDir(dir: string): void {
   for (const e of entries(dir)) if (e.isFile() && isKitImageFile(e.name)) removeFile(path.join(dir, e.name));
   removeDirIfEmpty(dir);
