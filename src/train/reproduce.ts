@@ -102,7 +102,7 @@ export async function reproduceTable(name: string, opts: ReproduceOptions = {}):
   // Every run is checked before anything is written, so a refused re-run leaves runs/ and results/ untouched.
   for (const exp of experiments) {
     const runDir = path.join(runsDir, exp.name);
-    if (!isTrainable(exp) || opts.fresh || runState(runDir) === 'absent') continue;
+    if (!isTrainable(exp) || opts.fresh || runState(runDir) === 'absent' || !new CheckpointStore(runDir).has('last')) continue;
     // The same comparison `train --resume` makes (./recipe.ts), with only the time budget free: a reused run
     // must have been trained exactly as asked.
     const diffs = recipeDifferences(recordedExperiment(runDir), exp, REUSE_FREE_KEYS);

@@ -90,16 +90,17 @@ export type RunState = 'absent' | 'partial' | 'finished';
 
 /**
  * 'finished': the log ends with a 'done' or 'budget' event (a budget is the experiment's fixed allowance, so a
- * re-run reuses it rather than training on); 'partial': checkpoints but no such event (interrupted: resume);
- * 'absent': nothing there.
+ * re-run reuses it rather than training on); 'partial': checkpoints or a log without such an event (interrupted:
+ * resume, which starts again from step 0 when no checkpoint was saved yet); 'absent': nothing there.
  */
 export function runState(runDir: string): RunState {
   const store = new CheckpointStore(runDir);
-  if (!fs.existsSync(path.join(runDir, 'log.jsonl'))) return store.has('last') ? 'partial' : 'absent';
+  const logFile = path.join(runDir, 'log.jsonl');
+  if (!fs.existsSync(logFile) || fs.statSync(logFile).size === 0) return store.has('last') ? 'partial' : 'absent';
   const events = readRunLog(runDir).filter((r) => r.kind === 'event');
   const last = events[events.length - 1];
   if (last && last.kind === 'event' && (last.event === 'done' || last.event === 'budget') && store.has('last')) return 'finished';
-  return store.has('last') ? 'partial' : 'absent';
+  return 'partial';
 }
 
 /**

@@ -8,6 +8,7 @@ import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config';
 import { CheckpointStore } from '../../src/train/checkpoint';
 import { readRunLog } from '../../src/train/log';
 import { command as trainCommand } from '../../src/cli/train';
+import { runState } from '../../src/train/run-experiment';
 import { writeTinyExperiment } from '../helpers/cli-tiny';
 import { TinyLoader, TinyModel, TRAIN_DATA_SEED, dataset, learningRecords, makeVal, tinyExperiment, tmpDir } from './run-tiny';
 
@@ -79,6 +80,37 @@ describe('faults/run: resume refuses a changed recipe; an interruption saves and
     assert.deepEqual(learningRecords(runDir), learningRecords(refDir));
     assert.deepEqual(Array.from(resumed.w.dataSync()), Array.from(ref.w.dataSync()));
     assert.deepEqual(events(runDir).map((e) => e.event), ['start', 'error', 'resume', 'done']);
+    for (const m of [ref, resumed]) m.dispose();
+    tf.dispose([val.x, val.y]);
+  });
+
+  it('a run that died before its first checkpoint resumes from step 0 (and counts as partial for reproduce)', async () => {
+    const val = makeVal();
+    const root = tmpDir('no-checkpoint');
+    const refDir = path.join(root, 'reference');
+    const ref = new TinyModel();
+    await train(ref, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment(), { runDir: refDir, progress: 'quiet' });
+    const runDir = path.join(root, 'run');
+    let batches = 0;
+    const crashing = new TinyLoader(dataset(TRAIN_DATA_SEED), {
+      gate: async () => {
+        if (++batches === 3) throw new Error('simulated crash before the first checkpoint');
+      },
+    });
+    const model = new TinyModel();
+    await assert.rejects(train(model, { train: crashing, val }, tinyExperiment(), { runDir, progress: 'quiet' }), /simulated crash/);
+    model.dispose();
+    assert.equal(new CheckpointStore(runDir).record(), null);
+    assert.equal(runState(runDir), 'partial');
+    const resumed = new TinyModel();
+    await train(resumed, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment(), { runDir, progress: 'quiet', resume: true });
+    assert.deepEqual(learningRecords(runDir), learningRecords(refDir));
+    assert.deepEqual(events(runDir).map((e) => e.event), ['start', 'resume', 'done']);
+    // A resume of a directory with neither log nor checkpoint has nothing to continue.
+    await assert.rejects(
+      train(resumed, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment(), { runDir: path.join(root, 'empty'), progress: 'quiet', resume: true }),
+      /checkpoints\.json: no 'last' checkpoint in .*: nothing to resume \(start the run without --resume\)/,
+    );
     for (const m of [ref, resumed]) m.dispose();
     tf.dispose([val.x, val.y]);
   });
