@@ -60,7 +60,8 @@ const ELF_MACHINE: Partial<Record<NodeJS.Architecture, { code: number; name: str
 const ELF64_HEADER_BYTES = 64;
 const ET_DYN = 3;
 
-export type AddonCheck = { ok: true } | { ok: false; reason: string };
+// `reason?: undefined`: tslab compiles this file for notebooks without strictNullChecks, where only it narrows the union.
+export type AddonCheck = { ok: true; reason?: undefined } | { ok: false; reason: string };
 
 /** Reads the ELF64 header fields the loader relies on; null reasons mean "fine". Pure: header bytes and file size in. */
 export function checkElfHeader(header: Uint8Array, fileBytes: number, arch: NodeJS.Architecture = process.arch): string | null {
