@@ -4,7 +4,7 @@
  */
 import { initBackend } from '../src/backend';
 import { downsampleMatlab, upsampleOpenCv } from '../src/data/resize';
-import { makeHeatmaps } from '../src/data/heatmaps';
+import { makeHeatmaps } from '../src/codec/heatmaps';
 import { syntheticFaces } from '../src/data/embedded/synthetic';
 import { BatchLoader } from '../src/data/loader';
 import { disposeBatch } from '../src/data/types';

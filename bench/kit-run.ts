@@ -10,12 +10,12 @@ import { BackendName, NATIVE_KERNELS_ENV_VAR, NATIVE_THREADS_ENV_VAR, activateNa
 import { buildModel } from '../src/model/build';
 import { DEFAULT_MODEL_CONFIG } from '../src/model/config';
 import { countParams } from '../src/model/count';
-import { DEFAULT_TRAIN_CONFIG } from '../src/train/config';
-import { DEFAULT_EVAL_CONFIG } from '../src/experiments/eval-config';
-import { JasrTrainable } from '../src/train/jasr-adapter';
-import { Adam } from '../src/train/optimizer';
-import { TrainRng } from '../src/train/rng';
-import { createGradientEngine } from '../src/train/parallel/engine';
+import { DEFAULT_TRAIN_CONFIG } from '../src/engine/config';
+import { DEFAULT_EVAL_CONFIG } from '../src/task/eval-config';
+import { JasrTrainable } from '../src/task/jasr-adapter';
+import { Adam } from '../src/engine/optimizer';
+import { TrainRng } from '../src/engine/rng';
+import { createGradientEngine } from '../src/engine/parallel/engine';
 import { randomFaceBatch } from './random-batch';
 
 export interface KitRunSpec {

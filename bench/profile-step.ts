@@ -10,11 +10,11 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { buildModel } from '../src/model/build';
 import { DEFAULT_MODEL_CONFIG } from '../src/model/config';
-import { DEFAULT_TRAIN_CONFIG } from '../src/train/config';
-import { DEFAULT_EVAL_CONFIG } from '../src/experiments/eval-config';
-import { JasrTrainable } from '../src/train/jasr-adapter';
-import { localGradients } from '../src/train/parallel/local-gradients';
-import { TrainRng } from '../src/train/rng';
+import { DEFAULT_TRAIN_CONFIG } from '../src/engine/config';
+import { DEFAULT_EVAL_CONFIG } from '../src/task/eval-config';
+import { JasrTrainable } from '../src/task/jasr-adapter';
+import { localGradients } from '../src/engine/parallel/local-gradients';
+import { TrainRng } from '../src/engine/rng';
 import { randomFaceBatch } from './random-batch';
 
 function arg(name: string, fallback: number): number {

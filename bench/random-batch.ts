@@ -1,7 +1,7 @@
 /** A FaceBatch of random data with the real shapes (timings only: the values mean nothing). */
 import * as tf from '@tensorflow/tfjs';
 import type { FaceBatch } from '../src/data/types';
-import { HEATMAP_STRIDE } from '../src/model/config';
+import { HEATMAP_STRIDE } from '../src/core/geometry';
 
 export function randomFaceBatch(n: number, landmarks: number, hrSize: number, seed: number): FaceBatch {
   return tf.tidy(() => {

@@ -11,9 +11,9 @@ import * as path from 'path';
 import { BackendName } from '../src/backend';
 import { DEFAULT_MODEL_CONFIG } from '../src/model/config';
 import { countParams, macsPerImage } from '../src/model/count';
-import { loadExperiment } from '../src/experiments/load';
-import { EXPERIMENTS_DIR } from '../src/experiments/tables';
-import { coreCount } from '../src/train/parallel/worker-count';
+import { loadExperiment } from '../src/config/load';
+import { EXPERIMENTS_DIR } from '../src/config/tables';
+import { coreCount } from '../src/engine/parallel/worker-count';
 import type { KitRunResult, KitRunSpec } from './kit-run';
 
 export const MODEL_KEYS = ['cpu', 'default', 'paper'] as const;
@@ -234,7 +234,7 @@ function report(r: ReportInput): string {
   const lines: string[] = [
     '# Benchmark results',
     '',
-    `Written by \`npm run bench${r.quick ? ' -- --quick' : ''}\` (\`src/cli/bench.ts\`, \`bench/suite.ts\`). Date: ${r.date}.`,
+    `Written by \`npm run bench${r.quick ? ' -- --quick' : ''}\` (\`bench/command.ts\`, \`bench/suite.ts\`). Date: ${r.date}.`,
     '',
     `- Machine: ${cpu}, ${r.cores} cores (os.availableParallelism), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}.`,
     `- Load average (1/5/15 min) before: ${r.loadBefore.map((x) => x.toFixed(2)).join(' / ')}; after: ${r.loadAfter.map((x) => x.toFixed(2)).join(' / ')}. Each row shows the 1-min load when it started: this machine is shared, so compare kit and peer within a row (they ran back to back).`,

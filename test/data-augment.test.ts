@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import { FLIP_TABLES, OUTER_EYE_CORNERS, flipTable } from '../src/data/flip-tables';
 import { affineSample, augmentSample, flipSample, JITTER_AUGMENT, expandOffline } from '../src/data/augment';
 import { syntheticFace, template68 } from '../src/data/embedded/synthetic';
-import { Rng, mixSeed } from '../src/data/prng';
+import { Rng, mixSeed } from '../src/core/prng';
 import type { FaceSample } from '../src/data/types';
 
 describe('data: flip tables and augmentation', () => {

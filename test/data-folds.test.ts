@@ -2,7 +2,7 @@
 import * as assert from 'assert';
 import { KnownError } from '../src/core/errors';
 import { FoldError, FoldFaceRecord, groupKFold, poolFolds, pooledMean } from '../src/data/folds';
-import { Rng } from '../src/data/prng';
+import { Rng } from '../src/core/prng';
 
 interface Face {
   id: string;

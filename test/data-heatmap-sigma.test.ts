@@ -2,9 +2,9 @@ import { strict as assert } from 'assert';
 import { BatchLoader } from '../src/data/loader';
 import { makePair } from '../src/data/pairs';
 import { dataConfig, DEFAULT_DATA_CONFIG } from '../src/data/config';
-import { HEATMAP_SIGMA_HR } from '../src/data/heatmaps';
+import { HEATMAP_SIGMA_HR } from '../src/codec/heatmaps';
 import { disposeBatch, FaceSample } from '../src/data/types';
-import { loadExperiment } from '../src/experiments/load';
+import { loadExperiment } from '../src/config/load';
 
 /** One 128-px face with two landmarks: enough to read the Gaussians' widths. */
 function face(): FaceSample {

@@ -1,9 +1,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import { spawnSync } from 'child_process';
-import { makeHeatmaps, HEATMAP_THRESHOLD } from '../src/data/heatmaps';
-import { HEATMAP_STRIDE } from '../src/model/config';
-import { Rng } from '../src/data/prng';
+import { makeHeatmaps, HEATMAP_THRESHOLD } from '../src/codec/heatmaps';
+import { HEATMAP_STRIDE } from '../src/core/geometry';
+import { Rng } from '../src/core/prng';
 
 const PYTHON = '/usr/bin/python3';
 

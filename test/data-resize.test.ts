@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import { spawnSync } from 'child_process';
 import { MATLAB_BICUBIC, OPENCV_CUBIC, PIL_BICUBIC, CubicKernel, resampleHwc, downsampleMatlab, upsampleOpenCv } from '../src/data/resize';
-import { Rng } from '../src/data/prng';
+import { Rng } from '../src/core/prng';
 
 const PYTHON = '/usr/bin/python3';
 

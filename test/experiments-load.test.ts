@@ -2,9 +2,9 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadExperiment } from '../src/experiments/load';
-import { loadTable, listTables } from '../src/experiments/tables';
-import { DEFAULT_TRAIN_CONFIG } from '../src/train/config';
+import { loadExperiment } from '../src/config/load';
+import { loadTable, listTables } from '../src/config/tables';
+import { DEFAULT_TRAIN_CONFIG } from '../src/engine/config';
 
 function dir(files: Record<string, unknown>): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-exp-'));

@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { decodeHeatmaps } from '../src/model/decode';
+import { decodeHeatmaps } from '../src/codec/decode';
 
 /** Plain-JS transcription of the official find_tensor_peak_batch for one [h][w] map (float64). */
 function referencePeak(map: number[][], radius: number, stride: number): { x: number; y: number; score: number } {

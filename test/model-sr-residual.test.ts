@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { Architecture, DEFAULT_MODEL_CONFIG, IMAGENET_MEAN_RGB, MODEL_CONFIG_SCHEMA, ModelConfig, SrResidualMode, buildModel, countParams } from '../src/model';
-import { validate } from '../src/experiments/schema';
+import { validate } from '../src/core/schema';
 
 const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({ ...DEFAULT_MODEL_CONFIG, features: 8, trunkBlocks: 1, stages: 1, meanShift: 'inverse', ...over });
 

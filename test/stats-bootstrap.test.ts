@@ -9,7 +9,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TrainRng } from '../src/train/rng';
+import { TrainRng } from '../src/engine/rng';
 import {
   bcaAcceleration, bootstrapContrast, bootstrapMean, bootstrapReplicates, ContrastTerm, FaceTable, faceTableFromRecords, normalCdf, normalQuantile,
   StatsInputError,

@@ -7,7 +7,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TrainRng } from '../src/train/rng';
+import { TrainRng } from '../src/engine/rng';
 import { auc, failureRate } from '../src/metrics/ced';
 import {
   bootstrapContrast, bootstrapMean, FaceTable, effectiveGroupCount, groupDifferenceSd, groupDifferenceTotals, metricDirection, minimumDetectableEffect, pairedDifference,

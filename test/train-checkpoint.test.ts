@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { CheckpointState, CheckpointStore, restoreVariables, snapshotVariables } from '../src/train/checkpoint';
+import { CheckpointState, CheckpointStore, restoreVariables, snapshotVariables } from '../src/engine/checkpoint';
 
 function tmpRun(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-ckpt-'));

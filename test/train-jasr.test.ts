@@ -7,12 +7,12 @@ import { buildModel } from '../src/model/build';
 import { DEFAULT_MODEL_CONFIG } from '../src/model/config';
 import { BatchLoader } from '../src/data/loader';
 import { syntheticFaces } from '../src/data/embedded/synthetic';
-import { JasrTrainable } from '../src/train/jasr-adapter';
-import { train } from '../src/train/trainer';
-import { DEFAULT_TRAIN_CONFIG } from '../src/train/config';
-import { DEFAULT_EVAL_CONFIG } from '../src/experiments/eval-config';
-import { CheckpointStore, restoreVariables } from '../src/train/checkpoint';
-import { readRunLog, StepRecord, EpochRecord } from '../src/train/log';
+import { JasrTrainable } from '../src/task/jasr-adapter';
+import { train } from '../src/engine/trainer';
+import { DEFAULT_TRAIN_CONFIG } from '../src/engine/config';
+import { DEFAULT_EVAL_CONFIG } from '../src/task/eval-config';
+import { CheckpointStore, restoreVariables } from '../src/engine/checkpoint';
+import { readRunLog, StepRecord, EpochRecord } from '../src/engine/log';
 
 describe('train/jasr-adapter: a tiny JASRNet end to end on synthetic faces', () => {
   it('trains 4 steps with finite joint losses, validates PSNR/SSIM/NME, checkpoints, and restores bit-exactly', async () => {

@@ -3,9 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { PassThrough } from 'stream';
-import { RunLog, readRunLog, StepRecord, EpochRecord } from '../src/train/log';
-import { formatDuration, formatProgress, ProgressReporter, ProgressInfo } from '../src/train/progress';
-import { assertFiniteLoss, NonFiniteLossError } from '../src/train/guard';
+import { RunLog, readRunLog, StepRecord, EpochRecord } from '../src/engine/log';
+import { formatDuration, formatProgress, ProgressReporter, ProgressInfo } from '../src/engine/progress';
+import { assertFiniteLoss, NonFiniteLossError } from '../src/engine/guard';
 
 const cols = { lossTerms: ['total', 'pixel', 'heatmap'], metrics: ['psnr', 'nme'] };
 const step = (s: number): StepRecord => ({

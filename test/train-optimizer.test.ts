@@ -1,9 +1,9 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../src/train/optimizer';
-import { clipByGlobalNorm } from '../src/train/clip';
-import { learningRateAt } from '../src/train/schedule';
-import { DEFAULT_TRAIN_CONFIG, OptimizerConfig } from '../src/train/config';
+import { Adam } from '../src/engine/optimizer';
+import { clipByGlobalNorm } from '../src/engine/clip';
+import { learningRateAt } from '../src/engine/schedule';
+import { DEFAULT_TRAIN_CONFIG, OptimizerConfig } from '../src/engine/config';
 
 /** torch.optim.Adam / AdamW written out in float64, one parameter vector, as an independent reference. */
 function referenceAdam(cfg: OptimizerConfig, theta0: number[], gradsPerStep: number[][], lrPerStep: number[]): number[] {

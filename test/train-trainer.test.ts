@@ -3,13 +3,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { train, TrainExperiment } from '../src/train/trainer';
-import type { StepContext, TrainLoader, TrainableModel } from '../src/train/trainable';
-import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../src/train/config';
-import { CheckpointStore } from '../src/train/checkpoint';
-import { readRunLog, StepRecord, EpochRecord } from '../src/train/log';
-import { NonFiniteLossError } from '../src/train/guard';
-import { TrainRng } from '../src/train/rng';
+import { train, TrainExperiment } from '../src/engine/trainer';
+import type { StepContext, TrainLoader, TrainableModel } from '../src/engine/trainable';
+import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../src/engine/config';
+import { CheckpointStore } from '../src/engine/checkpoint';
+import { readRunLog, StepRecord, EpochRecord } from '../src/engine/log';
+import { NonFiniteLossError } from '../src/engine/guard';
+import { TrainRng } from '../src/engine/rng';
 
 interface Batch {
   x: tf.Tensor2D;

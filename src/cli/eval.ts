@@ -5,8 +5,8 @@
 import { Command } from './command';
 import { UsageError, parseArgs } from './args';
 import { initBackend } from '../backend';
-import { openExperimentData, loadRunModel } from '../train/run-experiment';
-import { evaluate, metricsRow, modelPredictor } from '../train/evaluate';
+import { openExperimentData, loadRunModel } from '../pipeline/run-experiment';
+import { evaluate, metricsRow, modelPredictor } from '../task/evaluate';
 import { toMarkdown } from '../report/tables';
 
 const OPTIONS = {

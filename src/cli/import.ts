@@ -11,11 +11,11 @@ import { OptionValueError, UsageError, parseArgs } from './args';
 import { KnownError } from '../core/errors';
 import { lockDir } from '../core/lock';
 import { writeJsonAtomic } from '../core/atomic-write';
-import { Experiment, loadExperiment } from '../experiments/load';
-import type { Json } from '../experiments/overrides';
+import { Experiment, loadExperiment } from '../config/load';
+import type { Json } from '../core/overrides';
 import { checkOfficialTopology, importJasrnetTorch, TorchImport } from '../model/torch';
-import { CheckpointState, CheckpointStore } from '../train/checkpoint';
-import { DEFAULT_RUNS_DIR } from '../train/run-experiment';
+import { CheckpointState, CheckpointStore } from '../engine/checkpoint';
+import { DEFAULT_RUNS_DIR } from '../pipeline/run-experiment';
 
 /** Provenance written beside the checkpoints. */
 export const IMPORT_RECORD = 'import.json';

@@ -13,8 +13,8 @@ import { KnownError } from '../core/errors';
 import { writeJsonAtomic } from '../core/atomic-write';
 import { initBackend } from '../backend';
 import { readImage, writeImage } from '../data/image-io';
-import { loadRunModel } from '../train/run-experiment';
-import { InferModelError, inferFace } from '../train/infer';
+import { loadRunModel } from '../pipeline/run-experiment';
+import { InferModelError, inferFace } from '../task/infer';
 
 const OPTIONS = {
   checkpoint: { value: true, placeholder: '<dir>', description: 'run directory (best, else last, checkpoint) or a checkpoint directory' },

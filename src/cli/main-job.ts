@@ -11,7 +11,7 @@ import { parseProgress } from './train';
 import { printReproduced } from './reproduce';
 import { initBackend } from '../backend';
 import { buildEmbedded } from '../data/embedded/build';
-import { reproduceTable } from '../train/reproduce';
+import { reproduceTable } from '../pipeline/reproduce';
 
 export const MAIN_TABLE = 'main-cpu';
 

@@ -5,9 +5,10 @@
  */
 import { Command } from './command';
 import { UsageError, parseArgs } from './args';
-import { loadExperiment } from '../experiments/load';
-import { ConfigError } from '../experiments/schema';
-import { ModelConfig, hrSizeForScale } from '../model/config';
+import { loadExperiment } from '../config/load';
+import { ConfigError } from '../core/schema';
+import { ModelConfig } from '../model/config';
+import { hrSizeForScale } from '../core/geometry';
 import { costTable, countParams } from '../model/count';
 
 const OPTIONS = {

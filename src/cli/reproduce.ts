@@ -7,9 +7,9 @@ import { Command } from './command';
 import { OptionValueError, UsageError, parseArgs } from './args';
 import { parseProgress } from './train';
 import { initBackend } from '../backend';
-import { EXPERIMENTS_DIR, listTables, loadTable } from '../experiments/tables';
-import { loadExperiment } from '../experiments/load';
-import { reproduceTable, ReproduceResult } from '../train/reproduce';
+import { EXPERIMENTS_DIR, listTables, loadTable } from '../config/tables';
+import { loadExperiment } from '../config/load';
+import { reproduceTable, ReproduceResult } from '../pipeline/reproduce';
 import { toMarkdown } from '../report/tables';
 
 const OPTIONS = {

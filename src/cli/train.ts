@@ -5,10 +5,10 @@
 import * as path from 'path';
 import { Command } from './command';
 import { UsageError, parseArgs } from './args';
-import type { ProgressMode } from '../train/progress';
-import { loadExperiment } from '../experiments/load';
+import type { ProgressMode } from '../engine/progress';
+import { loadExperiment } from '../config/load';
 import { initBackend } from '../backend';
-import { trainExperiment, DEFAULT_RUNS_DIR } from '../train/run-experiment';
+import { trainExperiment, DEFAULT_RUNS_DIR } from '../pipeline/run-experiment';
 
 const PROGRESS_MODES: ProgressMode[] = ['auto', 'tty', 'plain', 'quiet', 'json'];
 

@@ -5,7 +5,7 @@
  */
 import type { FaceSample } from './types';
 import { flipTable } from './flip-tables';
-import { Rng } from './prng';
+import { Rng } from '../core/prng';
 
 export interface AugmentConfig {
   /** Probability of a horizontal flip (official 0.5). */

@@ -3,7 +3,7 @@
  * into experiment configs; `openDataset(config)` reads it.
  */
 import { AugmentConfig, NO_AUGMENT, OFFICIAL_AUGMENT } from './augment';
-import { HEATMAP_SIGMA_HR } from './heatmaps';
+import { HEATMAP_SIGMA_HR } from '../codec/heatmaps';
 
 export type DatasetFormat = '300w' | 'aflw' | 'helen' | 'celeba' | 'wflw' | 'dlib-xml' | 'embedded' | 'synthetic';
 

@@ -4,7 +4,7 @@
  * Every sample is a test sample in exactly one fold; a group (photo, person, video) never straddles two
  * folds' test sets, and within a fold test, validation and training sets are disjoint by group. Folds are
  * balanced by number of samples as far as groups allow: groups are shuffled by the seed (kit generator,
- * src/data/prng.ts), ordered largest first (a stable sort, so equal sizes keep the seeded order) and each goes
+ * src/core/prng.ts), ordered largest first (a stable sort, so equal sizes keep the seeded order) and each goes
  * to the fold with the fewest samples so far (lowest index on ties). With many equal-sized groups (single
  * photos) the seed changes the partition; with all sizes distinct the greedy balance decides it alone.
  * Each fold's validation groups are drawn by a per-fold seed from the groups outside its test set, as in
@@ -12,7 +12,7 @@
  * would overshoot by more than 20 %; if none fits, the smallest one.
  */
 import { KnownError } from '../core/errors';
-import { mixSeed, Rng } from './prng';
+import { mixSeed, Rng } from '../core/prng';
 
 export interface FoldOptions {
   /** Number of folds, 2 ≤ k ≤ number of groups. */

@@ -7,7 +7,7 @@ export { BatchLoader, LoaderOptions, LoaderState } from './loader';
 export { makePair, resizeSample, TrainingPair } from './pairs';
 export { AugmentConfig, OFFICIAL_AUGMENT, JITTER_AUGMENT, NO_AUGMENT, augmentSample, flipSample, expandOffline } from './augment';
 export { FLIP_TABLES, OUTER_EYE_CORNERS, flipTable } from './flip-tables';
-export { makeHeatmaps, HEATMAP_SIGMA_HR, HEATMAP_THRESHOLD } from './heatmaps';
+export { makeHeatmaps, HEATMAP_SIGMA_HR, HEATMAP_THRESHOLD } from '../codec/heatmaps';
 export { MATLAB_BICUBIC, PIL_BICUBIC, OPENCV_CUBIC, resampleHwc, downsampleMatlab, upsampleOpenCv } from './resize';
 export { syntheticFace, syntheticFaces } from './embedded/synthetic';
 export { buildEmbedded } from './embedded/build';

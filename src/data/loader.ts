@@ -7,9 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FaceBatch, FaceSample } from './types';
-import { hrSizeForScale } from '../model/config';
+import { hrSizeForScale } from '../core/geometry';
 import { AugmentConfig, NO_AUGMENT, augmentSample } from './augment';
-import { Rng, mixSeed } from './prng';
+import { Rng, mixSeed } from '../core/prng';
 import { makePair, resizeSample } from './pairs';
 
 export interface LoaderOptions {

@@ -4,8 +4,8 @@
  */
 import type { FaceSample } from './types';
 import { MATLAB_BICUBIC, downsampleMatlab, resampleHwc, upsampleOpenCv } from './resize';
-import { HEATMAP_SIGMA_HR, makeHeatmaps } from './heatmaps';
-import { HEATMAP_STRIDE, hrSizeForScale } from '../model/config';
+import { HEATMAP_SIGMA_HR, makeHeatmaps } from '../codec/heatmaps';
+import { HEATMAP_STRIDE, hrSizeForScale, mapPixelCentre } from '../core/geometry';
 
 /** Brings a stored sample (e.g. 256 px) to another HR size, resampling the image and scaling coordinates. */
 export function resizeSample(s: FaceSample, hrSize: number): FaceSample {
@@ -13,8 +13,7 @@ export function resizeSample(s: FaceSample, hrSize: number): FaceSample {
   const f = hrSize / s.hrSize;
   const hr = resampleHwc(s.hr, s.hrSize, s.hrSize, 3, hrSize, hrSize, MATLAB_BICUBIC);
   for (let i = 0; i < hr.length; i++) hr[i] = Math.min(1, Math.max(0, hr[i]));
-  // Pixel-centre coordinates: centre v maps to (v + 0.5)·f − 0.5.
-  const map = (v: number): number => (v + 0.5) * f - 0.5;
+  const map = (v: number): number => mapPixelCentre(v, s.hrSize, hrSize);
   const landmarks = s.landmarks.map(map);
   const [x1, y1, x2, y2] = s.box;
   return { ...s, hr, hrSize, landmarks, box: [map(x1), map(y1), map(x2), map(y2)] };

@@ -1,6 +1,7 @@
 /** buildModel: config → FaceModel, dispatching on config.architecture. */
 import * as tf from '@tensorflow/tfjs';
-import { Architecture, HEATMAP_STRIDE, ModelConfig } from './config';
+import { Architecture, ModelConfig } from './config';
+import { HEATMAP_STRIDE } from '../core/geometry';
 import { buildAlignOnly, buildBicubic, buildSeparateEncoders, buildSrOnly, buildTwoStage } from './baselines';
 import { buildJasrNet } from './jasrnet';
 import { ParamScope } from './params';

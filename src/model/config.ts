@@ -1,7 +1,6 @@
 /**
  * The model configuration: everything that decides which network `buildModel` assembles.
  * Defaults reproduce the official released JASRNet (`option.py`: 128 features, 32 trunk blocks, ×8, 68 points).
- * (Contract written by the lead so data/train/notebooks can code against it; the model issue owns this file.)
  */
 
 /** Which network: the joint model, or one of the baselines / ablation variants built from the same modules. */
@@ -68,18 +67,9 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   alignInput: 'lr',
 };
 
-/** HR side in pixels for a scale: 128 for ×8 (16×16 LR), 256 for ×4 (64×64 LR). */
-export function hrSizeForScale(scale: 4 | 8): number {
-  return scale === 8 ? 128 : 256;
-}
 
-/**
- * Heatmaps are predicted at HR/8 for both scales: the encoder always halves three times (÷8), as in the
- * official code; for ×4 this is the adaptation described in the reference notes §1.6 (the release only runs ×8).
- */
-export const HEATMAP_STRIDE = 8;
 
-import type { Schema } from '../experiments/schema';
+import type { Schema } from '../core/schema';
 
 /** Schema of the `model` section of an experiment file (all keys optional there: defaults fill the rest). */
 export const MODEL_CONFIG_SCHEMA: Schema & { type: 'object' } = {

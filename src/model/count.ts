@@ -4,7 +4,8 @@
  * the two agree on small configs. MACs count conv multiply-accumulates only (H_out·W_out·C_in·C_out·k²), like the
  * PyTorch peer's `--macs`; bias adds, pooling, ReLU and the pixel shuffle are not counted.
  */
-import { ModelConfig, HEATMAP_STRIDE, hrSizeForScale } from './config';
+import { ModelConfig } from './config';
+import { HEATMAP_STRIDE, hrSizeForScale } from '../core/geometry';
 import { MEAN_SHIFT_FROZEN_PARAMS } from './blocks';
 import { ENCODER_BLOCKS } from './encoder';
 import { FUSIONS } from './fusion';

@@ -7,6 +7,6 @@ export type { CostRow, ParamCounts } from './count';
 export { pixelShuffle, IMAGENET_MEAN_RGB, IMAGENET_STD_RGB } from './blocks';
 export { FUSIONS } from './fusion';
 export type { FusionSpec } from './fusion';
-export { decodeHeatmaps, DECODE_WINDOW_RADIUS } from './decode';
-export type { DecodedLandmarks } from './decode';
+export { decodeHeatmaps, DECODE_WINDOW_RADIUS } from '../codec/decode';
+export type { DecodedLandmarks } from '../codec/decode';
 export { saveModel, loadModel, loadWeightsInto, fsIOHandler, ModelFileError } from './io';

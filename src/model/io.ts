@@ -28,7 +28,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write';
 import { FileSystemError, KnownError, isFsError } from '../core/errors';
-import { validate } from '../experiments/schema';
+import { validate } from '../core/schema';
 import { DEFAULT_MODEL_CONFIG, MODEL_CONFIG_SCHEMA, ModelConfig } from './config';
 import { buildModel } from './build';
 import { countParams } from './count';

@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Json } from '../experiments/overrides';
-import { ConfigError } from '../experiments/schema';
+import type { Json } from '../core/overrides';
+import { ConfigError } from '../core/schema';
 
 export const QUICK_ENV = 'JASR_QUICK';
 /** Scratch folder for quick-mode runs and results (default <tmp>/jasr-notebooks-quick); tests point it at a fresh folder. */

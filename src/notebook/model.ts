@@ -5,10 +5,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadExperiment, Experiment } from '../experiments/load';
+import { loadExperiment, Experiment } from '../config/load';
 import type { FaceModel } from '../model/types';
 import type { OpenedDataset } from '../data/open';
-import { loadRunModel, openExperimentData, runState, trainExperiment } from '../train/run-experiment';
+import { loadRunModel, openExperimentData, runState, trainExperiment } from '../pipeline/run-experiment';
 import { QUICK_SETS, notebookDirs } from './mode';
 
 export const NOTEBOOK_EXPERIMENT = path.join('experiments', 'cpu', 'jasrnet.json');

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { reproduceTable } from '../train/reproduce';
+import { reproduceTable } from '../pipeline/reproduce';
 import { readTableDir, TableResults } from '../report/results';
 import { QUICK_SETS, notebookDirs } from './mode';
 

@@ -3,6 +3,7 @@
  * kernel or the disk, so the same figure can go to a notebook (display.ts), a report page (html.ts) or a
  * static file (export.ts).
  */
+import { mapPixelCentre } from '../core/geometry';
 
 /** A plotly trace or layout: plotly's own schema is huge and untyped here, so plain JSON objects. */
 export type PlotlyObject = Record<string, unknown>;
@@ -298,8 +299,7 @@ export interface SrRow {
 function scalePoints(points: Points, from: { width: number; height: number }, to: { width: number; height: number }): Points {
   const sx = to.width / from.width;
   const sy = to.height / from.height;
-  // Pixel centres: a point at x in a W-wide image sits at (x + 0.5) * s - 0.5 in a sW-wide one.
-  return points.map(([x, y]) => [(x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5] as const);
+  return points.map(([x, y]) => [mapPixelCentre(x, 1, sx), mapPixelCentre(y, 1, sy)] as const);
 }
 
 /** Rows of image panels (LR | bicubic | SR | HR), each panel with the row's predicted and true landmarks. */

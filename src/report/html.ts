@@ -6,7 +6,7 @@ import { Figure, cedCurves, featureMapGrid, groupedBars, lineCurves, srGrid } fr
 import { resultRowsHtml } from './display';
 import { jsonForScript, plotlyScriptTag } from './plotly-source';
 import { ExtrasOnDisk, RunResults, TableResults } from './results';
-import { EpochRecord, EventRecord, RunLogRecord, StepRecord } from '../train/log';
+import { EpochRecord, EventRecord, RunLogRecord, StepRecord } from '../core/run-log';
 import { metricColumns } from './tables';
 import * as path from 'path';
 
@@ -121,7 +121,7 @@ function lossFigure(curves: Curve[], title: string, xTitle: string): Figure {
 }
 
 /**
- * The training curves of a run, all from the trainer's own records (src/train/log.ts): per step the loss terms,
+ * The training curves of a run, all from the trainer's own records (src/engine/log.ts): per step the loss terms,
  * learning rate, gradient norm and throughput; per epoch the mean training loss terms and each validation metric.
  */
 export function runFigures(log: RunLogRecord[]): ReportFigure[] {

@@ -1,6 +1,6 @@
 /**
  * Readers for the on-disk inputs of reports (docs/results-format.md): results/<table>/ and runs/<name>/
- * (whose log.jsonl is read by the trainer's own reader, src/train/log.ts, so the two cannot disagree).
+ * (whose log.jsonl is read by the trainer's own reader, src/engine/log.ts, so the two cannot disagree).
  * Optional parts may be missing; a part that is present but malformed is an error naming the file, the
  * key or line, what was expected and what was found.
  */
@@ -9,7 +9,7 @@ import * as path from 'path';
 import { FeatureTap, Points, RgbPixels } from './figures';
 import { ResultRow } from './tables';
 import { FileSystemError, KnownError, isFsError } from '../core/errors';
-import { RunLogRecord, readRunLogFile } from '../train/log';
+import { RunLogRecord, readRunLogFile } from '../core/run-log';
 
 export class ResultsFormatError extends KnownError {
   constructor(readonly file: string, problem: string) {
@@ -226,7 +226,7 @@ export interface RunResults extends ExtrasOnDisk {
   kind: 'run';
   dir: string;
   name: string;
-  /** The trainer's records, read by the one log reader (src/train/log.ts). */
+  /** The trainer's records, read by the one log reader (src/engine/log.ts). */
   log: RunLogRecord[];
   /** Line number of a torn last line the reader skipped (the run was killed while writing it), if any. */
   tornLine?: number;

@@ -1,5 +1,5 @@
 /**
- * The one run-log reader (src/train/log.ts) under damage: a torn last line is skipped (and repaired by the writer
+ * The one run-log reader (src/engine/log.ts) under damage: a torn last line is skipped (and repaired by the writer
  * on resume), a malformed line before the last is a one-line error naming the file and line; and the results
  * readers give a readable result or a one-line KnownError for any truncation. JASR_FAULTS_LONG=1 widens the
  * random sweeps.
@@ -8,7 +8,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { EpochRecord, EventRecord, RunLog, RunLogFormatError, RunLogRecord, StepRecord, parseRunLog, readRunLog, readRunLogFile } from '../../src/train/log';
+import { EpochRecord, EventRecord, RunLog, RunLogFormatError, RunLogRecord, StepRecord, parseRunLog, readRunLog, readRunLogFile } from '../../src/engine/log';
 import { discoverInputs } from '../../src/report/results';
 import { KnownError } from '../../src/core/errors';
 import { writeTable } from '../../src/report/tables';

@@ -2,10 +2,10 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { train } from '../../src/train/trainer';
-import { CheckpointStore, readCheckpointDir } from '../../src/train/checkpoint';
-import { NonFiniteLossError, NonFiniteWeightsError } from '../../src/train/guard';
-import { readRunLog } from '../../src/train/log';
+import { train } from '../../src/engine/trainer';
+import { CheckpointStore, readCheckpointDir } from '../../src/engine/checkpoint';
+import { NonFiniteLossError, NonFiniteWeightsError } from '../../src/engine/guard';
+import { readRunLog } from '../../src/engine/log';
 import { TinyLoader, TinyModel, TRAIN_DATA_SEED, dataset, makeVal, tinyExperiment, tmpDir } from './run-tiny';
 
 const maxAbs = (values: Float32Array): number => values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);

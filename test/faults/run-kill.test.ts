@@ -1,11 +1,11 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CheckpointState, CheckpointStore, SaveStage } from '../../src/train/checkpoint';
+import { CheckpointState, CheckpointStore, SaveStage } from '../../src/engine/checkpoint';
 import { setWriteFaultForTests } from '../../src/core/atomic-write';
-import type { EpochRecord } from '../../src/train/log';
-import { TrainRng } from '../../src/train/rng';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config';
+import type { EpochRecord } from '../../src/engine/log';
+import { TrainRng } from '../../src/engine/rng';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/config';
 import { learningRecords, startTinyChild, tmpDir } from './run-tiny';
 
 /** JASR_FAULTS_LONG=1: many more kill points (minutes instead of seconds). */

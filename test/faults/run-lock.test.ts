@@ -4,10 +4,10 @@ import { PassThrough } from 'stream';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { train } from '../../src/train/trainer';
+import { train } from '../../src/engine/trainer';
 import { LockedError } from '../../src/core/lock';
-import { readRunLog } from '../../src/train/log';
-import { ProgressReporter } from '../../src/train/progress';
+import { readRunLog } from '../../src/engine/log';
+import { ProgressReporter } from '../../src/engine/progress';
 import { writeTinyExperiment } from '../helpers/cli-tiny';
 import { TinyLoader, TinyModel, TRAIN_DATA_SEED, dataset, learningRecords, makeVal, startTinyChild, tinyExperiment, tmpDir } from './run-tiny';
 

@@ -2,9 +2,9 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { train } from '../../src/train/trainer';
-import { openExperimentData, trainExperiment } from '../../src/train/run-experiment';
-import { loadExperiment } from '../../src/experiments/load';
+import { train } from '../../src/engine/trainer';
+import { openExperimentData, trainExperiment } from '../../src/pipeline/run-experiment';
+import { loadExperiment } from '../../src/config/load';
 import { writeTinyExperiment } from '../helpers/cli-tiny';
 import { TinyLoader, TinyModel, TRAIN_DATA_SEED, dataset, makeVal, tinyExperiment, tmpDir } from './run-tiny';
 

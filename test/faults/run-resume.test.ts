@@ -3,12 +3,12 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { ResumeConfigError, TrainingInterruptedError, train } from '../../src/train/trainer';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config';
-import { CheckpointStore } from '../../src/train/checkpoint';
-import { readRunLog } from '../../src/train/log';
+import { ResumeConfigError, TrainingInterruptedError, train } from '../../src/engine/trainer';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/engine/config';
+import { CheckpointStore } from '../../src/engine/checkpoint';
+import { readRunLog } from '../../src/engine/log';
 import { command as trainCommand } from '../../src/cli/train';
-import { runState } from '../../src/train/run-experiment';
+import { runState } from '../../src/pipeline/run-experiment';
 import { writeTinyExperiment } from '../helpers/cli-tiny';
 import { TinyLoader, TinyModel, TRAIN_DATA_SEED, dataset, learningRecords, makeVal, tinyExperiment, tmpDir } from './run-tiny';
 

@@ -9,8 +9,8 @@
  * with exit status 1).
  */
 import * as tf from '@tensorflow/tfjs';
-import { train } from '../../src/train/trainer';
-import type { TrainConfig } from '../../src/train/config';
+import { train } from '../../src/engine/trainer';
+import type { TrainConfig } from '../../src/engine/config';
 import { TinyLoader, TinyModel, TRAIN_DATA_SEED, dataset, makeVal, tinyExperiment } from './run-tiny';
 
 interface ChildArgs {

@@ -8,11 +8,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { StepContext, TrainLoader, TrainableModel } from '../../src/train/trainable';
-import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../../src/train/config';
-import type { TrainExperiment } from '../../src/train/trainer';
-import { readRunLog, EpochRecord, StepRecord } from '../../src/train/log';
-import { TrainRng } from '../../src/train/rng';
+import type { StepContext, TrainLoader, TrainableModel } from '../../src/engine/trainable';
+import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../../src/engine/config';
+import type { TrainExperiment } from '../../src/engine/trainer';
+import { readRunLog, EpochRecord, StepRecord } from '../../src/engine/log';
+import { TrainRng } from '../../src/engine/rng';
 
 export interface Batch {
   x: tf.Tensor2D;

@@ -2,7 +2,7 @@
  * Group-disjoint splits: whole groups (a photo, a person, a video) go to one split, chosen by a seeded shuffle
  * of the groups and filled test first, then val, until each reaches its share of faces.
  */
-import { Rng } from '../prng';
+import { Rng } from '../../core/prng';
 
 export function splitByGroup<T>(items: T[], groupOf: (t: T) => string, seed: number, valShare = 0.15, testShare = 0.15): { train: T[]; val: T[]; test: T[] } {
   const groups = new Map<string, T[]>();

@@ -4,7 +4,7 @@
  * outer corners, mouth 48–67), under a random similarity pose and colours. Labelled 'synthetic'.
  */
 import type { FaceSample } from '../types';
-import { Rng } from '../prng';
+import { Rng } from '../../core/prng';
 import { landmarkBox } from '../crop';
 
 type Pt = [number, number];

@@ -20,7 +20,7 @@
  * for several independent samples — the same conventions as scipy.stats.bootstrap, which the tests use
  * as the oracle). Quantiles interpolate linearly between order statistics (numpy's default).
  */
-import { Rng } from '../../data/prng';
+import { Rng } from '../../core/prng';
 import { normalCdf, normalQuantile } from './normal';
 import { checkTable, FaceTable, GroupSums, groupSums, StatsInputError, tableMean } from './table';
 
@@ -32,7 +32,7 @@ export interface BootstrapOptions {
   /** Coverage of the interval (default 0.95). */
   level?: number;
   method?: IntervalMethod;
-  /** Seed of the kit's mulberry32 generator (src/data/prng.ts); the same seed gives the same interval. */
+  /** Seed of the kit's mulberry32 generator (src/core/prng.ts); the same seed gives the same interval. */
   seed?: number;
 }
 

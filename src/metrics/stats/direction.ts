@@ -1,6 +1,6 @@
 /**
  * Which way is better for each table metric, and the verdict a paired interval supports. Column names follow
- * src/train/evaluate.ts `metricsRow`: nme, auc@α, fr@α, psnr, ssim.
+ * src/task/evaluate.ts `metricsRow`: nme, auc@α, fr@α, psnr, ssim.
  */
 import { StatsInputError } from './table';
 

@@ -13,7 +13,7 @@
  * valid (never 0). Ties are judged with a tolerance of 1e-9 · Σ|D_g|, so sums that are equal in exact
  * arithmetic count as ties whatever order the floating-point additions ran in.
  */
-import { Rng } from '../../data/prng';
+import { Rng } from '../../core/prng';
 import { checkTable, FaceTable, StatsInputError } from './table';
 
 export interface SignFlipOptions {
@@ -21,7 +21,7 @@ export interface SignFlipOptions {
   exactUpToGroups?: number;
   /** Random patterns when enumeration is too large (default 100 000). */
   resamples?: number;
-  /** Seed of the kit's mulberry32 generator (src/data/prng.ts). */
+  /** Seed of the kit's mulberry32 generator (src/core/prng.ts). */
   seed?: number;
 }
 

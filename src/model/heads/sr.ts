@@ -4,7 +4,8 @@
  * for ×4 as for ×8 (our ×4 adaptation; the official release only runs ×8).
  */
 import * as tf from '@tensorflow/tfjs';
-import { HEATMAP_STRIDE, ModelConfig } from '../config';
+import { ModelConfig } from '../config';
+import { HEATMAP_STRIDE } from '../../core/geometry';
 import { Conv, MeanShift, ResBlockStack, Upsampler, maxPool2 } from '../blocks';
 import { ParamScope } from '../params';
 

@@ -12,7 +12,7 @@ import { TorchImportError } from './errors';
 import { ConvName, MEAN_SHIFT_KEYS, jasrnetConvNames } from './jasrnet-names';
 import type { TorchTensor } from './pt-file';
 
-/** A host tensor, the same shape as a checkpoint's (src/train/checkpoint.ts HostTensor). */
+/** A host tensor, the same shape as a checkpoint's (src/engine/checkpoint.ts HostTensor). */
 export interface HostValues {
   shape: number[];
   values: Float32Array;

@@ -8,7 +8,7 @@ import type { ModelConfig } from '../config';
 import { ENCODER_BLOCKS } from '../encoder';
 import { ALIGNMENT_BLOCKS } from '../heads/alignment';
 import { LONG_CONNECTION_CONVS } from '../heads/sr';
-import { HEATMAP_STRIDE } from '../config';
+import { HEATMAP_STRIDE } from '../../core/geometry';
 
 export interface ConvName {
   /** Kit variable prefix: `<kit>/kernel` and `<kit>/bias`. */

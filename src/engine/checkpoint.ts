@@ -7,7 +7,7 @@
  * rename (src/core/atomic-write.ts). A crash at any moment leaves the previous record naming complete, verified
  * checkpoints, with `best` the best of them: both pointers move together or not at all. `best` moves only when
  * the new selection value is strictly better than the recorded one. Only the holder of the run directory's
- * lock writes here (src/train/trainer.ts takes it), so clean-up can tell a crashed writer's leftovers apart.
+ * lock writes here (src/engine/trainer.ts takes it), so clean-up can tell a crashed writer's leftovers apart.
  *
  * tensors.bin holds float32 little-endian values back to back (model variables, then Adam m and v slots);
  * meta.json lists each tensor's name, shape and offset, the SHA-256 of tensors.bin, and its own SHA-256.
@@ -16,7 +16,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { Json } from '../experiments/overrides';
+import type { Json } from '../core/overrides';
 import type { AdamState } from './optimizer';
 import { FileSystemError, KnownError, isFsError } from '../core/errors';
 import { fsyncDir, isTemporaryName, writeFileSynced, writeJsonAtomic } from '../core/atomic-write';

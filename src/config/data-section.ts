@@ -2,8 +2,8 @@
  * Schema of the `data` section, mirroring DataConfig (src/data/config.ts, owned by the data layer, which exports
  * the type and defaults but no schema). Cross-key rules are delegated to the data layer's own `dataConfig()`.
  */
-import type { Schema } from './schema';
-import { ConfigError } from './schema';
+import type { Schema } from '../core/schema';
+import { ConfigError } from '../core/schema';
 import { DATASET_FORMATS, DataConfig, dataConfig } from '../data/config';
 
 const fraction: Schema = { type: 'number', min: 0, max: 1 };

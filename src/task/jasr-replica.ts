@@ -3,22 +3,16 @@
  * the main thread's every step, so the seed only has to give the same shapes) and receives FaceBatch shards.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Json } from '../../experiments/overrides';
-import type { EvalConfig } from '../../experiments/eval-config';
-import type { ModelConfig } from '../../model/config';
-import { buildModel } from '../../model/build';
-import type { FaceBatch } from '../../data/types';
-import type { TrainConfig } from '../config';
-import { JasrTrainable } from '../jasr-adapter';
-import type { BatchPayload, ReplicaModule, TensorPayload } from './types';
+import type { Json } from '../core/overrides';
+import type { EvalConfig } from './eval-config';
+import type { ModelConfig } from '../model/config';
+import { buildModel } from '../model/build';
+import type { FaceBatch } from '../data/types';
+import type { TrainConfig } from '../engine/config';
+import { JasrReplicaArgs, JasrTrainable } from './jasr-adapter';
+import type { BatchPayload, ReplicaModule, TensorPayload } from '../engine/parallel/types';
 
-/** The recipe args JasrTrainable.replicaRecipe() sends (src/train/jasr-adapter.ts). */
-export interface JasrReplicaArgs {
-  model: ModelConfig;
-  seed: number;
-  train: TrainConfig;
-  eval: EvalConfig;
-}
+/** The recipe args JasrTrainable.replicaRecipe() sends (src/task/jasr-adapter.ts). */
 
 const TENSOR_KEYS = ['input', 'lr', 'hr', 'heatmaps', 'mask', 'landmarks', 'visible', 'box'] as const;
 type TensorKey = (typeof TENSOR_KEYS)[number];

@@ -7,20 +7,21 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Experiment, loadExperiment } from '../experiments/load';
-import { EXPERIMENTS_DIR, loadTable } from '../experiments/tables';
-import { ConfigError } from '../experiments/schema';
+import { Experiment, loadExperiment } from '../config/load';
+import { EXPERIMENTS_DIR, loadTable } from '../config/tables';
+import { ConfigError } from '../core/schema';
 import type { OpenedDataset } from '../data/open';
 import type { FaceModel } from '../model/types';
 import { ResultRow, writeTable } from '../report/tables';
 import { buildReport, BuildReportResult } from '../report/build';
-import type { ProgressMode } from './progress';
-import { evaluate, Evaluation, meanShapePredictor, metricsRow, modelPredictor, Predictor } from './evaluate';
+import type { ProgressMode } from '../engine/progress';
+import { evaluate, Evaluation, meanShapePredictor, metricsRow, modelPredictor, Predictor } from '../task/evaluate';
 import { DEFAULT_RUNS_DIR, buildExperimentModel, isTrainable, loadRunModel, openExperimentData, runDataConfig, runState, trainExperiment } from './run-experiment';
-import { CheckpointStore, readCheckpointDir } from './checkpoint';
-import { REUSE_FREE_KEYS, describeDifferences, recipeDifferences } from './recipe';
+import { CheckpointStore, readCheckpointDir } from '../engine/checkpoint';
+import { REUSE_FREE_KEYS, describeDifferences, recipeDifferences } from '../engine/recipe';
 import { LockedError, lockHolder } from '../core/lock';
 import { writeFusionTaps, writeSrSamples } from './result-extras';
+import { hrSizeForScale } from '../core/geometry';
 
 export interface ReproduceOptions {
   /** `--set` overrides applied to every experiment of the table. */
@@ -66,7 +67,7 @@ export interface ReproduceResult {
 
 /**
  * The experiment recorded in a run's `last` checkpoint. A damaged or edited pointer record is an error naming
- * its file (src/train/checkpoint-record.ts), not a reason to retrain over the run.
+ * its file (src/engine/checkpoint-record.ts), not a reason to retrain over the run.
  */
 function recordedExperiment(runDir: string): Experiment {
   return readCheckpointDir(new CheckpointStore(runDir).path('last')).experiment as unknown as Experiment;
@@ -187,7 +188,7 @@ export async function reproduceTable(name: string, opts: ReproduceOptions = {}):
   if (opts.meanShape !== false && table.metrics.some((m) => m === 'nme' || m.startsWith('auc') || m.startsWith('fr'))) {
     const exp = experiments[0];
     const data = await dataFor(exp);
-    const hrSize = exp.data.scale === 8 ? 128 : 256;
+    const hrSize = hrSizeForScale(exp.data.scale);
     await record('mean-shape', 'training-set mean shape in the crop frame (no learning)', meanShapePredictor(data.train, hrSize), exp, { params: 0, steps: 0 });
   }
 

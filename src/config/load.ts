@@ -5,8 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, partial, validate, Schema } from './schema';
-import { Json, applySet, deepMerge } from './overrides';
+import { ConfigError, partial, validate, Schema } from '../core/schema';
+import { Json, applySet, deepMerge } from '../core/overrides';
 import { SECTIONS, SectionValues } from './sections';
 
 export interface ExperimentMeta {

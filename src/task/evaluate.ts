@@ -5,14 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FaceModel } from '../model/types';
-import { decodeHeatmaps } from '../model/decode';
+import { decodeHeatmaps } from '../codec/decode';
 import { BatchLoader } from '../data/loader';
 import { disposeBatch, FaceBatch, FaceSample } from '../data/types';
 import { evaluateImages } from '../metrics/evaluate-images';
 import { nmePerImage, NmeProtocol } from '../metrics/nme';
 import { nmeSummary, NmeSummary } from '../metrics/ced';
 import type { Box, ImageProtocol } from '../metrics/protocols';
-import type { EvalConfig } from '../experiments/eval-config';
+import type { EvalConfig } from './eval-config';
+import { mapPixelCentre } from '../core/geometry';
 
 /** What a predictor returns for one batch; the evaluator disposes both tensors. */
 export interface Prediction {
@@ -50,12 +51,10 @@ export function meanShapePredictor(trainSamples: FaceSample[], hrSize: number): 
   const sum = new Float64Array(points * 2);
   const count = new Float64Array(points);
   for (const s of trainSamples) {
-    const f = hrSize / s.hrSize;
     for (let l = 0; l < points; l++) {
       if (!s.visible[l]) continue;
-      // Pixel-centre coordinates scale as (v + 0.5)·f − 0.5 (as resizeSample does).
-      sum[2 * l] += (s.landmarks[2 * l] + 0.5) * f - 0.5;
-      sum[2 * l + 1] += (s.landmarks[2 * l + 1] + 0.5) * f - 0.5;
+      sum[2 * l] += mapPixelCentre(s.landmarks[2 * l], s.hrSize, hrSize);
+      sum[2 * l + 1] += mapPixelCentre(s.landmarks[2 * l + 1], s.hrSize, hrSize);
       count[l] += 1;
     }
   }

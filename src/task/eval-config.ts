@@ -3,7 +3,7 @@
  * choices that differ between papers (reference notes peers-and-metrics §6). Kept here rather than in
  * src/metrics because it is only the experiment-file view of those choices; the metrics module owns the maths.
  */
-import type { Schema } from './schema';
+import type { Schema } from '../core/schema';
 
 /** 'auto' picks the dataset's usual normaliser (300W: outer eye corners, AFLW: box size). */
 export type NmeNormaliser = 'auto' | 'inter-ocular' | 'inter-pupil' | 'box' | 'landmark-box' | 'box-diagonal';

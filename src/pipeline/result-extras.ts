@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { FaceModel } from '../model/types';
 import { BatchLoader } from '../data/loader';
 import { disposeBatch, FaceSample } from '../data/types';
-import type { Predictor } from './evaluate';
+import type { Predictor } from '../task/evaluate';
 
 interface EncodedImage {
   width: number;

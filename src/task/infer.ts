@@ -7,8 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FaceModel } from '../model/types';
-import { hrSizeForScale } from '../model/config';
-import { decodeHeatmaps } from '../model/decode';
+import { hrSizeForScale, mapPixelCentre } from '../core/geometry';
+import { decodeHeatmaps } from '../codec/decode';
 import { RgbImage, floatToRgb, rgbToFloat } from '../data/image-io';
 import { MATLAB_BICUBIC, resampleHwc, upsampleOpenCv } from '../data/resize';
 import { KnownError } from '../core/errors';
@@ -29,10 +29,6 @@ export interface InferResult {
   sizes: { original: [number, number]; lr: number; hr: number };
 }
 
-/** Pixel-centre mapping between two sizes of one frame: v ↦ (v + 0.5)·to/from − 0.5. */
-function mapCoordinate(v: number, from: number, to: number): number {
-  return ((v + 0.5) * to) / from - 0.5;
-}
 
 /** Draws 3×3 dots in place (8-bit RGB). */
 export function drawLandmarks(img: RgbImage, points: [number, number][], colour: [number, number, number] = [0, 255, 0]): RgbImage {
@@ -77,7 +73,7 @@ export function inferFace(model: FaceModel, image: RgbImage): InferResult {
       for (let i = 0; i < flat.length; i += 2) landmarksHr.push([flat[i], flat[i + 1]]);
     }
     const landmarksOriginal = landmarksHr
-      ? landmarksHr.map(([px, py]) => [mapCoordinate(px, hrSize, image.width), mapCoordinate(py, hrSize, image.height)] as [number, number])
+      ? landmarksHr.map(([px, py]) => [mapPixelCentre(px, hrSize, image.width), mapPixelCentre(py, hrSize, image.height)] as [number, number])
       : null;
     const base = sr ?? inputImage;
     return {

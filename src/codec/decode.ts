@@ -6,7 +6,7 @@
  * The background channel (last) is dropped.
  */
 import * as tf from '@tensorflow/tfjs';
-import { HEATMAP_STRIDE } from './config';
+import { HEATMAP_STRIDE } from '../core/geometry';
 
 export const DECODE_WINDOW_RADIUS = 4;
 /** F.threshold(x, 1e-6, eps) keeps x only when x > 1e-6. */

@@ -15,7 +15,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { Json } from '../experiments/overrides';
+import type { Json } from '../core/overrides';
 import { TrainConfig, higherIsBetter } from './config';
 import { Adam } from './optimizer';
 import { learningRateAt } from './schedule';

@@ -1,6 +1,6 @@
 /**
  * What the trainer needs from a model, whatever it is: the tiny models of the tests implement this directly;
- * src/train/jasr-adapter.ts maps a FaceModel + the joint loss + FaceBatch onto it.
+ * src/task/jasr-adapter.ts maps a FaceModel + the joint loss + FaceBatch onto it.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainRng } from './rng';

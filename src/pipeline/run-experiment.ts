@@ -14,12 +14,12 @@ import type { FaceModel } from '../model/types';
 import type { DataConfig } from '../data/config';
 import { openDataset, OpenedDataset } from '../data/open';
 import { BatchLoader } from '../data/loader';
-import { ConfigError } from '../experiments/schema';
-import { Experiment, loadExperiment } from '../experiments/load';
-import { CheckpointError, CheckpointStore, readCheckpointDir, restoreVariables } from './checkpoint';
-import { JasrTrainable } from './jasr-adapter';
-import { train, TrainOptions, TrainResult } from './trainer';
-import { readRunLog } from './log';
+import { ConfigError } from '../core/schema';
+import { Experiment, loadExperiment } from '../config/load';
+import { CheckpointError, CheckpointStore, readCheckpointDir, restoreVariables } from '../engine/checkpoint';
+import { JasrTrainable } from '../task/jasr-adapter';
+import { train, TrainOptions, TrainResult } from '../engine/trainer';
+import { readRunLog } from '../engine/log';
 
 /** Where runs go by default: <cwd>/runs/<experiment name>. */
 export const DEFAULT_RUNS_DIR = 'runs';
@@ -105,7 +105,7 @@ export function runState(runDir: string): RunState {
 
 /**
  * A run directory's best checkpoint (else last), or a checkpoint directory itself. The pointers are followed
- * only to complete checkpoint folders inside the run's checkpoints/ (src/train/checkpoint-record.ts).
+ * only to complete checkpoint folders inside the run's checkpoints/ (src/engine/checkpoint-record.ts).
  */
 export function resolveCheckpointDir(dirOrCheckpoint: string): string {
   if (fs.existsSync(path.join(dirOrCheckpoint, 'meta.json'))) return dirOrCheckpoint;

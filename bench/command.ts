@@ -1,9 +1,9 @@
 /** `jasr bench`: kit vs PyTorch throughput, memory and FLOPs (bench/suite.ts), written to bench/RESULTS.md. */
 import * as path from 'path';
-import { parseArgs, UsageError } from './args';
-import type { Command } from './command';
-import { BACKEND_NAMES, BackendName } from '../backend';
-import { MODEL_KEYS, ModelKey, runSuite } from '../../bench/suite';
+import { parseArgs, UsageError } from '../src/cli/args';
+import type { Command } from '../src/cli/command';
+import { BACKEND_NAMES, BackendName } from '../src/backend';
+import { MODEL_KEYS, ModelKey, runSuite } from './suite';
 
 export const command: Command = {
   name: 'bench',
@@ -30,7 +30,7 @@ export const command: Command = {
     const models = list<ModelKey>('models', MODEL_KEYS, quick ? ['cpu'] : [...MODEL_KEYS]);
     const backends = list<BackendName>('backends', BACKEND_NAMES.filter((b) => b !== 'tensorflow'), quick ? ['wasm'] : ['wasm', 'cpu']);
     const outArg = args.string('out');
-    const out = outArg === '-' ? null : path.resolve(outArg ?? path.join(__dirname, '..', '..', 'bench', 'RESULTS.md'));
+    const out = outArg === '-' ? null : path.resolve(outArg ?? path.join(__dirname, 'RESULTS.md'));
     const result = await runSuite({ quick, models, backends, peer: !args.flag('no-peer'), out, log: (l) => console.error(l) });
     console.log(result.markdown);
     if (out) console.error(`wrote ${out}`);

@@ -2,7 +2,7 @@
  * A deliberately small schema language for experiment configs: enough to reject unknown keys and wrong
  * types with an error that names the file and the key, without pulling in a validation library.
  */
-import { KnownError } from '../core/errors';
+import { KnownError } from './errors';
 
 export type Schema =
   | { type: 'number'; min?: number; max?: number; integer?: boolean; description?: string }

@@ -1,9 +1,9 @@
 /**
  * What decides what a run learns, and the one comparison of two such recipes. `jasr reproduce` uses it to
  * refuse reusing a finished run trained differently; `train --resume` uses it to refuse continuing a run with a
- * changed learning rate, batch size, seed, … (src/train/trainer.ts). Both name every key that differs.
+ * changed learning rate, batch size, seed, … (src/engine/trainer.ts). Both name every key that differs.
  */
-import type { Json } from '../experiments/overrides';
+import type { Json } from '../core/overrides';
 
 /** The parts of an experiment a recipe reads; the trainer's recorded experiment is JSON of the same shape. */
 export interface RecipeSource {
@@ -14,7 +14,7 @@ export interface RecipeSource {
 
 /**
  * The sections that decide what a run learns: model, data and train. `train.batchSize` and `train.seed` are
- * the source of truth for the data section's `batchSize` and `seed` (src/train/run-experiment.ts: runDataConfig),
+ * the source of truth for the data section's `batchSize` and `seed` (src/pipeline/run-experiment.ts: runDataConfig),
  * so the data section is compared with them applied. Run name, description, file and eval are not part of it.
  */
 export function runRecipe(exp: RecipeSource): Record<string, Json> {

@@ -2,10 +2,10 @@
  * The sections an experiment file may have, each validated by the schema its own module exports.
  * Adding a section (e.g. data) means adding one entry here and one field to SectionValues.
  */
-import type { Schema } from './schema';
+import type { Schema } from '../core/schema';
 import { DEFAULT_MODEL_CONFIG, MODEL_CONFIG_SCHEMA, ModelConfig } from '../model/config';
-import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, TrainConfig, checkTrainConfig } from '../train/config';
-import { DEFAULT_EVAL_CONFIG, EVAL_CONFIG_SCHEMA, EvalConfig } from './eval-config';
+import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, TrainConfig, checkTrainConfig } from '../engine/config';
+import { DEFAULT_EVAL_CONFIG, EVAL_CONFIG_SCHEMA, EvalConfig } from '../task/eval-config';
 import { DATA_CONFIG_SCHEMA, checkDataConfig } from './data-section';
 import { DEFAULT_DATA_CONFIG, DataConfig } from '../data/config';
 

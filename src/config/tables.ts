@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, Schema, validate } from './schema';
+import { ConfigError, Schema, validate } from '../core/schema';
 import { Experiment, loadExperiment } from './load';
 
 export interface TableSpec {

@@ -5,8 +5,8 @@
  * loss = 1·heatmap + 1·L1. The one deliberate difference: the official code picks the best epoch by *test*
  * PSNR; here selection uses the validation split unless the run names the mode 'official-selection'.
  */
-import type { Schema } from '../experiments/schema';
-import { ConfigError } from '../experiments/schema';
+import type { Schema } from '../core/schema';
+import { ConfigError } from '../core/schema';
 
 /** 'coupled': L2 added to the gradient (torch.optim.Adam weight_decay); 'decoupled': AdamW. */
 export type WeightDecayMode = 'coupled' | 'decoupled';
@@ -63,7 +63,7 @@ export interface TrainConfig {
   /** Stop (after saving) once this many minutes of wall-clock time have passed in this process. */
   maxMinutes?: number;
   /**
-   * Data-parallel replicas per step (main thread + workers, src/train/parallel/): 'auto' = one per core on the
+   * Data-parallel replicas per step (main thread + workers, src/engine/parallel/): 'auto' = one per core on the
    * XNNPACK path, one replica when the native addon's oneDNN convs already use every core (replicas measured no
    * faster there, bench/RESULTS.md); 1 = the single-thread path. Same results up to float32 summation order; falls
    * back to 1 with a reason where it cannot run.

@@ -2,7 +2,7 @@
  * The trainer's seeded generator: the data layer's mulberry32 `Rng` with a state that can be saved in a
  * checkpoint and restored, so that any randomness drawn during training continues identically after a resume.
  */
-import { Rng } from '../data/prng';
+import { Rng } from '../core/prng';
 
 export interface RngState {
   mulberry32: number;

@@ -2,7 +2,7 @@
  * Contracts of data-parallel training: how a worker thread rebuilds a replica of the model being trained, and
  * how one batch travels to it as plain typed arrays (structured clone / transfer, no tensors across threads).
  */
-import type { Json } from '../../experiments/overrides';
+import type { Json } from '../../core/overrides';
 import type { TrainableModel } from '../trainable';
 
 /** One tensor as plain data. */

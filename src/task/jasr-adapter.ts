@@ -6,18 +6,18 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { FaceModel } from '../model/types';
-import { decodeHeatmaps } from '../model/decode';
+import { decodeHeatmaps } from '../codec/decode';
 import { jointLoss, JointLossConfig } from '../losses/index'; // '/index': tslab (notebooks) cannot resolve directory imports
 import { disposeBatch, FaceBatch } from '../data/types';
 import { evaluateImages } from '../metrics/evaluate-images';
 import { nmePerImage } from '../metrics/nme';
 import type { Box } from '../metrics/protocols';
-import type { TrainConfig } from './config';
-import type { EvalConfig } from '../experiments/eval-config';
-import type { LossTerms, StepContext, TrainableModel } from './trainable';
-import type { Json } from '../experiments/overrides';
-import type { ReplicaRecipe } from './parallel/types';
-import type { JasrReplicaArgs } from './parallel/jasr-replica';
+import type { TrainConfig } from '../engine/config';
+import type { EvalConfig } from './eval-config';
+import type { LossTerms, StepContext, TrainableModel } from '../engine/trainable';
+import type { Json } from '../core/overrides';
+import type { ReplicaRecipe } from '../engine/parallel/types';
+import type { ModelConfig } from '../model/config';
 
 /** What validation reads from a loader: BatchLoader satisfies this. */
 export interface ValidationSource {
@@ -27,6 +27,14 @@ export interface ValidationSource {
 
 export function jointLossConfig(train: TrainConfig): JointLossConfig {
   return { pixel: train.pixelLoss, heatmap: train.heatmapLoss, pixelWeight: train.lossWeights.pixel, heatmapWeight: train.lossWeights.heatmap };
+}
+
+/** What a worker thread needs to rebuild this model (src/task/jasr-replica.ts); plain JSON. */
+export interface JasrReplicaArgs {
+  model: ModelConfig;
+  seed: number;
+  train: TrainConfig;
+  eval: EvalConfig;
 }
 
 export class JasrTrainable implements TrainableModel<FaceBatch, ValidationSource> {
@@ -55,7 +63,7 @@ export class JasrTrainable implements TrainableModel<FaceBatch, ValidationSource
   /** How train.workers > 1 rebuilds this model in worker threads (the module is loaded by path, so no import cycle). */
   replicaRecipe(): ReplicaRecipe {
     const args: JasrReplicaArgs = { model: this.model.config, seed: this.model.seed, train: this.train, eval: this.evalConfig };
-    return { module: path.join(__dirname, 'parallel', 'jasr-replica.ts'), exportName: 'jasrReplica', args: args as unknown as Json };
+    return { module: path.join(__dirname, 'jasr-replica.ts'), exportName: 'jasrReplica', args: args as unknown as Json };
   }
 
   lossFn(batch: FaceBatch, _ctx: StepContext): LossTerms {

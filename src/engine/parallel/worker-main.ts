@@ -30,7 +30,7 @@ interface Replica {
 }
 
 const port = parentPort;
-if (!port) throw new Error('src/train/parallel/worker-main.ts must run in a worker thread');
+if (!port) throw new Error('src/engine/parallel/worker-main.ts must run in a worker thread');
 let replica: Replica | undefined;
 const post = (m: FromWorker): void => port.postMessage(m);
 

@@ -3,7 +3,7 @@
  * one map per landmark on a grid of stride HEATMAP_STRIDE whose cell (i, j) is centred at HR (offset + j·stride,
  * offset + i·stride), offset = stride/2 − 0.5; values < 0.01 → 0, clip ≤ 1, × visibility; last channel background.
  */
-import { HEATMAP_STRIDE } from '../model/config';
+import { HEATMAP_STRIDE } from '../core/geometry';
 
 export const HEATMAP_SIGMA_HR = 4;
 export const HEATMAP_THRESHOLD = 0.01;
