@@ -14,6 +14,8 @@ DEBIAN_PACKAGES=(
   python3-skimage python3-pil                                                          # metric / resize oracles
   python3-torch                                                                        # PyTorch peer benchmark
   g++ libdnnl-dev                                                                      # oneDNN conv addon (native/cpu-kernels)
+  ffmpeg                                                                               # video frames for the embedded set; video in/out
+  slurm-wlm munge                                                                      # a one-node Slurm cluster for the executor tests
 )
 
 missing=()
