@@ -7,11 +7,12 @@
  */
 export class KnownError extends Error {
   /** Process exit status the CLI returns for this error. */
-  readonly exitCode: number = 1;
+  readonly exitCode: number;
 
-  constructor(message: string) {
+  constructor(message: string, exitCode = 1) {
     super(message);
     this.name = new.target.name;
+    this.exitCode = exitCode;
   }
 }
 

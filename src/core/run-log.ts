@@ -91,7 +91,7 @@ class RecordChecker {
     const out: Record<string, number> = {};
     for (const [k, v] of Object.entries(m)) {
       if (v !== null && typeof v !== 'number') throw new Error(`key '${key}.${k}': expected a number (or null for a non-finite value), found ${describe(v)}`);
-      out[k] = v === null ? NaN : v;
+      out[k] = v === null ? NaN : (v as number); // 'as': tslab compiles without strictNullChecks, where typeof does not narrow here
     }
     return out;
   }

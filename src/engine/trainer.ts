@@ -72,11 +72,8 @@ export class ResumeConfigError extends KnownError {}
 
 /** Training stopped by an abort (Ctrl-C/SIGTERM) after saving; exit status 130 for SIGINT, 143 for SIGTERM. */
 export class TrainingInterruptedError extends KnownError {
-  override readonly exitCode: number;
-
   constructor(readonly signalName: string, readonly step: number, readonly checkpoint: string, resumeCommand: string) {
-    super(`interrupted by ${signalName} at step ${step}; the state is saved in ${checkpoint}; resume with: ${resumeCommand}`);
-    this.exitCode = signalName === 'SIGTERM' ? 143 : 130;
+    super(`interrupted by ${signalName} at step ${step}; the state is saved in ${checkpoint}; resume with: ${resumeCommand}`, signalName === 'SIGTERM' ? 143 : 130);
   }
 }
 
