@@ -31,10 +31,8 @@ export class UsageError extends Error {
  * what was expected and what was found, exit status 2 like a usage error, without the help screen.
  */
 export class OptionValueError extends KnownError {
-  override readonly exitCode = 2;
-
   constructor(readonly option: string, expected: string, found: string) {
-    super(`--${option}: expected ${expected}, found ${found}`);
+    super(`--${option}: expected ${expected}, found ${found}`, 2);
   }
 }
 
