@@ -1,7 +1,7 @@
 /**
  * Activates a native TF.js backend ('tensorflow') from tfjs-node-gpu or tfjs-node. At most ONE package is ever
  * required per process: a failed require has already registered ~170 kernels, so a second one would only print
- * "already registered" warnings (platform-notes §2).
+ * "already registered" warnings (environment.md, "Offline / wasm").
  */
 import * as tf from '@tensorflow/tfjs';
 import { NativeProbe } from './detect-native';

@@ -1,5 +1,5 @@
 /**
- * Loads the wasm backend (SIMD when the runtime has it; wasm itself never gets threads in Node, platform-notes §1.1)
+ * Loads the wasm backend (SIMD when the runtime has it; wasm itself never gets threads in Node: environment.md, "Offline / wasm")
  * and the kit's kernels for it, including the native addon's multi-threaded ones where it is built.
  */
 import * as tf from '@tensorflow/tfjs';

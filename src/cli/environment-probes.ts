@@ -46,7 +46,7 @@ export async function probeJupyter(): Promise<ToolProbe> {
   return r.ok ? { found: true, detail: JUPYTER } : { found: false, detail: `${JUPYTER} --version failed: ${lastLine(r.stderr)}` };
 }
 
-/** nbconvert from Debian's Python: the pyenv `python3` first on PATH has no Jupyter modules (platform-notes §0). */
+/** nbconvert from Debian's Python: the pyenv `python3` first on PATH has no Jupyter modules (environment.md, notebooks section). */
 export async function probeNbconvert(): Promise<ToolProbe> {
   if (!fs.existsSync(DEBIAN_PYTHON)) return { found: false, detail: `${DEBIAN_PYTHON} not found` };
   const r = await run(DEBIAN_PYTHON, ['-m', 'nbconvert', '--version'], 30_000);
