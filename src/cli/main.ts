@@ -15,8 +15,13 @@ const COMMANDS: Record<string, () => Command> = {
   train: () => require('./train').command,
   eval: () => require('./eval').command,
   infer: () => require('./infer').command,
+  enhance: () => require('./enhance').command,
   import: () => require('./import').command,
   reproduce: () => require('./reproduce').command,
+  'run-job': () => require('./run-job').command,
+  status: () => require('./status').command,
+  collect: () => require('./collect').command,
+  sweep: () => require('./sweep').command,
   report: () => require('./report').command,
   notebooks: () => require('./notebooks').command,
 };

@@ -1,0 +1,125 @@
+/**
+ * Super-resolve and align every detected face of one frame in one batch. Pure TF.js and array code (no fs,
+ * no sharp at run time), so the same file is bundled into the browser page (src/task/web-entry.ts) and the page
+ * computes exactly what `jasr enhance` computes.
+ *
+ * Per face: the detector box → a square crop box with the training margin (squareCropBox, src/data/crop.ts) →
+ * cropped straight to the model's LR size with the kit's antialiased bicubic crop (cropFace) → rounded to 8 bits
+ * as a stored LR file would be → bicubic-upsampled to the network input exactly as in training (upsampleOpenCv,
+ * the step src/task/infer.ts also takes) → all faces stacked into one [N, hr, hr, 3] batch → model.apply →
+ * heatmaps decoded → landmarks mapped from the SR frame back to the original image through the crop box.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { FaceModel } from '../model/types';
+import { hrSizeForScale } from '../core/geometry';
+import { decodeHeatmaps } from '../codec/decode';
+import { Box, cropFace, squareCropBox } from '../data/crop';
+import { upsampleOpenCv } from '../data/resize';
+import type { RgbImage } from '../data/image-io';
+
+export interface DetectedFace {
+  /** [x1, y1, x2, y2] in the original image's pixels (pixel centres at integers). */
+  box: Box;
+  score: number;
+}
+
+export interface EnhancedFace extends DetectedFace {
+  /** The square crop in original pixels: left/top edge in pixel-centre coordinates, and side. */
+  crop: { x0: number; y0: number; side: number };
+  lr: RgbImage;
+  /** Bicubic network input (hr²). */
+  bicubic: RgbImage;
+  /** SR output (hr²); null for align-only models. */
+  sr: RgbImage | null;
+  /** [x, y] in SR pixels and in the original image's pixels; null for SR-only models. */
+  landmarksHr: [number, number][] | null;
+  landmarksOriginal: [number, number][] | null;
+}
+
+export interface FaceGeometry {
+  lrSize: number;
+  hrSize: number;
+  /** Crop margin on each side as a fraction of the box side (the experiment's data.margin). */
+  margin: number;
+}
+
+export function faceGeometry(model: FaceModel, margin: number): FaceGeometry {
+  const hrSize = hrSizeForScale(model.config.scale);
+  return { hrSize, lrSize: hrSize / model.config.scale, margin };
+}
+
+const toRgb8 = (data: Float32Array, w: number, h: number): RgbImage => {
+  const out = new Uint8Array(w * h * 3);
+  for (let i = 0; i < out.length; i++) out[i] = Math.max(0, Math.min(255, Math.round(data[i] * 255)));
+  return { data: out, width: w, height: h };
+};
+
+/** The LR face (8-bit, lrSize²) and its crop box, by the kit's crop convention. */
+export function cropLr(image: RgbImage, box: Box, g: FaceGeometry): { lr: RgbImage; crop: { x0: number; y0: number; side: number } } {
+  const crop = squareCropBox(box, g.margin);
+  const c = cropFace(image, [], box, crop, g.lrSize);
+  return { lr: toRgb8(c.hr, g.lrSize, g.lrSize), crop };
+}
+
+/** Network input for one LR face: [0,1] floats, hrSize² × 3, as in training. */
+export function bicubicInput(lr: RgbImage, g: FaceGeometry): Float32Array {
+  const f = new Float32Array(lr.data.length);
+  for (let i = 0; i < f.length; i++) f[i] = lr.data[i] / 255;
+  const up = upsampleOpenCv(f, g.lrSize, g.hrSize / g.lrSize);
+  for (let i = 0; i < up.length; i++) up[i] = Math.min(1, Math.max(0, up[i]));
+  return up;
+}
+
+/** SR pixel (x, y) of a crop → original image pixel-centre coordinates: the inverse of cropFace's mapping. */
+export function hrToOriginal(p: [number, number], crop: { x0: number; y0: number; side: number }, hrSize: number): [number, number] {
+  const s = crop.side / hrSize;
+  return [(p[0] + 0.5) * s + crop.x0, (p[1] + 0.5) * s + crop.y0];
+}
+
+/** All faces of one frame through the model in one batch (at most `maxBatch` per apply to bound memory). */
+export function enhanceFaces(model: FaceModel, image: RgbImage, faces: DetectedFace[], margin: number, maxBatch = 32): EnhancedFace[] {
+  const g = faceGeometry(model, margin);
+  const out: EnhancedFace[] = [];
+  for (let start = 0; start < faces.length; start += maxBatch) {
+    const chunk = faces.slice(start, start + maxBatch);
+    const crops = chunk.map((f) => cropLr(image, f.box, g));
+    const inputs = crops.map((c) => bicubicInput(c.lr, g));
+    const n = chunk.length;
+    const per = g.hrSize * g.hrSize * 3;
+    const batch = new Float32Array(n * per);
+    inputs.forEach((x, i) => batch.set(x, i * per));
+    const x = tf.tensor4d(batch, [n, g.hrSize, g.hrSize, 3]);
+    const y = model.apply(x);
+    try {
+      const srAll = y.sr ? (y.sr.dataSync() as Float32Array) : null;
+      let lmAll: Float32Array | null = null;
+      let points = 0;
+      if (y.heatmaps.length > 0) {
+        const d = decodeHeatmaps(y.heatmaps[y.heatmaps.length - 1]);
+        lmAll = d.landmarksHr.dataSync() as Float32Array;
+        points = d.landmarksHr.shape[1];
+        tf.dispose([d.landmarksHr, d.scores]);
+      }
+      chunk.forEach((f, i) => {
+        const sr = srAll ? toRgb8(srAll.subarray(i * per, (i + 1) * per), g.hrSize, g.hrSize) : null;
+        let landmarksHr: [number, number][] | null = null;
+        if (lmAll) {
+          landmarksHr = [];
+          for (let k = 0; k < points; k++) landmarksHr.push([lmAll[(i * points + k) * 2], lmAll[(i * points + k) * 2 + 1]]);
+        }
+        out.push({
+          ...f,
+          crop: crops[i].crop,
+          lr: crops[i].lr,
+          bicubic: toRgb8(inputs[i], g.hrSize, g.hrSize),
+          sr,
+          landmarksHr,
+          landmarksOriginal: landmarksHr ? landmarksHr.map((p) => hrToOriginal(p, crops[i].crop, g.hrSize)) : null,
+        });
+      });
+    } finally {
+      tf.dispose([x, ...(y.sr ? [y.sr] : []), ...y.heatmaps]);
+    }
+  }
+  return out;
+}
