@@ -26,7 +26,7 @@ describe('train/jasr-adapter: a tiny JASRNet end to end on synthetic faces', () 
     const runDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-e2e-')), 'run');
     const counts: number[] = [];
     const experiment = { name: 'tiny-jasr', model: modelConfig, train: trainCfg };
-    const result = await train(new JasrTrainable(model, trainCfg, DEFAULT_EVAL_CONFIG), { train: trainLoader, val: valLoader }, experiment, {
+    const result = await train(new JasrTrainable(model, trainCfg, DEFAULT_EVAL_CONFIG), { train: trainLoader, val: valSet }, experiment, {
       runDir,
       progress: 'quiet',
       onProgress: () => counts.push(tf.memory().numTensors),

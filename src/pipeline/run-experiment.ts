@@ -73,10 +73,11 @@ export async function trainExperiment(exp: Experiment, opts: TrainExperimentOpti
   if (data.train.length === 0) throw new ConfigError(exp.file, 'data', `the ${exp.data.format} training split is empty`);
   const dc = runDataConfig(exp);
   const trainLoader = new BatchLoader(data.train, { scale: exp.data.scale, batchSize: dc.batchSize, seed: dc.seed, augment: dc.augment, heatmapSigma: dc.heatmapSigma });
-  const val = data.val.length > 0 ? new BatchLoader(data.val, { scale: exp.data.scale, batchSize: dc.batchSize, seed: dc.seed, shuffle: false, heatmapSigma: dc.heatmapSigma }) : undefined;
+  // Validation takes the split's samples: the evaluator (src/task/evaluate.ts) batches them as `jasr eval` does.
+  const val = data.val.length > 0 ? data.val : undefined;
   const model = buildExperimentModel(exp);
   try {
-    const trainable = new JasrTrainable(model, exp.train, exp.eval);
+    const trainable = new JasrTrainable(model, exp.train, exp.eval, { heatmapSigma: dc.heatmapSigma });
     const { data: _unused, runDir: _dir, ...trainOpts } = opts;
     const result = await train(trainable, { train: trainLoader, val }, exp, { ...trainOpts, runDir });
     return { result, runDir, model, data };

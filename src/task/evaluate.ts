@@ -1,10 +1,11 @@
 /**
  * Evaluation of a model (or any predictor) on a list of HR face samples under a named protocol: per-image
  * NME / PSNR / SSIM and a summary with AUC@α, FR@α, the CED values and per-subset summaries. The one
- * function `jasr eval`, `reproduceTable` and notebooks call, so their numbers cannot drift apart.
+ * function validation during training (src/task/jasr-adapter.ts), `jasr eval`, `reproduceTable` and notebooks
+ * call, so their numbers cannot drift apart.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { FaceModel } from '../model/types';
+import type { FaceModel, ModelOutput } from '../model/types';
 import { decodeHeatmaps } from '../codec/decode';
 import { BatchLoader } from '../data/loader';
 import { disposeBatch, FaceBatch, FaceSample } from '../data/types';
@@ -21,22 +22,39 @@ export interface Prediction {
   sr?: tf.Tensor4D;
   /** Landmarks [B, L, 2] in HR pixels. */
   landmarksHr?: tf.Tensor3D;
+  /** Loss terms of this batch (validation's loss columns), averaged over batches into Evaluation.loss. */
+  loss?: Record<string, number>;
 }
 
 export type Predictor = (batch: FaceBatch) => Prediction;
 
+/** Loss terms of one batch from the model's raw output (validation adds them; test evaluation does not). */
+export type BatchLoss = (out: ModelOutput, batch: FaceBatch) => Record<string, number>;
+
+export interface ModelPredictorOptions {
+  /** Also measure these loss terms per batch, from the same forward pass. */
+  loss?: BatchLoss;
+}
+
 /** A FaceModel as a predictor: its SR output and the landmarks decoded from its last heatmap stage. */
-export function modelPredictor(model: FaceModel): Predictor {
+export function modelPredictor(model: FaceModel, opts: ModelPredictorOptions = {}): Predictor {
   return (batch) => {
     const out = model.apply(batch.input, { hr: batch.hr });
     const prediction: Prediction = {};
-    if (out.sr) prediction.sr = out.sr;
-    if (out.heatmaps.length > 0) {
-      const decoded = decodeHeatmaps(out.heatmaps[out.heatmaps.length - 1]);
-      decoded.scores.dispose();
-      prediction.landmarksHr = decoded.landmarksHr;
+    try {
+      if (opts.loss) prediction.loss = opts.loss(out, batch);
+      if (out.heatmaps.length > 0) {
+        const decoded = decodeHeatmaps(out.heatmaps[out.heatmaps.length - 1]);
+        decoded.scores.dispose();
+        prediction.landmarksHr = decoded.landmarksHr;
+      }
+    } catch (e) {
+      for (const t of [out.sr, prediction.landmarksHr]) t?.dispose();
+      throw e;
+    } finally {
+      tf.dispose(out.heatmaps);
     }
-    tf.dispose(out.heatmaps);
+    if (out.sr) prediction.sr = out.sr;
     return prediction;
   };
 }
@@ -102,6 +120,8 @@ export interface Evaluation {
   /** Per-image NME in sample order: the CED curve's data (empty without landmarks). */
   ced: number[];
   protocol: EvaluationProtocol;
+  /** Mean over batches of the predictor's per-batch loss terms (absent when it reports none). */
+  loss?: Record<string, number>;
 }
 
 export interface EvaluateOptions {
@@ -109,6 +129,8 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Subset label of each sample (default: its provenance source). */
   subsetOf?: (s: FaceSample) => string;
+  /** Heatmap target σ of the batches (data.heatmapSigma): only a predictor's loss terms read the targets. */
+  heatmapSigma?: number;
 }
 
 function mean(xs: number[]): number {
@@ -140,18 +162,24 @@ function protocolName(image: ImageProtocol | undefined, nme: NmeProtocol | undef
 
 /** Runs `predict` over `samples` in order (no augmentation) and measures everything it predicts. */
 export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: EvalConfig, opts: EvaluateOptions): Promise<Evaluation> {
-  const loader = new BatchLoader(samples, { scale: opts.scale, batchSize: opts.batchSize ?? 4, seed: 0, shuffle: false });
+  const loader = new BatchLoader(samples, { scale: opts.scale, batchSize: opts.batchSize ?? 4, seed: 0, shuffle: false, heatmapSigma: opts.heatmapSigma });
   const subsetOf = opts.subsetOf ?? ((s: FaceSample) => s.provenance.source);
   const subsetById = new Map(samples.map((s) => [s.id, subsetOf(s)]));
   const alphas = [...new Set([...cfg.aucAlphas, cfg.failureAlpha])];
   const perImage: PerImageResult[] = [];
   let imageProtocol: ImageProtocol | undefined;
   let nmeProtocol: NmeProtocol | undefined;
+  const lossSums: Record<string, number> = {};
+  let lossBatches = 0;
   for (let i = 0; i < loader.batchesPerEpoch; i++) {
     const batch = loader.batchAt(0, i);
     let prediction: Prediction = {};
     try {
       prediction = predict(batch);
+      if (prediction.loss) {
+        for (const [k, v] of Object.entries(prediction.loss)) lossSums[k] = (lossSums[k] ?? 0) + v;
+        lossBatches += 1;
+      }
       const rows: PerImageResult[] = batch.ids.map((id) => ({ id, subset: subsetById.get(id) ?? 'unknown' }));
       const boxes = (batch.box.arraySync() as number[][]).map((b) => [b[0], b[1], b[2], b[3]] as Box);
       if (prediction.sr) {
@@ -175,7 +203,9 @@ export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: E
   }
   const subsets: Record<string, EvaluationSummary> = {};
   for (const label of new Set(perImage.map((r) => r.subset))) subsets[label] = summaryOf(perImage.filter((r) => r.subset === label), cfg, alphas);
+  const loss = lossBatches > 0 ? Object.fromEntries(Object.entries(lossSums).map(([k, v]) => [k, v / lossBatches])) : undefined;
   return {
+    ...(loss ? { loss } : {}),
     perImage,
     summary: summaryOf(perImage, cfg, alphas),
     subsets,

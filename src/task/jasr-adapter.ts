@@ -1,17 +1,14 @@
 /**
  * JASRNet (any FaceModel) + the joint loss + FaceBatch, as a TrainableModel for the generic trainer.
- * Validation runs the whole validation loader in a fixed order (batchAt(0, i), not next(), so the loader's
- * position is untouched) and reports loss terms, PSNR/SSIM under the eval protocol and landmark NME.
+ * Validation data is the validation split's samples; they go through the one evaluator (./evaluate.ts), so
+ * validation and `jasr eval --split val` measure PSNR/SSIM/NME identically; it adds the loss terms.
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { FaceModel } from '../model/types';
-import { decodeHeatmaps } from '../codec/decode';
+import type { FaceModel, ModelOutput } from '../model/types';
 import { jointLoss, JointLossConfig } from '../losses/index'; // '/index': tslab (notebooks) cannot resolve directory imports
-import { disposeBatch, FaceBatch } from '../data/types';
-import { evaluateImages } from '../metrics/evaluate-images';
-import { nmePerImage } from '../metrics/nme';
-import type { Box } from '../metrics/protocols';
+import { disposeBatch, FaceBatch, FaceSample } from '../data/types';
+import { evaluate, Evaluation, modelPredictor } from './evaluate';
 import type { TrainConfig } from '../engine/config';
 import type { EvalConfig } from './eval-config';
 import type { LossTerms, StepContext, TrainableModel } from '../engine/trainable';
@@ -19,10 +16,22 @@ import type { Json } from '../core/overrides';
 import type { ReplicaRecipe } from '../engine/parallel/types';
 import type { ModelConfig } from '../model/config';
 
-/** What validation reads from a loader: BatchLoader satisfies this. */
-export interface ValidationSource {
-  readonly batchesPerEpoch: number;
-  batchAt(epoch: number, batchIndex: number): FaceBatch;
+/** How the validation batches are made beyond the evaluator's defaults. */
+export interface ValidationOptions {
+  /** data.heatmapSigma of the run: the heatmap targets of the validation loss. */
+  heatmapSigma?: number;
+}
+
+/** The validation record's columns (metricNames order) from one evaluation. */
+export function validationMetrics(e: Evaluation, names: string[]): Record<string, number> {
+  const available: Record<string, number | undefined> = { ...e.loss, psnr: e.summary.psnr, ssim: e.summary.ssim, nme: e.summary.nme };
+  const out: Record<string, number> = {};
+  for (const k of names) {
+    const v = available[k];
+    if (v === undefined) throw new Error(`validation: the evaluation has no '${k}' (it measured ${Object.keys(available).filter((n) => available[n] !== undefined).join(', ')})`);
+    out[k] = v;
+  }
+  return out;
 }
 
 export function jointLossConfig(train: TrainConfig): JointLossConfig {
@@ -37,14 +46,19 @@ export interface JasrReplicaArgs {
   eval: EvalConfig;
 }
 
-export class JasrTrainable implements TrainableModel<FaceBatch, ValidationSource> {
+export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
   readonly lossTermNames = ['pixel', 'heatmap'];
   readonly metricNames: string[];
   private readonly loss: JointLossConfig;
   private readonly hasSr: boolean;
   private readonly hasHeatmaps: boolean;
 
-  constructor(readonly model: FaceModel, private readonly train: TrainConfig, private readonly evalConfig: EvalConfig) {
+  constructor(
+    readonly model: FaceModel,
+    private readonly train: TrainConfig,
+    private readonly evalConfig: EvalConfig,
+    private readonly validation: ValidationOptions = {},
+  ) {
     this.loss = jointLossConfig(train);
     const arch = model.config.architecture;
     this.hasSr = arch !== 'align-only';
@@ -72,52 +86,23 @@ export class JasrTrainable implements TrainableModel<FaceBatch, ValidationSource
     return { total: l.total, terms: { pixel: l.pixel, heatmap: l.heatmap } };
   }
 
-  async evaluate(val: ValidationSource): Promise<Record<string, number>> {
-    const sums = { loss: 0, pixel: 0, heatmap: 0, psnr: 0, ssim: 0, nme: 0 };
-    let images = 0;
-    let batches = 0;
-    const scale = this.model.config.scale;
-    for (let i = 0; i < val.batchesPerEpoch; i++) {
-      const batch = val.batchAt(0, i);
-      try {
-        const n = batch.input.shape[0];
-        const out = this.model.apply(batch.input, { hr: batch.hr });
-        try {
-          const terms = tf.tidy(() => {
-            const l = jointLoss(out, { hr: batch.hr, heatmaps: batch.heatmaps, mask: batch.mask }, this.loss);
-            return [l.total, l.pixel, l.heatmap].map((t) => t.dataSync()[0]);
-          });
-          sums.loss += terms[0];
-          sums.pixel += terms[1];
-          sums.heatmap += terms[2];
-          batches += 1;
-          const boxes = (batch.box.arraySync() as number[][]).map((b) => [b[0], b[1], b[2], b[3]] as Box);
-          if (this.hasSr && out.sr) {
-            const sr = tf.tidy(() => tf.clipByValue(out.sr as tf.Tensor4D, 0, 1) as tf.Tensor4D);
-            const m = evaluateImages(sr, batch.hr, { protocol: this.evalConfig.protocol, scale, boxes });
-            sr.dispose();
-            sums.psnr += m.psnr * n;
-            sums.ssim += m.ssim * n;
-          }
-          if (this.hasHeatmaps && out.heatmaps.length > 0) {
-            const decoded = decodeHeatmaps(out.heatmaps[out.heatmaps.length - 1]);
-            const nmeOpts = { visible: batch.visible, boxes: batch.box, ...(this.evalConfig.nmeNormaliser === 'auto' ? {} : { normalizer: this.evalConfig.nmeNormaliser }) };
-            const { nme } = nmePerImage(decoded.landmarksHr, batch.landmarks, nmeOpts);
-            tf.dispose([decoded.landmarksHr, decoded.scores]);
-            sums.nme += nme.reduce((a, b) => a + b, 0);
-          }
-          images += n;
-        } finally {
-          tf.dispose([out.sr, ...out.heatmaps].filter((t): t is tf.Tensor4D => t !== undefined));
-        }
-      } finally {
-        disposeBatch(batch);
-      }
-    }
-    const metrics: Record<string, number> = { loss: sums.loss / batches, pixel: sums.pixel / batches, heatmap: sums.heatmap / batches };
-    if (this.hasSr) Object.assign(metrics, { psnr: sums.psnr / images, ssim: sums.ssim / images });
-    if (this.hasHeatmaps) metrics.nme = sums.nme / images;
-    return metrics;
+  /**
+   * Validation is the one evaluator of src/task/evaluate.ts (the same as `jasr eval` on this split), with the
+   * joint loss terms of each batch measured from the same forward pass; loss terms are means over batches of
+   * train.batchSize, the image metrics means over images.
+   */
+  async evaluate(val: FaceSample[]): Promise<Record<string, number>> {
+    const lossOf = (out: ModelOutput, batch: FaceBatch): Record<string, number> =>
+      tf.tidy(() => {
+        const l = jointLoss(out, { hr: batch.hr, heatmaps: batch.heatmaps, mask: batch.mask }, this.loss);
+        return { loss: l.total.dataSync()[0], pixel: l.pixel.dataSync()[0], heatmap: l.heatmap.dataSync()[0] };
+      });
+    const e = await evaluate(modelPredictor(this.model, { loss: lossOf }), val, this.evalConfig, {
+      scale: this.model.config.scale,
+      batchSize: this.train.batchSize,
+      heatmapSigma: this.validation.heatmapSigma,
+    });
+    return validationMetrics(e, this.metricNames);
   }
 
   batchSize(batch: FaceBatch): number {
