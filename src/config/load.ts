@@ -1,13 +1,13 @@
 /**
  * Experiment files: JSON with an optional `extends` (a path relative to the file, chained), then `--set`
- * overrides, then validation of every section against its module's schema. Unknown keys and wrong types are
- * errors that name the file and the key.
+ * overrides, then one parse against EXPERIMENT_FILE_SCHEMA (sections.ts), which fills every section's defaults.
+ * Unknown keys and wrong types are errors that name the file and the key.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, partial, validate, Schema } from '../core/schema';
+import { ConfigError, knownKeys, validate } from '../core/schema';
 import { Json, applySet, deepMerge } from '../core/overrides';
-import { SECTIONS, SectionValues } from './sections';
+import { EXPERIMENT_FILE_SCHEMA, SectionValues } from './sections';
 
 export interface ExperimentMeta {
   /** Run name; results go to runs/<name>/. Defaults to the file's base name. */
@@ -22,7 +22,7 @@ export interface ExperimentMeta {
 
 export type Experiment = ExperimentMeta & SectionValues;
 
-const TOP_LEVEL_KEYS = ['extends', 'name', 'description', ...Object.keys(SECTIONS)];
+const TOP_LEVEL_KEYS = knownKeys(EXPERIMENT_FILE_SCHEMA);
 
 function readJson(file: string): Record<string, Json> {
   if (!fs.existsSync(file)) throw new ConfigError(file, '', 'file not found');
@@ -46,23 +46,13 @@ function readWithParents(file: string, seen: string[]): { merged: Record<string,
   }
   const parent = own.extends;
   delete own.extends;
+  // Each file names its own schema for editors; it is not inherited and means nothing to a run.
+  delete own.$schema;
   if (parent === undefined) return { merged: own, chain: [] };
   if (typeof parent !== 'string') throw new ConfigError(abs, 'extends', 'expected a path string');
   const parentFile = path.resolve(path.dirname(abs), parent);
   const up = readWithParents(parentFile, [...seen, abs]);
   return { merged: deepMerge(up.merged, own) as Record<string, Json>, chain: [parentFile, ...up.chain] };
-}
-
-/** Validates one section and fills its defaults. */
-function resolveSection(name: keyof typeof SECTIONS, raw: Json | undefined, file: string): unknown {
-  const section = SECTIONS[name];
-  const given = validate<Record<string, Json> | undefined>(raw, { type: 'optional', inner: partial(section.schema) }, file, name);
-  const filled = deepMerge(section.defaults as unknown as Json, (given ?? {}) as Json);
-  const schema: Schema = section.schema;
-  const resolved = validate(filled, schema, file, name);
-  // Each entry's `check` is typed for its own section value; the map erases that link.
-  (section.check as ((v: unknown, f: string) => void) | undefined)?.(resolved, file);
-  return resolved;
 }
 
 export function loadExperiment(file: string, sets: string[] = []): Experiment {
@@ -78,19 +68,13 @@ export function loadExperiment(file: string, sets: string[] = []): Experiment {
   }
   const obj = config as Record<string, Json>;
   const where = sets.length > 0 ? `${abs} (with --set ${sets.join(' ')})` : abs;
-  for (const k of Object.keys(obj)) {
-    if (!TOP_LEVEL_KEYS.includes(k)) throw new ConfigError(where, k, `unknown key (known: ${TOP_LEVEL_KEYS.join(', ')})`);
-  }
-  const name = validate<string | undefined>(obj.name, { type: 'optional', inner: { type: 'string' } }, where, 'name');
-  const description = validate<string | undefined>(obj.description, { type: 'optional', inner: { type: 'string' } }, where, 'description');
-  const sections = {} as Record<string, unknown>;
-  for (const key of Object.keys(SECTIONS) as (keyof typeof SECTIONS)[]) sections[key] = resolveSection(key, obj[key], where);
+  const { name, description, $schema: _schema, extends: _extends, ...sections } = validate(obj, EXPERIMENT_FILE_SCHEMA, where);
   return {
     name: name ?? path.basename(abs).replace(/\.json$/, ''),
     description: description ?? '',
     file: abs,
     extendsChain: chain,
     overrides: [...sets],
-    ...(sections as unknown as SectionValues),
+    ...sections,
   };
 }

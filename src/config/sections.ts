@@ -1,31 +1,35 @@
 /**
- * The sections an experiment file may have, each validated by the schema its own module exports.
- * Adding a section (e.g. data) means adding one entry here and one field to SectionValues.
+ * The sections an experiment file may have, each declared by its own module's schema, and the schema of a whole
+ * experiment file (the one the loader parses and the one experiments/schema/experiment.schema.json is generated
+ * from). Adding a section means adding one entry to SECTIONS.
  */
-import type { Schema } from '../core/schema';
-import { DEFAULT_MODEL_CONFIG, MODEL_CONFIG_SCHEMA, ModelConfig } from '../model/config';
-import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA, TrainConfig, checkTrainConfig } from '../engine/config';
-import { DEFAULT_EVAL_CONFIG, EVAL_CONFIG_SCHEMA, EvalConfig } from '../task/eval-config';
-import { DATA_CONFIG_SCHEMA, checkDataConfig } from './data-section';
-import { DEFAULT_DATA_CONFIG, DataConfig } from '../data/config';
-
-export interface Section<T> {
-  schema: Schema & { type: 'object' };
-  defaults: T;
-  /** Rules spanning several keys, run on the resolved section; throws a ConfigError naming `file`. */
-  check?: (value: T, file: string) => void;
-}
+import { z } from 'zod';
+import { MODEL_CONFIG_SCHEMA } from '../model/config';
+import { TRAIN_CONFIG_SCHEMA } from '../engine/config';
+import { EVAL_CONFIG_SCHEMA } from '../task/eval-config';
+import { DATA_CONFIG_SCHEMA } from '../data/config';
 
 export const SECTIONS = {
-  model: { schema: MODEL_CONFIG_SCHEMA, defaults: DEFAULT_MODEL_CONFIG } as Section<ModelConfig>,
-  data: { schema: DATA_CONFIG_SCHEMA, defaults: DEFAULT_DATA_CONFIG, check: checkDataConfig } as Section<DataConfig>,
-  train: { schema: TRAIN_CONFIG_SCHEMA, defaults: DEFAULT_TRAIN_CONFIG, check: checkTrainConfig } as Section<TrainConfig>,
-  eval: { schema: EVAL_CONFIG_SCHEMA, defaults: DEFAULT_EVAL_CONFIG } as Section<EvalConfig>,
+  model: MODEL_CONFIG_SCHEMA,
+  data: DATA_CONFIG_SCHEMA,
+  train: TRAIN_CONFIG_SCHEMA,
+  eval: EVAL_CONFIG_SCHEMA,
 };
 
-export interface SectionValues {
-  model: ModelConfig;
-  data: DataConfig;
-  train: TrainConfig;
-  eval: EvalConfig;
-}
+export type SectionName = keyof typeof SECTIONS;
+export type SectionValues = { [K in SectionName]: z.output<(typeof SECTIONS)[K]> };
+
+/**
+ * One experiment file. Every section is partial in a file: a file may set `train.selection.metric` alone, and
+ * the defaults declared in the section's schema fill the rest (after `extends` and `--set` are merged).
+ */
+export const EXPERIMENT_FILE_SCHEMA = z.strictObject({
+  $schema: z.string().optional().describe('the JSON Schema editors validate this file with (ignored by the loader)'),
+  extends: z.string().optional().describe('an experiment file this one builds on, relative to this file; this file wins, objects merge key by key'),
+  name: z.string().optional().describe("run name; results go to runs/<name>/ (default: the file's base name)"),
+  description: z.string().optional(),
+  model: SECTIONS.model.prefault({}),
+  data: SECTIONS.data.prefault({}),
+  train: SECTIONS.train.prefault({}),
+  eval: SECTIONS.eval.prefault({}),
+});

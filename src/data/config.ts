@@ -2,59 +2,58 @@
  * Everything that decides which faces a run sees and how they are prepared. The training helper composes this
  * into experiment configs; `openDataset(config)` reads it.
  */
-import { AugmentConfig, NO_AUGMENT, OFFICIAL_AUGMENT } from './augment';
+import { z } from 'zod';
+import { NO_AUGMENT, OFFICIAL_AUGMENT } from './augment';
 import { HEATMAP_SIGMA_HR } from '../codec/heatmaps';
 
 export type DatasetFormat = '300w' | 'aflw' | 'helen' | 'celeba' | 'wflw' | 'dlib-xml' | 'embedded' | 'synthetic';
 
 export const DATASET_FORMATS: DatasetFormat[] = ['300w', 'aflw', 'helen', 'celeba', 'wflw', 'dlib-xml', 'embedded', 'synthetic'];
 
-export interface DataConfig {
-  format: DatasetFormat;
-  /** Dataset directory (benchmarks), the embedded cache directory (default `.cache/jasr/embedded` or $JASR_CACHE), unused for synthetic. */
-  root?: string;
-  /** Test subset/split: 300W 'full' | 'common' | 'challenging'; others 'test'. Training always uses the format's training split. */
-  testSubset?: string;
-  scale: 4 | 8;
-  /** Side at which samples are stored in memory (256 serves both scales). */
-  hrSize: number;
-  /** Crop margin on each side, as a fraction of the face box side. */
-  margin: number;
-  augment: AugmentConfig;
-  /** Offline ×K expansion of the training split before online augmentation (1 = off). */
-  offlineCopies: number;
-  /**
-   * σ of the target Gaussians in HR pixels (official 4 = HEATMAP_SIGMA_HR). At stride 8 the official σ is half a
-   * heatmap cell, nearly one-hot; a wider σ gives the alignment head a denser signal (the decoder's window mean copes).
-   */
-  heatmapSigma: number;
-  seed: number;
-  batchSize: number;
-  /** Cap on samples per split (0 = no cap), for quick runs. */
-  limit: number;
-  /** Fraction of the training split held out as validation when the format has no validation split. */
-  valFraction: number;
-  /** Collect malformed annotations into `info.problems` instead of failing. */
-  skipBad: boolean;
-  /** Synthetic faces per split (train, val, test). */
-  syntheticCounts: [number, number, number];
-}
+const fraction = z.number().min(0).max(1);
+const count = z.number().int().min(0);
 
-export const DEFAULT_DATA_CONFIG: DataConfig = {
-  format: 'embedded',
-  scale: 8,
-  hrSize: 256,
-  margin: 0.1,
-  augment: OFFICIAL_AUGMENT,
-  offlineCopies: 1,
-  heatmapSigma: HEATMAP_SIGMA_HR,
-  seed: 1,
-  batchSize: 2,
-  limit: 0,
-  valFraction: 0,
-  skipBad: false,
-  syntheticCounts: [32, 8, 8],
-};
+/**
+ * The `data` section of an experiment. Each option is declared once here (type, range, default, description);
+ * DataConfig, DEFAULT_DATA_CONFIG and the editors' JSON Schema (experiments/schema/) are derived from it.
+ */
+export const DATA_CONFIG_SCHEMA = z.strictObject({
+  format: z.enum(DATASET_FORMATS as [DatasetFormat, ...DatasetFormat[]]).default('embedded'),
+  root: z
+    .string()
+    .optional()
+    .describe('dataset directory (benchmarks), the embedded cache directory (default .cache/jasr/embedded or $JASR_CACHE), unused for synthetic'),
+  testSubset: z
+    .string()
+    .optional()
+    .describe("test subset/split: 300W 'full' | 'common' | 'challenging'; others 'test'. Training always uses the format's training split"),
+  scale: z.literal([4, 8]).default(8),
+  hrSize: z.number().int().min(8).default(256).describe('side at which samples are stored in memory (256 serves both scales)'),
+  margin: z.number().min(0).default(0.1).describe('crop margin on each side, as a fraction of the face box side'),
+  augment: z
+    .strictObject({
+      flipProbability: fraction.default(OFFICIAL_AUGMENT.flipProbability).describe('probability of a horizontal flip (official 0.5)'),
+      rotationDeg: z.number().min(0).max(180).default(OFFICIAL_AUGMENT.rotationDeg).describe('max |rotation| in degrees (0 = off)'),
+      scaleJitter: fraction.default(OFFICIAL_AUGMENT.scaleJitter).describe('scale drawn uniformly in [1 − scaleJitter, 1 + scaleJitter]'),
+      translateFraction: fraction.default(OFFICIAL_AUGMENT.translateFraction).describe('max translation as a fraction of the HR side'),
+      colourJitter: fraction.default(OFFICIAL_AUGMENT.colourJitter),
+    })
+    .prefault({}),
+  offlineCopies: z.number().int().min(1).default(1).describe('offline ×K expansion of the training split before online augmentation (1 = off)'),
+  // At stride 8 the official σ is half a heatmap cell, nearly one-hot; a wider σ gives the alignment head a denser
+  // signal (the decoder's window mean copes).
+  heatmapSigma: z.number().min(0.1).default(HEATMAP_SIGMA_HR).describe(`σ of the target Gaussians in HR pixels (official ${HEATMAP_SIGMA_HR})`),
+  seed: z.number().int().default(1),
+  batchSize: z.number().int().min(1).default(2),
+  limit: count.default(0).describe('cap on samples per split (0 = no cap), for quick runs'),
+  valFraction: z.number().min(0).max(0.999).default(0).describe('fraction of the training split held out as validation when the format has no validation split'),
+  skipBad: z.boolean().default(false).describe("collect malformed annotations into `info.problems` instead of failing"),
+  syntheticCounts: z.tuple([count, count, count]).default((): [number, number, number] => [32, 8, 8]).describe('synthetic faces per split [train, val, test]'),
+});
+
+export type DataConfig = z.output<typeof DATA_CONFIG_SCHEMA>;
+
+export const DEFAULT_DATA_CONFIG: DataConfig = DATA_CONFIG_SCHEMA.parse({});
 
 export function dataConfig(overrides: Partial<DataConfig> = {}): DataConfig {
   const c = { ...DEFAULT_DATA_CONFIG, ...overrides };

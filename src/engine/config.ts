@@ -4,157 +4,106 @@
  * coupled L2 5e-4 on every parameter, MultiStepLR [20, 30] γ 0.5, 40 epochs, batch 2, no clipping, seed 1,
  * loss = 1·heatmap + 1·L1. The one deliberate difference: the official code picks the best epoch by *test*
  * PSNR; here selection uses the validation split unless the run names the mode 'official-selection'.
+ *
+ * Each option is declared once, in TRAIN_CONFIG_SCHEMA (type, range, default, description); the TypeScript types,
+ * DEFAULT_TRAIN_CONFIG and the editors' JSON Schema (experiments/schema/) are all derived from it.
  */
-import type { Schema } from '../core/schema';
-import { ConfigError } from '../core/schema';
+import { z } from 'zod';
 
-/** 'coupled': L2 added to the gradient (torch.optim.Adam weight_decay); 'decoupled': AdamW. */
-export type WeightDecayMode = 'coupled' | 'decoupled';
-
-export interface OptimizerConfig {
-  type: 'adam';
-  lr: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  weightDecay: number;
-  decay: WeightDecayMode;
-}
-
-/** Step schedule indexed by 1-based epoch: lr · gamma^(number of milestones strictly below the epoch). */
-export interface ScheduleConfig {
-  type: 'step';
-  milestones: number[];
-  gamma: number;
-}
-
-export type SelectionMetric = 'nme' | 'psnr' | 'ssim' | 'loss';
-
-export interface SelectionConfig {
-  metric: SelectionMetric;
-  /** Which split selects the best epoch; 'test' is only accepted with mode 'official-selection'. */
-  split: 'val' | 'test';
-  /**
-   * 'standard': honest selection on a held-out split. 'official-selection': reproduces the official code,
-   * which keeps the epoch with the best *test* score (reported numbers are then optimistically biased).
-   */
-  mode: 'standard' | 'official-selection';
-}
-
-export interface TrainConfig {
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerConfig;
-  schedule: ScheduleConfig;
-  /** Global-norm gradient clipping threshold; 0 = off (official gclip 0). */
-  gradClip: number;
-  lossWeights: { pixel: number; heatmap: number };
-  pixelLoss: 'l1' | 'l2';
-  /** 'official': SSE over masked heatmaps summed over stages, ÷ (2·B); 'mean': mean squared error. */
-  heatmapLoss: 'official' | 'mean';
-  selection: SelectionConfig;
-  seed: number;
-  /** Also save `last` every this many steps (0 = only at the end of each epoch). */
-  checkpointEvery: number;
-  /** Write a step record to the run log every this many steps. */
-  logEvery: number;
-  /** Stop (after saving) once this many optimiser steps have run in total. */
-  maxSteps?: number;
-  /** Stop (after saving) once this many minutes of wall-clock time have passed in this process. */
-  maxMinutes?: number;
-  /**
-   * Data-parallel replicas per step (main thread + workers, src/engine/parallel/): 'auto' = one per core on the
-   * XNNPACK path, one replica when the native addon's oneDNN convs already use every core (replicas measured no
-   * faster there, bench/RESULTS.md); 1 = the single-thread path. Same results up to float32 summation order; falls
-   * back to 1 with a reason where it cannot run.
-   */
-  workers?: number | 'auto';
-}
-
-export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  epochs: 40,
-  // option.py says 8, but every logged official run used batch 2 (2 GPUs × 1).
-  batchSize: 2,
-  optimizer: { type: 'adam', lr: 5e-5, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 5e-4, decay: 'coupled' },
-  schedule: { type: 'step', milestones: [20, 30], gamma: 0.5 },
-  gradClip: 0,
-  lossWeights: { pixel: 1, heatmap: 1 },
-  pixelLoss: 'l1',
-  heatmapLoss: 'official',
-  selection: { metric: 'psnr', split: 'val', mode: 'standard' },
-  seed: 1,
-  checkpointEvery: 0,
-  logEvery: 10,
-  workers: 'auto',
-};
+const positiveInt = z.number().int().min(1);
+const nonNegativeInt = z.number().int().min(0);
 
 /** Largest train.workers an experiment may ask for. */
 export const MAX_WORKERS = 64;
 
-const positiveInt: Schema = { type: 'number', integer: true, min: 1 };
-const nonNegativeInt: Schema = { type: 'number', integer: true, min: 0 };
+export const WEIGHT_DECAY_MODES = ['coupled', 'decoupled'] as const;
+export const SELECTION_METRICS = ['nme', 'psnr', 'ssim', 'loss'] as const;
 
-export const TRAIN_CONFIG_SCHEMA: Schema & { type: 'object' } = {
-  type: 'object',
-  fields: {
-    epochs: positiveInt,
-    batchSize: positiveInt,
-    optimizer: {
-      type: 'object',
-      fields: {
-        type: { type: 'enum', values: ['adam'] },
-        lr: { type: 'number', min: 0 },
-        beta1: { type: 'number', min: 0, max: 0.999999 },
-        beta2: { type: 'number', min: 0, max: 0.999999999 },
-        epsilon: { type: 'number', min: 0 },
-        weightDecay: { type: 'number', min: 0 },
-        decay: { type: 'enum', values: ['coupled', 'decoupled'] },
-      },
-    },
-    schedule: {
-      type: 'object',
-      fields: {
-        type: { type: 'enum', values: ['step'] },
-        milestones: { type: 'array', items: positiveInt },
-        gamma: { type: 'number', min: 0 },
-      },
-    },
-    gradClip: { type: 'number', min: 0 },
-    lossWeights: { type: 'object', fields: { pixel: { type: 'number', min: 0 }, heatmap: { type: 'number', min: 0 } } },
-    pixelLoss: { type: 'enum', values: ['l1', 'l2'] },
-    heatmapLoss: { type: 'enum', values: ['official', 'mean'] },
-    selection: {
-      type: 'object',
-      fields: {
-        metric: { type: 'enum', values: ['nme', 'psnr', 'ssim', 'loss'] },
-        split: { type: 'enum', values: ['val', 'test'] },
-        mode: { type: 'enum', values: ['standard', 'official-selection'] },
-      },
-    },
-    seed: { type: 'number', integer: true },
-    checkpointEvery: nonNegativeInt,
-    logEvery: positiveInt,
-    maxSteps: { type: 'optional', inner: positiveInt },
-    maxMinutes: { type: 'optional', inner: { type: 'number', min: 0 } },
-    // The schema language has no unions: 'auto' or a replica count up to MAX_WORKERS.
-    workers: { type: 'optional', inner: { type: 'enum', values: ['auto', ...Array.from({ length: MAX_WORKERS }, (_, i) => i + 1)] } },
-  },
-};
+const OPTIMIZER_SCHEMA = z
+  .strictObject({
+    type: z.enum(['adam']).default('adam'),
+    lr: z.number().min(0).default(5e-5).describe('learning rate'),
+    beta1: z.number().min(0).max(0.999999).default(0.9),
+    beta2: z.number().min(0).max(0.999999999).default(0.999),
+    epsilon: z.number().min(0).default(1e-8),
+    weightDecay: z.number().min(0).default(5e-4),
+    decay: z
+      .enum(WEIGHT_DECAY_MODES)
+      .default('coupled')
+      .describe("'coupled': L2 added to the gradient (torch.optim.Adam weight_decay); 'decoupled': AdamW"),
+  })
+  .prefault({});
 
-/** Rules across keys that a per-key schema cannot say; `file` names the experiment in the error. */
-export function checkTrainConfig(c: TrainConfig, file: string): void {
-  if (c.selection.split === 'test' && c.selection.mode !== 'official-selection') {
-    throw new ConfigError(
-      file,
-      'train.selection.split',
-      "'test' selects the best epoch on the test set; allowed only with train.selection.mode 'official-selection'",
-    );
-  }
-  const m = c.schedule.milestones;
-  for (let i = 1; i < m.length; i++) {
-    if (m[i] <= m[i - 1]) throw new ConfigError(file, `train.schedule.milestones[${i}]`, `must be increasing, found ${m[i - 1]} then ${m[i]}`);
-  }
-}
+const SCHEDULE_SCHEMA = z
+  .strictObject({
+    type: z.enum(['step']).default('step'),
+    milestones: z.array(positiveInt).default(() => [20, 30]).describe('1-based epochs after which the lr is multiplied by gamma (increasing)'),
+    gamma: z.number().min(0).default(0.5),
+  })
+  .describe('Step schedule indexed by 1-based epoch: lr · gamma^(number of milestones strictly below the epoch)')
+  .prefault({});
+
+const SELECTION_SCHEMA = z
+  .strictObject({
+    metric: z.enum(SELECTION_METRICS).default('psnr'),
+    split: z.enum(['val', 'test']).default('val').describe("which split selects the best epoch; 'test' only with mode 'official-selection'"),
+    mode: z
+      .enum(['standard', 'official-selection'])
+      .default('standard')
+      .describe("'standard': honest selection on a held-out split; 'official-selection': the official code's best epoch on the test set (optimistically biased)"),
+  })
+  .prefault({});
+
+export const TRAIN_CONFIG_SCHEMA = z
+  .strictObject({
+    epochs: positiveInt.default(40),
+    // option.py says 8, but every logged official run used batch 2 (2 GPUs × 1).
+    batchSize: positiveInt.default(2),
+    optimizer: OPTIMIZER_SCHEMA,
+    schedule: SCHEDULE_SCHEMA,
+    gradClip: z.number().min(0).default(0).describe('global-norm gradient clipping threshold; 0 = off (official gclip 0)'),
+    lossWeights: z.strictObject({ pixel: z.number().min(0).default(1), heatmap: z.number().min(0).default(1) }).prefault({}),
+    pixelLoss: z.enum(['l1', 'l2']).default('l1'),
+    heatmapLoss: z
+      .enum(['official', 'mean'])
+      .default('official')
+      .describe("'official': SSE over masked heatmaps summed over stages, ÷ (2·B); 'mean': mean squared error"),
+    selection: SELECTION_SCHEMA,
+    seed: z.number().int().default(1),
+    checkpointEvery: nonNegativeInt.default(0).describe('also save `last` every this many steps (0 = only at the end of each epoch)'),
+    logEvery: positiveInt.default(10).describe('write a step record to the run log every this many steps'),
+    maxSteps: positiveInt.optional().describe('stop (after saving) once this many optimiser steps have run in total'),
+    maxMinutes: z.number().min(0).optional().describe('stop (after saving) once this many minutes of wall-clock time have passed in this process'),
+    workers: z
+      .union([z.literal('auto'), z.number().int().min(1).max(MAX_WORKERS)], { error: `expected "auto" or an integer from 1 to ${MAX_WORKERS}` })
+      .default('auto')
+      .describe(
+        "data-parallel replicas per step (src/engine/parallel/): 'auto' = one per core on the XNNPACK path, one replica when the native addon's oneDNN convs already use every core; 1 = the single-thread path",
+      ),
+  })
+  .superRefine((c, ctx) => {
+    // Rules across keys that a per-key declaration cannot say.
+    if (c.selection.split === 'test' && c.selection.mode !== 'official-selection') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['selection', 'split'],
+        message: "'test' selects the best epoch on the test set; allowed only with train.selection.mode 'official-selection'",
+      });
+    }
+    const m = c.schedule.milestones;
+    for (let i = 1; i < m.length; i++) {
+      if (m[i] <= m[i - 1]) ctx.addIssue({ code: 'custom', path: ['schedule', 'milestones', i], message: `must be increasing, found ${m[i - 1]} then ${m[i]}` });
+    }
+  });
+
+export type TrainConfig = z.output<typeof TRAIN_CONFIG_SCHEMA>;
+export type OptimizerConfig = TrainConfig['optimizer'];
+export type ScheduleConfig = TrainConfig['schedule'];
+export type SelectionConfig = TrainConfig['selection'];
+export type SelectionMetric = SelectionConfig['metric'];
+export type WeightDecayMode = OptimizerConfig['decay'];
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = TRAIN_CONFIG_SCHEMA.parse({});
 
 /** True when a larger value of the metric is better. */
 export function higherIsBetter(metric: SelectionMetric): boolean {
