@@ -7,9 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../backend';
-// Files, not the folder: tslab cannot import directories.
-import { activateNativeKernels } from '../../backend/wasm';
-import { wasmNativeConvKernelsRegistered } from '../../backend/wasm-native-conv-kernels';
+// A file, not the folder: tslab cannot import directories.
+import { preferredReplicas, replicableBackend, replicasPointless, shareCores } from '../../backend/thread-budget';
 import type { NamedTensors } from '../optimizer';
 import type { StepContext, TrainableModel } from '../trainable';
 import { FlatLayout, flatLayout, writeVariables } from './layout';
@@ -17,7 +16,7 @@ import { LocalGradients, localGradients } from './local-gradients';
 import { ReplicaPool, WorkerShardResult } from './replica-pool';
 import { shardCounts, weightedMeans } from './shards';
 import { ReplicaModule, isReplicable } from './types';
-import { WorkersSetting, coreCount, resolveWorkers } from './worker-count';
+import { WorkersSetting, resolveWorkers } from './worker-count';
 
 export interface GradientEngine<Batch> {
   /** Threads computing each step (1 = the single-thread path). */
@@ -49,7 +48,7 @@ class DataParallelEngine<B, V> implements GradientEngine<B> {
     private readonly all: Record<string, tf.Variable>,
     private readonly trainable: Record<string, tf.Variable>,
     private readonly pool: ReplicaPool,
-    private readonly backend: string,
+    private readonly backend: BackendName,
   ) {
     this.note = `data-parallel: ${this.replicas} replicas (main thread + ${pool.size} worker${pool.size === 1 ? '' : 's'}) on ${backend}`;
   }
@@ -89,7 +88,7 @@ class DataParallelEngine<B, V> implements GradientEngine<B> {
   async close(): Promise<void> {
     await this.pool.close();
     // The main thread had its share of the cores while the workers ran; alone again, it gets them all.
-    if (this.backend === 'wasm') activateNativeKernels(1);
+    shareCores(this.backend, 1);
   }
 }
 
@@ -116,11 +115,6 @@ function combine(layout: FlatLayout, local: NamedTensors, shards: WorkerShardRes
   return out;
 }
 
-function activeBackend(): BackendName | null {
-  const b = tf.getBackend();
-  return b === 'wasm' || b === 'cpu' || b === 'tensorflow' ? b : null;
-}
-
 /**
  * The engine for `workers` (train.workers): the data-parallel one when it can run here, else the single-thread
  * one with a note saying why not.
@@ -132,17 +126,16 @@ export async function createGradientEngine<B, V>(
   workers: WorkersSetting | undefined,
 ): Promise<GradientEngine<B>> {
   const automatic = workers === undefined || workers === 'auto';
-  if (automatic && tf.getBackend() === 'wasm' && wasmNativeConvKernelsRegistered()) {
-    // oneDNN's OpenMP threads already use every core; a second replica measured no faster (44.5 vs 45.5 img/s,
-    // 16/2 batch 8) and slower for large models (0.64 vs 1.06 img/s, 128/32 batch 2): it syncs all weights per step.
-    return new SingleThreadEngine(model, trainable, `one replica: convs on oneDNN use all ${coreCount()} cores`);
-  }
+  // The backend may know better than one replica per core (src/backend/thread-budget.ts).
+  const preferred = automatic ? preferredReplicas() : null;
+  if (preferred !== null && preferred.replicas === 1) return new SingleThreadEngine(model, trainable, `one replica: ${preferred.reason}`);
   const replicas = resolveWorkers(workers);
   if (replicas === 1) return new SingleThreadEngine(model, trainable, null);
   const off = (why: string): GradientEngine<B> => new SingleThreadEngine(model, trainable, `data-parallel off (one thread): ${why}`);
-  const backend = activeBackend();
+  const backend = replicableBackend();
   if (backend === null) return off(`backend '${tf.getBackend()}' cannot be started in a worker`);
-  if (backend === 'tensorflow') return off('the native TensorFlow backend already uses every core');
+  const pointless = replicasPointless(backend);
+  if (pointless !== null) return off(pointless);
   if (typeof SharedArrayBuffer === 'undefined') return off('SharedArrayBuffer is not available in this runtime');
   if (!isReplicable(model)) return off('this model has no replicaRecipe() (workers cannot rebuild it)');
   const recipe = model.replicaRecipe();
@@ -159,7 +152,7 @@ export async function createGradientEngine<B, V>(
   const gradLayout = flatLayout(trainable);
   try {
     const pool = await ReplicaPool.start(replicas - 1, recipe, backend, weightLayout, gradLayout);
-    if (backend === 'wasm') activateNativeKernels(replicas);
+    shareCores(backend, replicas);
     return new DataParallelEngine(model, module, all, trainable, pool, backend);
   } catch (e) {
     return off(`workers did not start: ${(e as Error).message.split('\n')[0]}`);

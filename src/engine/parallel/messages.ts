@@ -7,7 +7,7 @@ export interface InitMessage {
   kind: 'init';
   recipe: ReplicaRecipe;
   backend: BackendName;
-  /** Replicas in the run (main thread included): a wasm worker gives oneDNN cores / replicas threads. */
+  /** Replicas in the run (main thread included): each takes its share of the cores (src/backend/thread-budget.ts). */
   replicas: number;
   /** Every named variable: the main thread writes current weights here before each step. */
   weightLayout: FlatLayout;

@@ -1,12 +1,9 @@
 /** What `train.workers` means on this machine. */
-import * as os from 'os';
+import { coreCount } from '../../backend/thread-budget';
+
+export { coreCount };
 
 export type WorkersSetting = number | 'auto';
-
-/** Cores Node may use (cgroup-aware where Node knows it), at least 1. */
-export function coreCount(): number {
-  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
-}
 
 /** 'auto' → one replica per core (the main thread counts as one); a number is taken as is. */
 export function resolveWorkers(setting: WorkersSetting | undefined): number {

@@ -4,7 +4,8 @@
  * computes loss and gradients on its shard, writes the gradients to its shared buffer and reports the losses.
  */
 import { parentPort } from 'worker_threads';
-import { activateNativeKernels, initBackend } from '../../backend';
+import { initBackend } from '../../backend';
+import { shareCores } from '../../backend/thread-budget';
 import { TrainRng } from '../rng';
 import type { TrainableModel } from '../trainable';
 import type { FromWorker, InitMessage, StepMessage, ToWorker } from './messages';
@@ -36,8 +37,8 @@ const post = (m: FromWorker): void => port.postMessage(m);
 
 async function initialise(init: InitMessage): Promise<Replica> {
   await initBackend({ force: init.backend, quiet: true });
-  // Each replica gets its share of the cores for oneDNN; the default (all cores each) would oversubscribe them.
-  if (init.backend === 'wasm') activateNativeKernels(init.replicas);
+  // Each replica takes its share of the cores; the default (all cores each) would oversubscribe them.
+  shareCores(init.backend, init.replicas);
   // A recipe names its module by absolute path; require is the point (tsx compiles it), hence no static import.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exports = require(init.recipe.module) as Record<string, ReplicaModule<unknown> | undefined>;
