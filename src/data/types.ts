@@ -6,6 +6,15 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
+/**
+ * How a face's landmarks were made: 'human' annotators (only where the release guarantees it), a 'model'
+ * (pseudo-labels, e.g. face-api's or dlib's 68-point predictor, a fitted 3D model), 'unknown' (the file does not
+ * say), or 'synthetic' (drawn with the face).
+ */
+export type LabelProvenance = 'human' | 'model' | 'unknown' | 'synthetic';
+
+export const LABEL_PROVENANCES: readonly LabelProvenance[] = ['human', 'model', 'unknown', 'synthetic'];
+
 /** Where a face came from; shown beside any result computed on it. */
 export interface Provenance {
   /** npm package or dataset name, e.g. '@vladmandic/face-api', '300W', 'synthetic'. */
@@ -13,8 +22,8 @@ export interface Provenance {
   /** File inside the source. */
   file: string;
   licence: string;
-  /** 'human' annotations, 'model' pseudo-labels (e.g. face-api's 68-point net), or 'synthetic'. */
-  labels: 'human' | 'model' | 'synthetic';
+  /** See LabelProvenance: the dataset registry's default, what the file states, or what the user declared. */
+  labels: LabelProvenance;
   /** Photo / video identity used to keep splits disjoint. */
   group: string;
 }

@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Box, landmarkBox } from './protocols';
+// The per-convention facts (default normaliser, eye indices) live in one table the data layer's registry also reads.
+import { knownPointCounts, landmarkConvention } from '../data/landmark-conventions';
 
 export type NmeNormalizer =
   /** Outer eye corners: 68 pts 36–45, WFLW-98 60–72, 49/51 pts 19–28, COFW-29 8–9, 5 pts 0–1 (eye centres). */
@@ -47,42 +49,26 @@ export interface NmeOptions {
  * the only eye distance 5 points define (so inter-ocular and inter-pupil coincide there).
  */
 export function defaultNormalizer(landmarkCount: number): NmeNormalizer {
-  switch (landmarkCount) {
-    case 68:
-    case 98:
-    case 49:
-    case 51:
-    case 29:
-    case 5:
-      return 'inter-ocular';
-    case 19:
-      return 'box';
-    case 194:
-      return 'landmark-box';
-    default:
-      throw new Error(
-        `defaultNormalizer: no convention for ${landmarkCount} landmarks (known: 5, 19, 29, 49, 51, 68, 98, 194); ` +
-          `pass a normalizer such as 'landmark-box' explicitly`,
-      );
+  const convention = landmarkConvention(landmarkCount);
+  if (!convention) {
+    throw new Error(
+      `defaultNormalizer: no convention for ${landmarkCount} landmarks (known: ${knownPointCounts().join(', ')}); ` +
+        `pass a normalizer such as 'landmark-box' explicitly`,
+    );
   }
+  return convention.normaliser;
 }
 
 /** The GT points whose means give the two eye positions, or null when the normaliser is box-based. */
 export function eyeIndices(landmarkCount: number, normalizer: NmeNormalizer): { left: number[]; right: number[] } | null {
   if (normalizer !== 'inter-ocular' && normalizer !== 'inter-pupil') return null;
-  const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
-  const table: Record<number, { ocular: [number[], number[]]; pupil: [number[], number[]] }> = {
-    68: { ocular: [[36], [45]], pupil: [range(36, 41), range(42, 47)] },
-    98: { ocular: [[60], [72]], pupil: [[96], [97]] },
-    49: { ocular: [[19], [28]], pupil: [range(19, 24), range(25, 30)] },
-    51: { ocular: [[19], [28]], pupil: [range(19, 24), range(25, 30)] },
-    29: { ocular: [[8], [9]], pupil: [[8], [9]] },
-    5: { ocular: [[0], [1]], pupil: [[0], [1]] },
-  };
-  const entry = table[landmarkCount];
-  if (!entry) throw new Error(`NME normalizer '${normalizer}' is not defined for ${landmarkCount} landmarks (defined for 5, 29, 49, 51, 68, 98)`);
-  const [left, right] = normalizer === 'inter-ocular' ? entry.ocular : entry.pupil;
-  return { left, right };
+  const eyes = landmarkConvention(landmarkCount)?.eyes;
+  if (!eyes) {
+    const defined = knownPointCounts().filter((n) => landmarkConvention(n)?.eyes);
+    throw new Error(`NME normalizer '${normalizer}' is not defined for ${landmarkCount} landmarks (defined for ${defined.join(', ')})`);
+  }
+  const [left, right] = normalizer === 'inter-ocular' ? eyes.ocular : eyes.pupil;
+  return { left: [...left], right: [...right] };
 }
 
 export function normalizerDefinition(landmarkCount: number, normalizer: NmeNormalizer): string {

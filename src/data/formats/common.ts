@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Box } from '../crop';
+import type { LabelProvenance } from '../types';
 import { KnownError } from '../../core/errors';
 
 export class AnnotationError extends KnownError {
@@ -17,6 +18,12 @@ export interface Problem {
   file: string;
   line: number | null;
   message: string;
+}
+
+/** What an annotation file itself says about how its points were made, and the words that say it. */
+export interface LabelStatement {
+  labels: LabelProvenance;
+  evidence: string;
 }
 
 export interface LandmarkRecord {
@@ -38,6 +45,8 @@ export interface LandmarkRecord {
   depth?: Float32Array;
   /** Head pose in degrees where the format has one (AFLW2000-3D / 300W-LP `Pose_Para`, stored in radians). */
   pose?: { pitchDeg: number; yawDeg: number; rollDeg: number };
+  /** Where the file states how its points were made (dlib's `<comment>`); otherwise the dataset default applies. */
+  labels?: LabelStatement;
 }
 
 export interface ReaderOptions {

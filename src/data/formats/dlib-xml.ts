@@ -10,7 +10,24 @@
 import * as path from 'path';
 import * as fs from 'fs';
 import { SaxesParser } from 'saxes';
-import { AnnotationError, LandmarkRecord, Problem, ReadResult, ReaderOptions, collect, parseNumber, readLines, requireImage } from './common';
+import { AnnotationError, LabelStatement, LandmarkRecord, Problem, ReadResult, ReaderOptions, collect, parseNumber, readLines, requireImage } from './common';
+
+/**
+ * What a dlib file's `<comment>` says about its points. dlib's own example sets say their landmarks come from its
+ * 68-point predictor (a model); a file that says its points were placed by hand is 'human'; anything else says
+ * nothing we can rely on (null: the dataset default, 'unknown', applies).
+ */
+export function labelsFromComment(comment: string): LabelStatement | null {
+  const text = comment.replace(/\s+/g, ' ').trim();
+  if (text === '') return null;
+  const quote = text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  // Only words about how the points were made: a detector that drew the boxes says nothing about the landmarks.
+  const model = /\b(shape_predictor\w*|predictor|landmarking model|landmark model|pseudo-?labels?|(predicted|estimated|fitted) by)\b|\.dat\b/i;
+  if (model.test(text)) return { labels: 'model', evidence: `<comment>: '${quote}'` };
+  const human = /\b(by hand|manually|hand-?(labelled|labeled|annotated)|human annotators?|annotated by (people|humans))\b/i;
+  if (human.test(text)) return { labels: 'human', evidence: `<comment>: '${quote}'` };
+  return null;
+}
 
 /** One element as parsed: its attributes and the line its start tag ends on (dlib writes one tag per line). */
 interface Tag { attrs: Record<string, string>; line: number }
@@ -21,11 +38,16 @@ interface ImageTag extends Tag { boxes: BoxTag[] }
  * The `<image>`/`<box>`/`<part>` elements of a dlib XML text. A box counts only once its end tag is read, so a
  * cut inside a box drops that box and reports the cut. `error` is the first well-formedness or nesting error.
  */
-function parseElements(file: string, text: string): { images: ImageTag[]; error: AnnotationError | null } {
+function parseElements(file: string, text: string): { images: ImageTag[]; comment: string; error: AnnotationError | null } {
   const parser = new SaxesParser({ position: true });
   const images: ImageTag[] = [];
   let image: ImageTag | null = null;
   let box: BoxTag | null = null;
+  let inComment = false;
+  let comment = '';
+  parser.on('text', (t) => {
+    if (inComment) comment += t;
+  });
   const fail = (message: string): never => {
     throw new AnnotationError(file, parser.line, message);
   };
@@ -33,6 +55,7 @@ function parseElements(file: string, text: string): { images: ImageTag[]; error:
   parser.on('error', (e) => fail(`malformed XML: ${e.message.replace(/^\d+:\d+: /, '')}`));
   parser.on('opentag', (tag) => {
     const at: Tag = { attrs: tag.attributes as Record<string, string>, line: parser.line };
+    if (tag.name === 'comment' && !image) inComment = true;
     if (tag.name === 'image') {
       if (image) fail('expected </image> before the next <image>, found a nested <image>');
       image = { ...at, boxes: [] };
@@ -46,6 +69,7 @@ function parseElements(file: string, text: string): { images: ImageTag[]; error:
     }
   });
   parser.on('closetag', (tag) => {
+    if (tag.name === 'comment') inComment = false;
     if (tag.name === 'box' && box && image) {
       image.boxes.push(box);
       box = null;
@@ -55,9 +79,9 @@ function parseElements(file: string, text: string): { images: ImageTag[]; error:
   });
   try {
     parser.write(text).close();
-    return { images, error: null };
+    return { images, comment, error: null };
   } catch (e) {
-    if (e instanceof AnnotationError) return { images, error: e };
+    if (e instanceof AnnotationError) return { images, comment, error: e };
     throw e;
   }
 }
@@ -69,8 +93,9 @@ export function readDlibXml(xmlFile: string, points = 68, opts: ReaderOptions = 
   const records: LandmarkRecord[] = [];
   const dir = path.dirname(file);
   const subset = path.basename(file, '.xml');
-  const { images, error } = parseElements(file, text);
+  const { images, comment, error } = parseElements(file, text);
   if (error) collect(problems, opts, () => { throw error; });
+  const stated = labelsFromComment(comment);
   for (const img of images) {
     const rel = img.attrs.file;
     collect(problems, opts, () => {
@@ -98,12 +123,31 @@ export function readDlibXml(xmlFile: string, points = 68, opts: ReaderOptions = 
         if (box.parts.length === 0) return;
         records.push({
           image: path.resolve(dir, rel), annotation: file, line: boxLine, landmarks, visible,
-          box: [left, top, left + width, top + height], subset,
+          box: [left, top, left + width, top + height], subset, ...(stated ? { labels: stated } : {}),
         });
       });
     }
   }
   return { records, problems, points };
+}
+
+/**
+ * The splits of a dlib-xml root: one `.xml` file, or every `.xml` in a folder, a file whose name contains
+ * 'test' going to the test split and the others to train (dlib's examples: training_with_face_landmarks.xml,
+ * testing_with_face_landmarks.xml).
+ */
+export function readDlibXmlSplits(root: string, opts: ReaderOptions = {}, points = 68): Record<string, ReadResult> {
+  const xmls = fs.existsSync(root) && fs.statSync(root).isDirectory()
+    ? fs.readdirSync(root).filter((f) => f.endsWith('.xml')).sort().map((f) => path.join(root, f))
+    : [root];
+  if (xmls.length === 0) throw new AnnotationError(root, null, 'expected dlib imglab .xml files, found none');
+  const out: Record<string, ReadResult> = {};
+  for (const x of xmls) {
+    const split = /test/i.test(path.basename(x)) ? 'test' : 'train';
+    const r = readDlibXml(x, points, opts);
+    out[split] = out[split] ? { records: [...out[split].records, ...r.records], problems: [...out[split].problems, ...r.problems], points } : r;
+  }
+  return out;
 }
 
 export function findXml(dir: string): string {
