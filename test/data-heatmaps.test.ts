@@ -7,12 +7,15 @@ import { Rng } from '../src/core/prng';
 
 const PYTHON = '/usr/bin/python3';
 
-// The official generate_label_map (reference notes §1.5), retyped in numpy as the oracle.
+// The official apply_bound then generate_label_map (reference notes §1.5, docs/model.md), retyped in numpy as the oracle.
 const OFFICIAL = `
 import sys, json, numpy as np
 a = json.load(sys.stdin)
 pts = np.array(a['pts'], dtype=np.float64).reshape(3, -1)
 h = w = a['side']; ds = a['stride']; sigma = 4.0
+W = H = h * ds
+oks = np.vstack((pts[0] >= 0, pts[1] >= 0, pts[0] <= W, pts[1] <= H, pts[2].astype('bool')))
+pts[2] = np.sum(oks, axis=0) == 5
 offset = ds / 2.0 - 0.5
 n = pts.shape[1]
 lab = np.fromfunction(lambda y, x, p: ((offset + x*ds - pts[0,p])**2 + (offset + y*ds - pts[1,p])**2) / -2.0 / sigma / sigma, (h, w, n), dtype=int)

@@ -2,6 +2,8 @@
  * Target heatmaps exactly as the official `generate_label_map` (reference notes §1.5): Gaussian σ in HR pixels,
  * one map per landmark on a grid of stride HEATMAP_STRIDE whose cell (i, j) is centred at HR (offset + j·stride,
  * offset + i·stride), offset = stride/2 − 0.5; values < 0.01 → 0, clip ≤ 1, × visibility; last channel background.
+ * Visibility first goes through the official `apply_bound` rule (boundVisibility): a point outside the crop gets
+ * no Gaussian and mask 0.
  */
 import { HEATMAP_STRIDE } from '../core/geometry';
 
@@ -14,6 +16,21 @@ export interface HeatmapTarget {
   side: number;
   /** [L + 1]: visibility per landmark, 1 for the background channel. */
   mask: Float32Array;
+}
+
+/**
+ * The official `apply_bound` (reference notes §1.5, docs/model.md): a landmark outside [0, W]×[0, H] (bounds
+ * included) is invisible, for the heatmaps, the mask and NME alike. Returns a new array; a NaN coordinate is out.
+ */
+export function boundVisibility(landmarks: ArrayLike<number>, visible: ArrayLike<number>, width: number, height: number): Uint8Array {
+  const points = visible.length;
+  if (landmarks.length !== 2 * points) throw new Error(`boundVisibility: ${landmarks.length / 2} landmarks but ${points} visibility flags`);
+  const out = new Uint8Array(points);
+  for (let p = 0; p < points; p++) {
+    const x = landmarks[2 * p], y = landmarks[2 * p + 1];
+    out[p] = visible[p] && x >= 0 && y >= 0 && x <= width && y <= height ? 1 : 0;
+  }
+  return out;
 }
 
 export function makeHeatmaps(
@@ -30,7 +47,8 @@ export function makeHeatmaps(
   const offset = stride / 2 - 0.5;
   const heatmaps = new Float32Array(side * side * channels);
   const mask = new Float32Array(channels).fill(1);
-  for (let p = 0; p < points; p++) mask[p] = visible[p] ? 1 : 0;
+  const inCrop = boundVisibility(landmarksHr, visible, hrSize, hrSize);
+  for (let p = 0; p < points; p++) mask[p] = inCrop[p];
   for (let i = 0; i < side; i++) {
     const cy = offset + i * stride;
     for (let j = 0; j < side; j++) {

@@ -6,6 +6,7 @@
 import type { FaceSample } from './types';
 import { flipTable } from './flip-tables';
 import { Rng } from '../core/prng';
+import { boundVisibility } from '../codec/heatmaps';
 
 export interface AugmentConfig {
   /** Probability of a horizontal flip (official 0.5). */
@@ -83,14 +84,13 @@ export function affineSample(s: FaceSample, angleRad: number, scale: number, shi
   }
   const n = s.visible.length;
   const landmarks = new Float32Array(2 * n);
-  const visible = new Uint8Array(s.visible);
   let bx1 = Infinity, by1 = Infinity, bx2 = -Infinity, by2 = -Infinity;
   for (let i = 0; i < n; i++) {
     const [x, y] = forward(s.landmarks[2 * i], s.landmarks[2 * i + 1]);
     landmarks[2 * i] = x; landmarks[2 * i + 1] = y;
-    // Official apply_bound: a point pushed outside [0, W]×[0, H] becomes invisible.
-    if (x < 0 || y < 0 || x > size || y > size) visible[i] = 0;
   }
+  // Official apply_bound: a point pushed outside [0, W]×[0, H] becomes invisible (makePair applies it again).
+  const visible = boundVisibility(landmarks, s.visible, size, size);
   const [ox1, oy1, ox2, oy2] = s.box;
   for (const [x, y] of [forward(ox1, oy1), forward(ox2, oy1), forward(ox1, oy2), forward(ox2, oy2)]) {
     bx1 = Math.min(bx1, x); by1 = Math.min(by1, y); bx2 = Math.max(bx2, x); by2 = Math.max(by2, y);

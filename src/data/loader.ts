@@ -20,6 +20,8 @@ export interface LoaderOptions {
   augment?: AugmentConfig;
   /** σ of the target heatmaps in HR pixels (default HEATMAP_SIGMA_HR, the official 4). */
   heatmapSigma?: number;
+  /** data.quantize: HR, LR and network input at 8-bit levels as the official files (makePair); default false. */
+  quantize?: boolean;
   /** Drop the last incomplete batch of an epoch (default false: it is returned smaller). */
   dropLast?: boolean;
 }
@@ -107,7 +109,7 @@ export class BatchLoader {
     const aug = this.opts.augment ?? NO_AUGMENT;
     const pairs = picks.map((idx, k) => {
       const s = this.samples[idx];
-      return makePair(aug === NO_AUGMENT ? s : augmentSample(s, aug, new Rng(mixSeed(this.opts.seed, epoch, start + k))), this.opts.scale, this.opts.heatmapSigma);
+      return makePair(aug === NO_AUGMENT ? s : augmentSample(s, aug, new Rng(mixSeed(this.opts.seed, epoch, start + k))), this.opts.scale, this.opts.heatmapSigma, this.opts.quantize ?? false);
     });
     return stackPairs(pairs);
   }

@@ -132,3 +132,88 @@ export function downsampleMatlab(hr: Float32Array, hrSize: number, factor: numbe
 export function upsampleOpenCv(lr: Float32Array, lrSize: number, factor: number, channels = 3): Float32Array {
   return resampleHwc(lr, lrSize, lrSize, channels, lrSize * factor, lrSize * factor, OPENCV_CUBIC);
 }
+
+/** Rounds [0, 1] floats to 8-bit levels (as an image file stores them), clamped: round(v·255)/255. */
+export function quantize8(values: Float32Array): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, values[i])) * 255) / 255;
+  return out;
+}
+
+/** [0, 1] floats to uint8 levels, clamped and rounded. */
+export function toUint8(values: Float32Array): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, values[i])) * 255);
+  return out;
+}
+
+const COEF_BITS = 11;
+const COEF_SCALE = 1 << COEF_BITS;
+
+/**
+ * OpenCV's cubic taps for one axis of an integer upscale as its uint8 path computes them: source position
+ * fx = (dx + 0.5)/factor − 0.5 in float32, Keys a = −0.75 weights in float32, the last weight 1 − the other three,
+ * then each weight × 2048 rounded to a short (ties to even, as cvRound); taps at floor(fx) − 1 … + 2, clamped.
+ */
+function openCvCubicTapsFixed(inSize: number, factor: number): { index: Int32Array; weight: Int32Array } {
+  const outSize = inSize * factor;
+  const f = Math.fround;
+  const a = f(-0.75);
+  const index = new Int32Array(outSize * 4);
+  const weight = new Int32Array(outSize * 4);
+  const scale = f(1 / factor);
+  const roundEven = (v: number): number => {
+    const r = Math.round(v);
+    return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  };
+  for (let d = 0; d < outSize; d++) {
+    let fx = f(f(f(d + 0.5) * scale) - 0.5);
+    const sx = Math.floor(fx);
+    fx = f(fx - sx);
+    const x1 = f(fx + 1), x2 = f(1 - fx);
+    const c0 = f(f(f(f(f(f(a * x1) - f(5 * a)) * x1) + f(8 * a)) * x1) - f(4 * a));
+    const c1 = f(f(f(f(f(f(a + 2) * fx) - f(a + 3)) * fx) * fx) + 1);
+    const c2 = f(f(f(f(f(f(a + 2) * x2) - f(a + 3)) * x2) * x2) + 1);
+    const c3 = f(f(f(1 - c0) - c1) - c2);
+    [c0, c1, c2, c3].forEach((c, k) => {
+      weight[d * 4 + k] = roundEven(f(c * COEF_SCALE));
+      index[d * 4 + k] = Math.min(inSize - 1, Math.max(0, sx - 1 + k));
+    });
+  }
+  return { index, weight };
+}
+
+/**
+ * `cv2.resize(lr, (side·factor, side·factor), interpolation=INTER_CUBIC)` on a uint8 HWC image, as the official
+ * data code makes its network input: 11-bit fixed-point weights, integer sums, result (sum + 2²¹) >> 22 saturated
+ * to 0…255. OpenCV's SIMD loop forms the same sum in float32 and rounds ties to even, so it can differ from this by
+ * one level where the exact sum lies within ~1e-5 of a half level (rare; measured against cv2 in
+ * test/fidelity-quantize.test.ts).
+ */
+export function upsampleOpenCvUint8(lr: Uint8Array, lrSize: number, factor: number, channels = 3): Uint8Array {
+  if (lr.length !== lrSize * lrSize * channels) throw new Error(`upsampleOpenCvUint8: expected ${lrSize}×${lrSize}×${channels} values, got ${lr.length}`);
+  const out = lrSize * factor;
+  const t = openCvCubicTapsFixed(lrSize, factor);
+  const mid = new Int32Array(lrSize * out * channels);
+  for (let y = 0; y < lrSize; y++) {
+    for (let x = 0; x < out; x++) {
+      for (let c = 0; c < channels; c++) {
+        let acc = 0;
+        for (let k = 0; k < 4; k++) acc += lr[(y * lrSize + t.index[x * 4 + k]) * channels + c] * t.weight[x * 4 + k];
+        mid[(y * out + x) * channels + c] = acc;
+      }
+    }
+  }
+  const dst = new Uint8Array(out * out * channels);
+  const half = 2 ** (2 * COEF_BITS - 1), whole = 2 ** (2 * COEF_BITS);
+  for (let y = 0; y < out; y++) {
+    for (let i = 0; i < out * channels; i++) {
+      // Sums reach ±2³¹ range; float64 holds them exactly, and floor matches C's arithmetic shift.
+      let acc = 0;
+      for (let k = 0; k < 4; k++) acc += mid[t.index[y * 4 + k] * out * channels + i] * t.weight[y * 4 + k];
+      const v = Math.floor((acc + half) / whole);
+      dst[y * out * channels + i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+  }
+  return dst;
+}

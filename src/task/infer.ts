@@ -1,8 +1,9 @@
 /**
  * Inference on one face image of any size, including a real tiny face with no HR original: the image is
  * resampled to the model's LR size (lrSize × lrSize; a non-square image is stretched, and landmarks are mapped
- * back with the same two factors), bicubic-upsampled to the network input exactly as in training, and run
- * through the model. Outputs: the SR image, landmarks in HR pixels and in the original image's pixels, and an
+ * back with the same two factors), turned into the network input by the same function as training and evaluation
+ * (networkInput in src/data/pairs.ts, with the run's data.quantize), and run through the model. An image already at
+ * the LR size (a saved 16×16 PNG) is taken as it is: resampling to its own size is the identity. Outputs: the SR image, landmarks in HR pixels and in the original image's pixels, and an
  * overlay of the landmarks on the SR image.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -10,7 +11,8 @@ import type { FaceModel } from '../model/types';
 import { hrSizeForScale, mapPixelCentre } from '../core/geometry';
 import { decodeHeatmaps } from '../codec/decode';
 import { RgbImage, floatToRgb, rgbToFloat } from '../data/image-io';
-import { MATLAB_BICUBIC, resampleHwc, upsampleOpenCv } from '../data/resize';
+import { MATLAB_BICUBIC, quantize8, resampleHwc } from '../data/resize';
+import { networkInput } from '../data/pairs';
 import { KnownError } from '../core/errors';
 
 /** The checkpoint holds a model that cannot run on a lone face (the CLI names the checkpoint). */
@@ -46,19 +48,24 @@ export function drawLandmarks(img: RgbImage, points: [number, number][], colour:
   return out;
 }
 
-export function inferFace(model: FaceModel, image: RgbImage): InferResult {
+export interface InferOptions {
+  /** data.quantize of the run: LR and network input at 8-bit levels as in its training (default false = float). */
+  quantize?: boolean;
+}
+
+export function inferFace(model: FaceModel, image: RgbImage, opts: InferOptions = {}): InferResult {
+  const quantize = opts.quantize ?? false;
   if (model.config.architecture === 'align-only' && model.config.alignInput === 'hr') {
     throw new InferModelError("expected a model that reads the LR face, found an align-only model with model.alignInput 'hr' (an upper bound that reads the real HR face); a tiny face has no HR original to give it");
   }
   const scale = model.config.scale;
   const hrSize = hrSizeForScale(scale);
   const lrSize = hrSize / scale;
-  const lrFloat = resampleHwc(rgbToFloat(image), image.width, image.height, 3, lrSize, lrSize, MATLAB_BICUBIC);
+  let lrFloat = resampleHwc(rgbToFloat(image), image.width, image.height, 3, lrSize, lrSize, MATLAB_BICUBIC);
   for (let i = 0; i < lrFloat.length; i++) lrFloat[i] = Math.min(1, Math.max(0, lrFloat[i]));
-  // Round to 8 bits as a stored LR file would be, like the training pairs.
+  if (quantize) lrFloat = quantize8(lrFloat);
   const lr = floatToRgb(lrFloat, lrSize, lrSize);
-  const input = upsampleOpenCv(rgbToFloat(lr), lrSize, scale);
-  for (let i = 0; i < input.length; i++) input[i] = Math.min(1, Math.max(0, input[i]));
+  const input = networkInput(lrFloat, lrSize, scale, quantize);
   const inputImage = floatToRgb(input, hrSize, hrSize);
   const x = tf.tensor4d(input, [1, hrSize, hrSize, 3]);
   const out = model.apply(x);
