@@ -13,18 +13,21 @@ import {
 const small = (over: Partial<DiscriminatorConfig>): DiscriminatorConfig => ({ ...DEFAULT_DISCRIMINATOR_CONFIG, features: 4, ...over });
 
 describe('adversarial: patch discriminator', () => {
-  it('default (64 features, 3 downsamplings, 3 channels in): 1,555,585 parameters, counted by hand per conv', () => {
-    // 3×3 convs with bias: 3→64, 64→128, 128→256 (stride 2), 256→512 (stride 1), 512→1 (logits).
-    const hand = 9 * 3 * 64 + 64 + (9 * 64 * 128 + 128) + (9 * 128 * 256 + 256) + (9 * 256 * 512 + 512) + (9 * 512 + 1);
-    assert.equal(hand, 1_555_585);
+  it('default (64 features, 3 downsamplings, 3 channels in, instance norm): 1,554,689 parameters, counted by hand per conv', () => {
+    // 3×3 convs 3→64, 64→128, 128→256 (stride 2), 256→512 (stride 1), 512→1 (logits); the three instance-normalised
+    // convs (conv2, conv3, mid) carry no bias.
+    const hand = 9 * 3 * 64 + 64 + 9 * 64 * 128 + 9 * 128 * 256 + 9 * 256 * 512 + (9 * 512 + 1);
+    assert.equal(hand, 1_554_689);
+    // Without norm every conv has its bias: + 128 + 256 + 512.
+    assert.equal(countDiscriminatorParams({ ...DEFAULT_DISCRIMINATOR_CONFIG, norm: 'none' }), hand + 128 + 256 + 512);
     assert.equal(countDiscriminatorParams(DEFAULT_DISCRIMINATOR_CONFIG), hand);
     // Conditioning on 69 heatmap channels adds 9·69·64 weights to the first conv only.
     assert.equal(countDiscriminatorParams({ ...DEFAULT_DISCRIMINATOR_CONFIG, heatmapChannels: 69 }), hand + 9 * 69 * 64);
     // Channel doubling is capped at 8× features: 5 downsamplings → 64,128,256,512,512 then mid 512.
     const five = discriminatorCostTable({ ...DEFAULT_DISCRIMINATOR_CONFIG, downsamplings: 5 });
     assert.deepEqual(five.map((r) => r.module), ['disc/conv1', 'disc/conv2', 'disc/conv3', 'disc/conv4', 'disc/conv5', 'disc/mid', 'disc/out']);
-    assert.equal(five[4].params, 9 * 512 * 512 + 512);
-    assert.equal(five[5].params, 9 * 512 * 512 + 512);
+    assert.equal(five[4].params, 9 * 512 * 512);
+    assert.equal(five[5].params, 9 * 512 * 512);
   });
 
   it('conv MACs of the default on a 128×128 image: 64² · 9 · 3 · 64 for conv1, 16² · 9 · 256 · 512 for mid', () => {

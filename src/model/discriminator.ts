@@ -13,6 +13,8 @@
  * - Normalisation is 'instance' (no affine parameters) or 'none', never batch norm: batch statistics would couple
  *   the real and fake halves of a batch, differ between data-parallel replicas, and differ between training and
  *   evaluation. The first conv is never normalised (as in pix2pix), so the input's colour statistics reach D.
+ *   A conv followed by instance norm has no bias: the norm subtracts the per-channel mean, so a bias there would
+ *   get an exactly-zero gradient and never train (pix2pix keeps one; it is dead weight).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { InitScheme } from './config';
@@ -133,12 +135,29 @@ function checkInputs(c: DiscriminatorConfig, image: tf.Tensor4D, heatmaps: tf.Te
     throw new Error(`Discriminator.apply: heatmaps must be [${s[0]}, h, w, ${c.heatmapChannels}], found [${h.join(', ')}]`);
 }
 
-const conv3x3Params = (cin: number, cout: number): number => 9 * cin * cout + cout;
+const conv3x3Params = (cin: number, cout: number, bias: boolean): number => 9 * cin * cout + (bias ? cout : 0);
+
+/** 3×3 conv without bias, padded like the kit's `Conv` (PyTorch padding=1, also for stride 2). */
+class BiasFreeConv {
+  private readonly kernel: tf.Variable;
+
+  constructor(scope: ParamScope, name: string, inChannels: number, outChannels: number, private readonly stride: 1 | 2) {
+    this.kernel = scope.sub(name).kernel('kernel', 3, inChannels, outChannels);
+  }
+
+  apply(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.conv2d(x, this.kernel as tf.Tensor4D, this.stride, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  }
+}
 
 const PATCH: DiscriminatorSpec = {
   description: 'PatchGAN-style: stride-2 3×3 convs + LeakyReLU(0.2), a stride-1 conv, a 1-channel logit conv',
   create(scope, config) {
-    const layers = patchPlan(config).map((p) => ({ plan: p, conv: new Conv(scope.module(p.module), 'conv', p.inChannels, p.outChannels, { stride: p.stride }) }));
+    const layers = patchPlan(config).map((p) => {
+      const s = scope.module(p.module);
+      const conv = p.normalised ? new BiasFreeConv(s, 'conv', p.inChannels, p.outChannels, p.stride) : new Conv(s, 'conv', p.inChannels, p.outChannels, { stride: p.stride });
+      return { plan: p, conv };
+    });
     return (image, heatmaps) => {
       let x: tf.Tensor4D = heatmaps ? tf.concat([image, resizeHeatmaps(heatmaps, image.shape[1], image.shape[2])], 3) : image;
       for (const { plan, conv } of layers) {
@@ -153,7 +172,7 @@ const PATCH: DiscriminatorSpec = {
     let side = inputSize;
     return patchPlan(config).map((p) => {
       if (p.stride === 2) side /= 2;
-      return { module: p.module, params: conv3x3Params(p.inChannels, p.outChannels), macs: side * side * 9 * p.inChannels * p.outChannels };
+      return { module: p.module, params: conv3x3Params(p.inChannels, p.outChannels, !p.normalised), macs: side * side * 9 * p.inChannels * p.outChannels };
     });
   },
 };
