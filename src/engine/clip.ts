@@ -1,6 +1,14 @@
-/** Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_ (coefficient maxNorm / (norm + 1e-6)). */
+/**
+ * Gradient clipping, two named modes (docs/model.md, "Gradient clipping"):
+ *  - 'norm': by global norm, as torch.nn.utils.clip_grad_norm_ (coefficient maxNorm / (norm + 1e-6));
+ *  - 'value': each element clamped to [−threshold, threshold], as torch.nn.utils.clip_grad_value_, which is what
+ *    the official `--gclip` does (its default 0 = off).
+ */
 import * as tf from '@tensorflow/tfjs';
 import type { NamedTensors } from './optimizer';
+
+export type ClipMode = 'norm' | 'value';
+export const CLIP_MODES: readonly ClipMode[] = ['norm', 'value'];
 
 /** √(Σ‖g‖²) over all gradients, as a scalar tensor the caller owns. */
 export function globalNorm(grads: NamedTensors): tf.Scalar {
@@ -28,4 +36,24 @@ export function clipByGlobalNorm(grads: NamedTensors, maxNorm: number): { clippe
   }
   normT.dispose();
   return { clipped, norm };
+}
+
+/**
+ * Clamps every gradient element to [−threshold, threshold] (threshold 0 = off). Returns new tensors and the global
+ * norm before clipping (for the log, as the norm mode does).
+ */
+export function clipByValue(grads: NamedTensors, threshold: number): { clipped: NamedTensors; norm: number } {
+  const normT = globalNorm(grads);
+  const norm = normT.dataSync()[0];
+  normT.dispose();
+  const clipped: NamedTensors = {};
+  for (const [k, g] of Object.entries(grads)) clipped[k] = threshold > 0 ? tf.clipByValue(g, -threshold, threshold) : g.clone();
+  return { clipped, norm };
+}
+
+/** The trainer's one entry point: clipping by the named mode at `threshold` (0 = off in both modes). */
+export function clipGradients(grads: NamedTensors, threshold: number, mode: ClipMode = 'norm'): { clipped: NamedTensors; norm: number } {
+  if (mode === 'norm') return clipByGlobalNorm(grads, threshold);
+  if (mode === 'value') return clipByValue(grads, threshold);
+  throw new Error(`clipGradients: mode '${String(mode)}' is not one of ${CLIP_MODES.join(', ')}`);
 }

@@ -4,12 +4,23 @@
  *   coupled (PyTorch Adam):   g ← g + wd·θ;  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
  *                             θ ← θ − (lr / bc1) · m / (√v / √bc2 + ε),  bc_i = 1 − β_i^t
  *   decoupled (PyTorch AdamW): θ ← θ·(1 − lr·wd) first, then the same update with the raw gradient.
+ * ε placement (docs/model.md, "Adam ε"): 'after-bias-correction' is the formula above (current PyTorch);
+ * 'before-bias-correction' is the older PyTorch Adam the official code was written for:
+ *                             θ ← θ − (lr·√bc2 / bc1) · m / (√v + ε),   i.e. an effective ε/√bc2,
+ * which is 31.6 × ε at step 1 and tends to ε as t grows (√bc2 → 1).
  * The bias corrections are computed in float64 on the host, as PyTorch does.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from './config';
 
 export type NamedTensors = Record<string, tf.Tensor>;
+
+/** Where ε enters Adam's denominator (see the file comment): current PyTorch, or older PyTorch (paper era). */
+export type EpsilonPlacement = 'after-bias-correction' | 'before-bias-correction';
+export const EPSILON_PLACEMENTS: readonly EpsilonPlacement[] = ['after-bias-correction', 'before-bias-correction'];
+
+/** The optimizer section plus the ε placement (absent = 'after-bias-correction', the behaviour before it existed). */
+export type AdamConfig = OptimizerConfig & { epsilonPlacement?: EpsilonPlacement };
 
 /** Host copy of one parameter's moments. */
 export interface AdamSlot {
@@ -30,7 +41,7 @@ export class Adam {
   private readonly v: Record<string, tf.Variable> = {};
 
   /** `params` maps stable names (used in checkpoints) to the variables this optimiser updates. */
-  constructor(readonly config: OptimizerConfig, private readonly params: Record<string, tf.Variable>) {
+  constructor(readonly config: AdamConfig, private readonly params: Record<string, tf.Variable>) {
     // tf.variable keeps its initial value's tensor alive beside the variable: tidy disposes the two zeros
     // tensors (variables are never tidied), else every training leaked two tensors per parameter.
     tf.tidy(() => {
@@ -48,6 +59,8 @@ export class Adam {
   /** One update of every parameter that has a gradient, at learning rate `lr` (from the schedule). */
   apply(grads: NamedTensors, lr: number): void {
     const { beta1, beta2, epsilon, weightDecay, decay } = this.config;
+    const placement = this.config.epsilonPlacement ?? 'after-bias-correction';
+    if (!EPSILON_PLACEMENTS.includes(placement)) throw new Error(`Adam: epsilonPlacement '${String(placement)}' is not one of ${EPSILON_PLACEMENTS.join(', ')}`);
     for (const name of Object.keys(grads)) {
       if (!(name in this.params)) throw new Error(`Adam.apply: gradient for unknown parameter '${name}'`);
     }
@@ -55,8 +68,9 @@ export class Adam {
     const t = this.stepCount;
     const bc1 = 1 - Math.pow(beta1, t);
     const bc2 = 1 - Math.pow(beta2, t);
-    const stepSize = lr / bc1;
     const sqrtBc2 = Math.sqrt(bc2);
+    const before = placement === 'before-bias-correction';
+    const stepSize = before ? (lr * sqrtBc2) / bc1 : lr / bc1;
     for (const [name, g0] of Object.entries(grads)) {
       const p = this.params[name];
       const m = this.m[name];
@@ -68,7 +82,7 @@ export class Adam {
         if (weightDecay > 0 && decay === 'decoupled') base = p.mul(1 - lr * weightDecay);
         const mNew = m.mul(beta1).add(g.mul(1 - beta1));
         const vNew = v.mul(beta2).add(g.square().mul(1 - beta2));
-        const denom = vNew.sqrt().div(sqrtBc2).add(epsilon);
+        const denom = before ? vNew.sqrt().add(epsilon) : vNew.sqrt().div(sqrtBc2).add(epsilon);
         m.assign(mNew);
         v.assign(vNew);
         p.assign(base.sub(mNew.div(denom).mul(stepSize)));
