@@ -1,0 +1,74 @@
+/**
+ * Where each run of a plan stands, from the run directories first (a finished run is done whoever ran it) and
+ * then from Slurm: the queue (pending/running), accounting when the site has it, and the exit record each array
+ * task leaves (src/pipeline/executors/slurm-script.ts), which names the log of a failed task.
+ */
+import * as fs from 'fs';
+import type { RunPlan } from '../jobs';
+import { jobExperiment } from '../jobs';
+import { isTrainable, runState } from '../run-experiment';
+import { REQUEUE_EXIT, taskExitFile, taskLogFile } from './slurm-script';
+import { accountedTasks, queuedTasks } from './slurm-client';
+import { latestByIndex, readSubmissions } from './submissions';
+import { slurmDirOf } from './slurm';
+
+export type TaskState = 'pending' | 'running' | 'done' | 'failed';
+
+export interface JobStatus {
+  index: number;
+  id: string;
+  runDir: string;
+  state: TaskState;
+  /** Why, in a few words: `finished`, `queued as 12_3`, `exit status 1`, `not submitted`. */
+  detail: string;
+  /** The task's log, when a Slurm task ran it. */
+  log: string | null;
+}
+
+const RUNNING = new Set(['RUNNING', 'COMPLETING', 'CONFIGURING', 'STAGE_OUT', 'SIGNALING', 'RESIZING']);
+
+interface ExitRecord {
+  jobId: string;
+  status: number;
+  restart: number;
+}
+
+function readExitRecord(file: string): ExitRecord | null {
+  if (!fs.existsSync(file)) return null;
+  const [jobId, status, restart] = fs.readFileSync(file, 'utf8').trim().split(/\s+/);
+  if (!/^\d+$/.test(jobId ?? '') || !/^\d+$/.test(status ?? '')) return null;
+  return { jobId, status: Number(status), restart: Number(restart ?? 0) };
+}
+
+export function planStatus(plan: RunPlan, planFile: string): JobStatus[] {
+  const slurmDir = slurmDirOf(planFile);
+  const subs = readSubmissions(slurmDir);
+  const latest = latestByIndex(subs);
+  const ids = [...new Set(subs.map((s) => s.jobId))];
+  const queue = ids.length > 0 ? queuedTasks(ids) : null;
+  const accounted = ids.length > 0 ? accountedTasks(ids) : new Map<string, string>();
+  return plan.jobs.map((job, index) => {
+    const sub = latest.get(index);
+    const log = sub ? taskLogFile(slurmDir, index) : null;
+    const base = { index, id: job.id, runDir: job.runDir, log };
+    const trainable = isTrainable(jobExperiment(job));
+    const run = trainable ? runState(job.runDir) : 'absent';
+    if (run === 'finished') return { ...base, state: 'done', detail: 'finished' };
+    const exit = sub ? readExitRecord(taskExitFile(slurmDir, index)) : null;
+    const exitHere = exit && sub && exit.jobId === sub.jobId ? exit : null;
+    if (!trainable && exitHere?.status === 0) return { ...base, state: 'done', detail: 'nothing to train' };
+    if (!trainable && !sub) return { ...base, state: 'done', detail: 'nothing to train' };
+    const queued = sub ? queue?.get(sub.jobId)?.get(index) : undefined;
+    if (queued) return { ...base, state: RUNNING.has(queued) ? 'running' : 'pending', detail: `${queued.toLowerCase()} as ${sub?.jobId}_${index}` };
+    if (!sub) return { ...base, state: 'pending', detail: run === 'partial' ? 'interrupted run, not submitted' : 'not submitted' };
+    const final = accounted.get(`${sub.jobId}_${index}`);
+    if (exitHere && exitHere.status !== 0 && exitHere.status !== REQUEUE_EXIT) {
+      return { ...base, state: 'failed', detail: `exit status ${exitHere.status}${final ? ` (${final})` : ''}` };
+    }
+    if (exitHere) return { ...base, state: 'failed', detail: `task ended (exit status ${exitHere.status}) but the run is ${run}` };
+    // Submitted, not queued, no exit record: Slurm killed the batch shell (time limit, memory, node failure),
+    // or the queue could not be asked.
+    if (queue === null) return { ...base, state: 'pending', detail: `submitted as ${sub.jobId}_${index}; squeue unavailable` };
+    return { ...base, state: 'failed', detail: final ? `Slurm state ${final}` : 'left the queue without an exit record (killed by Slurm?)' };
+  });
+}
