@@ -7,15 +7,21 @@ import { Command } from './command';
 import { OptionValueError, UsageError, parseArgs } from './args';
 import { parseProgress } from './train';
 import { initBackend } from '../backend';
-import { EXPERIMENTS_DIR, listTables, loadTable } from '../config/tables';
-import { loadExperiment } from '../config/load';
+import { listTables } from '../config/tables';
+import { planTable, TablePlanOptions } from '../pipeline/table-plan';
 import { reproduceTable, ReproduceResult } from '../pipeline/reproduce';
-import { toMarkdown } from '../report/tables';
+import type { CollectResult } from '../pipeline/table-collect';
+import { executorNames, getExecutor } from '../pipeline/executor';
+import { statsToMarkdown } from '../report/tables';
 
 const OPTIONS = {
   set: { value: true, repeat: true, placeholder: '<key=value>', description: 'override one key in every experiment of the table' },
   fresh: { description: "delete the table's runs and train them again" },
-  'budget-minutes': { value: true, placeholder: '<n>', description: 'training budget per experiment in minutes (sets train.maxMinutes)' },
+  'budget-minutes': { value: true, placeholder: '<n>', description: 'wall-clock cap per run in minutes (sets train.maxMinutes); a run it cuts fails the table' },
+  folds: { value: true, placeholder: '<k>', description: "group k-fold cross-validation over all faces (default: the table's; 1 = the data set's split)" },
+  seeds: { value: true, placeholder: '<n>', description: "train every row with seeds 1..n (default: the table's seeds)" },
+  steps: { value: true, placeholder: '<n>', description: "optimiser steps for every trained row (default: the table's)" },
+  executor: { value: true, placeholder: '<name>', description: 'who runs the jobs (default local)' },
   progress: { value: true, placeholder: '<auto|plain|quiet|json>', description: 'training progress display (default auto)' },
   'experiments-dir': { value: true, placeholder: '<dir>', description: 'where experiment files and tables/ live (default experiments/)' },
   'runs-dir': { value: true, placeholder: '<dir>', description: 'where runs go (default runs/)' },
@@ -23,53 +29,82 @@ const OPTIONS = {
   'no-static': { description: 'skip PNG/SVG figure files (no Chromium launch)' },
 };
 
-/** Prints the table and where everything is; shared with `jasr main`. */
-export function printReproduced(r: ReproduceResult, wallSeconds: number): void {
+/** Prints the table and where everything is; shared with `jasr main` and `jasr collect`. */
+export function printReproduced(r: ReproduceResult | CollectResult, wallSeconds: number): void {
   console.log('');
-  console.log(toMarkdown(r.rows));
-  for (const run of r.runs) console.log(`  ${run.experiment.padEnd(18)} ${run.outcome.padEnd(11)} ${run.runDir ?? '(no run)'}`);
+  if ('kind' in r && r.kind === 'submitted') {
+    console.log(`plan: ${r.planFile} (${r.planned.plan.jobs.length} jobs) submitted: ${r.description}`);
+    console.log(`wall time ${(wallSeconds / 60).toFixed(1)} min`);
+    return;
+  }
+  const c = r as CollectResult;
+  console.log(statsToMarkdown(c.stats));
+  for (const run of c.runs) console.log(`  ${run.id.padEnd(18)} ${run.outcome.padEnd(11)} step ${String(run.budget.step).padEnd(6)} ${run.runDir}`);
+  console.log(`steps per trained run: ${c.steps ?? '— (no trained rows)'} (every run checked: equal budgets)`);
   console.log('');
-  console.log(`results: ${path.resolve(r.dir)}`);
-  console.log(`  table: ${r.files.md} | ${r.files.csv} | ${r.files.json}`);
-  console.log(`  CED data: ${r.files.ced}; per-image evaluations: ${path.join(r.dir, 'evaluations')}/`);
-  if (r.report) {
-    console.log(`  report: ${r.report.index} (${r.report.pages.reduce((n, p) => n + p.figureCount, 0)} figures)`);
-    if (r.report.staticSkippedBecause) console.log(`  static figures skipped: ${r.report.staticSkippedBecause}`);
+  console.log(`results: ${path.resolve(c.dir)}`);
+  console.log(`  table: ${c.files.md} | ${c.files.csv} | ${c.files.json} | ${c.files.differences}`);
+  console.log(`  statistics: ${c.files.stats}; CED data: ${c.files.ced}; per-face evaluations: ${path.join(c.dir, 'evaluations')}/`);
+  if (c.report) {
+    console.log(`  report: ${c.report.index} (${c.report.pages.reduce((n, p) => n + p.figureCount, 0)} figures)`);
+    if (c.report.staticSkippedBecause) console.log(`  static figures skipped: ${c.report.staticSkippedBecause}`);
   }
   console.log(`wall time ${(wallSeconds / 60).toFixed(1)} min`);
 }
 
+/** The table-plan options of reproduce's flags, shared with `jasr collect` (same flags → same plan → same runs). */
+export function tablePlanOptions(args: ReturnType<typeof parseArgs>): TablePlanOptions {
+  const positive = (key: string): number | undefined => {
+    const v = args.number(key);
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new OptionValueError(key, 'an integer ≥ 1', String(v));
+    return v;
+  };
+  const budget = args.number('budget-minutes');
+  if (budget !== undefined && !(budget > 0)) throw new OptionValueError('budget-minutes', 'a number > 0', String(budget));
+  const seeds = positive('seeds');
+  return {
+    sets: args.all('set'),
+    folds: positive('folds'),
+    seeds: seeds !== undefined ? Array.from({ length: seeds }, (_, i) => i + 1) : undefined,
+    steps: positive('steps'),
+    budgetMinutes: budget,
+    experimentsDir: args.string('experiments-dir'),
+    runsDir: args.string('runs-dir'),
+  };
+}
+
 export const command: Command = {
   name: 'reproduce',
-  summary: "Run or resume a table's experiments and write results/<table>/ (tables, figures, report)",
-  usage: 'reproduce <table> [--set k=v ...] [--fresh] [--budget-minutes N] [--progress mode] [--experiments-dir dir] [--runs-dir dir] [--results-dir dir] [--no-static]',
+  summary: "Plan a table's runs (rows × folds × seeds), run them, and write results/<table>/ with intervals and paired differences",
+  usage: 'reproduce <table> [--folds K] [--seeds N] [--steps N] [--set k=v ...] [--fresh] [--budget-minutes N] [--executor name] [--progress mode] [--experiments-dir dir] [--runs-dir dir] [--results-dir dir] [--no-static]',
   options: OPTIONS,
-  details: `Tables are experiments/tables/<table>.json. Finished runs (runs/<experiment>/ whose log ends with 'done' or
-'budget') are reused as they are; interrupted ones are resumed; a run trained with a different recipe is an error
-unless --fresh. Experiments without weights (bicubic) are evaluated directly. Every row is evaluated on the
-held-out test split with the experiment's eval protocol (named in the table), plus a no-learning 'mean-shape'
-landmark row when the table reports NME.`,
+  details: `Tables are experiments/tables/<table>.json: rows, metrics, and the design (folds, seeds, steps, checkpoint
+rule, the pairs whose differences are reported). The runs are written as results/<table>/jobs.json and run by the
+executor (default local: this process); a cluster executor submits them and \`jasr collect <table>\` (same flags)
+builds the table later. Finished runs are reused as they are; interrupted ones are resumed; a run trained with a
+different recipe is an error unless --fresh (which removes only the kit's files from the run folders). Every trained
+run must reach the same step: a run cut by --budget-minutes (train.maxMinutes) fails the table. Experiments without
+weights (bicubic) are evaluated directly, plus a no-learning 'mean-shape' landmark row when the table reports NME.
+Cells are mean ± 95 % bootstrap interval (groups of faces and seeds resampled; docs/statistics.md).`,
   async run(argv: string[]): Promise<number> {
     const args = parseArgs(argv, OPTIONS);
     const experimentsDir = args.string('experiments-dir');
     if (args.positionals.length !== 1) throw new UsageError(`expected one table name (known: ${listTables(experimentsDir).join(', ')}), got ${args.positionals.length} arguments`);
-    const budget = args.number('budget-minutes');
-    if (budget !== undefined && !(budget > 0)) throw new OptionValueError('budget-minutes', 'a number > 0', String(budget));
+    const planOptions = tablePlanOptions(args);
     const progress = parseProgress(args.string('progress'));
-    // The table and every experiment with the --set overrides are checked before the backend loads (seconds), so
-    // a wrong table name, key or value is one line at once; reproduceTable reads them again, unchanged.
-    const table = loadTable(args.positionals[0], experimentsDir ?? EXPERIMENTS_DIR);
-    const sets = [...args.all('set'), ...(budget !== undefined ? [`train.maxMinutes=${budget}`] : [])];
-    for (const rel of table.experiments) loadExperiment(path.join(experimentsDir ?? EXPERIMENTS_DIR, rel), sets);
+    const executorName = args.string('executor');
+    const executor = executorName !== undefined ? getExecutor(executorName) : undefined;
+    if (executorName !== undefined && !executor) throw new OptionValueError('executor', `one of ${executorNames().join(', ')}`, executorName);
+    // The table and every run's experiment with its overrides are checked before the backend loads (seconds), so
+    // a wrong table name, key or value is one line at once; reproduceTable plans them again, unchanged.
+    planTable(args.positionals[0], planOptions);
     await initBackend({ quiet: progress === 'json' });
     const started = Date.now();
     const result = await reproduceTable(args.positionals[0], {
-      sets: args.all('set'),
+      ...planOptions,
       fresh: args.flag('fresh'),
-      budgetMinutes: budget,
       progress,
-      experimentsDir,
-      runsDir: args.string('runs-dir'),
+      executor,
       resultsDir: args.string('results-dir'),
       staticFigures: !args.flag('no-static'),
     });

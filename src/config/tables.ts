@@ -1,20 +1,38 @@
 /**
- * Result tables as data: experiments/tables/<name>.json names the experiments one table compares and the
- * metrics it reports, so `jasr reproduce <table>` and the report read the same list.
+ * Result tables as data: experiments/tables/<name>.json names the experiments one table compares, the metrics it
+ * reports, and how it measures them: group k-fold cross-validation (`folds`), training seeds (`seeds`), one step
+ * budget for every trained row (`steps`), one checkpoint rule for every row (`checkpoint`) and the pairs of rows
+ * whose paired differences it reports (`pairs`), so `jasr reproduce <table>`, `jasr collect` and the report read
+ * the same list. Design of the statistics: docs/statistics.md.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, Schema, validate } from '../core/schema';
+import { z } from 'zod';
+import { ConfigError, validate } from '../core/schema';
 import { Experiment, loadExperiment } from './load';
 
-export interface TableSpec {
-  title: string;
-  description: string;
-  /** Experiment files, relative to the experiments directory, one row each, in order. */
-  experiments: string[];
-  /** Metric columns, e.g. psnr, ssim, nme, auc@0.08. */
-  metrics: string[];
-}
+export const TABLE_PAIR_SCHEMA = z.strictObject({
+  a: z.string().describe("a row's run name (or 'mean-shape')"),
+  b: z.string().describe("the row a is compared with"),
+  metrics: z.array(z.string()).min(1).describe('metrics whose paired difference a − b is reported'),
+});
+
+export const TABLE_SCHEMA = z.strictObject({
+  $schema: z.string().optional().describe('the JSON Schema editors validate this file with (ignored by the loader)'),
+  title: z.string(),
+  description: z.string(),
+  experiments: z.array(z.string()).min(1).describe('experiment files, relative to the experiments directory, one row each, in order'),
+  metrics: z.array(z.string()).min(1).describe('metric columns, e.g. psnr, ssim, nme, auc@0.08'),
+  folds: z.number().int().min(1).optional().describe("group k-fold over all faces of the data set (every face a test face once); 1 = the data set's own split"),
+  foldSeed: z.number().int().optional().describe('seed of the fold assignment (the same for every training seed, so rows and seeds share their faces)'),
+  seeds: z.array(z.number().int()).min(1).optional().describe("training seeds (train.seed) each row is trained with; default: the experiments' own seed"),
+  steps: z.number().int().min(1).optional().describe("optimiser steps for every trained row (sets train.maxSteps); default: the experiments' own budget"),
+  checkpoint: z.enum(['last', 'best']).optional().describe("which checkpoint of every trained row is evaluated: 'last' (equal steps, the default) or 'best' on validation"),
+  pairs: z.array(TABLE_PAIR_SCHEMA).optional().describe("paired differences a − b the table reports (run names; 'mean-shape' is the no-learning landmark row)"),
+});
+
+export type TableSpec = z.infer<typeof TABLE_SCHEMA>;
+export type TablePair = z.infer<typeof TABLE_PAIR_SCHEMA>;
 
 export interface LoadedTable extends TableSpec {
   name: string;
@@ -22,15 +40,8 @@ export interface LoadedTable extends TableSpec {
   rows: Experiment[];
 }
 
-export const TABLE_SCHEMA: Schema = {
-  type: 'object',
-  fields: {
-    title: { type: 'string' },
-    description: { type: 'string' },
-    experiments: { type: 'array', items: { type: 'string' }, minItems: 1 },
-    metrics: { type: 'array', items: { type: 'string' }, minItems: 1 },
-  },
-};
+/** The run name of the no-learning landmark row reproduceTable adds when a table reports NME. */
+export const MEAN_SHAPE_ROW = 'mean-shape';
 
 /** Default experiments directory: <repo>/experiments. */
 export const EXPERIMENTS_DIR = path.resolve(__dirname, '..', '..', 'experiments');
@@ -55,7 +66,7 @@ export function loadTable(name: string, experimentsDir = EXPERIMENTS_DIR): Loade
   } catch (e) {
     throw new ConfigError(file, '', `not valid JSON (${(e as Error).message})`);
   }
-  const spec = validate<TableSpec>(raw, TABLE_SCHEMA, file);
+  const spec = validate(raw, TABLE_SCHEMA, file);
   const rows = spec.experiments.map((rel, i) => {
     const expFile = path.join(experimentsDir, rel);
     if (!fs.existsSync(expFile)) throw new ConfigError(file, `experiments[${i}]`, `file not found: ${expFile}`);
@@ -64,5 +75,14 @@ export function loadTable(name: string, experimentsDir = EXPERIMENTS_DIR): Loade
   const names = rows.map((r) => r.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new ConfigError(file, 'experiments', `two rows share the run name '${dup}' (they would write the same runs/ directory)`);
+  if (spec.seeds && new Set(spec.seeds).size !== spec.seeds.length) throw new ConfigError(file, 'seeds', `expected distinct seeds, found ${JSON.stringify(spec.seeds)}`);
+  (spec.pairs ?? []).forEach((p, i) => {
+    for (const side of ['a', 'b'] as const) {
+      if (!names.includes(p[side]) && p[side] !== MEAN_SHAPE_ROW) throw new ConfigError(file, `pairs[${i}].${side}`, `expected a row's run name (${[...names, MEAN_SHAPE_ROW].join(', ')}), found '${p[side]}'`);
+    }
+    p.metrics.forEach((m, j) => {
+      if (!spec.metrics.includes(m)) throw new ConfigError(file, `pairs[${i}].metrics[${j}]`, `expected one of the table's metrics (${spec.metrics.join(', ')}), found '${m}'`);
+    });
+  });
   return { name, file, ...spec, rows };
 }

@@ -10,6 +10,7 @@ import type { FaceModel } from '../model/types';
 import { BatchLoader } from '../data/loader';
 import { disposeBatch, FaceSample } from '../data/types';
 import type { Predictor } from '../task/evaluate';
+import { writeFileAtomic } from '../core/atomic-write';
 
 interface EncodedImage {
   width: number;
@@ -56,7 +57,7 @@ export function writeSrSamples(dir: string, experiment: string, predict: Predict
         ...(landmarksPred ? { landmarksPred: points(landmarksPred[k].flat()) } : {}),
         landmarksTrue: points(landmarksTrue[k].flat()),
       };
-      fs.writeFileSync(file, JSON.stringify(record));
+      writeFileAtomic(file, JSON.stringify(record));
       return file;
     });
   } finally {
@@ -80,7 +81,7 @@ export function writeFusionTaps(dir: string, experiment: string, model: FaceMode
     if (Object.keys(taps).length === 0) return null;
     const file = path.join(dir, 'features', `${safeName(experiment)}.json`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(taps));
+    writeFileAtomic(file, JSON.stringify(taps));
     return file;
   } finally {
     tf.dispose([out.sr, ...out.heatmaps, ...Object.values(out.taps ?? {})].filter((t): t is tf.Tensor => t !== undefined));

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as Danfo from 'danfojs-node';
+import { writeFileAtomic } from '../core/atomic-write';
 
 export interface ResultRow {
   experiment: string;
@@ -89,10 +90,125 @@ export function writeTable(dir: string, rows: ResultRow[], opts: MarkdownOptions
   const csv = path.join(dir, 'table.csv');
   const md = path.join(dir, 'table.md');
   const flatRows = rows.map((r) => ({ experiment: r.experiment, model: r.model, ...r.metrics, protocol: r.protocol }));
-  fs.writeFileSync(json, JSON.stringify({ title: opts.title, decimals: opts.decimals, rows: flatRows }, null, 2) + '\n');
-  fs.writeFileSync(csv, toCsv(rows, opts.metrics));
-  fs.writeFileSync(md, (opts.title ? `### ${opts.title}\n\n` : '') + toMarkdown(rows, opts));
+  writeFileAtomic(json, JSON.stringify({ title: opts.title, decimals: opts.decimals, rows: flatRows }, null, 2) + '\n');
+  writeFileAtomic(csv, toCsv(rows, opts.metrics));
+  writeFileAtomic(md, (opts.title ? `### ${opts.title}\n\n` : '') + toMarkdown(rows, opts));
   return { json, csv, md };
+}
+
+/** A metric cell with its interval, already formatted by the pipeline (e.g. `27.41 ± 0.12`). */
+export interface StatsCell {
+  text: string;
+  mean: number;
+  lo: number;
+  hi: number;
+}
+
+export interface StatsRow {
+  experiment: string;
+  model: string;
+  protocol: string;
+  cells: Record<string, StatsCell | null>;
+  /** Plain columns after the metrics (steps, seeds, params): numbers or text. */
+  info: Record<string, number | string | null>;
+}
+
+/** A paired difference a − b, already formatted (`+0.31 ± 0.12*`, the marker when the interval excludes 0). */
+export interface StatsDifference {
+  a: string;
+  b: string;
+  metric: string;
+  text: string;
+  mean: number;
+  lo: number;
+  hi: number;
+  p: number;
+  marked: boolean;
+  /** The row the interval favours, or null. */
+  better: string | null;
+  /** Effect the design detects with 80 % probability. */
+  mde80: number;
+  mde80Text: string;
+}
+
+export interface StatsTable {
+  title?: string;
+  metrics: string[];
+  rows: StatsRow[];
+  differences: StatsDifference[];
+  /** Lines printed under the table: design (folds, seeds, steps), interval method, marker meaning. */
+  notes: string[];
+}
+
+function padTable(header: string[], body: string[][], rightAligned: boolean[]): string {
+  const widths = header.map((h, c) => Math.max(3, h.length, ...body.map((row) => row[c].length)));
+  const line = (cells: string[]): string => '| ' + cells.map((s, c) => (rightAligned[c] ? s.padStart(widths[c]) : s.padEnd(widths[c]))).join(' | ') + ' |';
+  const rule = '| ' + widths.map((w, c) => (rightAligned[c] ? '-'.repeat(w - 1) + ':' : '-'.repeat(w))).join(' | ') + ' |';
+  return [line(header), rule, ...body.map(line)].join('\n') + '\n';
+}
+
+/** The table with `mean ± interval` cells, then the paired differences, then the notes. */
+export function statsToMarkdown(t: StatsTable): string {
+  const infoKeys = [...new Set(t.rows.flatMap((r) => Object.keys(r.info)))];
+  const header = ['experiment', 'model', ...t.metrics, ...infoKeys];
+  const body = t.rows.map((r) => [
+    escapeMarkdownCell(r.experiment),
+    escapeMarkdownCell(r.model),
+    ...t.metrics.map((m) => r.cells[m]?.text ?? '—'),
+    ...infoKeys.map((k) => (r.info[k] === null || r.info[k] === undefined ? '—' : escapeMarkdownCell(String(r.info[k])))),
+  ]);
+  const parts = [padTable(header, body, header.map((h) => t.metrics.includes(h) || infoKeys.includes(h)))];
+  if (t.differences.length > 0) {
+    const dh = ['difference', 'metric', 'a − b', 'p', 'favours', 'detectable (80 %)'];
+    const db = t.differences.map((d) => [escapeMarkdownCell(`${d.a} − ${d.b}`), d.metric, d.text, d.p < 0.001 ? '<0.001' : d.p.toFixed(3), d.better ?? '—', d.mde80Text]);
+    parts.push('', padTable(dh, db, [false, false, true, true, false, true]));
+  }
+  if (t.notes.length > 0) parts.push('', ...t.notes.map((n) => `${n}  `));
+  return parts.join('\n') + (t.notes.length > 0 ? '\n' : '');
+}
+
+/** One line per row: mean, lo and hi of every metric at full precision, then the info columns. */
+export function statsToCsv(t: StatsTable): string {
+  const infoKeys = [...new Set(t.rows.flatMap((r) => Object.keys(r.info)))];
+  const header = ['experiment', 'model', ...t.metrics.flatMap((m) => [m, `${m} lo`, `${m} hi`]), ...infoKeys, 'protocol'];
+  const num = (v: number | undefined | null): string => (v === null || v === undefined || !Number.isFinite(v) ? '' : String(v));
+  const lines = [header.map(csvCell).join(',')];
+  for (const r of t.rows) {
+    const cells = t.metrics.flatMap((m) => {
+      const c = r.cells[m];
+      return [num(c?.mean), num(c?.lo), num(c?.hi)];
+    });
+    lines.push([csvCell(r.experiment), csvCell(r.model), ...cells, ...infoKeys.map((k) => csvCell(String(r.info[k] ?? ''))), csvCell(r.protocol)].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function differencesToCsv(t: StatsTable): string {
+  const lines = ['a,b,metric,difference,lo,hi,p,excludes zero,favours,detectable (80 %)'];
+  for (const d of t.differences) lines.push([d.a, d.b, d.metric, String(d.mean), String(d.lo), String(d.hi), String(d.p), String(d.marked), d.better ?? '', String(d.mde80)].map(csvCell).join(','));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Writes table.json (the means as `rows`, read by src/report/results.ts, plus `intervals`, `differences` and
+ * `notes`), table.csv (mean, lo, hi per metric), table.md (`27.41 ± 0.12` cells) and differences.csv.
+ */
+export function writeStatsTable(dir: string, t: StatsTable): { json: string; csv: string; md: string; differences: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const files = { json: path.join(dir, 'table.json'), csv: path.join(dir, 'table.csv'), md: path.join(dir, 'table.md'), differences: path.join(dir, 'differences.csv') };
+  const rows = t.rows.map((r) => ({
+    experiment: r.experiment,
+    model: r.model,
+    ...Object.fromEntries(t.metrics.map((m) => [m, r.cells[m]?.mean ?? null])),
+    ...Object.fromEntries(Object.entries(r.info).filter(([, v]) => typeof v === 'number' || v === null)),
+    protocol: r.protocol,
+  }));
+  const intervals = Object.fromEntries(t.rows.map((r) => [r.experiment, Object.fromEntries(t.metrics.map((m) => [m, r.cells[m] ?? null]))]));
+  writeFileAtomic(files.json, JSON.stringify({ title: t.title, rows, intervals, differences: t.differences, notes: t.notes }, null, 2) + '\n');
+  writeFileAtomic(files.csv, statsToCsv(t));
+  writeFileAtomic(files.md, (t.title ? `### ${t.title}\n\n` : '') + statsToMarkdown(t));
+  writeFileAtomic(files.differences, differencesToCsv(t));
+  return files;
 }
 
 let danfo: typeof Danfo | null = null;
