@@ -10,7 +10,11 @@ import type { ApplyOptions, FaceModel, ModelOutput, Network, ParameterRow } from
 /** Default weight seed (the official code seeds with 1). */
 export const DEFAULT_MODEL_SEED = 1;
 
-const BUILDERS: Record<Architecture, (scope: ParamScope, config: ModelConfig) => Network> = {
+/**
+ * The architectures' registry: one builder per name of ARCHITECTURES (config.ts). The Record type makes a name
+ * without a builder, or a builder without a name, a compile error.
+ */
+export const BUILDERS: Record<Architecture, (scope: ParamScope, config: ModelConfig) => Network> = {
   jasrnet: buildJasrNet,
   bicubic: () => buildBicubic(),
   'sr-only': buildSrOnly,

@@ -1,7 +1,8 @@
 /**
  * How the encoder's intermediate taps join the deep trunk ("deep feature extraction and fusion module").
  * A registry: adding a variant means one entry here (its builder and its analytic cost) plus its name in
- * FusionVariant / MODEL_CONFIG_SCHEMA (config.ts).
+ * FUSION_VARIANTS (config.ts), from which the config's type, validation and JSON Schema are derived; FUSIONS is
+ * typed Record<FusionVariant, …>, so the two cannot drift apart silently.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FusionVariant } from './config';
