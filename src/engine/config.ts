@@ -37,10 +37,16 @@ const OPTIMIZER_SCHEMA = z
 const SCHEDULE_SCHEMA = z
   .strictObject({
     type: z.enum(['step']).default('step'),
-    milestones: z.array(positiveInt).default(() => [20, 30]).describe('1-based epochs after which the lr is multiplied by gamma (increasing)'),
+    milestones: z.array(positiveInt).default(() => [20, 30]).describe('1-based epochs (or steps, with unit "step") after which the lr is multiplied by gamma (increasing)'),
     gamma: z.number().min(0).default(0.5),
+    // Optional without a default, so recipes recorded before these keys existed compare equal on resume/reuse.
+    unit: z.enum(['epoch', 'step']).optional().describe("what milestones count: 'epoch' (absent: the official MultiStepLR) or optimiser 'step'"),
+    onUnreachable: z
+      .enum(['warn', 'refuse'])
+      .optional()
+      .describe("a milestone the step/epoch budget never reaches: 'warn' (absent) says so at start, 'refuse' stops the training before it starts"),
   })
-  .describe('Step schedule indexed by 1-based epoch: lr · gamma^(number of milestones strictly below the epoch)')
+  .describe('Step schedule indexed by 1-based epoch (or step): lr · gamma^(number of milestones strictly below it)')
   .prefault({});
 
 const SELECTION_SCHEMA = z

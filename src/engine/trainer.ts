@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Json } from '../core/overrides';
 import { TrainConfig, higherIsBetter } from './config';
 import { Adam } from './optimizer';
-import { learningRateAt } from './schedule';
+import { UnreachableMilestoneError, budgetReach, describeUnreachable, learningRateAt } from './schedule';
 import { clipByGlobalNorm } from './clip';
 import { createGradientEngine } from './parallel/engine';
 import { CheckpointError, CheckpointStore, SelectionRecord, isBetterSelection, restoreVariables, snapshotVariables } from './checkpoint';
@@ -134,6 +134,11 @@ export async function train<Batch, ValData>(
   if (cfg.selection.metric !== 'loss' && loaders.val === undefined) {
     throw new Error(`train: selection by '${cfg.selection.metric}' needs a validation loader (or set train.selection.metric to 'loss')`);
   }
+  // A decay the budget never reaches is said at start, or refused before anything is written.
+  const unreachable = describeUnreachable(cfg.schedule, budgetReach(stepsPerEpoch, cfg.epochs, cfg.maxSteps), stepsPerEpoch, cfg.optimizer.lr);
+  if (unreachable !== null && cfg.schedule.onUnreachable === 'refuse') {
+    throw new UnreachableMilestoneError(`${experiment.name}: ${unreachable} (refused: train.schedule.onUnreachable is "refuse")`);
+  }
   const { all, trainable } = nameVariables(model);
   const runKey = path.resolve(opts.runDir);
   if (activeRuns.has(runKey)) throw new LockedError(`${runKey}: in use by another training in this process; wait for it to finish`);
@@ -159,6 +164,7 @@ export async function train<Batch, ValData>(
     const gradients = await createGradientEngine(model, all, trainable, cfg.workers);
     engine = gradients;
     if (gradients.note) reporter.message(gradients.note);
+    if (unreachable !== null) reporter.message(`warning: ${unreachable}`);
     const rng = new TrainRng(cfg.seed);
     let step = 0;
     let book: TrainerBook = { epochSums: {}, epochSteps: 0, epochImages: 0 };
@@ -196,7 +202,7 @@ export async function train<Batch, ValData>(
       runLog.append({ kind: 'event', epoch: epochRecordOf(step), step, event: 'resume', message: `resumed from ${source}${accepted}`, time: new Date().toISOString() });
       reporter.message(`resumed ${experiment.name} at step ${step} (epoch ${epochRecordOf(step)}) from ${source}${accepted}`);
     } else {
-      runLog.append({ kind: 'event', epoch: 0, step: 0, event: 'start', message: `training ${experiment.name}`, time: new Date().toISOString() });
+      runLog.append({ kind: 'event', epoch: 0, step: 0, event: 'start', message: `training ${experiment.name}${unreachable !== null ? `; warning: ${unreachable}` : ''}`, time: new Date().toISOString() });
     }
 
     const totalSteps = Math.min(cfg.epochs * stepsPerEpoch, cfg.maxSteps ?? Infinity);
@@ -249,7 +255,7 @@ export async function train<Batch, ValData>(
         break;
       }
       const epoch = epochRecordOf(step) + 1;
-      const lr = learningRateAt(cfg.optimizer.lr, cfg.schedule, epoch);
+      const lr = learningRateAt(cfg.optimizer.lr, cfg.schedule, epoch, step + 1);
       const t0 = Date.now();
       const batch = await loaders.train.next();
       const images = model.batchSize(batch);
