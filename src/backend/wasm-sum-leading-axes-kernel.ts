@@ -3,12 +3,15 @@
  * an NHWC dy. The built-in kernel only reduces innermost axes, so it first transposes the whole tensor to put
  * N, H, W last: 13 % of a 16/2 training step with oneDNN convs (profile-step --detail Sum). Here the tensor is
  * read as an [outer, inner] matrix whose rows the native addon adds up in place (float64 accumulation); a JS
- * loop was no faster than transpose + sum, so without the addon the built-in kernel stays. Every other
- * reduction runs the built-in kernel.
+ * loop was no faster than transpose + sum, so without the addon that case stays on the built-in kernel.
+ * A reduction over every axis (a loss scalar, a gradient norm) is added in float64 and rounded once
+ * (src/backend/wasm-full-reduction-kernels.ts; the built-in kernel adds in float32). Every other reduction runs
+ * the built-in kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './native-addon';
 import { WasmHeapBackend, WasmKernelOverride } from './wasm-kernel-override';
+import { fullFloat64Total, registerWasmFullMeanKernel, scalarOutput } from './wasm-full-reduction-kernels';
 
 /** How many leading axes `axis` names (each once, 0 … k−1), or 0 when it is not such a prefix. */
 export function leadingAxesCount(axis: number | number[], rank: number): number {
@@ -23,8 +26,9 @@ const fastKernel: tf.KernelFunc = (args) => {
   const attrs = args.attrs ?? {};
   const x = inputs.x;
   if (x === undefined) throw new Error("wasm-sum-leading-axes-kernel.ts: Sum needs input 'x'");
+  const full = fullFloat64Total(args);
+  if (full) return scalarOutput(backend, full.outShape, full.total);
   const leading = x.dtype === 'float32' ? leadingAxesCount(attrs.axis as number | number[], x.shape.length) : 0;
-  // All axes is a plain total, which the built-in kernel does without a transpose.
   if (!addon || leading === 0 || leading === x.shape.length) return override.fallback(args);
   const outer = tf.util.sizeFromShape(x.shape.slice(0, leading));
   const kept = x.shape.slice(leading);
@@ -43,9 +47,13 @@ export function wasmSumKernelRegistered(): boolean {
   return override.active;
 }
 
-/** Idempotent. Keeps the built-in kernel (and its wasm binding) for the reductions this one does not cover. */
-export function registerWasmSumKernel(native: NativeAddon): void {
+/**
+ * Idempotent. Keeps the built-in kernel (and its wasm binding) for the reductions this one does not cover.
+ * `native` undefined: only the float64 full totals (Sum and Mean), for the path without the addon.
+ */
+export function registerWasmSumKernel(native: NativeAddon | undefined): void {
   addon = native;
+  registerWasmFullMeanKernel();
   override.register();
 }
 
