@@ -42,7 +42,7 @@ function readWithParents(file: string, seen: string[]): { merged: Record<string,
   if (seen.includes(abs)) throw new ConfigError(abs, 'extends', `cycle: ${[...seen, abs].join(' → ')}`);
   const own = readJson(abs);
   for (const k of Object.keys(own)) {
-    if (!TOP_LEVEL_KEYS.includes(k)) throw new ConfigError(abs, k, `unknown key (known: ${TOP_LEVEL_KEYS.join(', ')})`);
+    if (!TOP_LEVEL_KEYS.includes(k)) throw new ConfigError(abs, k, `unknown key (known here: ${TOP_LEVEL_KEYS.join(', ')})`);
   }
   const parent = own.extends;
   delete own.extends;
