@@ -18,6 +18,7 @@ const toyGenerator = (over: Partial<ModelConfig> = {}): FaceModel =>
 
 const snapshot = (vars: tf.Variable[]): Float32Array[] => vars.map((v) => Float32Array.from(v.dataSync() as Float32Array));
 const sameAs = (vars: tf.Variable[], before: Float32Array[]): boolean => vars.every((v, i) => tf.util.arraysEqual(v.dataSync() as Float32Array, before[i]));
+const named = (grads: tf.NamedTensorMap): { name: string; tensor: tf.Tensor }[] => Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
 const maxAbs = (t: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0]);
 
 /**
@@ -65,7 +66,7 @@ describe('adversarial: gradient flow between generator and discriminator', () =>
         // (it shifts every logit alike): that one variable gets an exactly-zero gradient, by design.
         const invariant = kind === 'relativistic-average' ? ['disc/out/conv/bias'] : [];
         assertGradsCoverExactly(dStep.grads, dVars, dNames, invariant);
-        dOpt.applyGradients(dStep.grads);
+        dOpt.applyGradients(named(dStep.grads));
         assert.ok(sameAs(gVars, gBefore), 'a D step changed a generator weight');
         assert.ok(!sameAs(dVars, dBefore), 'a D step changed no discriminator weight');
         tf.dispose([dStep.value, ...Object.values(dStep.grads)]);
@@ -77,7 +78,7 @@ describe('adversarial: gradient flow between generator and discriminator', () =>
           return generatorLoss(kind, d.apply(sr), d.apply(hr));
         }, gVars);
         assertGradsCoverExactly(gStep.grads, gVars, gNames);
-        gOpt.applyGradients(gStep.grads);
+        gOpt.applyGradients(named(gStep.grads));
         assert.ok(sameAs(dVars, dAfter), 'a G step changed a discriminator weight');
         assert.ok(!sameAs(gVars, gBefore), 'a G step changed no generator weight');
         tf.dispose([gStep.value, ...Object.values(gStep.grads)]);
