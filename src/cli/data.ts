@@ -14,8 +14,7 @@ import { renderPair } from '../data/draw';
 import { ImageReadError, writeImage } from '../data/image-io';
 import { AnnotationError } from '../data/formats/common';
 import { CROP_SOURCES, CropSource } from '../data/crop';
-import { DATASETS, checkLabels } from '../data/registry';
-import type { LabelProvenance } from '../data/types';
+import { DATASETS, DECLARABLE_LABELS, DeclaredLabels } from '../data/registry';
 
 const OPTIONS = {
   out: { value: true, placeholder: '<path>', description: 'build: set folder, missing, empty or built by the kit (default $JASR_CACHE/embedded or .cache/jasr/embedded); show: PNG file' },
@@ -30,14 +29,10 @@ const OPTIONS = {
   json: { description: 'inspect: print one JSON object' },
 };
 
-function parseLabels(v: string | undefined): LabelProvenance | undefined {
+function parseLabels(v: string | undefined): DeclaredLabels | undefined {
   if (v === undefined) return undefined;
-  if (v === 'synthetic') throw new UsageError(`--labels: expected human, model or unknown, got '${v}'`);
-  try {
-    return checkLabels(v, '--labels');
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  if (!DECLARABLE_LABELS.includes(v as DeclaredLabels)) throw new UsageError(`--labels: expected one of ${DECLARABLE_LABELS.join(', ')}, got '${v}'`);
+  return v as DeclaredLabels;
 }
 
 function parseCrop(v: string | undefined): CropSource | undefined {

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { NO_AUGMENT, OFFICIAL_AUGMENT } from './augment';
 import { HEATMAP_SIGMA_HR } from '../codec/heatmaps';
-import { REGISTERED_FORMATS, RegisteredFormat } from './registry';
+import { DECLARABLE_LABELS, DeclaredLabels, REGISTERED_FORMATS, RegisteredFormat } from './registry';
+import { CROP_SOURCES, CropSource } from './crop';
 
 /** A format of the dataset registry (src/data/registry.ts): its reader, splits, point count and defaults. */
 export type DatasetFormat = RegisteredFormat;
@@ -32,6 +33,14 @@ export const DATA_CONFIG_SCHEMA = z.strictObject({
   scale: z.literal([4, 8]).default(8),
   hrSize: z.number().int().min(8).default(256).describe('side at which samples are stored in memory (256 serves both scales)'),
   margin: z.number().min(0).default(0.1).describe('crop margin on each side, as a fraction of the face box side'),
+  crop: z
+    .enum(CROP_SOURCES as [CropSource, ...CropSource[]])
+    .optional()
+    .describe("crop source: the dataset's face box or the landmarks' box, squared with data.margin (default: the format's entry in src/data/registry.ts)"),
+  labels: z
+    .enum(DECLARABLE_LABELS as [DeclaredLabels, ...DeclaredLabels[]])
+    .optional()
+    .describe("how the landmarks were made, declared by the user (default: what the files state, else the format's registry entry)"),
   augment: z
     .strictObject({
       flipProbability: fraction.default(OFFICIAL_AUGMENT.flipProbability).describe('probability of a horizontal flip (official 0.5)'),
@@ -49,6 +58,10 @@ export const DATA_CONFIG_SCHEMA = z.strictObject({
   batchSize: z.number().int().min(1).default(2),
   limit: count.default(0).describe('cap on samples per split (0 = no cap), for quick runs'),
   valFraction: z.number().min(0).max(0.999).default(0).describe('fraction of the training split held out as validation when the format has no validation split'),
+  // Cross-validation (src/data/folds.ts): all faces of every split pooled, k folds by group, this run on one of them.
+  folds: z.number().int().min(0).default(0).describe('group k-fold over all faces of the data set (0 or 1 = the format\'s own splits); every face is a test face in exactly one fold'),
+  fold: z.number().int().min(0).default(0).describe('which fold (0 … folds − 1) this run trains on and tests'),
+  foldSeed: z.number().int().default(1).describe('seed of the fold assignment and of each fold\'s validation groups (kept apart from data.seed, which follows train.seed, so every training seed sees the same folds)'),
   skipBad: z.boolean().default(false).describe("collect malformed annotations into `info.problems` instead of failing"),
   syntheticCounts: z.tuple([count, count, count]).default((): [number, number, number] => [32, 8, 8]).describe('synthetic faces per split [train, val, test]'),
 });
@@ -64,6 +77,7 @@ export function dataConfig(overrides: Partial<DataConfig> = {}): DataConfig {
   if (!(c.margin >= 0)) throw new Error(`data.margin: expected ≥ 0, found ${c.margin}`);
   if (!(c.heatmapSigma > 0)) throw new Error(`data.heatmapSigma: expected > 0 (HR pixels), found ${c.heatmapSigma}`);
   if (!(c.valFraction >= 0 && c.valFraction < 1)) throw new Error(`data.valFraction: expected in [0, 1), found ${c.valFraction}`);
+  if (c.folds > 1 && c.fold >= c.folds) throw new Error(`data.fold: expected 0 … ${c.folds - 1} (data.folds is ${c.folds}), found ${c.fold}`);
   return c;
 }
 

@@ -6,7 +6,7 @@
  * format is its reader plus one entry here.
  */
 import { KnownError } from '../core/errors';
-import { LABEL_PROVENANCES, LabelProvenance } from './types';
+import type { LabelProvenance } from './types';
 import { CROP_SOURCES, CropPolicy, CropSource, describeCropPolicy } from './crop';
 import { LandmarkConvention, landmarkConvention } from './landmark-conventions';
 import { ReadResult, ReaderOptions } from './formats/common';
@@ -232,12 +232,16 @@ export function fileSource(format: string): FileSource {
   return e.source;
 }
 
-/** The user's say over a dataset's defaults: config keys data.crop and data.labels (and --labels). */
+/** What a user may declare about labels ('synthetic' is the kit's own faces only). */
+export type DeclaredLabels = Exclude<LabelProvenance, 'synthetic'>;
+export const DECLARABLE_LABELS: readonly DeclaredLabels[] = ['human', 'model', 'unknown'];
+
+/** The user's say over a dataset's defaults: config keys data.crop and data.labels (and --crop, --labels). */
 export interface DatasetPolicyKeys {
   /** Crop source; default the registry's per-format one. The margin is data.margin. */
   crop?: CropSource;
   /** Declared label provenance; default: what each file states, else the registry's per-format value. */
-  labels?: LabelProvenance;
+  labels?: DeclaredLabels;
 }
 
 /** The crop policy a run uses and where it came from, printed beside its results. */
@@ -260,8 +264,8 @@ export function resolveCropPolicy(format: string, margin: number, crop?: CropSou
 }
 
 /** A declared label provenance checked against the known values, naming `key`. */
-export function checkLabels(labels: string | undefined, key = 'data.labels'): LabelProvenance | undefined {
+export function checkLabels(labels: string | undefined, key = 'data.labels'): DeclaredLabels | undefined {
   if (labels === undefined) return undefined;
-  if (!LABEL_PROVENANCES.includes(labels as LabelProvenance)) throw new DatasetConfigError(`${key}: expected one of ${LABEL_PROVENANCES.join(', ')}, found '${labels}'`);
-  return labels as LabelProvenance;
+  if (!DECLARABLE_LABELS.includes(labels as DeclaredLabels)) throw new DatasetConfigError(`${key}: expected one of ${DECLARABLE_LABELS.join(', ')}, found '${labels}'`);
+  return labels as DeclaredLabels;
 }

@@ -20,7 +20,7 @@ import { AnnotationError, LabelStatement, LandmarkRecord, Problem, ReadResult, R
 export function labelsFromComment(comment: string): LabelStatement | null {
   const text = comment.replace(/\s+/g, ' ').trim();
   if (text === '') return null;
-  const quote = text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  const quote = text.length > 200 ? `${text.slice(0, 197)}...` : text;
   // Only words about how the points were made: a detector that drew the boxes says nothing about the landmarks.
   const model = /\b(shape_predictor\w*|predictor|landmarking model|landmark model|pseudo-?labels?|(predicted|estimated|fitted) by)\b|\.dat\b/i;
   if (model.test(text)) return { labels: 'model', evidence: `<comment>: '${quote}'` };
