@@ -78,3 +78,13 @@ export function loadExperiment(file: string, sets: string[] = []): Experiment {
     ...sections,
   };
 }
+
+/**
+ * What an experiment file and the files it extends set themselves, merged as `extends` merges them, before any
+ * default: the layer loadExperiment starts from. The file is loaded in full first, so a broken one is refused
+ * naming its key.
+ */
+export function experimentSettings(file: string): Record<string, Json> {
+  loadExperiment(file);
+  return readWithParents(path.resolve(file), []).merged;
+}

@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Json } from '../core/overrides';
 import { ConfigError } from '../core/schema';
+import { recipeSets } from '../config/recipe';
 
 export const QUICK_ENV = 'JASR_QUICK';
 /** Scratch folder for quick-mode runs and results (default <tmp>/jasr-notebooks-quick); tests point it at a fresh folder. */
@@ -47,32 +47,14 @@ export function notebookDirs(quick: boolean, env: NodeJS.ProcessEnv = process.en
   return dirs;
 }
 
-function flattenSets(prefix: string, value: Json, skip: readonly string[], out: string[]): void {
-  if (skip.includes(prefix)) return;
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) flattenSets(prefix ? `${prefix}.${k}` : k, v, skip, out);
-    return;
-  }
-  out.push(`${prefix}=${JSON.stringify(value)}`);
-}
-
 /**
  * The CPU recipe of experiments/cpu/base-cpu.json (network size, optimiser, schedule, budget) as `--set`
- * overrides, so paper-sized experiments (the ablations) run at the size main-cpu uses. Keys an experiment
- * varies on purpose are skipped (default: the loss weights, which the loss ablation changes, and the data
- * section, which the ablations already share).
+ * overrides, so paper-sized experiments (the ablations) run at the size main-cpu uses. The file is read by the
+ * experiment loader (its `extends` chain followed, every key validated) through recipeSets (src/config/recipe.ts).
+ * Keys an experiment varies on purpose are skipped (default: the loss weights, which the loss ablation changes;
+ * the data section is not applied, the ablations already share theirs).
  */
 export function cpuRecipeSets(baseFile = path.join('experiments', 'cpu', 'base-cpu.json'), skip: readonly string[] = ['train.lossWeights']): string[] {
   if (!fs.existsSync(baseFile)) throw new ConfigError(baseFile, '', "file not found: the CPU recipe file (expected in the project's experiments/cpu/)");
-  let raw: Record<string, Json>;
-  try {
-    raw = JSON.parse(fs.readFileSync(baseFile, 'utf8')) as Record<string, Json>;
-  } catch (e) {
-    throw new ConfigError(baseFile, '', `not valid JSON (${(e as Error).message})`);
-  }
-  const out: string[] = [];
-  for (const section of ['model', 'train']) {
-    if (raw[section] !== undefined) flattenSets(section, raw[section], skip, out);
-  }
-  return out;
+  return recipeSets(baseFile, { sections: ['model', 'train'], skip });
 }
