@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { openDataset } from '../src/data/open';
 import type { FaceSample } from '../src/data/types';
 import { gaussianTaps } from '../src/metrics/gaussian';
-import { cosineSimilarity, faceEmbeddings, identitySimilarity, identitySimilarityTo } from '../src/metrics/identity';
+import { cosineSimilarity, faceEmbeddings, identitySimilarity, identitySimilarityTo, recognitionBox } from '../src/metrics/identity';
 import { downstreamNme, detectLandmarks68 } from '../src/metrics/downstream-nme';
 import { FaceMetricError } from '../src/metrics/face-nets';
 
@@ -52,11 +52,13 @@ describe('metrics: identity similarity and downstream NME on real faces', () => 
 
   it('identity similarity drops as Gaussian blur grows (σ = 1, 2, 4 px), per face and on average', async () => {
     const perSigma: number[][] = [];
-    const reference = await faceEmbeddings(hr);
+    // The recommended form: SR and HR cropped to face-api's recognition box from the ground-truth landmarks.
+    const landmarks = faces.map((f) => f.landmarks);
+    const reference = await faceEmbeddings(hr, landmarks);
     for (const sigma of SIGMAS) {
       const blurred = blur(hr, sigma);
       try {
-        perSigma.push(await identitySimilarityTo(blurred, reference));
+        perSigma.push(await identitySimilarityTo(blurred, reference, landmarks));
       } finally {
         blurred.dispose();
       }
@@ -87,6 +89,20 @@ describe('metrics: identity similarity and downstream NME on real faces', () => 
     assert.ok(meanBlur > meanHr);
     const points = await detectLandmarks68(hr.slice([0, 0, 0, 0], [1, 128, 128, 3]));
     assert.equal(points[0].length, 136);
+  });
+
+  it("recognition box = face-api's dlib alignment box: eyes (40,50), (80,50), mouth (60,90) → x 10, y 20, side 99", () => {
+    const lm = new Float32Array(136);
+    const put = (from: number, to: number, x: number, y: number): void => {
+      for (let i = from; i < to; i++) [lm[2 * i], lm[2 * i + 1]] = [x, y];
+    };
+    put(36, 42, 40, 50);
+    put(42, 48, 80, 50);
+    put(48, 68, 60, 90);
+    // reach = √(20² + 40²) = 44.72 → side ⌊44.72 / 0.45⌋ = 99; centre (60, 63.33) → x ⌊60 − 49.5⌋, y ⌊63.33 − 42.57⌋.
+    assert.deepEqual(recognitionBox(lm, 128, 128), [10, 20, 99, 99]);
+    // Clamped at the image border.
+    assert.deepEqual(recognitionBox(lm, 100, 128), [10, 20, 90, 99]);
   });
 
   it('refuses a landmark set that is not 68 points, and mismatched shapes, in one line', async () => {
