@@ -6,7 +6,7 @@ import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { Adam, AdamConfig, EpsilonPlacement } from '../src/engine/optimizer';
 import { clipGradients } from '../src/engine/clip';
-import { DEFAULT_TRAIN_CONFIG } from '../src/engine/config';
+import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA } from '../src/engine/config';
 
 /** Adam written out in float64 with both ε placements (coupled L2), one parameter vector. */
 function reference(cfg: AdamConfig, placement: EpsilonPlacement, theta0: number[], grads: number[][], lrs: number[]): number[] {
@@ -106,5 +106,17 @@ describe('fidelity: Adam ε placement (older PyTorch) and clipping by value', ()
     assert.throws(() => clipGradients(grads, 1, 'elementwise' as never), /norm, value/);
     for (const r of [byValue, byNorm, off]) tf.dispose(Object.values(r.clipped));
     tf.dispose(Object.values(grads));
+  });
+});
+
+describe('fidelity: config keys train.optimizer.epsilonPlacement and train.gradClipMode', () => {
+  it('are optional (absent = the behaviour before they existed), accept the named values and refuse others', () => {
+    assert.strictEqual(DEFAULT_TRAIN_CONFIG.optimizer.epsilonPlacement, undefined);
+    assert.strictEqual(DEFAULT_TRAIN_CONFIG.gradClipMode, undefined);
+    const c = TRAIN_CONFIG_SCHEMA.parse({ optimizer: { epsilonPlacement: 'before-bias-correction' }, gradClip: 0.5, gradClipMode: 'value' });
+    assert.strictEqual(c.optimizer.epsilonPlacement, 'before-bias-correction');
+    assert.strictEqual(c.gradClipMode, 'value');
+    assert.ok(!TRAIN_CONFIG_SCHEMA.safeParse({ gradClipMode: 'elementwise' }).success);
+    assert.ok(!TRAIN_CONFIG_SCHEMA.safeParse({ optimizer: { epsilonPlacement: 'torch' } }).success);
   });
 });

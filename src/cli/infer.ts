@@ -37,8 +37,9 @@ export const command: Command = {
   summary: 'Super-resolve and align one face image of any size: SR PNG, landmark JSON, overlay PNG',
   usage: 'infer --checkpoint <run dir> --image <file> [--out <dir>]',
   options: OPTIONS,
-  details: `The image is resampled to the model's LR size (16×16 for ×8; antialiased bicubic when shrinking), then
-upsampled as in training. Non-square images are stretched to a square; landmarks.json gives points both in HR
+  details: `The image is resampled to the model's LR size (16×16 for ×8; antialiased bicubic when shrinking; an
+image already at that size, e.g. a saved LR PNG, is used as it is), then turned into the network input by the
+same function as training and evaluation, with the run's data.quantize (8-bit LR and uint8 cubic when true). Non-square images are stretched to a square; landmarks.json gives points both in HR
 pixels of the SR image and in the original image's pixels (pixel centres at integers). Outputs are written
 atomically: on an error (e.g. a full disk) no partial or temporary file is left.`,
   async run(argv: string[]): Promise<number> {
@@ -55,7 +56,7 @@ atomically: on an error (e.g. a full disk) no partial or temporary file is left.
     try {
       let r: ReturnType<typeof inferFace>;
       try {
-        r = inferFace(run.model, image);
+        r = inferFace(run.model, image, { quantize: run.experiment.data.quantize ?? false });
       } catch (e) {
         if (e instanceof InferModelError) throw new InferModelError(`${run.checkpointDir}: ${e.message}`);
         throw e;
@@ -77,6 +78,7 @@ atomically: on an error (e.g. a full disk) no partial or temporary file is left.
         checkpoint: run.checkpointDir,
         experiment: run.experiment.name,
         sizes: r.sizes,
+        quantize: run.experiment.data.quantize ?? false,
         landmarksHr: r.landmarksHr,
         landmarksOriginal: r.landmarksOriginal,
         note: 'pixel centres at integers; HR = the SR image frame',

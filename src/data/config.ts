@@ -54,6 +54,13 @@ export const DATA_CONFIG_SCHEMA = z.strictObject({
   // At stride 8 the official σ is half a heatmap cell, nearly one-hot; a wider σ gives the alignment head a denser
   // signal (the decoder's window mean copes).
   heatmapSigma: z.number().min(0.1).default(HEATMAP_SIGMA_HR).describe(`σ of the target Gaussians in HR pixels (official ${HEATMAP_SIGMA_HR})`),
+  // Optional without a default, so recipes recorded before this key existed compare equal on resume/reuse.
+  quantize: z
+    .boolean()
+    .optional()
+    .describe(
+      'true: HR, LR and the network input at 8-bit levels as the official image files and its uint8 cv2 cubic upsampling (src/data/pairs.ts); false (absent): float throughout, as the kit always did (docs/model.md "8-bit images")',
+    ),
   seed: z.number().int().default(1),
   batchSize: z.number().int().min(1).default(2),
   limit: count.default(0).describe('cap on samples per split (0 = no cap), for quick runs'),

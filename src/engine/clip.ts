@@ -6,9 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NamedTensors } from './optimizer';
+import { CLIP_MODES } from './config';
 
-export type ClipMode = 'norm' | 'value';
-export const CLIP_MODES: readonly ClipMode[] = ['norm', 'value'];
+/** train.gradClipMode. */
+export type ClipMode = (typeof CLIP_MODES)[number];
 
 /** √(Σ‖g‖²) over all gradients, as a scalar tensor the caller owns. */
 export function globalNorm(grads: NamedTensors): tf.Scalar {

@@ -18,6 +18,10 @@ export const MAX_WORKERS = 64;
 
 export const WEIGHT_DECAY_MODES = ['coupled', 'decoupled'] as const;
 export const SELECTION_METRICS = ['nme', 'psnr', 'ssim', 'loss'] as const;
+/** Where Adam adds ε (src/engine/optimizer.ts, docs/model.md "Adam ε"). */
+export const EPSILON_PLACEMENTS = ['after-bias-correction', 'before-bias-correction'] as const;
+/** How train.gradClip clips (src/engine/clip.ts, docs/model.md "Gradient clipping"). */
+export const CLIP_MODES = ['norm', 'value'] as const;
 
 const OPTIMIZER_SCHEMA = z
   .strictObject({
@@ -31,6 +35,13 @@ const OPTIMIZER_SCHEMA = z
       .enum(WEIGHT_DECAY_MODES)
       .default('coupled')
       .describe("'coupled': L2 added to the gradient (torch.optim.Adam weight_decay); 'decoupled': AdamW"),
+    // Optional without a default, so recipes recorded before this key existed compare equal on resume/reuse.
+    epsilonPlacement: z
+      .enum(EPSILON_PLACEMENTS)
+      .optional()
+      .describe(
+        "where ε enters Adam's denominator: 'after-bias-correction' (absent; current PyTorch) or 'before-bias-correction' (the older PyTorch of the official code: ε on √v, an effective ε/√(1−β₂ᵗ))",
+      ),
   })
   .prefault({});
 
@@ -67,7 +78,12 @@ export const TRAIN_CONFIG_SCHEMA = z
     batchSize: positiveInt.default(2),
     optimizer: OPTIMIZER_SCHEMA,
     schedule: SCHEDULE_SCHEMA,
-    gradClip: z.number().min(0).default(0).describe('global-norm gradient clipping threshold; 0 = off (official gclip 0)'),
+    gradClip: z.number().min(0).default(0).describe('gradient clipping threshold, applied as train.gradClipMode says; 0 = off (official gclip 0)'),
+    // Optional without a default, so recipes recorded before this key existed compare equal on resume/reuse.
+    gradClipMode: z
+      .enum(CLIP_MODES)
+      .optional()
+      .describe("how gradClip clips: 'norm' (absent) scales all gradients to a global norm ≤ gradClip; 'value' clamps each element to ±gradClip, as the official --gclip"),
     lossWeights: z.strictObject({ pixel: z.number().min(0).default(1), heatmap: z.number().min(0).default(1) }).prefault({}),
     pixelLoss: z.enum(['l1', 'l2']).default('l1'),
     heatmapLoss: z

@@ -11,16 +11,15 @@
  * The bias corrections are computed in float64 on the host, as PyTorch does.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerConfig } from './config';
+import { EPSILON_PLACEMENTS, OptimizerConfig } from './config';
 
 export type NamedTensors = Record<string, tf.Tensor>;
 
 /** Where ε enters Adam's denominator (see the file comment): current PyTorch, or older PyTorch (paper era). */
-export type EpsilonPlacement = 'after-bias-correction' | 'before-bias-correction';
-export const EPSILON_PLACEMENTS: readonly EpsilonPlacement[] = ['after-bias-correction', 'before-bias-correction'];
+export type EpsilonPlacement = (typeof EPSILON_PLACEMENTS)[number];
 
-/** The optimizer section plus the ε placement (absent = 'after-bias-correction', the behaviour before it existed). */
-export type AdamConfig = OptimizerConfig & { epsilonPlacement?: EpsilonPlacement };
+/** The optimizer section (train.optimizer); epsilonPlacement absent = 'after-bias-correction', the behaviour before it existed. */
+export type AdamConfig = OptimizerConfig;
 
 /** Host copy of one parameter's moments. */
 export interface AdamSlot {
@@ -60,7 +59,7 @@ export class Adam {
   apply(grads: NamedTensors, lr: number): void {
     const { beta1, beta2, epsilon, weightDecay, decay } = this.config;
     const placement = this.config.epsilonPlacement ?? 'after-bias-correction';
-    if (!EPSILON_PLACEMENTS.includes(placement)) throw new Error(`Adam: epsilonPlacement '${String(placement)}' is not one of ${EPSILON_PLACEMENTS.join(', ')}`);
+    if (!(EPSILON_PLACEMENTS as readonly string[]).includes(placement)) throw new Error(`Adam: epsilonPlacement '${String(placement)}' is not one of ${EPSILON_PLACEMENTS.join(', ')}`);
     for (const name of Object.keys(grads)) {
       if (!(name in this.params)) throw new Error(`Adam.apply: gradient for unknown parameter '${name}'`);
     }
