@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DATASETS, DatasetEntry, REGISTERED_FORMATS, datasetEntry, resolveCropPolicy } from '../src/data/registry';
 import { DATASET_FORMATS } from '../src/data/config';
-import { FLIP_TABLES } from '../src/data/flip-tables';
+import { FLIP_TABLES, OUTER_EYE_CORNERS } from '../src/data/flip-tables';
 import { LANDMARK_CONVENTIONS } from '../src/data/landmark-conventions';
 import { defaultNormalizer, eyeIndices } from '../src/metrics/nme';
 import { writeImage } from '../src/data/image-io';
@@ -179,6 +179,7 @@ describe('data: the dataset registry', function () {
     }
     for (const c of Object.values(LANDMARK_CONVENTIONS)) {
       assert.equal(defaultNormalizer(c.points), c.normaliser);
+      if (c.eyes && OUTER_EYE_CORNERS[c.points]) assert.deepEqual([c.eyes.ocular[0][0], c.eyes.ocular[1][0]], OUTER_EYE_CORNERS[c.points], `${c.points}: the augment tests' eye corners`);
       if (c.eyes) assert.deepEqual(eyeIndices(c.points, 'inter-ocular'), { left: c.eyes.ocular[0], right: c.eyes.ocular[1] });
       else assert.throws(() => eyeIndices(c.points, 'inter-ocular'), /is not defined for/);
     }
