@@ -23,7 +23,7 @@ import { command as statusCommand } from '../src/cli/status';
 import { CheckpointStore } from '../src/engine/checkpoint';
 import { readRunLog } from '../src/core/run-log';
 
-const SLURM = withOverrides(DEFAULT_SLURM_OPTIONS, { partition: 'debug', cpusPerTask: 1, mem: '1500M', time: '10:00', signalSeconds: 60 }, 'test');
+const SLURM = withOverrides(DEFAULT_SLURM_OPTIONS, { partition: 'debug', mem: '1500M', time: '10:00', signalSeconds: 60 }, 'test');
 
 function write(file: string, value: unknown): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -31,11 +31,12 @@ function write(file: string, value: unknown): string {
   return file;
 }
 
-/** Bytes of a run's `last` checkpoint weights, and the losses of every logged step. */
+/** Bytes of a run's `last` checkpoint weights, and the loss of every step (a step logged twice, before an interruption and after the resume, counts once: its last record). */
 function runFingerprint(runDir: string): { weights: Buffer; losses: number[]; step: number } {
   const last = new CheckpointStore(runDir).path('last');
   const steps = readRunLog(runDir).filter((r) => r.kind === 'step') as unknown as Array<{ step: number; loss: { total: number } }>;
-  return { weights: fs.readFileSync(path.join(last, 'tensors.bin')), losses: steps.map((s) => s.loss.total), step: steps[steps.length - 1]?.step ?? -1 };
+  const byStep = new Map(steps.map((s) => [s.step, s.loss.total]));
+  return { weights: fs.readFileSync(path.join(last, 'tensors.bin')), losses: [...byStep.keys()].sort((a, b) => a - b).map((k) => byStep.get(k) as number), step: steps[steps.length - 1]?.step ?? -1 };
 }
 
 async function quietly<T>(work: () => Promise<T>): Promise<{ value: T; out: string }> {
@@ -89,7 +90,7 @@ describe('Slurm executor on a real one-node cluster', function () {
     const plan = submitted.kind === 'submitted' ? submitted.planned.plan : (null as never);
     assert.equal(plan.jobs.length, 2);
     const script = fs.readFileSync(path.join(slurmDirOf(planFile), 'array.sbatch'), 'utf8');
-    for (const line of ['#SBATCH --array=0-1', '#SBATCH --requeue', '#SBATCH --signal=B:USR1@60', '#SBATCH --partition=debug', '#SBATCH --cpus-per-task=1', '#SBATCH --mem=1500M', '#SBATCH --time=10:00']) {
+    for (const line of ['#SBATCH --array=0-1', '#SBATCH --requeue', '#SBATCH --signal=B:USR1@60', '#SBATCH --partition=debug', '#SBATCH --mem=1500M', '#SBATCH --time=10:00']) {
       assert.ok(script.split('\n').includes(line), `array.sbatch lacks '${line}'`);
     }
     const [first] = readSubmissions(slurmDirOf(planFile));
@@ -115,5 +116,74 @@ describe('Slurm executor on a real one-node cluster', function () {
     assert.match(fs.readFileSync(path.join(slurmDirOf(planFile), 'logs', 'task-0.log'), 'utf8'), /reusing the finished run[\s\S]*run-job outcome: reused/);
     assert.deepEqual(runFingerprint(plan.jobs[0].runDir), before);
     assert.equal(fs.statSync(path.join(plan.jobs[0].runDir, 'log.jsonl')).mtimeMs, mtime);
+  });
+
+  it('a task warned of its time limit (USR1) saves, requeues itself and finishes bit-identical to an uninterrupted run', async () => {
+    // 6 steps over two epochs, so the signal lands mid-training.
+    const long = { ...tinyExperiment('tiny-long'), data: { format: 'synthetic', scale: 8, syntheticCounts: [6, 2, 2] }, train: { ...(tinyExperiment().train as object), epochs: 2, maxSteps: 6 } };
+    const file = write(path.join(experimentsDir, 'tiny-long.json'), long);
+    const job = (runDir: string) => ({ id: 'tiny-long', experimentFile: file, sets: [], runDir, labels: { row: 'tiny-long', fold: null, seed: null } });
+    const reference = path.join(dir, 'runs-ref', 'tiny-long');
+    assert.equal(await runJob(job(reference), { progress: 'quiet' }), 'trained');
+
+    const planFile = path.join(dir, 'results-requeue', 'long', 'jobs.json');
+    const plan = makePlan('long', [job(path.join(dir, 'runs-requeue', 'tiny-long'))]);
+    writePlan(planFile, plan);
+    const report = await slurmExecutor(SLURM).execute(plan, { planFile });
+    assert.equal(report.kind, 'submitted');
+    const [{ jobId }] = readSubmissions(slurmDirOf(planFile));
+    const runDir = plan.jobs[0].runDir;
+    const stepsLogged = (): number => (fs.existsSync(path.join(runDir, 'log.jsonl')) ? readRunLog(runDir).filter((r) => r.kind === 'step').length : 0);
+    await waitFor('two logged steps', () => (stepsLogged() >= 2 ? true : undefined), 120_000, 200);
+    // What Slurm does `signalSeconds` before the time limit: SIGUSR1 to the batch shell only.
+    assert.equal(spawnSync('scancel', ['--batch', '--signal=USR1', `${jobId}_0`]).status, 0);
+    const states = await waitFor('the requeued task to finish', settled(plan, planFile), 180_000);
+    assert.equal(states[0].state, 'done', JSON.stringify(states));
+
+    const log = fs.readFileSync(path.join(slurmDirOf(planFile), 'logs', 'task-0.log'), 'utf8');
+    assert.match(log, /USR1[\s\S]*exited with status 75[\s\S]*requeueing/);
+    assert.match(log, /restart 1,[\s\S]*resuming[\s\S]*run-job outcome: resumed/);
+    const interrupted = runFingerprint(runDir);
+    const uninterrupted = runFingerprint(reference);
+    assert.equal(interrupted.step, 6);
+    assert.deepEqual(interrupted.losses, uninterrupted.losses);
+    assert.equal(interrupted.losses.length, 6);
+    assert.ok(interrupted.weights.equals(uninterrupted.weights), 'the resumed run’s weights differ from the uninterrupted run’s');
+  });
+
+  it('a failing task is reported with its log; --resubmit-failed submits it alone; the finished run is not retrained', async () => {
+    const good = path.join(dir, 'runs-fail', 'tiny-ok');
+    const okFile = write(path.join(experimentsDir, 'tiny-ok.json'), tinyExperiment('tiny-ok'));
+    const badFile = write(path.join(experimentsDir, 'tiny-bad.json'), { ...tinyExperiment('tiny-bad'), train: { ...(tinyExperiment().train as object), optimizer: { lr: 'fast' } } });
+    const planFile = path.join(dir, 'results-fail', 'mixed', 'jobs.json');
+    const plan = makePlan('mixed', [
+      { id: 'tiny-ok', experimentFile: okFile, sets: [], runDir: good, labels: { row: 'tiny-ok', fold: null, seed: null } },
+      { id: 'tiny-bad', experimentFile: badFile, sets: [], runDir: path.join(dir, 'runs-fail', 'tiny-bad'), labels: { row: 'tiny-bad', fold: null, seed: null } },
+    ]);
+    writePlan(planFile, plan);
+    await slurmExecutor(SLURM).execute(plan, { planFile });
+    const states = await waitFor('both tasks to end', settled(plan, planFile), 180_000);
+    assert.deepEqual(states.map((s) => s.state), ['done', 'failed'], `${JSON.stringify(states)}\n${fs.readFileSync(path.join(slurmDirOf(planFile), 'logs', 'task-0.log'), 'utf8')}`);
+    const logFile = path.join(slurmDirOf(planFile), 'logs', 'task-1.log');
+    assert.equal(states[1].log, logFile);
+    assert.equal(states[1].detail, 'exit status 1');
+    assert.match(fs.readFileSync(logFile, 'utf8'), /jasr run-job: .*tiny-bad\.json: key 'train\.optimizer\.lr': expected a number, found the string "fast"/);
+
+    const printed = await quietly(() => statusCommand.run(['mixed', '--results-dir', path.join(dir, 'results-fail')]));
+    assert.equal(printed.value, 1);
+    assert.match(printed.out, new RegExp(`tiny-bad\\s+failed\\s+exit status 1; log ${logFile.replace(/[.]/g, '\\.')}`));
+    assert.match(printed.out, /mixed: 1 done, 1 failed of 2 runs/);
+
+    // Fixed config, resubmitted: only index 1 goes to Slurm; the finished run's files stay as they were.
+    const before = runFingerprint(good);
+    write(badFile, tinyExperiment('tiny-bad'));
+    const resubmitted = await quietly(() => statusCommand.run(['mixed', '--results-dir', path.join(dir, 'results-fail'), '--resubmit-failed']));
+    assert.equal(resubmitted.value, 0);
+    assert.match(resubmitted.out, /resubmitted 1 failed run\(s\) \(tiny-bad\) as Slurm job array \d+/);
+    const subs = readSubmissions(slurmDirOf(planFile));
+    assert.deepEqual(subs.map((s) => s.indices), [[0, 1], [1]]);
+    const after = await waitFor('the resubmitted task to finish', settled(plan, planFile), 180_000);
+    assert.deepEqual(after.map((s) => s.state), ['done', 'done']);
+    assert.deepEqual(runFingerprint(good), before);
   });
 });

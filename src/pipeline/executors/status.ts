@@ -4,7 +4,7 @@
  * task leaves (src/pipeline/executors/slurm-script.ts), which names the log of a failed task.
  */
 import * as fs from 'fs';
-import type { RunPlan } from '../jobs';
+import type { RunJob, RunPlan } from '../jobs';
 import { jobExperiment } from '../jobs';
 import { isTrainable, runState } from '../run-experiment';
 import { REQUEUE_EXIT, taskExitFile, taskLogFile } from './slurm-script';
@@ -40,6 +40,15 @@ function readExitRecord(file: string): ExitRecord | null {
   return { jobId, status: Number(status), restart: Number(restart ?? 0) };
 }
 
+/** Whether a job trains anything; a config that no longer loads counts as trainable (its task fails and says why). */
+function trainableOrBroken(job: RunJob): boolean {
+  try {
+    return isTrainable(jobExperiment(job));
+  } catch {
+    return true;
+  }
+}
+
 export function planStatus(plan: RunPlan, planFile: string): JobStatus[] {
   const slurmDir = slurmDirOf(planFile);
   const subs = readSubmissions(slurmDir);
@@ -51,7 +60,7 @@ export function planStatus(plan: RunPlan, planFile: string): JobStatus[] {
     const sub = latest.get(index);
     const log = sub ? taskLogFile(slurmDir, index) : null;
     const base = { index, id: job.id, runDir: job.runDir, log };
-    const trainable = isTrainable(jobExperiment(job));
+    const trainable = trainableOrBroken(job);
     const run = trainable ? runState(job.runDir) : 'absent';
     if (run === 'finished') return { ...base, state: 'done', detail: 'finished' };
     const exit = sub ? readExitRecord(taskExitFile(slurmDir, index)) : null;
