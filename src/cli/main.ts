@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Command> = {
   eval: () => require('./eval').command,
   infer: () => require('./infer').command,
   enhance: () => require('./enhance').command,
+  export: () => require('./export').command,
+  serve: () => require('./serve').command,
   import: () => require('./import').command,
   reproduce: () => require('./reproduce').command,
   'run-job': () => require('./run-job').command,
