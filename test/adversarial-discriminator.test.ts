@@ -21,11 +21,23 @@ describe('adversarial: patch discriminator', () => {
     // Without norm every conv has its bias: + 128 + 256 + 512.
     assert.equal(countDiscriminatorParams({ ...DEFAULT_DISCRIMINATOR_CONFIG, norm: 'none' }), hand + 128 + 256 + 512);
     assert.equal(countDiscriminatorParams(DEFAULT_DISCRIMINATOR_CONFIG), hand);
+    const built = buildDiscriminator(DEFAULT_DISCRIMINATOR_CONFIG);
+    try {
+      assert.equal(
+        built.trainableVariables().reduce((sum, v) => sum + v.size, 0),
+        hand,
+      );
+    } finally {
+      built.dispose();
+    }
     // Conditioning on 69 heatmap channels adds 9·69·64 weights to the first conv only.
     assert.equal(countDiscriminatorParams({ ...DEFAULT_DISCRIMINATOR_CONFIG, heatmapChannels: 69 }), hand + 9 * 69 * 64);
     // Channel doubling is capped at 8× features: 5 downsamplings → 64,128,256,512,512 then mid 512.
     const five = discriminatorCostTable({ ...DEFAULT_DISCRIMINATOR_CONFIG, downsamplings: 5 });
-    assert.deepEqual(five.map((r) => r.module), ['disc/conv1', 'disc/conv2', 'disc/conv3', 'disc/conv4', 'disc/conv5', 'disc/mid', 'disc/out']);
+    assert.deepEqual(
+      five.map((r) => r.module),
+      ['disc/conv1', 'disc/conv2', 'disc/conv3', 'disc/conv4', 'disc/conv5', 'disc/mid', 'disc/out'],
+    );
     assert.equal(five[4].params, 9 * 512 * 512);
     assert.equal(five[5].params, 9 * 512 * 512);
   });
@@ -44,8 +56,14 @@ describe('adversarial: patch discriminator', () => {
           const config = small({ norm, heatmapChannels, downsamplings });
           const d = buildDiscriminator(config, 3);
           try {
-            assert.deepEqual(d.parameterTable(), discriminatorCostTable(config).map(({ module, params }) => ({ module, params })));
-            assert.equal(d.trainableVariables().reduce((s, v) => s + v.size, 0), countDiscriminatorParams(config));
+            assert.deepEqual(
+              d.parameterTable(),
+              discriminatorCostTable(config).map(({ module, params }) => ({ module, params })),
+            );
+            assert.equal(
+              d.trainableVariables().reduce((s, v) => s + v.size, 0),
+              countDiscriminatorParams(config),
+            );
             assert.deepEqual(Object.keys(d.namedVariables()).slice(0, 2), ['disc/conv1/conv/kernel', 'disc/conv1/conv/bias']);
           } finally {
             d.dispose();

@@ -4,12 +4,7 @@
  */
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import {
-  ADVERSARIAL_LOSS_KINDS,
-  discriminatorLoss,
-  generatorLoss,
-  stableSoftplus,
-} from '../src/losses/adversarial';
+import { ADVERSARIAL_LOSS_KINDS, discriminatorLoss, generatorLoss, stableSoftplus } from '../src/losses/adversarial';
 import { heatmapConsistencyLoss, stopGradient } from '../src/losses/heatmap-consistency';
 import { meanHeatmapLoss, officialHeatmapLoss } from '../src/losses/heatmap';
 
@@ -42,7 +37,7 @@ const scalar = (t: tf.Scalar): number => {
 
 describe('adversarial: GAN losses on logits', () => {
   it('the reference numbers are what the formulas give (spot values written out)', () => {
-    assert.ok(Math.abs(EXPECTED['least-squares'].g - 0.5 * (4 + 0.49 + 12.25 + 0.09 + 1.44 + 9) / 6) < 1e-12);
+    assert.ok(Math.abs(EXPECTED['least-squares'].g - (0.5 * (4 + 0.49 + 12.25 + 0.09 + 1.44 + 9)) / 6) < 1e-12);
     assert.ok(Math.abs(EXPECTED['non-saturating'].g - mean(FAKE.map((f) => softplus(-f)))) < 1e-12);
   });
 

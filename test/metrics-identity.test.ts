@@ -24,7 +24,16 @@ function blur(images: tf.Tensor4D, sigma: number): tf.Tensor4D {
     const horizontal = tf.tile(tf.tensor4d(taps, [1, k, 1, 1]), [1, 1, 3, 1]) as tf.Tensor4D;
     const vertical = tf.tile(tf.tensor4d(taps, [k, 1, 1, 1]), [1, 1, 3, 1]) as tf.Tensor4D;
     // Mirror the border before filtering so it does not darken (a dark frame would itself change identity).
-    const padded = tf.mirrorPad(images, [[0, 0], [radius, radius], [radius, radius], [0, 0]], 'symmetric');
+    const padded = tf.mirrorPad(
+      images,
+      [
+        [0, 0],
+        [radius, radius],
+        [radius, radius],
+        [0, 0],
+      ],
+      'symmetric',
+    );
     return tf.depthwiseConv2d(tf.depthwiseConv2d(padded, horizontal, 1, 'valid'), vertical, 1, 'valid');
   });
 }
@@ -65,7 +74,8 @@ describe('metrics: identity similarity and downstream NME on real faces', () => 
     }
     const mean = perSigma.map((xs) => xs.reduce((a, b) => a + b, 0) / xs.length);
     console.log(`      identity similarity vs blur σ ${SIGMAS.join(', ')}: ${mean.map((m) => m.toFixed(4)).join(', ')} (mean of ${FACES} faces)`);
-    for (let i = 1; i < SIGMAS.length; i++) assert.ok(mean[i] < mean[i - 1], `mean similarity at σ=${SIGMAS[i]} (${mean[i]}) is not below σ=${SIGMAS[i - 1]} (${mean[i - 1]})`);
+    for (let i = 1; i < SIGMAS.length; i++)
+      assert.ok(mean[i] < mean[i - 1], `mean similarity at σ=${SIGMAS[i]} (${mean[i]}) is not below σ=${SIGMAS[i - 1]} (${mean[i - 1]})`);
     for (let f = 0; f < FACES; f++) assert.ok(perSigma[SIGMAS.length - 1][f] < perSigma[0][f], `face ${f}: σ=4 not below σ=1`);
     assert.ok(mean[0] < 1 - 1e-4, 'even σ = 1 should move the embedding');
   });
@@ -106,7 +116,13 @@ describe('metrics: identity similarity and downstream NME on real faces', () => 
   });
 
   it('refuses a landmark set that is not 68 points, and mismatched shapes, in one line', async () => {
-    await assert.rejects(downstreamNme(hr, faces.map(() => new Float32Array(10))), (e: Error) => e instanceof FaceMetricError && /has 5 ground-truth landmarks; the downstream detector predicts 68/.test(e.message));
+    await assert.rejects(
+      downstreamNme(
+        hr,
+        faces.map(() => new Float32Array(10)),
+      ),
+      (e: Error) => e instanceof FaceMetricError && /has 5 ground-truth landmarks; the downstream detector predicts 68/.test(e.message),
+    );
     const small = tf.zeros([FACES, 64, 64, 3]) as tf.Tensor4D;
     await assert.rejects(identitySimilarity(small, hr), /SR \[3,64,64,3\] and HR \[3,128,128,3\] differ in shape/);
     await assert.rejects(identitySimilarityTo(small, []), /3 SR images but 0 HR embeddings/);

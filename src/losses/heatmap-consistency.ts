@@ -20,7 +20,8 @@ import { HeatmapLossKind, heatmapLoss } from './heatmap';
  * @param kind 'mean' (default: independent of batch, heatmap size and landmark count) or 'official'
  */
 export function heatmapConsistencyLoss(stagesOnSr: tf.Tensor4D[], targetHeatmaps: tf.Tensor4D, mask: tf.Tensor4D, kind: HeatmapLossKind = 'mean'): tf.Scalar {
-  if (stagesOnSr.length === 0) throw new Error('heatmapConsistencyLoss: the alignment branch gave no heatmap stages on the SR image (an sr-only model has no alignment branch)');
+  if (stagesOnSr.length === 0)
+    throw new Error('heatmapConsistencyLoss: the alignment branch gave no heatmap stages on the SR image (an sr-only model has no alignment branch)');
   // The target is a constant of this term: with HR heatmaps from the same branch, no gradient may flow into them.
   return tf.tidy(() => heatmapLoss(kind, stagesOnSr, stopGradient(targetHeatmaps), mask));
 }

@@ -34,10 +34,13 @@ export async function detectLandmarks68(images: tf.Tensor4D): Promise<Float32Arr
  * the NME options of metrics/nme.ts (default: inter-ocular, mean).
  */
 export async function downstreamNme(sr: tf.Tensor4D, landmarksGt: readonly Points[], opts: NmeOptions = {}): Promise<{ nme: number[]; protocol: NmeProtocol }> {
-  if (landmarksGt.length !== sr.shape[0]) throw new FaceMetricError(`downstreamNme: ${sr.shape[0]} images but ${landmarksGt.length} ground-truth landmark sets`);
+  if (landmarksGt.length !== sr.shape[0])
+    throw new FaceMetricError(`downstreamNme: ${sr.shape[0]} images but ${landmarksGt.length} ground-truth landmark sets`);
   for (const [i, g] of landmarksGt.entries())
     if (g.length !== 2 * DOWNSTREAM_LANDMARKS)
-      throw new FaceMetricError(`downstreamNme: image ${i} has ${g.length / 2} ground-truth landmarks; the downstream detector predicts ${DOWNSTREAM_LANDMARKS} (68-point datasets only)`);
+      throw new FaceMetricError(
+        `downstreamNme: image ${i} has ${g.length / 2} ground-truth landmarks; the downstream detector predicts ${DOWNSTREAM_LANDMARKS} (68-point datasets only)`,
+      );
   const predicted = await detectLandmarks68(sr);
   return nmePerImage(predicted, landmarksGt, opts);
 }

@@ -12,8 +12,13 @@ import { FaceApi, loadFaceApi } from '../data/embedded/face-api';
 import { packageDir } from '../data/embedded/sources';
 import { quantize01To8bitTensor } from './color';
 
-interface Point { x: number; y: number }
-interface Landmarks { positions: Point[] }
+interface Point {
+  x: number;
+  y: number;
+}
+interface Landmarks {
+  positions: Point[];
+}
 
 /** The slice of face-api the metrics use, beyond what data/embedded/face-api.ts declares. */
 export interface FaceMetricNets extends FaceApi {

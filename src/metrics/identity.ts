@@ -62,7 +62,8 @@ export function recognitionBox(landmarks: ArrayLike<number>, width: number, heig
  */
 export async function faceEmbeddings(images: tf.Tensor4D, landmarks?: readonly ArrayLike<number>[]): Promise<Float32Array[]> {
   const api = await loadFaceMetricNets();
-  if (landmarks && landmarks.length !== images.shape[0]) throw new FaceMetricError(`faceEmbeddings: ${images.shape[0]} images but ${landmarks.length} landmark sets`);
+  if (landmarks && landmarks.length !== images.shape[0])
+    throw new FaceMetricError(`faceEmbeddings: ${images.shape[0]} images but ${landmarks.length} landmark sets`);
   const whole = toFaceApiImages('faceEmbeddings', images);
   const inputs = landmarks
     ? whole.map((img, i) => {
@@ -91,7 +92,11 @@ export async function identitySimilarity(sr: tf.Tensor4D, hr: tf.Tensor4D, landm
  * As identitySimilarity, against HR embeddings computed once (faceEmbeddings, with the same `landmarks`), e.g. for
  * many SR models of one test set.
  */
-export async function identitySimilarityTo(sr: tf.Tensor4D, hrEmbeddings: readonly Float32Array[], landmarks?: readonly ArrayLike<number>[]): Promise<number[]> {
+export async function identitySimilarityTo(
+  sr: tf.Tensor4D,
+  hrEmbeddings: readonly Float32Array[],
+  landmarks?: readonly ArrayLike<number>[],
+): Promise<number[]> {
   if (hrEmbeddings.length !== sr.shape[0]) throw new FaceMetricError(`identitySimilarityTo: ${sr.shape[0]} SR images but ${hrEmbeddings.length} HR embeddings`);
   const a = await faceEmbeddings(sr, landmarks);
   return a.map((e, i) => cosineSimilarity(e, hrEmbeddings[i]));

@@ -141,12 +141,23 @@ const conv3x3Params = (cin: number, cout: number, bias: boolean): number => 9 * 
 class BiasFreeConv {
   private readonly kernel: tf.Variable;
 
-  constructor(scope: ParamScope, name: string, inChannels: number, outChannels: number, private readonly stride: 1 | 2) {
+  constructor(
+    scope: ParamScope,
+    name: string,
+    inChannels: number,
+    outChannels: number,
+    private readonly stride: 1 | 2,
+  ) {
     this.kernel = scope.sub(name).kernel('kernel', 3, inChannels, outChannels);
   }
 
   apply(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.conv2d(x, this.kernel as tf.Tensor4D, this.stride, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    return tf.conv2d(x, this.kernel as tf.Tensor4D, this.stride, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]);
   }
 }
 
@@ -155,7 +166,9 @@ const PATCH: DiscriminatorSpec = {
   create(scope, config) {
     const layers = patchPlan(config).map((p) => {
       const s = scope.module(p.module);
-      const conv = p.normalised ? new BiasFreeConv(s, 'conv', p.inChannels, p.outChannels, p.stride) : new Conv(s, 'conv', p.inChannels, p.outChannels, { stride: p.stride });
+      const conv = p.normalised
+        ? new BiasFreeConv(s, 'conv', p.inChannels, p.outChannels, p.stride)
+        : new Conv(s, 'conv', p.inChannels, p.outChannels, { stride: p.stride });
       return { plan: p, conv };
     });
     return (image, heatmaps) => {
@@ -184,7 +197,8 @@ function checkConfig(c: DiscriminatorConfig): void {
   if (!DISCRIMINATORS[c.variant]) throw new Error(`discriminator: unknown variant '${String(c.variant)}' (known: ${Object.keys(DISCRIMINATORS).join(', ')})`);
   if (!positiveInt(c.features)) throw new Error(`discriminator: features must be a positive integer, found ${c.features}`);
   if (!positiveInt(c.downsamplings)) throw new Error(`discriminator: downsamplings must be a positive integer, found ${c.downsamplings}`);
-  if (!Number.isInteger(c.heatmapChannels) || c.heatmapChannels < 0) throw new Error(`discriminator: heatmapChannels must be an integer ≥ 0, found ${c.heatmapChannels}`);
+  if (!Number.isInteger(c.heatmapChannels) || c.heatmapChannels < 0)
+    throw new Error(`discriminator: heatmapChannels must be an integer ≥ 0, found ${c.heatmapChannels}`);
   if (c.norm !== 'none' && c.norm !== 'instance') throw new Error(`discriminator: norm must be 'none' or 'instance', found '${String(c.norm)}'`);
 }
 
