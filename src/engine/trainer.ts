@@ -17,18 +17,15 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { Json } from '../core/overrides';
 import { TrainConfig, higherIsBetter } from './config';
-import { Adam } from './optimizer';
 import { UnreachableMilestoneError, budgetReach, describeUnreachable, learningRateAt } from './schedule';
-import { clipByGlobalNorm } from './clip';
-import { createGradientEngine } from './parallel/engine';
+import { createStepper, Stepper } from './stepper';
 import { CheckpointError, CheckpointStore, SelectionRecord, isBetterSelection, restoreVariables, snapshotVariables } from './checkpoint';
 import { EpochRecord, RunLog, StepRecord } from './log';
 import { ProgressInfo, ProgressMode, ProgressReporter, formatNumber } from './progress';
-import { NonFiniteError, assertFiniteLoss, assertFiniteState } from './guard';
+import { NonFiniteError, assertFiniteState } from './guard';
 import { RESUME_FREE_KEYS, describeDifferences, recipeDifferences } from './recipe';
 import { KnownError } from '../core/errors';
 import { LockedError, lockDir } from '../core/lock';
-import type { GradientEngine } from './parallel/engine';
 import { RngState, TrainRng } from './rng';
 import type { TrainLoader, TrainableModel } from './trainable';
 
@@ -96,23 +93,13 @@ interface TrainerBook {
   epochSums: Record<string, number>;
   epochSteps: number;
   epochImages: number;
+  /** Step counts of a multi-player model's optimisers after the first (./stepper.ts); absent with one player. */
+  optimizerSteps?: Record<string, number>;
 }
 
 export interface TrainLoaders<Batch, ValData> {
   train: TrainLoader<Batch>;
   val?: ValData;
-}
-
-function nameVariables<B, V>(model: TrainableModel<B, V>): { all: Record<string, tf.Variable>; trainable: Record<string, tf.Variable> } {
-  const all = model.namedVariables();
-  const byVar = new Map<tf.Variable, string>(Object.entries(all).map(([k, v]) => [v, k]));
-  const trainable: Record<string, tf.Variable> = {};
-  for (const v of model.trainableVariables()) {
-    const name = byVar.get(v);
-    if (name === undefined) throw new Error(`train: trainable variable '${v.name}' is not among the model's namedVariables (it would not be checkpointed)`);
-    trainable[name] = v;
-  }
-  return { all, trainable };
 }
 
 function selectionValue(metric: TrainConfig['selection']['metric'], val: Record<string, number>, meanLoss: number): number {
@@ -139,13 +126,12 @@ export async function train<Batch, ValData>(
   if (unreachable !== null && cfg.schedule.onUnreachable === 'refuse') {
     throw new UnreachableMilestoneError(`${experiment.name}: ${unreachable} (refused: train.schedule.onUnreachable is "refuse")`);
   }
-  const { all, trainable } = nameVariables(model);
+  const all: Record<string, tf.Variable> = model.namedVariables();
   const runKey = path.resolve(opts.runDir);
   if (activeRuns.has(runKey)) throw new LockedError(`${runKey}: in use by another training in this process; wait for it to finish`);
   const lock = lockDir(opts.runDir, 'jasr train');
   activeRuns.add(runKey);
-  let optimizer: Adam | undefined;
-  let engine: GradientEngine<Batch> | undefined;
+  let stepper: Stepper<Batch> | undefined;
   let log: RunLog | undefined;
   const store = new CheckpointStore(opts.runDir);
   const reporter = opts.progress instanceof ProgressReporter ? opts.progress : new ProgressReporter({ mode: opts.progress ?? 'auto' });
@@ -159,11 +145,9 @@ export async function train<Batch, ValData>(
     }
     const runLog = new RunLog(opts.runDir, { lossTerms: ['total', ...model.lossTermNames], metrics: model.metricNames });
     log = runLog;
-    const adam = new Adam(cfg.optimizer, trainable);
-    optimizer = adam;
-    const gradients = await createGradientEngine(model, all, trainable, cfg.workers);
-    engine = gradients;
-    if (gradients.note) reporter.message(gradients.note);
+    const steps = await createStepper(model, cfg, all);
+    stepper = steps;
+    if (steps.note) reporter.message(steps.note);
     if (unreachable !== null) reporter.message(`warning: ${unreachable}`);
     const rng = new TrainRng(cfg.seed);
     let step = 0;
@@ -189,11 +173,11 @@ export async function train<Batch, ValData>(
         );
       }
       restoreVariables(all, state.variables, source);
-      adam.restore(state.optimizer, source);
+      book = state.trainer as unknown as TrainerBook;
+      steps.optimizers.restore(state.optimizer, book.optimizerSteps, source);
       rng.restore(state.rng as unknown as RngState);
       loaders.train.restore(state.dataPosition);
       step = state.step;
-      book = state.trainer as unknown as TrainerBook;
       history = state.metrics as unknown as EpochRecord[];
       best = store.pointer('best')?.selection ?? null;
       unvalidated = store.pointer('lastGood')?.dir === path.basename(source) ? null : path.basename(source);
@@ -220,7 +204,8 @@ export async function train<Batch, ValData>(
     // Never saves non-finite weights or moments: such a checkpoint would fail again on resume.
     const save = (candidateBest: boolean, selection: SelectionRecord | null): void => {
       const variables = snapshotVariables(all);
-      const optimizerState = adam.state();
+      const optimizerState = steps.optimizers.state();
+      const optimizerSteps = steps.optimizers.extraSteps();
       // The 1-based epoch the last step belonged to, as the loss guard names it.
       assertFiniteState(step, Math.max(1, Math.ceil(step / stepsPerEpoch)), variables, optimizerState);
       const saved = store.save(
@@ -233,7 +218,7 @@ export async function train<Batch, ValData>(
           dataPosition: loaders.train.state() as Json,
           experiment: experiment as unknown as Json,
           metrics: history as unknown as Json,
-          trainer: book as unknown as Json,
+          trainer: (optimizerSteps === undefined ? book : { ...book, optimizerSteps }) as unknown as Json,
           selection,
         },
         { candidateBest },
@@ -255,31 +240,17 @@ export async function train<Batch, ValData>(
         break;
       }
       const epoch = epochRecordOf(step) + 1;
+      // The first player's rate (the only one for a plain model), as logged.
       const lr = learningRateAt(cfg.optimizer.lr, cfg.schedule, epoch, step + 1);
       const t0 = Date.now();
       const batch = await loaders.train.next();
       const images = model.batchSize(batch);
       const ctx = { step: step + 1, epoch, rng };
-      let values: Record<string, number>;
-      let gradNorm: number;
-      {
-        // The engine disposes the batch; on one thread this is tf.variableGrads of lossFn, data-parallel it is
-        // the shard-weighted mean of the replicas' gradients (./parallel/engine.ts).
-        const { values: stepValues, grads: named } = await gradients.compute(batch, ctx);
-        values = stepValues;
-        const { clipped, norm } = clipByGlobalNorm(named, cfg.gradClip);
-        gradNorm = norm;
-        tf.dispose(Object.values(named));
-        try {
-          assertFiniteLoss(step + 1, epoch, { ...values, gradNorm });
-          // These values came from the weights saved last (if nothing changed them since): they are good.
-          if (unvalidated !== null && lastSavedStep === step) store.markGood(unvalidated, values.total);
-          unvalidated = null;
-          adam.apply(clipped, lr);
-        } finally {
-          tf.dispose(Object.values(clipped));
-        }
-      }
+      const { values, gradNorm } = await steps.step(batch, ctx, (first) => {
+        // These values came from the weights saved last (if nothing changed them since): they are good.
+        if (unvalidated !== null && lastSavedStep === step) store.markGood(unvalidated, first.total);
+        unvalidated = null;
+      });
       step += 1;
       const stepSec = (Date.now() - t0) / 1000;
       recent.push({ sec: stepSec, images });
@@ -371,8 +342,8 @@ export async function train<Batch, ValData>(
     }
     throw e;
   } finally {
-    optimizer?.dispose();
-    await engine?.close();
+    stepper?.optimizers.dispose();
+    await stepper?.close();
     activeRuns.delete(runKey);
     lock.release();
   }

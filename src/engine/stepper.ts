@@ -1,0 +1,228 @@
+/**
+ * One optimiser step of a trainable, as players: each player is a set of variables with its own loss, optimiser
+ * and schedule, updated `updatesPerStep` times per step on the step's batch, in order. A plain TrainableModel is
+ * one player (its trainableVariables, lossFn, train.optimizer and train.schedule) and runs on the gradient engine,
+ * data-parallel where it can; a model with players() (e.g. a GAN's generator and discriminator, k D-updates per
+ * G-update) runs its players on the main thread. The loop (./trainer.ts) is the same for both.
+ *
+ * Checkpoints keep one optimiser state (./checkpoint.ts): the players' moments are stored together (their
+ * variables are disjoint, so names cannot clash) and the step counts beyond the first player's go in the
+ * trainer's book, so a one-player checkpoint is byte-for-byte what it was before players existed.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { OptimizerConfig, ScheduleConfig, TrainConfig } from './config';
+import { Adam, AdamState, NamedTensors } from './optimizer';
+import { clipByGlobalNorm } from './clip';
+import { assertFiniteLoss } from './guard';
+import { learningRateAt } from './schedule';
+import { createGradientEngine, GradientEngine } from './parallel/engine';
+import { localGradients } from './parallel/local-gradients';
+import type { LossTerms, StepContext, TrainableModel } from './trainable';
+
+/** One optimised part of a model. */
+export interface Player<Batch> {
+  /** Names the player in logs ('<name>.<term>') and in the saved step counts; unique within the model. */
+  name: string;
+  /** The variables its optimiser updates: among the model's namedVariables, disjoint from other players'. */
+  variables: tf.Variable[];
+  lossFn(batch: Batch, ctx: StepContext): LossTerms;
+  /** Default train.optimizer / train.schedule. */
+  optimizer?: OptimizerConfig;
+  schedule?: ScheduleConfig;
+  /** Updates per optimiser step (default 1), each a fresh loss and gradient on the same batch. */
+  updatesPerStep?: number;
+}
+
+/** A trainable stepped by several players instead of its single lossFn. */
+export interface MultiPlayerModel<Batch, ValData = unknown> extends TrainableModel<Batch, ValData> {
+  players(): Player<Batch>[];
+}
+
+export function hasPlayers<B, V>(m: TrainableModel<B, V>): m is MultiPlayerModel<B, V> {
+  return typeof (m as Partial<MultiPlayerModel<B, V>>).players === 'function';
+}
+
+/** The players' optimisers, saved and restored as one state (see the header). */
+export class OptimizerSet {
+  constructor(private readonly entries: { name: string; adam: Adam; params: string[] }[]) {}
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  state(): AdamState {
+    const slots: AdamState['slots'] = {};
+    for (const e of this.entries) Object.assign(slots, e.adam.state().slots);
+    return { step: this.entries[0].adam.step, slots };
+  }
+
+  /** Step counts of the players after the first (undefined with one player: nothing extra to save). */
+  extraSteps(): Record<string, number> | undefined {
+    if (this.entries.length === 1) return undefined;
+    return Object.fromEntries(this.entries.slice(1).map((e) => [e.name, e.adam.step]));
+  }
+
+  restore(state: AdamState, extraSteps: Record<string, number> | undefined, source: string): void {
+    const claimed = new Set(this.entries.flatMap((e) => e.params));
+    const stray = Object.keys(state.slots).filter((n) => !claimed.has(n));
+    if (stray.length > 0) throw new Error(`${source}: optimizer moments for parameters no player owns: ${stray.join(', ')}`);
+    this.entries.forEach((e, i) => {
+      const slots = Object.fromEntries(Object.entries(state.slots).filter(([n]) => e.params.includes(n)));
+      const step = i === 0 ? state.step : extraSteps?.[e.name];
+      if (step === undefined) throw new Error(`${source}: no saved step count for player '${e.name}'`);
+      e.adam.restore({ step, slots }, source);
+    });
+  }
+
+  dispose(): void {
+    for (const e of this.entries) e.adam.dispose();
+  }
+}
+
+export interface StepOutcome {
+  /** 'total' and the loss terms of the first player; '<player>.<term>' of the others (last update). */
+  values: Record<string, number>;
+  /** Gradient norm of the first player's (last) update, before clipping. */
+  gradNorm: number;
+}
+
+export interface Stepper<Batch> {
+  readonly optimizers: OptimizerSet;
+  /** What runs, or why data parallelism is off; null when nothing to say. */
+  readonly note: string | null;
+  /**
+   * One optimiser step on `batch` (disposed here). `beforeUpdate` runs once the first loss is known finite and
+   * before any weight changes (the trainer marks the last checkpoint good there). Throws NonFiniteLossError before
+   * applying an update whose loss or gradient is not finite.
+   */
+  step(batch: Batch, ctx: StepContext, beforeUpdate: (values: Record<string, number>) => void): Promise<StepOutcome>;
+  close(): Promise<void>;
+}
+
+interface RuntimePlayer<Batch> {
+  spec: Player<Batch>;
+  vars: Record<string, tf.Variable>;
+  optimizer: OptimizerConfig;
+  schedule: ScheduleConfig;
+}
+
+function named(all: Record<string, tf.Variable>, vars: tf.Variable[], who: string): Record<string, tf.Variable> {
+  const byVar = new Map<tf.Variable, string>(Object.entries(all).map(([k, v]) => [v, k]));
+  const out: Record<string, tf.Variable> = {};
+  for (const v of vars) {
+    const name = byVar.get(v);
+    if (name === undefined) throw new Error(`train: ${who} variable '${v.name}' is not among the model's namedVariables (it would not be checkpointed)`);
+    out[name] = v;
+  }
+  return out;
+}
+
+/** Clips, checks and applies one gradient set; disposes `grads`. */
+function update(grads: NamedTensors, values: Record<string, number>, cfg: TrainConfig, adam: Adam, lr: number, ctx: StepContext, before: () => void): number {
+  const { clipped, norm } = clipByGlobalNorm(grads, cfg.gradClip);
+  tf.dispose(Object.values(grads));
+  try {
+    assertFiniteLoss(ctx.step, ctx.epoch, { ...values, gradNorm: norm });
+    before();
+    adam.apply(clipped, lr);
+  } finally {
+    tf.dispose(Object.values(clipped));
+  }
+  return norm;
+}
+
+class SinglePlayerStepper<B> implements Stepper<B> {
+  constructor(readonly optimizers: OptimizerSet, private readonly adam: Adam, private readonly engine: GradientEngine<B>, private readonly cfg: TrainConfig) {}
+
+  get note(): string | null {
+    return this.engine.note;
+  }
+
+  async step(batch: B, ctx: StepContext, beforeUpdate: (values: Record<string, number>) => void): Promise<StepOutcome> {
+    // The engine disposes the batch; on one thread this is tf.variableGrads of lossFn, data-parallel it is the
+    // shard-weighted mean of the replicas' gradients (./parallel/engine.ts).
+    const { values, grads } = await this.engine.compute(batch, ctx);
+    const lr = learningRateAt(this.cfg.optimizer.lr, this.cfg.schedule, ctx.epoch, ctx.step);
+    const gradNorm = update(grads, values, this.cfg, this.adam, lr, ctx, () => beforeUpdate(values));
+    return { values, gradNorm };
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
+  }
+}
+
+class MultiPlayerStepper<B, V> implements Stepper<B> {
+  readonly note: string | null;
+  constructor(
+    private readonly model: MultiPlayerModel<B, V>,
+    private readonly players: RuntimePlayer<B>[],
+    readonly optimizers: OptimizerSet,
+    private readonly adams: Adam[],
+    private readonly cfg: TrainConfig,
+  ) {
+    const parallel = cfg.workers !== undefined && cfg.workers !== 'auto' && cfg.workers > 1;
+    this.note = parallel ? `data-parallel off (one thread): ${players.length} players step on the main thread` : null;
+  }
+
+  async step(batch: B, ctx: StepContext, beforeUpdate: (values: Record<string, number>) => void): Promise<StepOutcome> {
+    const out: StepOutcome = { values: {}, gradNorm: 0 };
+    let first = true;
+    try {
+      this.players.forEach((p, i) => {
+        // localGradients reads lossFn and disposeBatch: this player's loss, and the batch kept for the next player.
+        const view = { lossFn: (b: B, c: StepContext) => p.spec.lossFn(b, c), disposeBatch: () => undefined } as unknown as TrainableModel<B, V>;
+        const lr = learningRateAt(p.optimizer.lr, p.schedule, ctx.epoch, ctx.step);
+        for (let u = 0; u < (p.spec.updatesPerStep ?? 1); u++) {
+          const { values, grads } = localGradients(view, batch, ctx, p.vars);
+          const norm = update(grads, values, this.cfg, this.adams[i], lr, ctx, () => {
+            if (first) beforeUpdate(values);
+            first = false;
+          });
+          if (i === 0) {
+            out.values = { ...values, ...out.values };
+            out.gradNorm = norm;
+          } else {
+            for (const [k, v] of Object.entries(values)) out.values[`${p.spec.name}.${k}`] = v;
+          }
+        }
+      });
+    } finally {
+      this.model.disposeBatch(batch);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The stepper for `model`: its players, or the single player its lossFn and trainableVariables make. */
+export async function createStepper<B, V>(model: TrainableModel<B, V>, cfg: TrainConfig, all: Record<string, tf.Variable>): Promise<Stepper<B>> {
+  if (!hasPlayers(model)) {
+    const trainable = named(all, model.trainableVariables(), 'trainable');
+    const adam = new Adam(cfg.optimizer, trainable);
+    try {
+      const engine = await createGradientEngine(model, all, trainable, cfg.workers);
+      return new SinglePlayerStepper(new OptimizerSet([{ name: 'main', adam, params: Object.keys(trainable) }]), adam, engine, cfg);
+    } catch (e) {
+      adam.dispose();
+      throw e;
+    }
+  }
+  const specs = model.players();
+  if (specs.length === 0) throw new Error('train: players() returned no player');
+  const seen = new Map<string, string>();
+  const players: RuntimePlayer<B>[] = specs.map((spec) => {
+    const vars = named(all, spec.variables, `player '${spec.name}'`);
+    for (const n of Object.keys(vars)) {
+      const other = seen.get(n);
+      if (other !== undefined) throw new Error(`train: variable '${n}' belongs to players '${other}' and '${spec.name}'; each variable has one optimiser`);
+      seen.set(n, spec.name);
+    }
+    return { spec, vars, optimizer: spec.optimizer ?? cfg.optimizer, schedule: spec.schedule ?? cfg.schedule };
+  });
+  if (new Set(specs.map((s) => s.name)).size !== specs.length) throw new Error(`train: player names must be unique (${specs.map((s) => s.name).join(', ')})`);
+  const adams = players.map((p) => new Adam(p.optimizer, p.vars));
+  const set = new OptimizerSet(players.map((p, i) => ({ name: p.spec.name, adam: adams[i], params: Object.keys(p.vars) })));
+  return new MultiPlayerStepper(model, players, set, adams, cfg);
+}
