@@ -17,11 +17,22 @@ export const TABLE_PAIR_SCHEMA = z.strictObject({
   metrics: z.array(z.string()).min(1).describe('metrics whose paired difference a − b is reported'),
 });
 
+/** A row: an experiment file, or a file with overrides under its own run name (a variant without a new file). */
+export const TABLE_ROW_SCHEMA = z.union([
+  z.string(),
+  z.strictObject({
+    file: z.string().describe('experiment file, relative to the experiments directory'),
+    name: z.string().regex(/^[A-Za-z0-9_-]+$/).optional().describe("the row's run name (default: the experiment's name); needed when sets change what is trained"),
+    sets: z.array(z.string()).optional().describe('`--set` overrides of this row, applied before the table-wide ones'),
+  }),
+]);
+
 export const TABLE_SCHEMA = z.strictObject({
   $schema: z.string().optional().describe('the JSON Schema editors validate this file with (ignored by the loader)'),
   title: z.string(),
   description: z.string(),
-  experiments: z.array(z.string()).min(1).describe('experiment files, relative to the experiments directory, one row each, in order'),
+  experiments: z.array(TABLE_ROW_SCHEMA).min(1).describe('rows in order: experiment files relative to the experiments directory, or {file, name, sets}'),
+  sets: z.array(z.string()).optional().describe('`--set` overrides applied to every row (e.g. another scale); give the rows their own names'),
   metrics: z.array(z.string()).min(1).describe('metric columns, e.g. psnr, ssim, nme, auc@0.08'),
   folds: z.number().int().min(1).optional().describe("group k-fold over all faces of the data set (every face a test face once); 1 = the data set's own split"),
   foldSeed: z.number().int().optional().describe('seed of the fold assignment (the same for every training seed, so rows and seeds share their faces)'),
@@ -32,12 +43,28 @@ export const TABLE_SCHEMA = z.strictObject({
 });
 
 export type TableSpec = z.infer<typeof TABLE_SCHEMA>;
+export type TableRowSpec = z.infer<typeof TABLE_ROW_SCHEMA>;
+
+/** A row resolved: absolute experiment file, the run name and the row's own overrides (table-wide ones after them). */
+export interface TableRow {
+  file: string;
+  name: string | null;
+  sets: string[];
+}
+
+/** The experiment of a table row with its overrides (and extra ones after them), under the row's run name. */
+export function loadTableRow(row: TableRow, extraSets: string[] = []): Experiment {
+  const exp = loadExperiment(row.file, [...row.sets, ...extraSets]);
+  return row.name ? { ...exp, name: row.name } : exp;
+}
 export type TablePair = z.infer<typeof TABLE_PAIR_SCHEMA>;
 
 export interface LoadedTable extends TableSpec {
   name: string;
   file: string;
+  /** The rows with the table-wide `sets` applied. */
   rows: Experiment[];
+  rowSpecs: TableRow[];
 }
 
 /** The run name of the no-learning landmark row reproduceTable adds when a table reports NME. */
@@ -67,11 +94,13 @@ export function loadTable(name: string, experimentsDir = EXPERIMENTS_DIR): Loade
     throw new ConfigError(file, '', `not valid JSON (${(e as Error).message})`);
   }
   const spec = validate(raw, TABLE_SCHEMA, file);
-  const rows = spec.experiments.map((rel, i) => {
-    const expFile = path.join(experimentsDir, rel);
+  const rowSpecs: TableRow[] = spec.experiments.map((r, i) => {
+    const rel = typeof r === 'string' ? r : r.file;
+    const expFile = path.resolve(experimentsDir, rel);
     if (!fs.existsSync(expFile)) throw new ConfigError(file, `experiments[${i}]`, `file not found: ${expFile}`);
-    return loadExperiment(expFile);
+    return { file: expFile, name: typeof r === 'string' ? null : r.name ?? null, sets: [...(typeof r === 'string' ? [] : r.sets ?? []), ...(spec.sets ?? [])] };
   });
+  const rows = rowSpecs.map((r) => loadTableRow(r));
   const names = rows.map((r) => r.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new ConfigError(file, 'experiments', `two rows share the run name '${dup}' (they would write the same runs/ directory)`);
@@ -84,5 +113,5 @@ export function loadTable(name: string, experimentsDir = EXPERIMENTS_DIR): Loade
       if (!spec.metrics.includes(m)) throw new ConfigError(file, `pairs[${i}].metrics[${j}]`, `expected one of the table's metrics (${spec.metrics.join(', ')}), found '${m}'`);
     });
   });
-  return { name, file, ...spec, rows };
+  return { name, file, ...spec, rows, rowSpecs };
 }

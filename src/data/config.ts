@@ -66,9 +66,10 @@ export const DATA_CONFIG_SCHEMA = z.strictObject({
   limit: count.default(0).describe('cap on samples per split (0 = no cap), for quick runs'),
   valFraction: z.number().min(0).max(0.999).default(0).describe('fraction of the training split held out as validation when the format has no validation split'),
   // Cross-validation (src/data/folds.ts): all faces of every split pooled, k folds by group, this run on one of them.
-  folds: z.number().int().min(0).default(0).describe('group k-fold over all faces of the data set (0 or 1 = the format\'s own splits); every face is a test face in exactly one fold'),
-  fold: z.number().int().min(0).default(0).describe('which fold (0 … folds − 1) this run trains on and tests'),
-  foldSeed: z.number().int().default(1).describe('seed of the fold assignment and of each fold\'s validation groups (kept apart from data.seed, which follows train.seed, so every training seed sees the same folds)'),
+  // Optional (absent = the format's own splits) so runs recorded before these keys still compare equal.
+  folds: z.number().int().min(2).optional().describe('group k-fold over all faces of the data set (absent = the format\'s own splits); every face is a test face in exactly one fold'),
+  fold: z.number().int().min(0).optional().describe('which fold (0 … folds − 1) this run trains on and tests (default 0)'),
+  foldSeed: z.number().int().optional().describe('seed (default 1) of the fold assignment and of each fold\'s validation groups (kept apart from data.seed, which follows train.seed, so every training seed sees the same folds)'),
   skipBad: z.boolean().default(false).describe("collect malformed annotations into `info.problems` instead of failing"),
   syntheticCounts: z.tuple([count, count, count]).default((): [number, number, number] => [32, 8, 8]).describe('synthetic faces per split [train, val, test]'),
 });
@@ -84,7 +85,7 @@ export function dataConfig(overrides: Partial<DataConfig> = {}): DataConfig {
   if (!(c.margin >= 0)) throw new Error(`data.margin: expected ≥ 0, found ${c.margin}`);
   if (!(c.heatmapSigma > 0)) throw new Error(`data.heatmapSigma: expected > 0 (HR pixels), found ${c.heatmapSigma}`);
   if (!(c.valFraction >= 0 && c.valFraction < 1)) throw new Error(`data.valFraction: expected in [0, 1), found ${c.valFraction}`);
-  if (c.folds > 1 && c.fold >= c.folds) throw new Error(`data.fold: expected 0 … ${c.folds - 1} (data.folds is ${c.folds}), found ${c.fold}`);
+  if (c.folds !== undefined && (c.fold ?? 0) >= c.folds) throw new Error(`data.fold: expected 0 … ${c.folds - 1} (data.folds is ${c.folds}), found ${c.fold}`);
   return c;
 }
 

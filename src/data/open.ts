@@ -13,6 +13,7 @@ import { syntheticFaces } from './embedded/synthetic';
 import { CropPolicy, cropFace, cropWindow } from './crop';
 import { floatToRgb } from './image-io';
 import { splitByGroup } from './embedded/split';
+import { groupKFold } from './folds';
 import { expandOffline } from './augment';
 
 export interface DatasetInfo {
@@ -86,9 +87,11 @@ export async function openDataset(partial: Partial<DataConfig> & DatasetPolicyKe
   let root: string | null = config.root ?? null;
   if (config.format === 'synthetic') {
     const [a, b, c] = config.syntheticCounts;
-    train = syntheticFaces(a, config.seed, config.hrSize, 'synthetic-train');
-    val = syntheticFaces(b, config.seed + 1, config.hrSize, 'synthetic-val');
-    test = syntheticFaces(c, config.seed + 2, config.hrSize, 'synthetic-test');
+    // Cross-validated, the faces must not change with the training seed (data.seed follows train.seed).
+    const base = config.folds !== undefined ? config.foldSeed ?? 1 : config.seed;
+    train = syntheticFaces(a, base, config.hrSize, 'synthetic-train');
+    val = syntheticFaces(b, base + 1, config.hrSize, 'synthetic-val');
+    test = syntheticFaces(c, base + 2, config.hrSize, 'synthetic-test');
     notes.push('synthetic faces are drawn at HR size: no crop is taken, the crop policy is nominal');
   } else if (config.format === 'embedded') {
     const built = await openEmbeddedSet(config.root);
@@ -114,7 +117,16 @@ export async function openDataset(partial: Partial<DataConfig> & DatasetPolicyKe
     };
     [train, val, test] = [await load('train'), await load('val'), await load('test')];
   }
-  if (val.length === 0 && config.valFraction > 0) {
+  if (config.folds !== undefined) {
+    const [k, fold, foldSeed] = [config.folds, config.fold ?? 0, config.foldSeed ?? 1];
+    // Group k-fold over every face the format has (src/data/folds.ts); each fold's validation groups come from
+    // outside its test groups (data.valFraction of them, 0.15 when unset).
+    const all = [...train, ...val, ...test];
+    const valFraction = config.valFraction > 0 ? config.valFraction : 0.15;
+    const f = groupKFold(all, (x) => x.provenance.group, { k, seed: foldSeed, valFraction, source: `data.folds (${config.format}, ${all.length} faces)` })[fold];
+    [train, val, test] = [f.train, f.val, f.test];
+    notes.push(`cross-validation: fold ${fold} of ${k} by group (fold seed ${foldSeed}): ${train.length} train, ${val.length} val, ${test.length} test faces`);
+  } else if (val.length === 0 && config.valFraction > 0) {
     const s = splitByGroup(train, (x) => x.provenance.group, config.seed, config.valFraction, 0);
     train = s.train;
     val = s.val;

@@ -5,8 +5,8 @@
  * it reads the table and experiment files and writes nothing (reproduceTable writes the plan as jobs.json).
  */
 import * as path from 'path';
-import { Experiment, loadExperiment } from '../config/load';
-import { EXPERIMENTS_DIR, LoadedTable, loadTable } from '../config/tables';
+import { Experiment } from '../config/load';
+import { EXPERIMENTS_DIR, LoadedTable, loadTable, loadTableRow } from '../config/tables';
 import { ConfigError } from '../core/schema';
 import { makePlan, RunJob, RunPlan } from './jobs';
 import { DEFAULT_RUNS_DIR, isTrainable, runDataConfig } from './run-experiment';
@@ -55,8 +55,9 @@ export function foldSets(folds: number, fold: number, foldSeed: number): string[
   return folds > 1 ? [`data.folds=${folds}`, `data.fold=${fold}`, `data.foldSeed=${foldSeed}`] : [];
 }
 
-function jobId(row: string, folds: number, fold: number, seed: number | null): string {
-  return [row, folds > 1 ? `fold${fold}of${folds}` : null, seed !== null ? `seed${seed}` : null].filter((p) => p !== null).join('.');
+/** `cpu-jasrnet.fold2of5.seed3.steps400`: everything that makes the run differ, so tables of other designs keep theirs. */
+function jobId(row: string, folds: number, fold: number, seed: number | null, steps: number | null): string {
+  return [row, folds > 1 ? `fold${fold}of${folds}` : null, seed !== null ? `seed${seed}` : null, steps !== null ? `steps${steps}` : null].filter((p) => p !== null).join('.');
 }
 
 export function planTable(name: string, opts: TablePlanOptions = {}): PlannedTable {
@@ -72,8 +73,7 @@ export function planTable(name: string, opts: TablePlanOptions = {}): PlannedTab
     throw new ConfigError(table.file, 'seeds', `expected distinct integer seeds, found ${JSON.stringify(seeds)}`);
   }
   const common = [...(opts.sets ?? []), ...(steps !== null ? [`train.maxSteps=${steps}`] : []), ...(opts.budgetMinutes !== undefined ? [`train.maxMinutes=${opts.budgetMinutes}`] : [])];
-  const files = table.experiments.map((rel) => path.resolve(experimentsDir, rel));
-  const rows = files.map((f) => loadExperiment(f, common));
+  const rows = table.rowSpecs.map((r) => loadTableRow(r, common));
   const dataKey = (e: Experiment): string => JSON.stringify({ ...runDataConfig(e), augment: null, batchSize: null, seed: null });
   if (new Set(rows.map(dataKey)).size > 1) throw new ConfigError(table.file, 'experiments', 'the rows read different datasets or splits; one table compares models on one test split');
 
@@ -85,11 +85,11 @@ export function planTable(name: string, opts: TablePlanOptions = {}): PlannedTab
       const trainable = isTrainable(row);
       for (const seed of trainable && seeds ? seeds : [null]) {
         const sets = [...common, ...fs, ...(seed !== null ? [`train.seed=${seed}`] : [])];
-        const experiment = loadExperiment(files[r], sets);
+        const experiment = loadTableRow(table.rowSpecs[r], sets);
         let job: RunJob | null = null;
         if (trainable) {
-          const id = jobId(row.name, folds, fold, seed);
-          job = { id, experimentFile: files[r], sets, runDir: path.join(runsDir, id), labels: { row: row.name, fold: folds > 1 ? fold : null, seed } };
+          const id = jobId(row.name, folds, fold, seed, steps);
+          job = { id, experimentFile: table.rowSpecs[r].file, sets: [...table.rowSpecs[r].sets, ...sets], runDir: path.join(runsDir, id), labels: { row: row.name, fold: folds > 1 ? fold : null, seed } };
           jobs.push(job);
         }
         cells.push({ row: row.name, fold, seed, experiment, job });
