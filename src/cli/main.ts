@@ -24,10 +24,6 @@ const COMMANDS: Record<string, () => Command> = {
   status: () => require('./status').command,
   collect: () => require('./collect').command,
   sweep: () => require('./sweep').command,
-  'run-job': () => require('./run-job').command,
-  status: () => require('./status').command,
-  collect: () => require('./collect').command,
-  sweep: () => require('./sweep').command,
   report: () => require('./report').command,
   notebooks: () => require('./notebooks').command,
 };
