@@ -22,7 +22,11 @@ const S = z.strictObject({
   s: z.string().default('x'),
   e: z.enum(['l1', 'l2']).default('l1'),
   k: z.literal([4, 8]).default(8),
-  a: z.array(z.number()).min(2).max(3).default(() => [1, 2]),
+  a: z
+    .array(z.number())
+    .min(2)
+    .max(3)
+    .default(() => [1, 2]),
   o: z.strictObject({ deep: z.strictObject({ x: z.number().default(1) }).prefault({}) }).prefault({}),
   req: z.string(),
 });

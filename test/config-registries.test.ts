@@ -43,7 +43,10 @@ describe('config: enums derived from the registries', () => {
       }
       return '';
     })();
-    assert.equal(err, `${file} (with --set model.fusion=attention): key 'model.fusion': expected one of ${names.map((n) => JSON.stringify(n)).join(', ')}, found the string "attention"`);
+    assert.equal(
+      err,
+      `${file} (with --set model.fusion=attention): key 'model.fusion': expected one of ${names.map((n) => JSON.stringify(n)).join(', ')}, found the string "attention"`,
+    );
   });
 
   it('model.architecture accepts exactly the registered builders, in the loader and in the JSON Schema', () => {
@@ -61,7 +64,10 @@ describe('config: enums derived from the registries', () => {
     for (const fusion of Object.keys(FUSIONS) as (keyof typeof FUSIONS)[]) {
       const model = buildModel(MODEL_CONFIG_SCHEMA.parse({ ...tiny, fusion }));
       try {
-        const fusionParams = model.parameterTable().filter((r) => r.module.startsWith('fusion')).reduce((s, r) => s + r.params, 0);
+        const fusionParams = model
+          .parameterTable()
+          .filter((r) => r.module.startsWith('fusion'))
+          .reduce((s, r) => s + r.params, 0);
         assert.equal(fusionParams, FUSIONS[fusion].params(4), fusion);
       } finally {
         model.dispose();

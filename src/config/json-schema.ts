@@ -42,7 +42,10 @@ export function configSchemaFiles(): Record<string, string> {
 export function schemaRefFor(file: string, experimentsDir = EXPERIMENTS_DIR): string {
   const rel = path.relative(experimentsDir, path.resolve(file)).split(path.sep);
   const name = rel[0] === 'tables' && rel.length === 2 ? 'table.schema.json' : 'experiment.schema.json';
-  const ref = path.relative(path.dirname(path.resolve(file)), path.join(experimentsDir, SCHEMA_DIR, name)).split(path.sep).join('/');
+  const ref = path
+    .relative(path.dirname(path.resolve(file)), path.join(experimentsDir, SCHEMA_DIR, name))
+    .split(path.sep)
+    .join('/');
   return ref.startsWith('.') ? ref : `./${ref}`;
 }
 

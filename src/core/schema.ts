@@ -11,7 +11,11 @@ import { KnownError } from './errors';
 export type Schema<T = unknown> = z.ZodType<T>;
 
 export class ConfigError extends KnownError {
-  constructor(readonly file: string, readonly key: string, problem: string) {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    problem: string,
+  ) {
     super(`${file}: ${key ? `key '${key}': ` : ''}${problem}`);
   }
 }
@@ -55,8 +59,10 @@ function schemaAt(schema: z.ZodType, path: readonly PathSegment[]): z.ZodType | 
     else if (d.type === 'pipe' && d.in) s = d.in;
     else if (i === path.length) return s;
     else if (d.type === 'object') s = d.shape?.[String(path[i++])];
-    else if (d.type === 'array') (s = d.element), i++;
-    else if (d.type === 'tuple') s = d.items?.[Number(path[i++])] ?? d.rest ?? undefined;
+    else if (d.type === 'array') {
+      s = d.element;
+      i++;
+    } else if (d.type === 'tuple') s = d.items?.[Number(path[i++])] ?? d.rest ?? undefined;
     else return undefined;
   }
   return undefined;

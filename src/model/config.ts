@@ -40,10 +40,7 @@ export const MODEL_CONFIG_SCHEMA = z.strictObject({
   architecture: z.enum(ARCHITECTURE_NAMES).default('jasrnet').describe(describeChoices(ARCHITECTURES)),
   features: z.number().int().min(1).default(128).describe('F, channels everywhere in encoder, trunk and heads'),
   trunkBlocks: z.number().int().min(0).default(32).describe('R, residual blocks in the deep trunk'),
-  scale: z
-    .literal([4, 8])
-    .default(8)
-    .describe('SR factor: 8 (16→128) or 4 (64→256); the network input is the LR face bicubic-upsampled to HR size'),
+  scale: z.literal([4, 8]).default(8).describe('SR factor: 8 (16→128) or 4 (64→256); the network input is the LR face bicubic-upsampled to HR size'),
   landmarks: z.number().int().min(1).default(68).describe('landmarks per face; heatmap channels = landmarks + 1 (background)'),
   stages: z.number().int().min(1).default(3).describe('CPM refinement stages in the alignment head'),
   fusion: z.enum(FUSION_VARIANTS).default('additive').describe('how intermediate encoder outputs join the deep trunk (registry: src/model/fusion.ts)'),
@@ -56,9 +53,7 @@ export const MODEL_CONFIG_SCHEMA = z.strictObject({
   srResidual: z
     .enum(['none', 'input'])
     .default('none')
-    .describe(
-      "'none' (official): the SR head's output is the SR image; 'input': global residual, SR = network input (the bicubic-upsampled LR) + head output",
-    ),
+    .describe("'none' (official): the SR head's output is the SR image; 'input': global residual, SR = network input (the bicubic-upsampled LR) + head output"),
   alignInput: z
     .enum(['lr', 'hr'])
     .default('lr')
