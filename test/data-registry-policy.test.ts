@@ -78,6 +78,9 @@ describe('data: label provenance and crop policy', function () {
     const report = JSON.parse(r3.out) as { labels: Record<string, number>; labelsWhy: string };
     assert.deepEqual(report.labels, { human: 1 });
     assert.equal(report.labelsWhy, 'declared by the user (human)');
+    const r4 = await jasrData(['inspect', '--format', 'dlib-xml', '--root', dlib, '--crop', 'landmarks']);
+    assert.match(r4.out, /^crop: landmarks \(data\.crop\): landmarks box \+ 0\.1 margin each side \(square, side max\(w,h\)·1\.20\)$/m);
+    assert.match(r1.out, /^crop: box \(dataset default\): dataset face box \+ 0\.1 margin each side/m);
     await assert.rejects(jasrData(['inspect', '--format', 'dlib-xml', '--root', dlib, '--labels', 'synthetic']), /--labels: expected one of human, model, unknown, got 'synthetic'/);
     // The samples a run sees carry the same labels, and the dataset info counts them.
     const ds = await openDataset({ format: 'dlib-xml', root: dlib, hrSize: 32 });

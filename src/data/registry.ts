@@ -161,6 +161,8 @@ export const DATASETS = {
       subsets: (root, opts) => readDlibXmlSplits(root, opts),
     },
   }),
+  // The three 3D sets: NME is normalised by √(w·h) of the ground-truth landmarks' box ('landmark-box'), as 3D
+  // face-alignment results on them are reported (large poses make the inter-ocular distance collapse).
   ls3dw: entry({
     displayName: 'LS3D-W', points: 68, nmeNormaliser: 'landmark-box',
     labels: 'model', labelsWhy: 'LS3D-W: 3D points produced by a 2D-to-3D network and checked by people, not placed by hand',

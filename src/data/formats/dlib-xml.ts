@@ -22,7 +22,7 @@ export function labelsFromComment(comment: string): LabelStatement | null {
   if (text === '') return null;
   const quote = text.length > 200 ? `${text.slice(0, 197)}...` : text;
   // Only words about how the points were made: a detector that drew the boxes says nothing about the landmarks.
-  const model = /\b(shape_predictor\w*|predictor|landmarking model|landmark model|pseudo-?labels?|(predicted|estimated|fitted) by)\b|\.dat\b/i;
+  const model = /\b(shape_predictor\w*|predictors?|landmarking model|landmark model|pseudo-?labels?|(predicted|estimated|fitted) by)\b|\.dat\b/i;
   if (model.test(text)) return { labels: 'model', evidence: `<comment>: '${quote}'` };
   const human = /\b(by hand|manually|hand-?(labelled|labeled|annotated)|human annotators?|annotated by (people|humans))\b/i;
   if (human.test(text)) return { labels: 'human', evidence: `<comment>: '${quote}'` };
