@@ -103,6 +103,8 @@ describe('config: generated JSON Schemas for editors', () => {
       { doc: { eval: { aucAlphas: [] } }, ok: false },
       { doc: { trian: {} }, ok: false },
       { doc: { name: 3 }, ok: false },
+      { doc: { $schema: 5 }, ok: false },
+      { doc: { $schema: '../schema/experiment.schema.json', extends: 7 }, ok: false },
     ];
     const verdicts = jsonSchemaVerdicts(cases.map((c) => ({ schema: 'experiment.schema.json', doc: c.doc })));
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-schema-'));

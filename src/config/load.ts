@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, knownKeys, validate } from '../core/schema';
+import { ConfigError, describeValue, knownKeys, validate } from '../core/schema';
 import { Json, applySet, deepMerge } from '../core/overrides';
 import { EXPERIMENT_FILE_SCHEMA, SectionValues } from './sections';
 
@@ -47,6 +47,8 @@ function readWithParents(file: string, seen: string[]): { merged: Record<string,
   const parent = own.extends;
   delete own.extends;
   // Each file names its own schema for editors; it is not inherited and means nothing to a run.
+  if (own.$schema !== undefined && typeof own.$schema !== 'string')
+    throw new ConfigError(abs, '$schema', `expected a path string, found ${describeValue(own.$schema)}`);
   delete own.$schema;
   if (parent === undefined) return { merged: own, chain: [] };
   if (typeof parent !== 'string') throw new ConfigError(abs, 'extends', 'expected a path string');
