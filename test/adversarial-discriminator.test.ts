@@ -131,6 +131,11 @@ describe('adversarial: patch discriminator', () => {
     assert.throws(() => buildDiscriminator(small({ features: 0 })), /features must be a positive integer, found 0/);
     assert.throws(() => buildDiscriminator(small({ heatmapChannels: -1 })), /heatmapChannels must be an integer ≥ 0, found -1/);
     assert.throws(() => discriminatorCostTable(small({}), 100), /multiple of 8, found 100/);
+    const tiny = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
+    const d = buildDiscriminator(small({}));
+    assert.throws(() => d.apply(tiny), /logit grid must be at least 2×2; a 8×8 image gives 1×1 after 3 downsamplings/);
+    d.dispose();
+    tiny.dispose();
     assert.deepEqual(Object.keys(DISCRIMINATORS), ['patch']);
   });
 });

@@ -50,7 +50,12 @@ describe('metrics: identity similarity and downstream NME on real faces', () => 
   after(() => hr?.dispose());
 
   it('an image has identity similarity 1 with itself (within 1e-6), computed in two separate passes', async () => {
+    const first = hr.slice([0, 0, 0, 0], [1, 128, 128, 3]);
+    await faceEmbeddings(first); // loads the nets (their weights stay)
+    first.dispose();
+    const before = tf.memory().numTensors;
     const same = await identitySimilarity(hr, hr);
+    assert.equal(tf.memory().numTensors, before, 'identitySimilarity left tensors behind');
     for (const s of same) assert.ok(Math.abs(s - 1) < 1e-6, `self-similarity ${s}`);
     const e = await faceEmbeddings(hr);
     assert.equal(e.length, FACES);
@@ -97,7 +102,9 @@ describe('metrics: identity similarity and downstream NME on real faces', () => 
     assert.ok(meanHr < 0.05, `downstream NME on HR is ${meanHr}`);
     assert.ok(meanHr > 0, 'a different crop and resampling than labelling should leave some error');
     assert.ok(meanBlur > meanHr);
-    const points = await detectLandmarks68(hr.slice([0, 0, 0, 0], [1, 128, 128, 3]));
+    const first = hr.slice([0, 0, 0, 0], [1, 128, 128, 3]);
+    const points = await detectLandmarks68(first);
+    first.dispose();
     assert.equal(points[0].length, 136);
   });
 

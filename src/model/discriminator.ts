@@ -125,6 +125,11 @@ function checkInputs(c: DiscriminatorConfig, image: tf.Tensor4D, heatmaps: tf.Te
   const step = 2 ** c.downsamplings;
   if (s.length !== 4 || s[3] !== 3 || s[1] % step !== 0 || s[2] % step !== 0 || s[1] === 0 || s[2] === 0)
     throw new Error(`Discriminator.apply: image must be [B, H, W, 3] with H and W multiples of ${step}, found [${s.join(', ')}]`);
+  // Instance norm over a 1×1 map subtracts the only value: every normalised activation would be 0.
+  if (c.norm === 'instance' && (s[1] / step < 2 || s[2] / step < 2))
+    throw new Error(
+      `Discriminator.apply: with instance norm the logit grid must be at least 2×2; a ${s[1]}×${s[2]} image gives ${s[1] / step}×${s[2] / step} after ${c.downsamplings} downsamplings`,
+    );
   if (c.heatmapChannels === 0) {
     if (heatmaps) throw new Error('Discriminator.apply: heatmaps given to an unconditioned discriminator (heatmapChannels 0)');
     return;
