@@ -75,6 +75,9 @@ describe('fidelity: out-of-crop landmarks are invisible (official apply_bound)',
       return { landmarksHr: tf.tensor3d(pts) };
     };
     const result = await evaluate(predictor, faces, DEFAULT_EVAL_CONFIG, { scale: 8, batchSize: 2 });
-    assert.deepStrictEqual(result.perImage.map((r) => r.nme), [0, 0]);
+    assert.deepStrictEqual(
+      result.perImage.map((r) => r.nme),
+      [0, 0],
+    );
   });
 });

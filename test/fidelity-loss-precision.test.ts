@@ -22,7 +22,8 @@ function uniform(n: number, seed: number, lo = 0, hi = 1): Float32Array {
 // Batch 2 at ×8: SR/HR [2,128,128,3]; heatmaps 3 stages of [2,16,16,69], landmark 5 of face 1 masked out.
 const imageShape = [2, 128, 128, 3] as const;
 const hmShape = [2, 16, 16, 69] as const;
-const srV = uniform(2 * 128 * 128 * 3, 1), hrV = uniform(2 * 128 * 128 * 3, 2);
+const srV = uniform(2 * 128 * 128 * 3, 1),
+  hrV = uniform(2 * 128 * 128 * 3, 2);
 const targetV = uniform(2 * 16 * 16 * 69, 3);
 const stagesV = [4, 5, 6].map((s) => uniform(2 * 16 * 16 * 69, s, -0.2, 1.2));
 const maskV = new Float32Array(2 * 69).fill(1);
@@ -38,7 +39,8 @@ function heatmapReference(): number {
   let s = 0;
   for (const st of stagesV) {
     for (let i = 0; i < st.length; i++) {
-      const b = Math.floor(i / (16 * 16 * 69)), p = i % 69;
+      const b = Math.floor(i / (16 * 16 * 69)),
+        p = i % 69;
       const d = f(st[i] - targetV[i]);
       s += f(d * d) * maskV[b * 69 + p];
     }
@@ -48,8 +50,10 @@ function heatmapReference(): number {
 
 function losses(): { l1: number; heatmap: number; grad: Float32Array } {
   return tf.tidy(() => {
-    const sr = tf.tensor4d(srV, [...imageShape]), hr = tf.tensor4d(hrV, [...imageShape]);
-    const target = tf.tensor4d(targetV, [...hmShape]), mask = tf.tensor4d(maskV, [2, 1, 1, 69]);
+    const sr = tf.tensor4d(srV, [...imageShape]),
+      hr = tf.tensor4d(hrV, [...imageShape]);
+    const target = tf.tensor4d(targetV, [...hmShape]),
+      mask = tf.tensor4d(maskV, [2, 1, 1, 69]);
     const stages = stagesV.map((v) => tf.tensor4d(v, [...hmShape]));
     const grad = tf.grad((x: tf.Tensor) => l1Loss(x as tf.Tensor4D, hr))(sr);
     return { l1: l1Loss(sr, hr).dataSync()[0], heatmap: officialHeatmapLoss(stages, target, mask).dataSync()[0], grad: grad.dataSync() as Float32Array };
@@ -71,7 +75,8 @@ describe('fidelity: loss scalars on wasm in float64 accumulation', function () {
 
   it('L1 and official heatmap losses equal float64 to 2e-7 relative (float32 rounding); the built-in kernels miss by > 1e-6', () => {
     const fixed = losses();
-    const l1Ref = l1Reference(), hmRef = heatmapReference();
+    const l1Ref = l1Reference(),
+      hmRef = heatmapReference();
     assert.ok(rel(fixed.l1, l1Ref) < 2e-7, `L1 ${fixed.l1} vs ${l1Ref}: ${rel(fixed.l1, l1Ref)}`);
     assert.ok(rel(fixed.heatmap, hmRef) < 2e-7, `heatmap ${fixed.heatmap} vs ${hmRef}: ${rel(fixed.heatmap, hmRef)}`);
     unregisterWasmSumKernel();

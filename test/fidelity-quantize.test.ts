@@ -18,7 +18,12 @@ import { buildModel } from '../src/model/build';
 import { modelPredictor } from '../src/task/evaluate';
 import { inferFace } from '../src/task/infer';
 
-interface CvCase { side: number; factor: number; lr: string; up: string }
+interface CvCase {
+  side: number;
+  factor: number;
+  lr: string;
+  up: string;
+}
 const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, 'oracles/opencv-cubic-uint8.json'), 'utf8')) as { opencv: string; cases: CvCase[] };
 
 const isLevel = (v: number): boolean => Math.abs(v * 255 - Math.round(v * 255)) < 1e-4;
@@ -40,7 +45,11 @@ describe('fidelity: 8-bit images (data.quantize) and one input path for train, e
     const face = syntheticFace(5, 128);
     const float = makePair(face, 8);
     const q = makePair(face, 8, undefined, true);
-    for (const [name, arr] of [['hr', q.hr], ['lr', q.lr], ['input', q.input]] as const) {
+    for (const [name, arr] of [
+      ['hr', q.hr],
+      ['lr', q.lr],
+      ['input', q.input],
+    ] as const) {
       assert.ok(arr.every(isLevel), `${name} not on 8-bit levels`);
     }
     // Default path = float LR straight from MATLAB-style bicubic (clamped), float OpenCV-style cubic input.
@@ -48,7 +57,8 @@ describe('fidelity: 8-bit images (data.quantize) and one input path for train, e
     assert.deepStrictEqual(Array.from(float.lr), Array.from(lr));
     assert.deepStrictEqual(Array.from(float.input), Array.from(upsampleOpenCv(lr, 16, 8).map((v) => Math.min(1, Math.max(0, v)))));
     assert.ok(!float.lr.every(isLevel), 'the float path keeps sub-level values');
-    let worstHr = 0, worstInput = 0;
+    let worstHr = 0,
+      worstInput = 0;
     for (let i = 0; i < q.hr.length; i++) worstHr = Math.max(worstHr, Math.abs(q.hr[i] - float.hr[i]));
     for (let i = 0; i < q.input.length; i++) worstInput = Math.max(worstInput, Math.abs(q.input[i] - float.input[i]));
     assert.ok(worstHr <= 0.5 / 255 + 1e-7, `HR off by ${worstHr * 255} levels`);
@@ -58,9 +68,17 @@ describe('fidelity: 8-bit images (data.quantize) and one input path for train, e
   it('networkInput(quantize) is the cv2 uint8 path divided by 255', () => {
     const c = fixture.cases[0];
     const lr = Uint8Array.from(Buffer.from(c.lr, 'hex'));
-    const input = networkInput(Float32Array.from(lr, (v) => v / 255), c.side, c.factor, true);
+    const input = networkInput(
+      Float32Array.from(lr, (v) => v / 255),
+      c.side,
+      c.factor,
+      true,
+    );
     const want = Buffer.from(c.up, 'hex');
-    assert.deepStrictEqual(Array.from(input, (v) => Math.round(v * 255)), Array.from(want));
+    assert.deepStrictEqual(
+      Array.from(input, (v) => Math.round(v * 255)),
+      Array.from(want),
+    );
   });
 
   it('jasr infer on a saved 16×16 LR PNG gives the SR image and landmarks of jasr eval on the same face (quantize on and off)', async () => {

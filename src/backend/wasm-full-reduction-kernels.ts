@@ -11,7 +11,10 @@ import { WasmHeapBackend, WasmKernelOverride } from './wasm-kernel-override';
 
 /** Σ values in float64 (the float32 inputs are exact in float64, so only the additions round, at 2⁻⁵³). */
 export function sumFloat64(values: Float32Array): number {
-  let a = 0, b = 0, c = 0, d = 0;
+  let a = 0,
+    b = 0,
+    c = 0,
+    d = 0;
   const n = values.length;
   const whole = n - (n % 4);
   for (let i = 0; i < whole; i += 4) {

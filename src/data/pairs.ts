@@ -2,7 +2,7 @@
  * From an HR face sample to the arrays one training example needs at a given scale: HR at the scale's size,
  * LR by MATLAB-style antialiased bicubic, the network input by OpenCV-style cubic upsampling, and heatmaps.
  * Training, evaluation and `jasr infer` build the network input with the one function `networkInput`, so the
- * three cannot drift apart (docs/model.md, "8-bit images").
+ * three cannot drift apart (docs/model.md, "Fidelity to the official code", 8-bit images).
  */
 import type { FaceSample } from './types';
 import { MATLAB_BICUBIC, downsampleMatlab, quantize8, resampleHwc, toUint8, upsampleOpenCv, upsampleOpenCvUint8 } from './resize';
@@ -12,7 +12,6 @@ import { HEATMAP_STRIDE, hrSizeForScale, mapPixelCentre } from '../core/geometry
 /** Brings a stored sample (e.g. 256 px) to another HR size, resampling the image and scaling coordinates. */
 export function resizeSample(s: FaceSample, hrSize: number): FaceSample {
   if (s.hrSize === hrSize) return s;
-  const f = hrSize / s.hrSize;
   const hr = resampleHwc(s.hr, s.hrSize, s.hrSize, 3, hrSize, hrSize, MATLAB_BICUBIC);
   for (let i = 0; i < hr.length; i++) hr[i] = Math.min(1, Math.max(0, hr[i]));
   const map = (v: number): number => mapPixelCentre(v, s.hrSize, hrSize);
