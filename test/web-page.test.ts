@@ -107,7 +107,7 @@ describe('web page in headless Chromium (jasr export + jasr serve)', function ()
     // The same face box through both pipelines.
     const given: DetectedFace[] = [nodeBoxes[0]];
     const url = `data:image/png;base64,${fs.readFileSync(path.join(dir, 'face.png')).toString('base64')}`;
-    const [pageFace] = (await page.evaluate(([u, b]) => (window as unknown as { jasr: { enhanceBoxes(u: string, b: DetectedFace[]): Promise<FaceView[]> } }).jasr.enhanceBoxes(u, b), [url, given] as [string, DetectedFace[]])) as FaceView[];
+    const [pageFace] = (await page.evaluate(([u, b]) => (globalThis as unknown as { jasr: { enhanceBoxes(u: string, b: DetectedFace[]): Promise<FaceView[]> } }).jasr.enhanceBoxes(u, b), [url, given] as [string, DetectedFace[]])) as FaceView[];
     const [nodeFace] = enhanceFaces(model, face, given, MARGIN);
     assert.deepStrictEqual(pageFace.lr, Array.from(nodeFace.lr.data), 'LR crop (8-bit) differs');
     assert.ok(pageFace.sr && nodeFace.sr);
