@@ -4,6 +4,7 @@ import {
   buildDiscriminator,
   countDiscriminatorParams,
   DEFAULT_DISCRIMINATOR_CONFIG,
+  DISCRIMINATOR_CONFIG_SCHEMA,
   DiscriminatorConfig,
   discriminatorCostTable,
   DISCRIMINATORS,
@@ -125,6 +126,14 @@ describe('adversarial: patch discriminator', () => {
     assert.deepEqual([v[2], v[3]], [0, 0]);
     assert.deepEqual(Array.from(y.dataSync()).slice(8), [0, 0, 0, 0, 0, 0, 0, 0]);
     tf.dispose([x, y, mean, variance]);
+  });
+
+  it('the config schema gives the documented defaults and refuses batch norm, zero features and unknown keys', () => {
+    assert.deepEqual(DEFAULT_DISCRIMINATOR_CONFIG, { variant: 'patch', features: 64, downsamplings: 3, norm: 'instance', heatmapChannels: 0, init: 'he' });
+    assert.equal(DISCRIMINATOR_CONFIG_SCHEMA.safeParse({ norm: 'batch' }).success, false);
+    assert.equal(DISCRIMINATOR_CONFIG_SCHEMA.safeParse({ features: 0 }).success, false);
+    assert.equal(DISCRIMINATOR_CONFIG_SCHEMA.safeParse({ layers: 3 }).success, false);
+    assert.equal(DISCRIMINATOR_CONFIG_SCHEMA.parse({ heatmapChannels: 69 }).heatmapChannels, 69);
   });
 
   it('rejects a bad configuration in one line naming the key', () => {

@@ -15,9 +15,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export type AdversarialLossKind = 'non-saturating' | 'least-squares' | 'relativistic-average';
-
-export const ADVERSARIAL_LOSS_KINDS: readonly AdversarialLossKind[] = ['non-saturating', 'least-squares', 'relativistic-average'];
+/** The kinds, for a config enum (z.enum(ADVERSARIAL_LOSS_KINDS)); the type is derived from them. */
+export const ADVERSARIAL_LOSS_KINDS = ['non-saturating', 'least-squares', 'relativistic-average'] as const;
+export type AdversarialLossKind = (typeof ADVERSARIAL_LOSS_KINDS)[number];
 
 /** log(1 + eˣ) without overflow: max(x, 0) + log1p(e^(−|x|)). */
 export function stableSoftplus(x: tf.Tensor): tf.Tensor {

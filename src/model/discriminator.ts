@@ -17,37 +17,51 @@
  *   get an exactly-zero gradient and never train (pix2pix keeps one; it is dead weight).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { InitScheme } from './config';
+import { z } from 'zod';
 import { Conv } from './blocks';
 import { ParamScope } from './params';
 import type { ParameterRow } from './types';
 
-export type DiscriminatorVariant = 'patch';
-export type DiscriminatorNorm = 'none' | 'instance';
+/**
+ * The variants' names, with what each is; DISCRIMINATORS below is typed Record<DiscriminatorVariant, …>, so a name
+ * without a builder (or a builder without a name) does not compile.
+ */
+export const DISCRIMINATOR_VARIANTS = {
+  patch: 'PatchGAN-style: stride-2 3×3 convs + LeakyReLU(0.2), a stride-1 conv, a 1-channel logit conv (a grid of patch verdicts)',
+} as const;
+export type DiscriminatorVariant = keyof typeof DISCRIMINATOR_VARIANTS;
+const DISCRIMINATOR_VARIANT_NAMES = Object.keys(DISCRIMINATOR_VARIANTS) as [DiscriminatorVariant, ...DiscriminatorVariant[]];
 
-export interface DiscriminatorConfig {
-  variant: DiscriminatorVariant;
-  /** Channels of the first conv; each later stride-2 conv doubles them, capped at 8×. */
-  features: number;
-  /** Stride-2 convs: the logit grid is (H / 2^downsamplings) × (W / 2^downsamplings). */
-  downsamplings: number;
-  norm: DiscriminatorNorm;
-  /**
-   * 0: D sees the image only. > 0: D is conditioned on heatmaps with this many channels (e.g. landmarks + 1),
-   * resized bilinearly to the image size and concatenated to its 3 colour channels.
-   */
-  heatmapChannels: number;
-  init: InitScheme;
-}
+/**
+ * Each option declared once (type, range, default, description), as MODEL_CONFIG_SCHEMA does for the generator;
+ * ready to become the experiment config's discriminator section.
+ */
+export const DISCRIMINATOR_CONFIG_SCHEMA = z.strictObject({
+  variant: z
+    .enum(DISCRIMINATOR_VARIANT_NAMES)
+    .default('patch')
+    .describe("registry: src/model/discriminator.ts; 'patch': " + DISCRIMINATOR_VARIANTS.patch),
+  features: z.number().int().min(1).default(64).describe('channels of the first conv; each later stride-2 conv doubles them, capped at 8×'),
+  downsamplings: z.number().int().min(1).default(3).describe('stride-2 convs: the logit grid is (H / 2^downsamplings)²; 3 → one logit per 47×47-pixel patch'),
+  norm: z
+    .enum(['none', 'instance'])
+    .default('instance')
+    .describe("'instance': per-sample, per-channel normalisation (no batch coupling between real and fake or between replicas); 'none'"),
+  heatmapChannels: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      '0: D sees the image only; > 0: D is conditioned on heatmaps with this many channels (e.g. landmarks + 1), resized to the image and concatenated',
+    ),
+  init: z.enum(['official', 'he']).default('he').describe("weight init: 'he' (fan-in) or 'official' (N(0, 0.01))"),
+});
 
-export const DEFAULT_DISCRIMINATOR_CONFIG: DiscriminatorConfig = {
-  variant: 'patch',
-  features: 64,
-  downsamplings: 3,
-  norm: 'instance',
-  heatmapChannels: 0,
-  init: 'he',
-};
+export type DiscriminatorConfig = z.output<typeof DISCRIMINATOR_CONFIG_SCHEMA>;
+export type DiscriminatorNorm = DiscriminatorConfig['norm'];
+
+export const DEFAULT_DISCRIMINATOR_CONFIG: DiscriminatorConfig = DISCRIMINATOR_CONFIG_SCHEMA.parse({});
 
 /** LeakyReLU slope of PatchGAN / DCGAN discriminators. */
 export const DISCRIMINATOR_LEAKY_SLOPE = 0.2;
@@ -167,7 +181,7 @@ class BiasFreeConv {
 }
 
 const PATCH: DiscriminatorSpec = {
-  description: 'PatchGAN-style: stride-2 3×3 convs + LeakyReLU(0.2), a stride-1 conv, a 1-channel logit conv',
+  description: DISCRIMINATOR_VARIANTS.patch,
   create(scope, config) {
     const layers = patchPlan(config).map((p) => {
       const s = scope.module(p.module);
