@@ -16,7 +16,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { Json } from '../core/overrides';
-import { TrainConfig, higherIsBetter } from './config';
+import type { TrainConfig } from './config';
+import { TrainHook, callbackHook, checkpointHook, progressHook, runLogHook } from './hooks';
+import { validateEpoch } from './selection';
 import { UnreachableMilestoneError, budgetReach, describeUnreachable, learningRateAt } from './schedule';
 import { createStepper, Stepper } from './stepper';
 import { CheckpointError, CheckpointStore, SelectionRecord, isBetterSelection, restoreVariables, snapshotVariables } from './checkpoint';
@@ -46,6 +48,8 @@ export interface TrainOptions {
   onProgress?: (p: ProgressInfo) => void;
   /** Called after every epoch with its record. */
   onEpoch?: (r: EpochRecord) => void;
+  /** More hooks, called after the built-in ones (run log, checkpoints, progress) in this order (./hooks.ts). */
+  hooks?: TrainHook[];
   /**
    * Resume even though the recorded recipe differs from this experiment's (lr, batch size, seed, …); the
    * accepted differences are logged with the resume event. Budgets (epochs, maxSteps, maxMinutes) and
@@ -100,13 +104,6 @@ interface TrainerBook {
 export interface TrainLoaders<Batch, ValData> {
   train: TrainLoader<Batch>;
   val?: ValData;
-}
-
-function selectionValue(metric: TrainConfig['selection']['metric'], val: Record<string, number>, meanLoss: number): number {
-  if (metric === 'loss') return val.loss ?? meanLoss;
-  const v = val[metric];
-  if (v === undefined) throw new Error(`train.selection.metric '${metric}' is not among the validation metrics (${Object.keys(val).join(', ') || 'none: no validation loader'})`);
-  return v;
 }
 
 export async function train<Batch, ValData>(
@@ -227,6 +224,15 @@ export async function train<Batch, ValData>(
       unvalidated = saved.name;
     };
 
+    // After a step the periodic checkpoint comes last (the progress line shows the step first); after an epoch the
+    // checkpoint follows the log record it covers and precedes the line that reports it.
+    const logging = runLogHook(runLog, cfg.logEvery);
+    const saving = checkpointHook(save, cfg.checkpointEvery);
+    const showing = progressHook(reporter, cfg.selection.metric);
+    const calling = callbackHook(opts.onProgress, opts.onEpoch);
+    const stepHooks: TrainHook[] = [logging, showing, calling, saving, ...(opts.hooks ?? [])];
+    const epochHooks: TrainHook[] = [logging, saving, showing, calling, ...(opts.hooks ?? [])];
+
     while (step < cfg.epochs * stepsPerEpoch) {
       // One turn of the event loop per step: a step can be all synchronous work and resolved promises, and a
       // signal handler (the CLI's Ctrl-C) only runs when the loop turns.
@@ -261,10 +267,8 @@ export async function train<Batch, ValData>(
       book.epochSteps += 1;
       book.epochImages += images;
       const stepInEpoch = step - (epoch - 1) * stepsPerEpoch;
-      if (step % cfg.logEvery === 0) {
-        const rec: StepRecord = { kind: 'step', epoch, step, lr, loss: values, gradNorm, imagesPerSec: stepSec > 0 ? images / stepSec : 0, elapsedSec: (Date.now() - startMs) / 1000 };
-        runLog.append(rec);
-      }
+      const endsEpoch = stepInEpoch === stepsPerEpoch;
+      const record: StepRecord = { kind: 'step', epoch, step, lr, loss: values, gradNorm, imagesPerSec: stepSec > 0 ? images / stepSec : 0, elapsedSec: (Date.now() - startMs) / 1000 };
       const progress: ProgressInfo = {
         epoch,
         epochs: plannedEpochs,
@@ -277,35 +281,21 @@ export async function train<Batch, ValData>(
         lr,
         loss: values,
       };
-      reporter.update(progress);
-      opts.onProgress?.(progress);
+      for (const h of stepHooks) h.onStep?.({ record, progress, endsEpoch });
 
-      if (stepInEpoch === stepsPerEpoch) {
+      if (endsEpoch) {
         const meanLoss: Record<string, number> = {};
         for (const [k, v] of Object.entries(book.epochSums)) meanLoss[k] = v / book.epochSteps;
-        const val = loaders.val !== undefined ? await model.evaluate(loaders.val) : {};
-        const selection: SelectionRecord = {
-          metric: cfg.selection.metric,
-          value: selectionValue(cfg.selection.metric, val, meanLoss.total),
-          higherIsBetter: higherIsBetter(cfg.selection.metric),
-          epoch,
-        };
+        const { val, selection } = await validateEpoch(model, loaders.val, cfg, epoch, meanLoss);
         book = { epochSums: {}, epochSteps: 0, epochImages: 0 };
         const isBest = isBetterSelection(selection, best);
         const rec: EpochRecord = { kind: 'epoch', epoch, step, lr, loss: meanLoss, val, isBest, elapsedSec: (Date.now() - startMs) / 1000 };
         history.push(rec);
-        // Logged before saving: a crash in between resumes from the previous checkpoint, which truncates this record.
-        runLog.append(rec);
-        save(true, selection);
-        if (isBest) best = selection;
-        const valText = Object.entries(val).map(([k, v]) => `${k} ${formatNumber(v)}`).join(' ');
-        reporter.message(
-          `epoch ${epoch}/${plannedEpochs}: loss ${formatNumber(meanLoss.total)}${valText ? ` | val ${valText}` : ''} | ${cfg.selection.metric} ${formatNumber(selection.value)}${rec.isBest ? ' (best)' : ''}`,
-          { epoch, loss: meanLoss, val, isBest: rec.isBest },
-        );
-        opts.onEpoch?.(rec);
-      } else if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0) {
-        save(false, null);
+        // A crash between the log record and the checkpoint resumes from the previous checkpoint, which truncates it.
+        for (const h of epochHooks) {
+          h.onEpoch?.({ record: rec, selection, plannedEpochs });
+          if (h === saving && isBest) best = selection;
+        }
       }
     }
     if (step !== lastSavedStep || !store.has('last')) save(false, null);
