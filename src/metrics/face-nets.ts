@@ -47,6 +47,8 @@ export function loadFaceMetricNets(): Promise<FaceMetricNets> {
     if (!api.nets.faceRecognitionNet.isLoaded) await api.nets.faceRecognitionNet.loadFromDisk(path.join(packageDir('@vladmandic/face-api'), 'model'));
     return api;
   })();
+  // A failed load (e.g. a missing weights file) is not cached: the next call tries again and reports it again.
+  recognitionReady.catch(() => (recognitionReady = null));
   return recognitionReady;
 }
 
