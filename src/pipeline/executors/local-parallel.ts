@@ -37,6 +37,8 @@ export function localParallelExecutor(processes = defaultParallelism()): Executo
         new Promise((resolve) => {
           const job = plan.jobs[index];
           const logFile = path.join(logDir, `${job.id}.log`);
+          // The log is appended to (a resumed run keeps its history); this process's lines start at `from`.
+          const from = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
           const out = fs.openSync(logFile, 'a');
           log(`[${job.id}] started (process ${index + 1}/${plan.jobs.length}; log ${logFile})`);
           const child = spawn(process.execPath, [path.join(KIT_ROOT, 'bin', 'jasr.js'), 'run-job', path.resolve(opts.planFile), '--index', String(index), '--progress', 'plain'], {
@@ -48,8 +50,7 @@ export function localParallelExecutor(processes = defaultParallelism()): Executo
           child.on('close', (code, sig) => {
             opts.signal?.removeEventListener('abort', onAbort);
             fs.closeSync(out);
-            const text = fs.readFileSync(logFile, 'utf8');
-            const m = OUTCOME_LINE.exec(text.split('\n').slice(-20).join('\n'));
+            const m = OUTCOME_LINE.exec(fs.readFileSync(logFile).subarray(from).toString('utf8'));
             if (code === 0 && m) outcomes[job.id] = m[1] as JobOutcome;
             else failures.push(`${job.id} (exit ${code ?? sig}; log ${logFile})`);
             log(`[${job.id}] ${code === 0 ? (m?.[1] ?? 'ended') : `failed with exit status ${code ?? sig}`}`);
