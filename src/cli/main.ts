@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Command> = {
   'run-job': () => require('./run-job').command,
   status: () => require('./status').command,
   collect: () => require('./collect').command,
+  claims: () => require('./claims').command,
   sweep: () => require('./sweep').command,
   report: () => require('./report').command,
   notebooks: () => require('./notebooks').command,
