@@ -11,7 +11,7 @@ import { listTables } from '../config/tables';
 import { planTable, TablePlanOptions } from '../pipeline/table-plan';
 import { reproduceTable, ReproduceResult } from '../pipeline/reproduce';
 import type { CollectResult } from '../pipeline/table-collect';
-import { executorNames, getExecutor } from '../pipeline/executor';
+import { EXECUTOR_OPTIONS, executorFromArgs } from '../pipeline/executors/cli-options';
 import { statsToMarkdown } from '../report/tables';
 
 const OPTIONS = {
@@ -21,7 +21,7 @@ const OPTIONS = {
   folds: { value: true, placeholder: '<k>', description: "group k-fold cross-validation over all faces (default: the table's; 1 = the data set's split)" },
   seeds: { value: true, placeholder: '<n>', description: "train every row with seeds 1..n (default: the table's seeds)" },
   steps: { value: true, placeholder: '<n>', description: "optimiser steps for every trained row (default: the table's)" },
-  executor: { value: true, placeholder: '<name>', description: 'who runs the jobs (default local)' },
+  ...EXECUTOR_OPTIONS,
   progress: { value: true, placeholder: '<auto|plain|quiet|json>', description: 'training progress display (default auto)' },
   'experiments-dir': { value: true, placeholder: '<dir>', description: 'where experiment files and tables/ live (default experiments/)' },
   'runs-dir': { value: true, placeholder: '<dir>', description: 'where runs go (default runs/)' },
@@ -76,7 +76,7 @@ export function tablePlanOptions(args: ReturnType<typeof parseArgs>): TablePlanO
 export const command: Command = {
   name: 'reproduce',
   summary: "Plan a table's runs (rows × folds × seeds), run them, and write results/<table>/ with intervals and paired differences",
-  usage: 'reproduce <table> [--folds K] [--seeds N] [--steps N] [--set k=v ...] [--fresh] [--budget-minutes N] [--executor name] [--progress mode] [--experiments-dir dir] [--runs-dir dir] [--results-dir dir] [--no-static]',
+  usage: 'reproduce <table> [--folds K] [--seeds N] [--steps N] [--set k=v ...] [--fresh] [--budget-minutes N] [--executor local|local-parallel|slurm [--processes N | Slurm flags]] [--progress mode] [--experiments-dir dir] [--runs-dir dir] [--results-dir dir] [--no-static]',
   options: OPTIONS,
   details: `Tables are experiments/tables/<table>.json: rows, metrics, and the design (folds, seeds, steps, checkpoint
 rule, the pairs whose differences are reported). The runs are written as results/<table>/jobs.json and run by the
@@ -92,9 +92,7 @@ Cells are mean ± 95 % bootstrap interval (groups of faces and seeds resampled; 
     if (args.positionals.length !== 1) throw new UsageError(`expected one table name (known: ${listTables(experimentsDir).join(', ')}), got ${args.positionals.length} arguments`);
     const planOptions = tablePlanOptions(args);
     const progress = parseProgress(args.string('progress'));
-    const executorName = args.string('executor');
-    const executor = executorName !== undefined ? getExecutor(executorName) : undefined;
-    if (executorName !== undefined && !executor) throw new OptionValueError('executor', `one of ${executorNames().join(', ')}`, executorName);
+    const executor = executorFromArgs(args);
     // The table and every run's experiment with its overrides are checked before the backend loads (seconds), so
     // a wrong table name, key or value is one line at once; reproduceTable plans them again, unchanged.
     planTable(args.positionals[0], planOptions);
