@@ -21,11 +21,11 @@ import { TrainHook, callbackHook, checkpointHook, progressHook, runLogHook } fro
 import { validateEpoch } from './selection';
 import { UnreachableMilestoneError, budgetReach, describeUnreachable, learningRateAt } from './schedule';
 import { createStepper, Stepper } from './stepper';
-import { CheckpointError, CheckpointStore, SelectionRecord, isBetterSelection, restoreVariables, snapshotVariables } from './checkpoint';
+import { CheckpointStore, SelectionRecord, isBetterSelection, restoreVariables, snapshotVariables } from './checkpoint';
 import { EpochRecord, RunLog, StepRecord } from './log';
 import { ProgressInfo, ProgressMode, ProgressReporter, formatNumber } from './progress';
 import { NonFiniteError, assertFiniteState } from './guard';
-import { RESUME_FREE_KEYS, describeDifferences, recipeDifferences } from './recipe';
+import { ExistingRunError, ResumeConfigError, TrainerBook, beginRun } from './resume';
 import { KnownError } from '../core/errors';
 import { LockedError, lockDir } from '../core/lock';
 import { RngState, TrainRng } from './rng';
@@ -65,11 +65,7 @@ export interface TrainOptions {
   resumeCommand?: string;
 }
 
-/** A run directory that already holds a run, started again without resume. */
-export class ExistingRunError extends KnownError {}
-
-/** A resume whose recipe differs from the recorded one (without allowConfigChange). */
-export class ResumeConfigError extends KnownError {}
+export { ExistingRunError, ResumeConfigError };
 
 /** Training stopped by an abort (Ctrl-C/SIGTERM) after saving; exit status 130 for SIGINT, 143 for SIGTERM. */
 export class TrainingInterruptedError extends KnownError {
@@ -92,14 +88,6 @@ export interface TrainResult {
   epochs: EpochRecord[];
 }
 
-/** Running sums of the epoch in progress, saved in checkpoints so a mid-epoch resume averages the same steps. */
-interface TrainerBook {
-  epochSums: Record<string, number>;
-  epochSteps: number;
-  epochImages: number;
-  /** Step counts of a multi-player model's optimisers after the first (./stepper.ts); absent with one player. */
-  optimizerSteps?: Record<string, number>;
-}
 
 export interface TrainLoaders<Batch, ValData> {
   train: TrainLoader<Batch>;
@@ -147,44 +135,14 @@ export async function train<Batch, ValData>(
     if (steps.note) reporter.message(steps.note);
     if (unreachable !== null) reporter.message(`warning: ${unreachable}`);
     const rng = new TrainRng(cfg.seed);
-    let step = 0;
-    let book: TrainerBook = { epochSums: {}, epochSteps: 0, epochImages: 0 };
-    let history: EpochRecord[] = [];
-    let best: SelectionRecord | null = null;
-    // The newest saved checkpoint whose weights have not yet produced a loss: the next finite step marks it good.
-    let unvalidated: string | null = null;
-
-    if (opts.resume && !store.has('last')) {
-      // Killed before its first checkpoint: nothing to restore, so the run starts again from step 0.
-      if (!logExists) throw new CheckpointError(store.recordFile, `no 'last' checkpoint in ${store.dir}: nothing to resume (start the run without --resume)`);
-      runLog.truncateAfter(0);
-      runLog.append({ kind: 'event', epoch: 0, step: 0, event: 'resume', message: 'no checkpoint was saved before the interruption: starting again from step 0', time: new Date().toISOString() });
-      reporter.message(`no checkpoint in ${store.dir} yet: training ${experiment.name} again from step 0`);
-    } else if (opts.resume) {
-      const source = store.path('last');
-      const state = store.load('last');
-      const diffs = recipeDifferences(state.experiment as unknown as TrainExperiment, experiment, RESUME_FREE_KEYS);
-      if (diffs.length > 0 && !opts.allowConfigChange) {
-        throw new ResumeConfigError(
-          `${opts.runDir}: --resume with a config that differs from the run's (${describeDifferences(diffs)}); resume with the recorded values, pass --allow-config-change to accept the change (it is logged), or start a new run`,
-        );
-      }
+    const begun = beginRun({ runLog, store, reporter, experiment, opts, logExists, stepsPerEpoch, startNote: unreachable !== null ? `warning: ${unreachable}` : null }, (state, source) => {
       restoreVariables(all, state.variables, source);
-      book = state.trainer as unknown as TrainerBook;
-      steps.optimizers.restore(state.optimizer, book.optimizerSteps, source);
+      steps.optimizers.restore(state.optimizer, (state.trainer as unknown as TrainerBook).optimizerSteps, source);
       rng.restore(state.rng as unknown as RngState);
       loaders.train.restore(state.dataPosition);
-      step = state.step;
-      history = state.metrics as unknown as EpochRecord[];
-      best = store.pointer('best')?.selection ?? null;
-      unvalidated = store.pointer('lastGood')?.dir === path.basename(source) ? null : path.basename(source);
-      runLog.truncateAfter(step);
-      const accepted = diffs.length > 0 ? `; accepted config changes: ${describeDifferences(diffs)}` : '';
-      runLog.append({ kind: 'event', epoch: epochRecordOf(step), step, event: 'resume', message: `resumed from ${source}${accepted}`, time: new Date().toISOString() });
-      reporter.message(`resumed ${experiment.name} at step ${step} (epoch ${epochRecordOf(step)}) from ${source}${accepted}`);
-    } else {
-      runLog.append({ kind: 'event', epoch: 0, step: 0, event: 'start', message: `training ${experiment.name}${unreachable !== null ? `; warning: ${unreachable}` : ''}`, time: new Date().toISOString() });
-    }
+    });
+    let { step, book, best, unvalidated } = begun;
+    const { history } = begun;
 
     const totalSteps = Math.min(cfg.epochs * stepsPerEpoch, cfg.maxSteps ?? Infinity);
     // The epochs the run will actually reach: a step budget ends it before train.epochs.
