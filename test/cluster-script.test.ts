@@ -20,7 +20,7 @@ describe('Slurm array script', () => {
     const file = path.join(dir, 'cluster.json');
     fs.writeFileSync(file, JSON.stringify({ slurm: { partition: 'gpu', time: '2:00:00', cpusPerTask: 8, mem: '32G', gpus: 1, account: 'lab-x', extra: ['--qos=short'], setup: ['module load nodejs/20'], signalSeconds: 600 } }));
     const opts = withOverrides(readClusterConfig(file), { partition: 'short', extra: ['--constraint=avx512'] }, 'flags');
-    const script = arrayScript({ name: 'main x8', planFile: '/shared/results/main/jobs.json', jobCount: 12, slurmDir: '/shared/results/main/slurm', kitRoot: '/shared/jasr-kit', options: opts });
+    const script = arrayScript({ name: 'main x8', planFile: '/shared/results/main/jobs.json', jobCount: 12, slurmDir: '/shared/results/main/slurm', kitRoot: '/shared/jasr-kit', workDir: '/shared/project', options: opts });
     const directives = script.split('\n').filter((l) => l.startsWith('#SBATCH '));
     assert.deepEqual(directives, [
       '#SBATCH --job-name=jasr-main_x8',
@@ -40,6 +40,7 @@ describe('Slurm array script', () => {
       '#SBATCH --constraint=avx512',
     ]);
     assert.ok(script.includes('\nmodule load nodejs/20\n'));
+    assert.ok(script.includes('\ncd /shared/project\n'));
     assert.ok(script.includes("node /shared/jasr-kit/bin/jasr.js run-job /shared/results/main/jobs.json --index \"$task\""));
     assert.ok(script.includes(`if [ "$status" = ${REQUEUE_EXIT} ]; then`));
     const f = path.join(dir, 'array.sbatch');
@@ -61,7 +62,7 @@ describe('Slurm array script', () => {
     fs.writeFileSync(path.join(bin, 'fake-node'), `#!/bin/bash\ntrap 'echo got-usr1; exit ${REQUEUE_EXIT}' USR1\necho started > ${dir}/started\nfor i in $(seq 1 100); do sleep 0.1; done\nexit 0\n`, { mode: 0o755 });
     fs.writeFileSync(path.join(bin, 'scontrol'), `#!/bin/bash\necho "$@" > ${dir}/scontrol-args\n`, { mode: 0o755 });
     const slurmDir = path.join(dir, 'slurm');
-    const script = arrayScript({ name: 't', planFile: path.join(dir, 'jobs.json'), jobCount: 1, slurmDir, kitRoot: dir, options: { ...DEFAULT_SLURM_OPTIONS, node: path.join(bin, 'fake-node') } });
+    const script = arrayScript({ name: 't', planFile: path.join(dir, 'jobs.json'), jobCount: 1, slurmDir, kitRoot: dir, workDir: dir, options: { ...DEFAULT_SLURM_OPTIONS, node: path.join(bin, 'fake-node') } });
     fs.writeFileSync(path.join(dir, 'run.sbatch'), script);
     const out = path.join(dir, 'out.log');
     const runner = `bash ${dir}/run.sbatch > ${out} 2>&1 & pid=$!; while [ ! -f ${dir}/started ]; do sleep 0.05; done; kill -USR1 $pid; wait $pid`;

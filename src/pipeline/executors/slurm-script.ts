@@ -24,6 +24,8 @@ export interface ArrayScriptInput {
   slurmDir: string;
   /** The checkout (bin/jasr.js) on the shared filesystem. */
   kitRoot: string;
+  /** The folder the plan was made from: relative paths in the configs (data roots) resolve from it, as they did there. */
+  workDir: string;
   options: SlurmOptions;
 }
 
@@ -69,7 +71,7 @@ export function arrayScript(input: ArrayScriptInput): string {
 ${directives.map((d) => `#SBATCH ${d}`).join('\n')}
 
 set -u
-cd ${q(input.kitRoot)}
+cd ${q(input.workDir)}
 # oneDNN threads = the CPUs Slurm gave the task (not every core of the node), unless set already.
 if [ -n "\${SLURM_CPUS_PER_TASK:-}" ] && [ -z "\${JASR_NATIVE_THREADS:-}" ]; then export JASR_NATIVE_THREADS=$SLURM_CPUS_PER_TASK; fi
 ${o.setup.length > 0 ? `# Site set-up (cluster config 'setup')\n${o.setup.join('\n')}\n` : ''}task=\${SLURM_ARRAY_TASK_ID:?this script runs as a Slurm array task}

@@ -30,7 +30,7 @@ export function writeArrayScript(plan: RunPlan, planFile: string, options: Slurm
   fs.mkdirSync(path.join(slurmDir, 'logs'), { recursive: true });
   fs.mkdirSync(path.join(slurmDir, 'tasks'), { recursive: true });
   const file = arrayScriptFile(planFile);
-  writeFileAtomic(file, arrayScript({ name: plan.name, planFile: path.resolve(planFile), jobCount: plan.jobs.length, slurmDir, kitRoot: KIT_ROOT, options }));
+  writeFileAtomic(file, arrayScript({ name: plan.name, planFile: path.resolve(planFile), jobCount: plan.jobs.length, slurmDir, kitRoot: KIT_ROOT, workDir: process.cwd(), options }));
   fs.chmodSync(file, 0o755);
   return file;
 }
