@@ -34,7 +34,7 @@ export function startCluster(): LocalCluster {
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string };
     spawnSync('bash', [SCRIPT, 'stop', dir]);
-    throw new Error(`scripts/slurm-local.sh start failed: ${err.stderr ?? ''}${err.stdout ?? ''}`);
+    throw new Error(`scripts/slurm-local.sh start failed: ${err.stderr ?? ''}${err.stdout ?? ''}`, { cause: e });
   }
   const conf = path.join(dir, 'slurm.conf');
   process.env.SLURM_CONF = conf;

@@ -75,7 +75,7 @@ cd ${q(input.workDir)}
 # oneDNN threads = the CPUs Slurm gave the task (not every core of the node), unless set already.
 if [ -n "\${SLURM_CPUS_PER_TASK:-}" ] && [ -z "\${JASR_NATIVE_THREADS:-}" ]; then export JASR_NATIVE_THREADS=$SLURM_CPUS_PER_TASK; fi
 ${o.setup.length > 0 ? `# Site set-up (cluster config 'setup')\n${o.setup.join('\n')}\n` : ''}task=\${SLURM_ARRAY_TASK_ID:?this script runs as a Slurm array task}
-echo "== jasr task $task: job \${SLURM_ARRAY_JOB_ID}_$task (\$SLURM_JOB_ID), restart \${SLURM_RESTART_COUNT:-0}, on $(hostname) at $(date -u +%FT%TZ)"
+echo "== jasr task $task: job \${SLURM_ARRAY_JOB_ID}_$task ($SLURM_JOB_ID), restart \${SLURM_RESTART_COUNT:-0}, on $(hostname) at $(date -u +%FT%TZ)"
 
 # The run saves and stops on USR1 (Slurm's warning before the time limit) and on TERM (scancel, preemption).
 ${q(o.node)} ${q(path.join(input.kitRoot, 'bin', 'jasr.js'))} run-job ${q(input.planFile)} --index "$task" --progress plain &
