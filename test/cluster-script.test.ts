@@ -18,9 +18,32 @@ describe('Slurm array script', () => {
 
   it('takes partition, time, resources, account and extra lines from the cluster config, flags winning', () => {
     const file = path.join(dir, 'cluster.json');
-    fs.writeFileSync(file, JSON.stringify({ slurm: { partition: 'gpu', time: '2:00:00', cpusPerTask: 8, mem: '32G', gpus: 1, account: 'lab-x', extra: ['--qos=short'], setup: ['module load nodejs/20'], signalSeconds: 600 } }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        slurm: {
+          partition: 'gpu',
+          time: '2:00:00',
+          cpusPerTask: 8,
+          mem: '32G',
+          gpus: 1,
+          account: 'lab-x',
+          extra: ['--qos=short'],
+          setup: ['module load nodejs/20'],
+          signalSeconds: 600,
+        },
+      }),
+    );
     const opts = withOverrides(readClusterConfig(file), { partition: 'short', extra: ['--constraint=avx512'] }, 'flags');
-    const script = arrayScript({ name: 'main x8', planFile: '/shared/results/main/jobs.json', jobCount: 12, slurmDir: '/shared/results/main/slurm', kitRoot: '/shared/jasr-kit', workDir: '/shared/project', options: opts });
+    const script = arrayScript({
+      name: 'main x8',
+      planFile: '/shared/results/main/jobs.json',
+      jobCount: 12,
+      slurmDir: '/shared/results/main/slurm',
+      kitRoot: '/shared/jasr-kit',
+      workDir: '/shared/project',
+      options: opts,
+    });
     const directives = script.split('\n').filter((l) => l.startsWith('#SBATCH '));
     assert.deepEqual(directives, [
       '#SBATCH --job-name=jasr-main_x8',
@@ -41,7 +64,7 @@ describe('Slurm array script', () => {
     ]);
     assert.ok(script.includes('\nmodule load nodejs/20\n'));
     assert.ok(script.includes('\ncd /shared/project\n'));
-    assert.ok(script.includes("node /shared/jasr-kit/bin/jasr.js run-job /shared/results/main/jobs.json --index \"$task\""));
+    assert.ok(script.includes('node /shared/jasr-kit/bin/jasr.js run-job /shared/results/main/jobs.json --index "$task"'));
     assert.ok(script.includes(`if [ "$status" = ${REQUEUE_EXIT} ]; then`));
     const f = path.join(dir, 'array.sbatch');
     fs.writeFileSync(f, script);
@@ -59,14 +82,29 @@ describe('Slurm array script', () => {
     // The script's own logic with stand-ins: a "node" that exits 75 on USR1, an scontrol that records its call.
     const bin = path.join(dir, 'bin');
     fs.mkdirSync(bin, { recursive: true });
-    fs.writeFileSync(path.join(bin, 'fake-node'), `#!/bin/bash\ntrap 'echo got-usr1; exit ${REQUEUE_EXIT}' USR1\necho started > ${dir}/started\nfor i in $(seq 1 100); do sleep 0.1; done\nexit 0\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'fake-node'),
+      `#!/bin/bash\ntrap 'echo got-usr1; exit ${REQUEUE_EXIT}' USR1\necho started > ${dir}/started\nfor i in $(seq 1 100); do sleep 0.1; done\nexit 0\n`,
+      { mode: 0o755 },
+    );
     fs.writeFileSync(path.join(bin, 'scontrol'), `#!/bin/bash\necho "$@" > ${dir}/scontrol-args\n`, { mode: 0o755 });
     const slurmDir = path.join(dir, 'slurm');
-    const script = arrayScript({ name: 't', planFile: path.join(dir, 'jobs.json'), jobCount: 1, slurmDir, kitRoot: dir, workDir: dir, options: { ...DEFAULT_SLURM_OPTIONS, node: path.join(bin, 'fake-node') } });
+    const script = arrayScript({
+      name: 't',
+      planFile: path.join(dir, 'jobs.json'),
+      jobCount: 1,
+      slurmDir,
+      kitRoot: dir,
+      workDir: dir,
+      options: { ...DEFAULT_SLURM_OPTIONS, node: path.join(bin, 'fake-node') },
+    });
     fs.writeFileSync(path.join(dir, 'run.sbatch'), script);
     const out = path.join(dir, 'out.log');
     const runner = `bash ${dir}/run.sbatch > ${out} 2>&1 & pid=$!; while [ ! -f ${dir}/started ]; do sleep 0.05; done; kill -USR1 $pid; wait $pid`;
-    const r = spawnSync('bash', ['-c', runner], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_JOB_ID: '41', SLURM_JOB_ID: '42' }, timeout: 20_000 });
+    const r = spawnSync('bash', ['-c', runner], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_JOB_ID: '41', SLURM_JOB_ID: '42' },
+      timeout: 20_000,
+    });
     assert.equal(r.status, REQUEUE_EXIT, fs.readFileSync(out, 'utf8'));
     assert.equal(fs.readFileSync(path.join(slurmDir, 'tasks', '0.exit'), 'utf8'), `41 ${REQUEUE_EXIT} 0\n`);
     assert.equal(fs.readFileSync(path.join(dir, 'scontrol-args'), 'utf8'), 'requeue 41_0\n');

@@ -36,7 +36,11 @@ function runFingerprint(runDir: string): { weights: Buffer; losses: number[]; st
   const last = new CheckpointStore(runDir).path('last');
   const steps = readRunLog(runDir).filter((r) => r.kind === 'step') as unknown as Array<{ step: number; loss: { total: number } }>;
   const byStep = new Map(steps.map((s) => [s.step, s.loss.total]));
-  return { weights: fs.readFileSync(path.join(last, 'tensors.bin')), losses: [...byStep.keys()].sort((a, b) => a - b).map((k) => byStep.get(k) as number), step: steps[steps.length - 1]?.step ?? -1 };
+  return {
+    weights: fs.readFileSync(path.join(last, 'tensors.bin')),
+    losses: [...byStep.keys()].sort((a, b) => a - b).map((k) => byStep.get(k) as number),
+    step: steps[steps.length - 1]?.step ?? -1,
+  };
 }
 
 async function quietly<T>(work: () => Promise<T>): Promise<{ value: T; out: string }> {
@@ -69,8 +73,16 @@ describe('Slurm executor on a real one-node cluster', function () {
     cluster = startCluster();
     write(path.join(experimentsDir, 'tiny-bicubic.json'), tinyExperiment('tiny-bicubic', 'bicubic'));
     write(path.join(experimentsDir, 'tiny-a.json'), tinyExperiment('tiny-a'));
-    write(path.join(experimentsDir, 'tiny-b.json'), { ...tinyExperiment('tiny-b'), train: { ...(tinyExperiment().train as object), optimizer: { lr: 0.003 } } });
-    write(path.join(experimentsDir, 'tables', 'tiny.json'), { title: 'tiny', description: 'cluster test', experiments: ['tiny-bicubic.json', 'tiny-a.json', 'tiny-b.json'], metrics: ['psnr', 'ssim', 'nme'] });
+    write(path.join(experimentsDir, 'tiny-b.json'), {
+      ...tinyExperiment('tiny-b'),
+      train: { ...(tinyExperiment().train as object), optimizer: { lr: 0.003 } },
+    });
+    write(path.join(experimentsDir, 'tables', 'tiny.json'), {
+      title: 'tiny',
+      description: 'cluster test',
+      experiments: ['tiny-bicubic.json', 'tiny-a.json', 'tiny-b.json'],
+      metrics: ['psnr', 'ssim', 'nme'],
+    });
   });
   after(() => {
     cluster?.stop();
@@ -79,7 +91,15 @@ describe('Slurm executor on a real one-node cluster', function () {
 
   it('runs a table as a job array; collect gives the local executor’s table; a finished run is reused on resubmission', async () => {
     const common = { experimentsDir, staticFigures: false, log: (): void => undefined };
-    const local = await quietly(() => reproduceTable('tiny', { ...common, runsDir: path.join(dir, 'runs-local'), resultsDir: path.join(dir, 'results-local'), executor: localExecutor, progress: 'quiet' }));
+    const local = await quietly(() =>
+      reproduceTable('tiny', {
+        ...common,
+        runsDir: path.join(dir, 'runs-local'),
+        resultsDir: path.join(dir, 'results-local'),
+        executor: localExecutor,
+        progress: 'quiet',
+      }),
+    );
     assert.equal(local.value.kind, 'collected');
 
     const resultsDir = path.join(dir, 'results-slurm');
@@ -90,7 +110,14 @@ describe('Slurm executor on a real one-node cluster', function () {
     const plan = submitted.kind === 'submitted' ? submitted.planned.plan : (null as never);
     assert.equal(plan.jobs.length, 2);
     const script = fs.readFileSync(path.join(slurmDirOf(planFile), 'array.sbatch'), 'utf8');
-    for (const line of ['#SBATCH --array=0-1', '#SBATCH --requeue', '#SBATCH --signal=B:USR1@60', '#SBATCH --partition=debug', '#SBATCH --mem=1500M', '#SBATCH --time=10:00']) {
+    for (const line of [
+      '#SBATCH --array=0-1',
+      '#SBATCH --requeue',
+      '#SBATCH --signal=B:USR1@60',
+      '#SBATCH --partition=debug',
+      '#SBATCH --mem=1500M',
+      '#SBATCH --time=10:00',
+    ]) {
       assert.ok(script.split('\n').includes(line), `array.sbatch lacks '${line}'`);
     }
     const [first] = readSubmissions(slurmDirOf(planFile));
@@ -98,14 +125,24 @@ describe('Slurm executor on a real one-node cluster', function () {
     assert.deepEqual(first.indices, [0, 1]);
 
     const states = await waitFor('both array tasks to finish', settled(plan, planFile), 180_000);
-    assert.deepEqual(states.map((s) => [s.id, s.state]), [['tiny-a', 'done'], ['tiny-b', 'done']], JSON.stringify(states));
+    assert.deepEqual(
+      states.map((s) => [s.id, s.state]),
+      [
+        ['tiny-a', 'done'],
+        ['tiny-b', 'done'],
+      ],
+      JSON.stringify(states),
+    );
 
     const collected = await quietly(() => collectTable('tiny', { ...common, runsDir, resultsDir }));
     const metrics = (r: { rows: Array<{ experiment: string; intervals: unknown }> }): unknown => r.rows.map((row) => [row.experiment, row.intervals]);
     assert.equal(local.value.kind, 'collected');
     if (local.value.kind !== 'collected') return;
     assert.deepEqual(metrics(collected.value), metrics(local.value));
-    assert.equal(fs.readFileSync(path.join(resultsDir, 'tiny', 'table.md'), 'utf8'), fs.readFileSync(path.join(dir, 'results-local', 'tiny', 'table.md'), 'utf8'));
+    assert.equal(
+      fs.readFileSync(path.join(resultsDir, 'tiny', 'table.md'), 'utf8'),
+      fs.readFileSync(path.join(dir, 'results-local', 'tiny', 'table.md'), 'utf8'),
+    );
     for (const job of plan.jobs) assert.deepEqual(runFingerprint(job.runDir), runFingerprint(path.join(dir, 'runs-local', job.id)), job.id);
 
     // Resubmitting a finished run: the task runs, reuses it, and writes nothing into it.
@@ -120,7 +157,11 @@ describe('Slurm executor on a real one-node cluster', function () {
 
   it('a task warned of its time limit (USR1) saves, requeues itself and finishes bit-identical to an uninterrupted run', async () => {
     // 6 steps over two epochs, so the signal lands mid-training.
-    const long = { ...tinyExperiment('tiny-long'), data: { format: 'synthetic', scale: 8, syntheticCounts: [6, 2, 2] }, train: { ...(tinyExperiment().train as object), epochs: 2, maxSteps: 6 } };
+    const long = {
+      ...tinyExperiment('tiny-long'),
+      data: { format: 'synthetic', scale: 8, syntheticCounts: [6, 2, 2] },
+      train: { ...(tinyExperiment().train as object), epochs: 2, maxSteps: 6 },
+    };
     const file = write(path.join(experimentsDir, 'tiny-long.json'), long);
     const job = (runDir: string) => ({ id: 'tiny-long', experimentFile: file, sets: [], runDir, labels: { row: 'tiny-long', fold: null, seed: null } });
     const reference = path.join(dir, 'runs-ref', 'tiny-long');
@@ -154,16 +195,29 @@ describe('Slurm executor on a real one-node cluster', function () {
   it('a failing task is reported with its log; --resubmit-failed submits it alone; the finished run is not retrained', async () => {
     const good = path.join(dir, 'runs-fail', 'tiny-ok');
     const okFile = write(path.join(experimentsDir, 'tiny-ok.json'), tinyExperiment('tiny-ok'));
-    const badFile = write(path.join(experimentsDir, 'tiny-bad.json'), { ...tinyExperiment('tiny-bad'), train: { ...(tinyExperiment().train as object), optimizer: { lr: 'fast' } } });
+    const badFile = write(path.join(experimentsDir, 'tiny-bad.json'), {
+      ...tinyExperiment('tiny-bad'),
+      train: { ...(tinyExperiment().train as object), optimizer: { lr: 'fast' } },
+    });
     const planFile = path.join(dir, 'results-fail', 'mixed', 'jobs.json');
     const plan = makePlan('mixed', [
       { id: 'tiny-ok', experimentFile: okFile, sets: [], runDir: good, labels: { row: 'tiny-ok', fold: null, seed: null } },
-      { id: 'tiny-bad', experimentFile: badFile, sets: [], runDir: path.join(dir, 'runs-fail', 'tiny-bad'), labels: { row: 'tiny-bad', fold: null, seed: null } },
+      {
+        id: 'tiny-bad',
+        experimentFile: badFile,
+        sets: [],
+        runDir: path.join(dir, 'runs-fail', 'tiny-bad'),
+        labels: { row: 'tiny-bad', fold: null, seed: null },
+      },
     ]);
     writePlan(planFile, plan);
     await slurmExecutor(SLURM).execute(plan, { planFile });
     const states = await waitFor('both tasks to end', settled(plan, planFile), 180_000);
-    assert.deepEqual(states.map((s) => s.state), ['done', 'failed'], `${JSON.stringify(states)}\n${fs.readFileSync(path.join(slurmDirOf(planFile), 'logs', 'task-0.log'), 'utf8')}`);
+    assert.deepEqual(
+      states.map((s) => s.state),
+      ['done', 'failed'],
+      `${JSON.stringify(states)}\n${fs.readFileSync(path.join(slurmDirOf(planFile), 'logs', 'task-0.log'), 'utf8')}`,
+    );
     const logFile = path.join(slurmDirOf(planFile), 'logs', 'task-1.log');
     assert.equal(states[1].log, logFile);
     assert.equal(states[1].detail, 'exit status 1');
@@ -181,9 +235,15 @@ describe('Slurm executor on a real one-node cluster', function () {
     assert.equal(resubmitted.value, 0);
     assert.match(resubmitted.out, /resubmitted 1 failed run\(s\) \(tiny-bad\) as Slurm job array \d+/);
     const subs = readSubmissions(slurmDirOf(planFile));
-    assert.deepEqual(subs.map((s) => s.indices), [[0, 1], [1]]);
+    assert.deepEqual(
+      subs.map((s) => s.indices),
+      [[0, 1], [1]],
+    );
     const after = await waitFor('the resubmitted task to finish', settled(plan, planFile), 180_000);
-    assert.deepEqual(after.map((s) => s.state), ['done', 'done']);
+    assert.deepEqual(
+      after.map((s) => s.state),
+      ['done', 'done'],
+    );
     assert.deepEqual(runFingerprint(good), before);
   });
 });

@@ -43,26 +43,66 @@ describe('jasr sweep', function () {
 
   it('runs the grid with local-parallel processes and tabulates it as the local executor does', async () => {
     const config = writeTinyExperiment(dir, 'tiny');
-    const grid = ['--config', config, '--grid', 'train.optimizer.lr=0.001,0.003', '--steps', '2', '--metrics', 'psnr,nme', '--no-static', '--progress', 'quiet'];
+    const grid = [
+      '--config',
+      config,
+      '--grid',
+      'train.optimizer.lr=0.001,0.003',
+      '--steps',
+      '2',
+      '--metrics',
+      'psnr,nme',
+      '--no-static',
+      '--progress',
+      'quiet',
+    ];
     // oneDNN's sums depend on its thread count (last bits of NME differ between 1 and 2 threads), so the
     // children get this process's count: same threads, same numbers.
     const previous = process.env[NATIVE_THREADS_ENV_VAR];
     process.env[NATIVE_THREADS_ENV_VAR] = String(nativeThreadsFor(1));
-    const parallel = await quietly(() => sweepCommand.run([...grid, '--name', 'par', '--executor', 'local-parallel', '--processes', '2', '--runs-dir', path.join(dir, 'runs-par'), '--results-dir', path.join(dir, 'results')])).finally(() => {
+    const parallel = await quietly(() =>
+      sweepCommand.run([
+        ...grid,
+        '--name',
+        'par',
+        '--executor',
+        'local-parallel',
+        '--processes',
+        '2',
+        '--runs-dir',
+        path.join(dir, 'runs-par'),
+        '--results-dir',
+        path.join(dir, 'results'),
+      ]),
+    ).finally(() => {
       if (previous === undefined) delete process.env[NATIVE_THREADS_ENV_VAR];
       else process.env[NATIVE_THREADS_ENV_VAR] = previous;
     });
     assert.equal(parallel.code, 0);
     assert.match(parallel.out, /tiny\.lr0\.001\S*\s+trained/);
     assert.match(parallel.out, /tiny\.lr0\.003\S*\s+trained/);
-    const local = await quietly(() => sweepCommand.run([...grid, '--name', 'loc', '--executor', 'local', '--runs-dir', path.join(dir, 'runs-loc'), '--results-dir', path.join(dir, 'results')]));
+    const local = await quietly(() =>
+      sweepCommand.run([...grid, '--name', 'loc', '--executor', 'local', '--runs-dir', path.join(dir, 'runs-loc'), '--results-dir', path.join(dir, 'results')]),
+    );
     assert.equal(local.code, 0);
     const table = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(dir, 'results', name, 'table.json'), 'utf8')).rows;
     assert.deepEqual(table('par'), table('loc'));
     const point = JSON.parse(fs.readFileSync(path.join(dir, 'results', 'par', 'experiments', 'tiny.lr0.003.json'), 'utf8'));
     assert.deepEqual(point, { extends: config, name: 'tiny.lr0.003', description: 'par: train.optimizer.lr=0.003', train: { optimizer: { lr: 0.003 } } });
 
-    const again = await quietly(() => sweepCommand.run([...grid, '--name', 'par', '--executor', 'local-parallel', '--runs-dir', path.join(dir, 'runs-par'), '--results-dir', path.join(dir, 'results')]));
+    const again = await quietly(() =>
+      sweepCommand.run([
+        ...grid,
+        '--name',
+        'par',
+        '--executor',
+        'local-parallel',
+        '--runs-dir',
+        path.join(dir, 'runs-par'),
+        '--results-dir',
+        path.join(dir, 'results'),
+      ]),
+    );
     assert.match(again.out, /tiny\.lr0\.001\S*\s+reused/);
     assert.match(again.out, /tiny\.lr0\.003\S*\s+reused/);
   });

@@ -26,18 +26,26 @@ const OPTIONS = {
 export const command: Command = {
   name: 'collect',
   summary: "Build results/<table>/ from the table's finished runs (after a cluster executor ran them)",
-  usage: 'collect <table> [--folds K] [--seeds N] [--steps N] [--set k=v ...] [--budget-minutes N] [--experiments-dir dir] [--runs-dir dir] [--results-dir dir] [--no-static]',
+  usage:
+    'collect <table> [--folds K] [--seeds N] [--steps N] [--set k=v ...] [--budget-minutes N] [--experiments-dir dir] [--runs-dir dir] [--results-dir dir] [--no-static]',
   options: OPTIONS,
   details: `Evaluates every planned run's checkpoint and writes the table, statistics and report exactly as \`jasr reproduce\`
 does. A missing or unfinished run is an error naming it (see \`jasr status <table>\`); nothing is trained here.`,
   async run(argv: string[]): Promise<number> {
     const args = parseArgs(argv, OPTIONS);
-    if (args.positionals.length !== 1) throw new UsageError(`expected one table name (known: ${listTables(args.string('experiments-dir')).join(', ')}), got ${args.positionals.length} arguments`);
+    if (args.positionals.length !== 1)
+      throw new UsageError(
+        `expected one table name (known: ${listTables(args.string('experiments-dir')).join(', ')}), got ${args.positionals.length} arguments`,
+      );
     const planOptions = tablePlanOptions(args);
     const planned = planTable(args.positionals[0], planOptions);
     await initBackend({ quiet: false });
     const started = Date.now();
-    const result = await collectTable(args.positionals[0], { ...planOptions, resultsDir: args.string('results-dir'), staticFigures: !args.flag('no-static') }, planned);
+    const result = await collectTable(
+      args.positionals[0],
+      { ...planOptions, resultsDir: args.string('results-dir'), staticFigures: !args.flag('no-static') },
+      planned,
+    );
     printReproduced(result, (Date.now() - started) / 1000);
     return 0;
   },

@@ -31,7 +31,8 @@ SIGTERM and SIGINT save and exit 143 and 130.`,
     const plan = readPlan(args.positionals[0]);
     const index = args.integer('index');
     if (index === undefined) throw new UsageError('missing required option --index');
-    if (index < 0 || index >= plan.jobs.length) throw new OptionValueError('index', `0..${plan.jobs.length - 1} (the plan has ${plan.jobs.length} jobs)`, String(index));
+    if (index < 0 || index >= plan.jobs.length)
+      throw new OptionValueError('index', `0..${plan.jobs.length - 1} (the plan has ${plan.jobs.length} jobs)`, String(index));
     const job = plan.jobs[index];
     const progress = parseProgress(args.string('progress') ?? 'plain');
     jobExperiment(job); // a bad config is one line before the backend loads

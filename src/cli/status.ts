@@ -27,12 +27,15 @@ export function planFileOf(table: string, resultsDir = 'results'): string {
 function summary(states: JobStatus[]): string {
   const counts = new Map<string, number>();
   for (const s of states) counts.set(s.state, (counts.get(s.state) ?? 0) + 1);
-  return ['done', 'running', 'pending', 'failed'].filter((k) => counts.has(k)).map((k) => `${counts.get(k)} ${k}`).join(', ');
+  return ['done', 'running', 'pending', 'failed']
+    .filter((k) => counts.has(k))
+    .map((k) => `${counts.get(k)} ${k}`)
+    .join(', ');
 }
 
 export const command: Command = {
   name: 'status',
-  summary: "Show each run of a table (or sweep) as pending/running/done/failed; resubmit the failed ones",
+  summary: 'Show each run of a table (or sweep) as pending/running/done/failed; resubmit the failed ones',
   usage: 'status <table> [--results-dir dir] [--resubmit-failed] [--json]',
   options: OPTIONS,
   details: `Reads <results-dir>/<table>/jobs.json (written by \`jasr reproduce\` or \`jasr sweep\`). A finished run directory is
@@ -47,15 +50,21 @@ record each Slurm task writes in <results-dir>/<table>/slurm/tasks/. Exit status
     if (args.flag('json')) console.log(JSON.stringify({ plan: planFile, jobs: states }, null, 1));
     else {
       for (const s of states) {
-        console.log(`${String(s.index).padStart(3)} ${s.id.padEnd(28)} ${s.state.padEnd(8)} ${s.detail}${s.state === 'failed' && s.log ? `; log ${s.log}` : ''}`);
+        console.log(
+          `${String(s.index).padStart(3)} ${s.id.padEnd(28)} ${s.state.padEnd(8)} ${s.detail}${s.state === 'failed' && s.log ? `; log ${s.log}` : ''}`,
+        );
       }
       console.log(`${plan.name}: ${summary(states)} of ${states.length} runs (plan ${planFile})`);
     }
     const failed = states.filter((s) => s.state === 'failed');
     if (args.flag('resubmit-failed')) {
       if (failed.length === 0) throw new NothingToResubmitError(`${planFile}: no failed runs to resubmit (${summary(states)})`);
-      if (!fs.existsSync(arrayScriptFile(planFile))) throw new NothingToResubmitError(`${arrayScriptFile(planFile)}: expected the array script of an earlier Slurm submission, found no file`);
-      const jobId = submitIndices(planFile, failed.map((s) => s.index));
+      if (!fs.existsSync(arrayScriptFile(planFile)))
+        throw new NothingToResubmitError(`${arrayScriptFile(planFile)}: expected the array script of an earlier Slurm submission, found no file`);
+      const jobId = submitIndices(
+        planFile,
+        failed.map((s) => s.index),
+      );
       console.log(`resubmitted ${failed.length} failed run(s) (${failed.map((s) => s.id).join(', ')}) as Slurm job array ${jobId}`);
       return 0;
     }

@@ -33,7 +33,8 @@ const OPTIONS = {
 export const command: Command = {
   name: 'sweep',
   summary: 'Run one experiment over a grid of config values with any executor and tabulate the results',
-  usage: "sweep --config <file> --grid 'key=v1,v2' [--grid ...] [--name N] [--metrics m,...] [--set k=v ...] [--steps N] [--seeds N] [--executor local|local-parallel|slurm ...] [--runs-dir dir] [--results-dir dir]",
+  usage:
+    "sweep --config <file> --grid 'key=v1,v2' [--grid ...] [--name N] [--metrics m,...] [--set k=v ...] [--steps N] [--seeds N] [--executor local|local-parallel|slurm ...] [--runs-dir dir] [--results-dir dir]",
   options: OPTIONS,
   details: `Example: jasr sweep --config experiments/jasrnet-cpu.json --grid 'train.optimizer.lr=1e-3,3e-4' --grid 'model.features=16,32'
 writes 4 grid points (each a small experiment file extending the base one) and a table in results/<name>/experiments/,
@@ -57,7 +58,10 @@ With --executor slurm it submits and returns; \`jasr status <name>\` follows the
     const executor = executorFromArgs(args);
     const name = args.string('name') ?? `sweep-${loadExperiment(configFile).name}`;
     const resultsDir = args.string('results-dir') ?? 'results';
-    const metrics = (args.string('metrics') ?? 'psnr,ssim,nme').split(',').map((m) => m.trim()).filter(Boolean);
+    const metrics = (args.string('metrics') ?? 'psnr,ssim,nme')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean);
     const sweep = writeSweep({ name, configFile, axes, metrics, sets: args.all('set') }, resultsDir);
     console.log(`sweep ${name}: ${sweep.points.length} grid points in ${path.relative('.', sweep.experimentsDir)}/`);
     await initBackend({ quiet: progress === 'json' });

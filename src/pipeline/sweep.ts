@@ -23,7 +23,13 @@ export interface GridAxis {
 export function parseGridAxis(text: string): GridAxis {
   const eq = text.indexOf('=');
   const key = eq > 0 ? text.slice(0, eq) : '';
-  const values = eq > 0 ? text.slice(eq + 1).split(',').map((v) => v.trim()) : [];
+  const values =
+    eq > 0
+      ? text
+          .slice(eq + 1)
+          .split(',')
+          .map((v) => v.trim())
+      : [];
   if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/.test(key) || values.length === 0 || values.some((v) => v === '')) {
     throw new SweepError(`--grid: expected key.path=value1,value2,…, found '${text}'`);
   }

@@ -11,7 +11,11 @@ import { DEFAULT_SLURM_OPTIONS, readClusterConfig, SlurmOptions, withOverrides }
 export const EXECUTOR_OPTIONS = {
   executor: { value: true, placeholder: '<local|local-parallel|slurm>', description: 'who runs the jobs (default local: this process, one after another)' },
   processes: { value: true, placeholder: '<n>', description: 'local-parallel: runs at a time (default: one per core)' },
-  'cluster-config': { value: true, placeholder: '<file>', description: 'slurm: JSON file with a "slurm" section (partition, time, cpusPerTask, mem, gpus, account, extra, setup, signalSeconds)' },
+  'cluster-config': {
+    value: true,
+    placeholder: '<file>',
+    description: 'slurm: JSON file with a "slurm" section (partition, time, cpusPerTask, mem, gpus, account, extra, setup, signalSeconds)',
+  },
   partition: { value: true, placeholder: '<name>', description: 'slurm: #SBATCH --partition' },
   time: { value: true, placeholder: '<limit>', description: 'slurm: #SBATCH --time per run, e.g. 2:00:00' },
   'cpus-per-task': { value: true, placeholder: '<n>', description: 'slurm: #SBATCH --cpus-per-task' },
@@ -19,7 +23,11 @@ export const EXECUTOR_OPTIONS = {
   gpus: { value: true, placeholder: '<n>', description: 'slurm: #SBATCH --gpus-per-task' },
   account: { value: true, placeholder: '<name>', description: 'slurm: #SBATCH --account' },
   sbatch: { value: true, repeat: true, placeholder: '<option>', description: 'slurm: an extra #SBATCH line, e.g. --qos=short' },
-  'signal-seconds': { value: true, placeholder: '<s>', description: 'slurm: warn a run this long before its time limit so it saves and requeues (default 300)' },
+  'signal-seconds': {
+    value: true,
+    placeholder: '<s>',
+    description: 'slurm: warn a run this long before its time limit so it saves and requeues (default 300)',
+  },
 };
 
 /** What the parsed arguments must offer (src/cli/args.ts ParsedArgs has these). */

@@ -41,10 +41,14 @@ export function localParallelExecutor(processes = defaultParallelism()): Executo
           const from = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
           const out = fs.openSync(logFile, 'a');
           log(`[${job.id}] started (process ${index + 1}/${plan.jobs.length}; log ${logFile})`);
-          const child = spawn(process.execPath, [path.join(KIT_ROOT, 'bin', 'jasr.js'), 'run-job', path.resolve(opts.planFile), '--index', String(index), '--progress', 'plain'], {
-            stdio: ['ignore', out, out],
-            env: { ...process.env, JASR_NATIVE_THREADS: process.env.JASR_NATIVE_THREADS ?? String(threads) },
-          });
+          const child = spawn(
+            process.execPath,
+            [path.join(KIT_ROOT, 'bin', 'jasr.js'), 'run-job', path.resolve(opts.planFile), '--index', String(index), '--progress', 'plain'],
+            {
+              stdio: ['ignore', out, out],
+              env: { ...process.env, JASR_NATIVE_THREADS: process.env.JASR_NATIVE_THREADS ?? String(threads) },
+            },
+          );
           const onAbort = (): void => void child.kill('SIGTERM');
           opts.signal?.addEventListener('abort', onAbort);
           child.on('close', (code, sig) => {

@@ -19,7 +19,9 @@ export function sbatch(script: string, extraArgs: string[] = []): string {
   if (r.missing) throw new SlurmError(`sbatch: expected Slurm's client commands on the PATH (run this on a login node), found no sbatch`);
   const id = r.stdout.trim().split(';')[0];
   if (r.status !== 0 || !/^\d+$/.test(id)) {
-    throw new SlurmError(`sbatch ${script}: expected a job id, found exit status ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').join(' ') || '(no output)'}`);
+    throw new SlurmError(
+      `sbatch ${script}: expected a job id, found exit status ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').join(' ') || '(no output)'}`,
+    );
   }
   return id;
 }

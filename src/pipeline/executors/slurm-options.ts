@@ -9,9 +9,17 @@ import { ConfigError, validate } from '../../core/schema';
 
 const SLURM_SECTION = z.strictObject({
   partition: z.string().min(1).optional().describe('#SBATCH --partition'),
-  time: z.string().regex(/^[0-9:-]+$/, 'a Slurm time limit like 30, 2:00:00 or 1-12:00:00').optional().describe('#SBATCH --time'),
+  time: z
+    .string()
+    .regex(/^[0-9:-]+$/, 'a Slurm time limit like 30, 2:00:00 or 1-12:00:00')
+    .optional()
+    .describe('#SBATCH --time'),
   cpusPerTask: z.number().int().positive().optional().describe('#SBATCH --cpus-per-task'),
-  mem: z.string().regex(/^[0-9]+[KMGT]?$/, 'a Slurm memory size like 4G or 16000M').optional().describe('#SBATCH --mem'),
+  mem: z
+    .string()
+    .regex(/^[0-9]+[KMGT]?$/, 'a Slurm memory size like 4G or 16000M')
+    .optional()
+    .describe('#SBATCH --mem'),
   gpus: z.number().int().nonnegative().optional().describe('#SBATCH --gpus-per-task'),
   account: z.string().min(1).optional().describe('#SBATCH --account'),
   /** Seconds before the time limit at which the batch shell gets SIGUSR1 and the run saves and requeues itself. */

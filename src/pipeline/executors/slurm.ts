@@ -30,7 +30,18 @@ export function writeArrayScript(plan: RunPlan, planFile: string, options: Slurm
   fs.mkdirSync(path.join(slurmDir, 'logs'), { recursive: true });
   fs.mkdirSync(path.join(slurmDir, 'tasks'), { recursive: true });
   const file = arrayScriptFile(planFile);
-  writeFileAtomic(file, arrayScript({ name: plan.name, planFile: path.resolve(planFile), jobCount: plan.jobs.length, slurmDir, kitRoot: KIT_ROOT, workDir: process.cwd(), options }));
+  writeFileAtomic(
+    file,
+    arrayScript({
+      name: plan.name,
+      planFile: path.resolve(planFile),
+      jobCount: plan.jobs.length,
+      slurmDir,
+      kitRoot: KIT_ROOT,
+      workDir: process.cwd(),
+      options,
+    }),
+  );
   fs.chmodSync(file, 0o755);
   return file;
 }
@@ -49,7 +60,10 @@ export function slurmExecutor(options: SlurmOptions = DEFAULT_SLURM_OPTIONS): Ex
     async execute(plan, opts) {
       const log = opts.log ?? ((): void => undefined);
       const script = writeArrayScript(plan, opts.planFile, options);
-      const jobId = submitIndices(opts.planFile, plan.jobs.map((_, i) => i));
+      const jobId = submitIndices(
+        opts.planFile,
+        plan.jobs.map((_, i) => i),
+      );
       log(`submitted ${plan.jobs.length} runs as Slurm job array ${jobId} (script ${script})`);
       return { kind: 'submitted', description: `Slurm job array ${jobId}: ${plan.jobs.length} tasks, script ${script}` };
     },

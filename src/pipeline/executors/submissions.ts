@@ -31,7 +31,9 @@ export function readSubmissions(slurmDir: string): Submission[] {
     throw new SubmissionsError(`${file}: expected the JSON jasr writes on submission, found ${(e as Error).message}`);
   }
   const list = (raw as { submissions?: unknown }).submissions;
-  const ok = Array.isArray(list) && list.every((s) => s && typeof s.jobId === 'string' && Array.isArray(s.indices) && s.indices.every((i: unknown) => Number.isInteger(i)));
+  const ok =
+    Array.isArray(list) &&
+    list.every((s) => s && typeof s.jobId === 'string' && Array.isArray(s.indices) && s.indices.every((i: unknown) => Number.isInteger(i)));
   if (!ok) throw new SubmissionsError(`${file}: expected {"submissions": [{jobId, indices, script, submittedAt}]}, found something else`);
   return list as Submission[];
 }
@@ -51,7 +53,7 @@ export function latestByIndex(subs: Submission[]): Map<number, Submission> {
 export function arraySpec(indices: number[]): string {
   const sorted = [...new Set(indices)].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
     parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
