@@ -1,8 +1,10 @@
 /**
- * The training loop, generic over TrainableModel: per step the loss and gradients (tf.variableGrads), a
- * non-finite check before anything changes, global-norm clipping, Adam with the configured weight decay at the
- * schedule's learning rate; per epoch validation, best-model selection and a checkpoint; a checkpoint every
- * `checkpointEvery` steps; stopping on the step/time budget. Resuming restores variables, optimiser, RNG, loader
+ * The training loop, generic over TrainableModel. Per step: one optimiser step (./stepper.ts: loss and gradients,
+ * a non-finite check before anything changes, clipping, Adam at the schedule's rate; one player, or several with
+ * their own optimisers, e.g. a GAN's G and D); per epoch: validation and best-model selection (./selection.ts).
+ * What the loop reports goes through hooks (./hooks.ts): the run log, checkpoints (every epoch, and every
+ * `checkpointEvery` steps), progress, the caller's callbacks and hooks. It stops on the step/time budget or an
+ * abort. How a run begins, including resume, is ./resume.ts: it restores variables, optimisers, RNG, loader
  * position and the running epoch sums, and truncates the log to the checkpoint, so a resumed run logs exactly
  * what an uninterrupted one would.
  *
