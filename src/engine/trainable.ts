@@ -1,6 +1,8 @@
 /**
  * What the trainer needs from a model, whatever it is: the tiny models of the tests implement this directly;
- * src/task/jasr-adapter.ts maps a FaceModel + the joint loss + FaceBatch onto it.
+ * src/task/jasr-adapter.ts maps a FaceModel + the joint loss + FaceBatch onto it. A model with several optimised
+ * parts (a GAN's generator and discriminator) also implements players() (./stepper.ts: MultiPlayerModel); its
+ * lossFn and trainableVariables are then not used for stepping.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainRng } from './rng';
