@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     START,
     `## jasr enhance end to end (detect → super-resolve + align → annotate), CPU model 16/2${THREADS ? `, oneDNN convs on ${process.env.JASR_NATIVE_THREADS} thread(s)` : ''}`,
     '',
-    `Written by \`npx tsx bench/enhance.ts --frames ${frames}\` (bench/enhance.ts). Date: ${new Date().toISOString()}. ${os.availableParallelism()} cores; backend: ${backend.summary.replace(/^backend: /, "")}.`,
+    `Written by \`${process.env.JASR_NATIVE_THREADS ? `JASR_NATIVE_THREADS=${process.env.JASR_NATIVE_THREADS} ` : ''}npx tsx bench/enhance.ts --frames ${frames}\` (bench/enhance.ts). Date: ${new Date().toISOString()}. ${os.availableParallelism()} cores; backend: ${backend.summary.replace(/^backend: /, "")}.`,
     `Load average (1/5/15 min) before: ${loadBefore}; after: ${os.loadavg().map((v) => v.toFixed(2)).join(' / ')}. Each row gives the 1-min load at its start → end: other jobs shared these cores.`,
     'Times are medians per frame after one warm-up frame; frames/s and faces/s are over the whole run, decoding (ffmpeg, a separate process) included, video encoding excluded. Model = crop + bicubic + one batched forward pass + heatmap decoding for all faces of the frame.',
     '',
