@@ -1,5 +1,5 @@
 /**
- * Every notebook (01–07) executed headless through Debian's nbconvert and the project's jasr-tslab kernel in
+ * Every notebook (01–08) executed headless through Debian's nbconvert and the project's jasr-tslab kernel in
  * quick mode (JASR_QUICK=1), with the quick scratch folder pointed at a fresh temporary directory so every run
  * is trained here. Checks per notebook: no error output or stderr text, the expected number of plotly
  * figures and tables, and content recomputed here independently where it matters (05 shows the fused
@@ -47,7 +47,7 @@ function imageBytes(t: PlotTrace): number[] {
   return (t.z ?? []).flat(2);
 }
 
-describe('notebooks: 01–07 executed through Jupyter + jasr-tslab in quick mode', function () {
+describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode', function () {
   this.timeout(300000);
   let scratch: string;
   const times: Record<string, number> = {};
@@ -70,9 +70,9 @@ describe('notebooks: 01–07 executed through Jupyter + jasr-tslab in quick mode
     console.log(`    notebook wall times (s): ${Object.entries(times).map(([n, s]) => `${n} ${s.toFixed(1)}`).join(', ')}`);
   });
 
-  it('lists exactly the seven notebooks, committed clean (no outputs, execution_count null)', () => {
-    const names = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => /^0[1-7]-.*\.ipynb$/.test(f)).sort();
-    assert.deepEqual(names, ['01-quickstart.ipynb', '02-training-curves.ipynb', '03-main-comparison.ipynb', '04-ablations.ipynb', '05-fused-feature-maps.ipynb', '06-tiny-faces-in-the-wild.ipynb', '07-ced-curves.ipynb']);
+  it('lists exactly the eight notebooks, committed clean (no outputs, execution_count null)', () => {
+    const names = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => /^0[1-8]-.*\.ipynb$/.test(f)).sort();
+    assert.deepEqual(names, ['01-quickstart.ipynb', '02-training-curves.ipynb', '03-main-comparison.ipynb', '04-ablations.ipynb', '05-fused-feature-maps.ipynb', '06-tiny-faces-in-the-wild.ipynb', '07-ced-curves.ipynb', '08-claims.ipynb']);
     for (const n of names) {
       const nb = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', n), 'utf8')) as { cells: { cell_type: string; outputs?: unknown[]; execution_count?: number | null }[]; metadata: { kernelspec: { name: string } } };
       assert.equal(nb.metadata.kernelspec.name, 'jasr-tslab', n);
@@ -107,20 +107,29 @@ describe('notebooks: 01–07 executed through Jupyter + jasr-tslab in quick mode
     assert.equal(tables(run).length, 1);
   });
 
-  it('03-main-comparison: the main-cpu table (DataFrame + formatted), bars for PSNR, SSIM, landmark metrics, SR grid', () => {
+  it('03-main-comparison: the main-cpu table (DataFrame + formatted), bars, SR grid, error bars and forest plots of the paired differences', () => {
     const run = runNotebook('03-main-comparison.ipynb');
     const figs = plots(run);
-    assert.equal(figs.length, 4);
-    assert.deepEqual(figs[0].data[0].x, ['cpu-bicubic', 'cpu-sr-only', 'cpu-align-only', 'cpu-jasrnet', 'mean-shape']);
+    const rows = ['cpu-bicubic', 'cpu-sr-only', 'cpu-align-only', 'cpu-two-stage', 'cpu-jasrnet', 'mean-shape'];
+    // 4 bar/grid figures, error bars for PSNR and NME, one forest plot per metric of main-cpu's pairs (psnr, ssim, nme, auc@0.08, fr@0.08).
+    assert.equal(figs.length, 11);
+    assert.deepEqual(figs[0].data[0].x, rows);
     assert.deepEqual(figs[2].data.map((t) => t.name), ['nme', 'auc@0.07', 'auc@0.08', 'fr@0.08']);
     assert.match(titleOf(figs[3]), /test faces per experiment/);
+    const psnrBars = figs[4].data[0] as PlotTrace & { error_y: { array: (number | null)[]; arrayminus: (number | null)[] } };
+    assert.deepEqual(psnrBars.x, rows);
+    assert.ok(psnrBars.error_y.array.slice(0, 5).every((v) => typeof v === 'number' && v >= 0), 'an interval for every row with PSNR');
+    assert.match(titleOf(figs[6]), /paired differences: psnr/);
     assert.equal(tables(run).length, 2);
+    assert.match(stdoutOf(run), /Design: 3-fold cross-validation by group/);
   });
 
-  it('04-ablations: four ablation tables at quick budgets, two bar charts each', () => {
+  it('04-ablations: four ablation tables at quick budgets, two bar charts and a forest plot of ablation − base each', () => {
     const run = runNotebook('04-ablations.ipynb');
     const figs = plots(run);
-    assert.equal(figs.length, 8);
+    assert.equal(figs.length, 12);
+    assert.match(titleOf(figs[8]), /ablation-fusion: ablation − base/);
+    assert.deepEqual(figs[8].data.reduce((n, t) => n + (t.x?.length ?? 0), 0), 4, 'fusion-none and fusion-concat, PSNR and NME each');
     assert.deepEqual(figs[0].data[0].x, ['x8-jasrnet', 'x8-fusion-none', 'x8-fusion-concat', 'mean-shape']);
     assert.deepEqual(figs[4].data[0].x, ['x8-stages-1', 'x8-stages-2', 'x8-jasrnet', 'mean-shape']);
     assert.equal(tables(run).length, 4);
@@ -173,10 +182,19 @@ describe('notebooks: 01–07 executed through Jupyter + jasr-tslab in quick mode
     const run = runNotebook('07-ced-curves.ipynb');
     const figs = plots(run);
     assert.ok(figs.length >= 1 && figs.length <= 2);
-    assert.deepEqual(figs[0].data.map((t) => t.name), ['cpu-align-only', 'cpu-jasrnet', 'mean-shape']);
+    assert.deepEqual(figs[0].data.map((t) => t.name), ['cpu-align-only', 'cpu-two-stage', 'cpu-jasrnet', 'mean-shape']);
     const y = figs[0].data[0].y as number[];
     assert.ok(y.every((v, i) => v >= 0 && v <= 1 && (i === 0 || v >= y[i - 1])), 'a CED is a non-decreasing fraction');
     assert.equal(tables(run).length, 1);
     assert.match(stdoutOf(run), /AUC\/FR\/NME recomputed from ced\.json agree with table\.json/);
+  });
+
+  it('08-claims: verdicts of the claims main-cpu tests (a, b), the others not measured, forest plots of their differences', () => {
+    const run = runNotebook('08-claims.ipynb');
+    const out = stdoutOf(run);
+    assert.match(out, /\(a\) (supported|contradicted|inconclusive)\n\(b\) (supported|contradicted|inconclusive)\n\(c\) not measured\n\(d\) not measured/);
+    const figs = plots(run);
+    assert.deepEqual(figs.map(titleOf), ['claims: paired differences in psnr', 'claims: paired differences in nme']);
+    assert.equal(figs[1].data.reduce((n, t) => n + (t.y?.length ?? 0), 0), 3, 'claim a: jasrnet − align-only; claim b: − align-only and − two-stage');
   });
 });

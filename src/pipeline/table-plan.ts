@@ -67,12 +67,19 @@ export function planTable(name: string, opts: TablePlanOptions = {}): PlannedTab
   const folds = opts.folds ?? table.folds ?? 1;
   const foldSeed = table.foldSeed ?? 1;
   const seeds = opts.seeds ?? table.seeds ?? null;
-  const steps = opts.steps ?? table.steps ?? null;
+  const configuredSteps = opts.steps ?? table.steps ?? null;
   if (!Number.isInteger(folds) || folds < 1) throw new ConfigError(table.file, 'folds', `expected an integer ≥ 1, found ${folds}`);
   if (seeds && (seeds.length === 0 || new Set(seeds).size !== seeds.length || !seeds.every(Number.isInteger))) {
     throw new ConfigError(table.file, 'seeds', `expected distinct integer seeds, found ${JSON.stringify(seeds)}`);
   }
-  const common = [...(opts.sets ?? []), ...(steps !== null ? [`train.maxSteps=${steps}`] : []), ...(opts.budgetMinutes !== undefined ? [`train.maxMinutes=${opts.budgetMinutes}`] : [])];
+  // The table's steps first, so a caller's --set (notebooks' quick budget) wins over them; an explicit `steps` option
+  // and the cap come last.
+  const common = [
+    ...(table.steps !== undefined ? [`train.maxSteps=${table.steps}`] : []),
+    ...(opts.sets ?? []),
+    ...(opts.steps !== undefined ? [`train.maxSteps=${opts.steps}`] : []),
+    ...(opts.budgetMinutes !== undefined ? [`train.maxMinutes=${opts.budgetMinutes}`] : []),
+  ];
   const rows = table.rowSpecs.map((r) => loadTableRow(r, common));
   const dataKey = (e: Experiment): string => JSON.stringify({ ...runDataConfig(e), augment: null, batchSize: null, seed: null });
   if (new Set(rows.map(dataKey)).size > 1) throw new ConfigError(table.file, 'experiments', 'the rows read different datasets or splits; one table compares models on one test split');
@@ -88,7 +95,7 @@ export function planTable(name: string, opts: TablePlanOptions = {}): PlannedTab
         const experiment = loadTableRow(table.rowSpecs[r], sets);
         let job: RunJob | null = null;
         if (trainable) {
-          const id = jobId(row.name, folds, fold, seed, steps);
+          const id = jobId(row.name, folds, fold, seed, configuredSteps !== null ? experiment.train.maxSteps ?? null : null);
           job = { id, experimentFile: table.rowSpecs[r].file, sets: [...table.rowSpecs[r].sets, ...sets], runDir: path.join(runsDir, id), labels: { row: row.name, fold: folds > 1 ? fold : null, seed } };
           jobs.push(job);
         }
@@ -96,5 +103,7 @@ export function planTable(name: string, opts: TablePlanOptions = {}): PlannedTab
       }
     }
   });
+  const stepCounts = [...new Set(rows.filter(isTrainable).map((r) => r.train.maxSteps ?? null))];
+  const steps = stepCounts.length === 1 ? stepCounts[0] : null;
   return { table, rows, folds, foldSeed, seeds, steps, checkpoint: table.checkpoint ?? 'last', cells, plan: makePlan(name, jobs) };
 }

@@ -73,6 +73,66 @@ export function groupedBars(categories: string[], groups: { name: string; values
   };
 }
 
+/** A value with its interval (plain numbers: the pipeline computes them, src/pipeline/table-stats.ts). */
+export interface IntervalValue {
+  mean: number;
+  lo: number;
+  hi: number;
+}
+
+/** Bars with asymmetric error bars from lo to hi, one group per series (e.g. one bar per row for a metric). */
+export function intervalBars(categories: string[], groups: { name: string; values: (IntervalValue | null)[] }[], opts: AxisTitles = {}): Figure {
+  for (const g of groups) {
+    if (g.values.length !== categories.length) throw new Error(`intervalBars: group '${g.name}' has ${g.values.length} values for ${categories.length} categories`);
+  }
+  return {
+    data: groups.map((g, i) => ({
+      type: 'bar',
+      name: g.name,
+      x: categories,
+      y: g.values.map((v) => v?.mean ?? null),
+      error_y: { type: 'data', symmetric: false, array: g.values.map((v) => (v ? v.hi - v.mean : null)), arrayminus: g.values.map((v) => (v ? v.mean - v.lo : null)) },
+      marker: { color: PALETTE[i % PALETTE.length] },
+    })),
+    layout: { ...baseLayout(opts), barmode: 'group' },
+  };
+}
+
+/** One paired difference for a forest plot: its label, estimate, interval and whether the interval excludes 0. */
+export interface ForestItem extends IntervalValue {
+  label: string;
+  marked: boolean;
+}
+
+/**
+ * Forest plot of paired differences: one row per difference, a point at the estimate with a horizontal interval,
+ * and a vertical line at 0; a difference whose interval excludes 0 is drawn in the accent colour.
+ */
+export function forestPlot(items: ForestItem[], opts: AxisTitles = {}): Figure {
+  const y = items.map((it) => it.label);
+  const trace = (marked: boolean, name: string, color: string) => {
+    const sel = items.filter((it) => it.marked === marked);
+    return {
+      type: 'scatter',
+      mode: 'markers',
+      name,
+      x: sel.map((it) => it.mean),
+      y: sel.map((it) => it.label),
+      error_x: { type: 'data', symmetric: false, array: sel.map((it) => it.hi - it.mean), arrayminus: sel.map((it) => it.mean - it.lo) },
+      marker: { color, size: 9 },
+    };
+  };
+  return {
+    data: [trace(true, 'interval excludes 0', PALETTE[1 % PALETTE.length]), trace(false, 'interval includes 0', '#888888')],
+    layout: {
+      ...baseLayout({ xTitle: opts.xTitle ?? 'difference a − b', yTitle: opts.yTitle, title: opts.title }),
+      yaxis: { automargin: true, categoryorder: 'array', categoryarray: [...y].reverse() },
+      shapes: [{ type: 'line', x0: 0, x1: 0, yref: 'paper', y0: 0, y1: 1, line: { color: '#444', dash: 'dot' } }],
+      height: 120 + 40 * items.length,
+    },
+  };
+}
+
 /** Cumulative error distribution: the fraction of images whose NME is at most x, for x in [0, maxNme]. */
 export function cedPoints(nmes: number[], maxNme: number, steps = 200): { x: number[]; y: number[] } {
   const sorted = [...nmes].sort((a, b) => a - b);

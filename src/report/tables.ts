@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as Danfo from 'danfojs-node';
 import { writeFileAtomic } from '../core/atomic-write';
+import { KnownError } from '../core/errors';
 
 export interface ResultRow {
   experiment: string;
@@ -231,4 +232,26 @@ export function toDataFrame(rows: ResultRow[]): Danfo.DataFrame {
   for (const m of metrics) columns[m] = rows.map((r) => r.metrics[m] ?? NaN);
   columns.protocol = rows.map((r) => r.protocol);
   return new dfd.DataFrame(columns);
+}
+
+/** A table.json that cannot be read as one. */
+export class StatsFileError extends KnownError {}
+
+/** The intervals and paired differences of a table.json written by writeStatsTable (empty when it has none). */
+export interface StatsOnDisk {
+  intervals: Record<string, Record<string, StatsCell | null>>;
+  differences: StatsDifference[];
+  notes: string[];
+}
+
+/** Reads `intervals`, `differences` and `notes` of results/<table>/table.json; an older table without them reads empty. */
+export function readStatsTable(dir: string): StatsOnDisk {
+  const file = path.join(dir, 'table.json');
+  let raw: Partial<StatsOnDisk>;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<StatsOnDisk>;
+  } catch (e) {
+    throw new StatsFileError(`${file}: expected a results table written by the kit, found ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no file' : `invalid JSON (${(e as Error).message})`}`);
+  }
+  return { intervals: raw.intervals ?? {}, differences: Array.isArray(raw.differences) ? raw.differences : [], notes: Array.isArray(raw.notes) ? raw.notes : [] };
 }
