@@ -35,9 +35,12 @@ function paste(dst: RgbImage, src: RgbImage, left: number, top: number, side: nu
   }
 }
 
-/** Inset side in pixels: about a sixth of the shorter frame side, at least 32, never larger than the SR image. */
-export function insetSide(image: RgbImage, srSide: number): number {
-  return Math.max(32, Math.min(srSide, Math.round(Math.min(image.width, image.height) / 6)));
+/**
+ * Inset side in pixels: twice the face box (a crowd of small faces keeps small insets that hide few neighbours),
+ * at least 32, at most the SR image and a third of the shorter frame side.
+ */
+export function insetSide(image: RgbImage, boxSide: number, srSide: number): number {
+  return Math.round(Math.max(32, Math.min(srSide, Math.min(image.width, image.height) / 3, 2 * boxSide)));
 }
 
 export function annotateFrame(image: RgbImage, faces: EnhancedFace[]): RgbImage {
@@ -51,7 +54,7 @@ export function annotateFrame(image: RgbImage, faces: EnhancedFace[]): RgbImage 
       for (let dy = -thick; dy <= thick; dy++) for (let dx = -thick; dx <= thick; dx++) put(out, cx + dx, cy + dy, POINT);
     }
     const inset = f.sr ?? f.bicubic;
-    const side = insetSide(image, inset.width);
+    const side = insetSide(image, Math.max(x2 - x1, y2 - y1), inset.width);
     // Right of the box if it fits, else left; top aligned with the box, kept inside the frame.
     let left = x2 + thick + 2;
     if (left + side > image.width) left = Math.max(0, x1 - thick - 2 - side);
