@@ -77,6 +77,9 @@ describe('a cross-validated, multi-seed table (synthetic, 2 folds × 2 seeds)', 
     assert.match(firstMd, /\| tiny-jasrnet +\| .* \d+\.\d+ ± \d+\.\d+ \|/);
     assert.match(firstMd, /tiny-jasrnet − tiny-bicubic \| psnr/);
     assert.match(firstMd, /2-fold cross-validation by group/);
+    const page = fs.readFileSync(path.join(resultDir, 'report', 'table-cv.html'), 'utf8');
+    assert.match(page, /<td style="text-align:right">\d+\.\d+ ± \d+\.\d+<\/td>/, 'the HTML report shows interval cells');
+    assert.match(page, /Paired differences/);
     assert.equal(jasr.intervals.psnr?.seeds, 2);
     assert.equal(jasr.intervals.psnr?.groups, 9);
   });

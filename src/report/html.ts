@@ -7,7 +7,7 @@ import { resultRowsHtml } from './display';
 import { jsonForScript, plotlyScriptTag } from './plotly-source';
 import { ExtrasOnDisk, RunResults, TableResults } from './results';
 import { EpochRecord, EventRecord, RunLogRecord, StepRecord } from '../core/run-log';
-import { metricColumns } from './tables';
+import { metricColumns, readStatsTable, statsToHtml } from './tables';
 import * as path from 'path';
 
 export interface ReportFigure {
@@ -58,6 +58,14 @@ function extrasSections(extras: ExtrasOnDisk): ReportSection[] {
   return sections;
 }
 
+function hasIntervals(dir: string): boolean {
+  try {
+    return Object.keys(readStatsTable(dir).intervals).length > 0;
+  } catch {
+    return false;
+  }
+}
+
 export function tablePage(t: TableResults): ReportPage {
   const rows = t.table.rows;
   const metrics = metricColumns(rows);
@@ -78,7 +86,8 @@ export function tablePage(t: TableResults): ReportPage {
   const sections: ReportSection[] = [
     {
       heading: 'Table',
-      html: resultRowsHtml(rows, { decimals: t.table.decimals }) + `<p class="protocol">Protocol${protocols.length > 1 ? 's' : ''}: ${protocols.map(escapeHtml).join('; ')}</p>`,
+      // A table written with intervals (src/pipeline/table-collect.ts) shows `mean ± interval` cells and its differences.
+      html: (hasIntervals(t.dir) ? statsToHtml(rows, readStatsTable(t.dir), metrics) : resultRowsHtml(rows, { decimals: t.table.decimals })) + `<p class="protocol">Protocol${protocols.length > 1 ? 's' : ''}: ${protocols.map(escapeHtml).join('; ')}</p>`,
       figures: [],
     },
     { heading: 'Metrics', figures },

@@ -255,3 +255,25 @@ export function readStatsTable(dir: string): StatsOnDisk {
   }
   return { intervals: raw.intervals ?? {}, differences: Array.isArray(raw.differences) ? raw.differences : [], notes: Array.isArray(raw.notes) ? raw.notes : [] };
 }
+
+function escapeHtmlText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** HTML of a table with intervals: `mean ± interval` cells, then the paired differences and the notes. */
+export function statsToHtml(rows: ResultRow[], stats: StatsOnDisk, metrics: string[]): string {
+  const shown = metrics.filter((m) => rows.some((r) => stats.intervals[r.experiment]?.[m]));
+  const head = `<tr><th>experiment</th><th>model</th>${shown.map((m) => `<th>${escapeHtmlText(m)}</th>`).join('')}</tr>`;
+  const body = rows
+    .map((r) => `<tr><td>${escapeHtmlText(r.experiment)}</td><td>${escapeHtmlText(r.model)}</td>${shown.map((m) => `<td style="text-align:right">${escapeHtmlText(stats.intervals[r.experiment]?.[m]?.text ?? '—')}</td>`).join('')}</tr>`)
+    .join('');
+  let html = `<table class="jasr-table">${head}${body}</table>`;
+  if (stats.differences.length > 0) {
+    const dRows = stats.differences
+      .map((d) => `<tr><td>${escapeHtmlText(`${d.a} − ${d.b}`)}</td><td>${escapeHtmlText(d.metric)}</td><td style="text-align:right">${d.marked ? '<b>' : ''}${escapeHtmlText(d.text)}${d.marked ? '</b>' : ''}</td><td style="text-align:right">${d.p < 0.001 ? '&lt;0.001' : d.p.toFixed(3)}</td><td>${escapeHtmlText(d.better ?? '—')}</td><td style="text-align:right">${escapeHtmlText(d.mde80Text)}</td></tr>`)
+      .join('');
+    html += `<h3>Paired differences</h3><table class="jasr-table"><tr><th>difference</th><th>metric</th><th>a − b</th><th>p</th><th>favours</th><th>detectable (80 %)</th></tr>${dRows}</table>`;
+  }
+  if (stats.notes.length > 0) html += stats.notes.map((n) => `<p class="protocol">${escapeHtmlText(n)}</p>`).join('');
+  return html;
+}
