@@ -192,6 +192,35 @@ describe('Slurm executor on a real one-node cluster', function () {
     assert.ok(interrupted.weights.equals(uninterrupted.weights), 'the resumed run’s weights differ from the uninterrupted run’s');
   });
 
+  it('a task requeued by Slurm (SIGTERM, as on preemption) saves, exits 143 and resumes from its checkpoint', async () => {
+    const file = write(path.join(experimentsDir, 'tiny-term.json'), {
+      ...tinyExperiment('tiny-term'),
+      data: { format: 'synthetic', scale: 8, syntheticCounts: [6, 2, 2] },
+      train: { ...(tinyExperiment().train as object), epochs: 2, maxSteps: 6 },
+    });
+    const planFile = path.join(dir, 'results-term', 'term', 'jobs.json');
+    const runDir = path.join(dir, 'runs-term', 'tiny-term');
+    const plan = makePlan('term', [{ id: 'tiny-term', experimentFile: file, sets: [], runDir, labels: { row: 'tiny-term', fold: null, seed: null } }]);
+    writePlan(planFile, plan);
+    await slurmExecutor(SLURM).execute(plan, { planFile });
+    const [{ jobId }] = readSubmissions(slurmDirOf(planFile));
+    await waitFor(
+      'two logged steps',
+      () => (fs.existsSync(path.join(runDir, 'log.jsonl')) && readRunLog(runDir).filter((r) => r.kind === 'step').length >= 2 ? true : undefined),
+      120_000,
+      200,
+    );
+    assert.equal(spawnSync('scontrol', ['requeue', `${jobId}_0`]).status, 0);
+    const states = await waitFor('the requeued task to finish', settled(plan, planFile), 180_000);
+    assert.equal(states[0].state, 'done', JSON.stringify(states));
+    const log = fs.readFileSync(path.join(slurmDirOf(planFile), 'logs', 'task-0.log'), 'utf8');
+    assert.match(
+      log,
+      /SIGTERM: saving after the current step[\s\S]*exited with status 143[\s\S]*restart 1,[\s\S]*resumed tiny-term at step [1-5] [\s\S]*run-job outcome: resumed/,
+    );
+    assert.equal(runFingerprint(runDir).step, 6);
+  });
+
   it('a failing task is reported with its log; --resubmit-failed submits it alone; the finished run is not retrained', async () => {
     const good = path.join(dir, 'runs-fail', 'tiny-ok');
     const okFile = write(path.join(experimentsDir, 'tiny-ok.json'), tinyExperiment('tiny-ok'));
