@@ -36,7 +36,7 @@ export const command: Command = {
   usage:
     "sweep --config <file> --grid 'key=v1,v2' [--grid ...] [--name N] [--metrics m,...] [--set k=v ...] [--steps N] [--seeds N] [--executor local|local-parallel|slurm ...] [--runs-dir dir] [--results-dir dir]",
   options: OPTIONS,
-  details: `Example: jasr sweep --config experiments/jasrnet-cpu.json --grid 'train.optimizer.lr=1e-3,3e-4' --grid 'model.features=16,32'
+  details: `Example: jasr sweep --config experiments/cpu/jasrnet.json --grid 'train.optimizer.lr=1e-3,3e-4' --grid 'model.features=16,32'
 writes 4 grid points (each a small experiment file extending the base one) and a table in results/<name>/experiments/,
 runs them like \`jasr reproduce\` (same executors and flags; finished runs are reused), and writes results/<name>/table.md.
 With --executor slurm it submits and returns; \`jasr status <name>\` follows the runs and
