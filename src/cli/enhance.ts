@@ -19,6 +19,7 @@ const OPTIONS = {
   input: { value: true, placeholder: '<path>', description: 'a photo, a folder of photos, or a video (mp4, webm, …; needs ffmpeg)' },
   out: { value: true, placeholder: '<dir>', description: 'output directory (default: beside the input, <name>.enhanced/)' },
   detector: { value: true, placeholder: 'ssd|tiny', description: `face detector: face-api SSD MobileNet v1 (default) or tiny face detector` },
+  'detector-size': { value: true, placeholder: '<px>', description: `tiny detector input side, a multiple of 32 (default ${DEFAULT_DETECTOR_OPTIONS.tinyInputSize}; 224 is ~3× faster, finds fewer small faces)` },
   'min-size': { value: true, placeholder: '<px>', description: `drop faces whose box side is below this (default ${DEFAULT_DETECTOR_OPTIONS.minSize}; small keeps tiny faces)` },
   'min-score': { value: true, placeholder: '<0..1>', description: `detector score threshold (default ${DEFAULT_DETECTOR_OPTIONS.minScore})` },
   'max-faces': { value: true, placeholder: '<n>', description: `at most this many faces per frame (default ${DEFAULT_DETECTOR_OPTIONS.maxFaces})` },
@@ -51,6 +52,8 @@ Every file is written atomically.`,
     if (!(minScore > 0 && minScore < 1)) throw new OptionValueError('--min-score', 'a number in (0, 1)', String(minScore));
     const maxFaces = args.integer('max-faces') ?? DEFAULT_DETECTOR_OPTIONS.maxFaces;
     if (!(maxFaces >= 1)) throw new OptionValueError('--max-faces', 'an integer ≥ 1', String(maxFaces));
+    const tinyInputSize = args.integer('detector-size') ?? DEFAULT_DETECTOR_OPTIONS.tinyInputSize;
+    if (!(tinyInputSize >= 32 && tinyInputSize % 32 === 0)) throw new OptionValueError('--detector-size', 'a multiple of 32, at least 32', String(tinyInputSize));
     const maxFrames = args.integer('max-frames');
     if (maxFrames !== undefined && !(maxFrames >= 1)) throw new OptionValueError('--max-frames', 'an integer ≥ 1', String(maxFrames));
     const progress = (args.string('progress') ?? 'auto') as ProgressMode;
@@ -65,7 +68,7 @@ Every file is written atomically.`,
       const api = await loadDetector(detector);
       const t0 = performance.now();
       const sum = await enhance(run.model, api, input, {
-        detector: { ...DEFAULT_DETECTOR_OPTIONS, detector, minSize, minScore, maxFaces },
+        detector: { ...DEFAULT_DETECTOR_OPTIONS, detector, minSize, minScore, maxFaces, tinyInputSize },
         margin: run.experiment.data.margin,
         outDir,
         progress,

@@ -88,7 +88,16 @@ export class VideoWriter {
 
   async write(frame: RgbImage): Promise<void> {
     if (!this.proc.stdin.write(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength))) {
-      await new Promise<void>((resolve) => { this.proc.stdin.once('drain', resolve); this.proc.once('close', () => resolve()); });
+      // Wait for room in the pipe, or for an encoder that died (close() reports it); remove both listeners after.
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.proc.stdin.off('drain', done);
+          this.proc.off('close', done);
+          resolve();
+        };
+        this.proc.stdin.once('drain', done);
+        this.proc.once('close', done);
+      });
     }
   }
 
