@@ -48,5 +48,9 @@ describe('task/evaluate: validation during training and jasr eval are one evalua
     assert.equal(out.psnr, val.psnr);
     assert.equal(out.ssim, val.ssim);
     assert.equal(out.nme, val.nme);
+    // Issue 21: the crop policy and label provenance travel with every result.
+    const protocol = (out as unknown as { protocol: { name: string; data: { name: string; crop: { source: string }; labels: string } } }).protocol;
+    assert.equal(protocol.data.crop.source, 'landmarks');
+    assert.match(protocol.name, /data .*: crop landmarks \(.*\), labels: /);
   });
 });

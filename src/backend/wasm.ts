@@ -7,7 +7,7 @@ import * as path from 'path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvGradKernels } from './wasm-conv-grad-kernels';
 import { registerWasmMaxPoolGradKernel, useNativeMaxPoolGrad } from './wasm-max-pool-grad-kernel';
-import { registerWasmSumKernel, unregisterWasmSumKernel } from './wasm-sum-leading-axes-kernel';
+import { registerWasmSumKernel } from './wasm-sum-leading-axes-kernel';
 import { registerWasmSharedIdentityKernels } from './wasm-shared-identity-kernels';
 import { loadNativeAddon, nativeThreadsFor } from './native-addon';
 import { registerWasmNativeConvKernels, unregisterWasmNativeConvKernels } from './wasm-native-conv-kernels';
@@ -62,7 +62,7 @@ export function activateNativeKernels(replicas: number): NativeConvStatus {
   const addon = loadNativeAddon();
   if (!addon.ok) {
     unregisterWasmNativeConvKernels();
-    unregisterWasmSumKernel();
+    registerWasmSumKernel(undefined); // float64 full reductions stay on without the addon (JS loop)
     useNativeMaxPoolGrad(undefined);
     return { active: false, reason: addon.reason };
   }

@@ -8,6 +8,7 @@ import { initBackend } from '../backend';
 import { openExperimentData, loadRunModel } from '../pipeline/run-experiment';
 import { evaluate, metricsRow, modelPredictor } from '../task/evaluate';
 import { toMarkdown } from '../report/tables';
+import { KnownError } from '../core/errors';
 
 const OPTIONS = {
   checkpoint: { value: true, placeholder: '<dir>', description: 'run directory (uses its best, else last, checkpoint) or a checkpoint directory' },
@@ -46,8 +47,8 @@ export const command: Command = {
       const exp = run.experiment;
       const data = await openExperimentData(exp);
       const samples = exp.eval.split === 'val' ? data.val : data.test;
-      if (samples.length === 0) throw new Error(`${exp.file}: the ${exp.data.format} ${exp.eval.split} split is empty`);
-      const e = await evaluate(modelPredictor(run.model), samples, exp.eval, { scale: exp.data.scale });
+      if (samples.length === 0) throw new KnownError(`${exp.file}: the ${exp.data.format} ${exp.eval.split} split is empty`);
+      const e = await evaluate(modelPredictor(run.model), samples, exp.eval, { scale: exp.data.scale, quantize: exp.data.quantize ?? false, dataset: data.info });
       const row = metricsRow(e);
       if (json) {
         console.log(JSON.stringify({ experiment: exp.name, checkpoint: run.checkpointDir, split: exp.eval.split, ...row, protocol: e.protocol, summary: e.summary, subsets: e.subsets, perImage: e.perImage }, null, 1));

@@ -13,3 +13,8 @@ export { syntheticFace, syntheticFaces } from './embedded/synthetic';
 export { buildEmbedded } from './embedded/build';
 export { inspectDataset, InspectReport } from './inspect';
 export { renderPair } from './draw';
+export { DATASETS, datasetEntry, resolveCropPolicy, REGISTERED_FORMATS } from './registry';
+export type { DatasetEntry, ResolvedCrop } from './registry';
+export { LANDMARK_CONVENTIONS, landmarkConvention } from './landmark-conventions';
+export { describeLabels } from './open';
+export { groupKFold, poolFolds, pooledMean } from './folds';

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig, ScheduleConfig, TrainConfig } from './config';
 import { Adam, AdamState, NamedTensors } from './optimizer';
-import { clipByGlobalNorm } from './clip';
+import { clipGradients } from './clip';
 import { assertFiniteLoss } from './guard';
 import { learningRateAt } from './schedule';
 import { createGradientEngine, GradientEngine } from './parallel/engine';
@@ -119,7 +119,7 @@ function named(all: Record<string, tf.Variable>, vars: tf.Variable[], who: strin
 
 /** Clips, checks and applies one gradient set; disposes `grads`. */
 function update(grads: NamedTensors, values: Record<string, number>, cfg: TrainConfig, adam: Adam, lr: number, ctx: StepContext, before: () => void): number {
-  const { clipped, norm } = clipByGlobalNorm(grads, cfg.gradClip);
+  const { clipped, norm } = clipGradients(grads, cfg.gradClip, cfg.gradClipMode ?? 'norm');
   tf.dispose(Object.values(grads));
   try {
     assertFiniteLoss(ctx.step, ctx.epoch, { ...values, gradNorm: norm });

@@ -13,3 +13,6 @@ export { imageProtocol, cropRect, landmarkBox, IMAGE_PROTOCOL_NAMES } from './pr
 export type { ImageProtocol, ImageProtocolName, SsimSettings, Box, CropRect } from './protocols';
 export { evaluateImages, evaluateImagesExact } from './evaluate-images';
 export type { EvaluateImagesOptions, ImageMetrics, FloatRgbImage } from './evaluate-images';
+export { identitySimilarity, identitySimilarityTo, faceEmbeddings, cosineSimilarity, recognitionBox } from './identity';
+export { downstreamNme, detectLandmarks68, DOWNSTREAM_LANDMARKS } from './downstream-nme';
+export { FaceMetricError, loadFaceMetricNets } from './face-nets';

@@ -72,12 +72,12 @@ export async function trainExperiment(exp: Experiment, opts: TrainExperimentOpti
   const data = opts.data ?? (await openExperimentData(exp));
   if (data.train.length === 0) throw new ConfigError(exp.file, 'data', `the ${exp.data.format} training split is empty`);
   const dc = runDataConfig(exp);
-  const trainLoader = new BatchLoader(data.train, { scale: exp.data.scale, batchSize: dc.batchSize, seed: dc.seed, augment: dc.augment, heatmapSigma: dc.heatmapSigma });
+  const trainLoader = new BatchLoader(data.train, { scale: exp.data.scale, batchSize: dc.batchSize, seed: dc.seed, augment: dc.augment, heatmapSigma: dc.heatmapSigma, quantize: dc.quantize ?? false });
   // Validation takes the split's samples: the evaluator (src/task/evaluate.ts) batches them as `jasr eval` does.
   const val = data.val.length > 0 ? data.val : undefined;
   const model = buildExperimentModel(exp);
   try {
-    const trainable = new JasrTrainable(model, exp.train, exp.eval, { heatmapSigma: dc.heatmapSigma });
+    const trainable = new JasrTrainable(model, exp.train, exp.eval, { heatmapSigma: dc.heatmapSigma, quantize: dc.quantize ?? false, dataset: data.info });
     const { data: _unused, runDir: _dir, ...trainOpts } = opts;
     const result = await train(trainable, { train: trainLoader, val }, exp, { ...trainOpts, runDir });
     return { result, runDir, model, data };

@@ -10,11 +10,12 @@ import { decodeHeatmaps } from '../codec/decode';
 import { BatchLoader } from '../data/loader';
 import { disposeBatch, FaceBatch, FaceSample } from '../data/types';
 import { evaluateImages } from '../metrics/evaluate-images';
-import { nmePerImage, NmeProtocol } from '../metrics/nme';
+import { nmePerImage, NmeNormalizer, NmeProtocol } from '../metrics/nme';
 import { nmeSummary, NmeSummary } from '../metrics/ced';
 import type { Box, ImageProtocol } from '../metrics/protocols';
 import type { EvalConfig } from './eval-config';
 import { mapPixelCentre } from '../core/geometry';
+import { describeLabels, DatasetInfo } from '../data/open';
 
 /** What a predictor returns for one batch; the evaluator disposes both tensors. */
 export interface Prediction {
@@ -110,6 +111,8 @@ export interface EvaluationProtocol {
   aucAlphas: number[];
   failureAlpha: number;
   aucMethod: string;
+  /** The dataset the numbers come from: its name, crop policy and label provenance (when the caller knew them). */
+  data?: { name: string; crop: DatasetInfo['crop']; labels: string };
 }
 
 export interface Evaluation {
@@ -131,6 +134,10 @@ export interface EvaluateOptions {
   subsetOf?: (s: FaceSample) => string;
   /** Heatmap target σ of the batches (data.heatmapSigma): only a predictor's loss terms read the targets. */
   heatmapSigma?: number;
+  /** data.quantize: HR, LR and network input at 8-bit levels, as in training (src/data/pairs.ts). */
+  quantize?: boolean;
+  /** The dataset's facts printed with every result (crop, label provenance) and its NME normaliser for 'auto'. */
+  dataset?: Pick<DatasetInfo, 'name' | 'crop' | 'labels' | 'nmeNormaliser'>;
 }
 
 function mean(xs: number[]): number {
@@ -153,16 +160,17 @@ function summaryOf(rows: PerImageResult[], cfg: EvalConfig, alphas: number[]): E
   return out;
 }
 
-function protocolName(image: ImageProtocol | undefined, nme: NmeProtocol | undefined, cfg: EvalConfig): string {
+function protocolName(image: ImageProtocol | undefined, nme: NmeProtocol | undefined, cfg: EvalConfig, dataset?: EvaluateOptions['dataset']): string {
   const parts: string[] = [];
   if (image) parts.push(`image ${image.name} (Y ${image.yConversion}, crop ${image.crop} ${image.borderPx}px, SSIM gauss${image.ssim.windowSize} ${image.ssim.covariance})`);
   if (nme) parts.push(`NME ${nme.normalizer} ${nme.normalizerDefinition} (${nme.reduction}), AUC exact @${cfg.aucAlphas.join('/')}, FR >${cfg.failureAlpha}`);
+  if (dataset) parts.push(`data ${dataset.name}: crop ${dataset.crop.source} (${dataset.crop.description}), labels: ${describeLabels(dataset.labels)}`);
   return parts.join(' · ') || 'none';
 }
 
 /** Runs `predict` over `samples` in order (no augmentation) and measures everything it predicts. */
 export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: EvalConfig, opts: EvaluateOptions): Promise<Evaluation> {
-  const loader = new BatchLoader(samples, { scale: opts.scale, batchSize: opts.batchSize ?? 4, seed: 0, shuffle: false, heatmapSigma: opts.heatmapSigma });
+  const loader = new BatchLoader(samples, { scale: opts.scale, batchSize: opts.batchSize ?? 4, seed: 0, shuffle: false, heatmapSigma: opts.heatmapSigma, quantize: opts.quantize ?? false });
   const subsetOf = opts.subsetOf ?? ((s: FaceSample) => s.provenance.source);
   const subsetById = new Map(samples.map((s) => [s.id, subsetOf(s)]));
   const alphas = [...new Set([...cfg.aucAlphas, cfg.failureAlpha])];
@@ -190,7 +198,9 @@ export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: E
         rows.forEach((r, k) => Object.assign(r, { psnr: m.perImage.psnr[k], ssim: m.perImage.ssim[k] }));
       }
       if (prediction.landmarksHr) {
-        const normalizer = cfg.nmeNormaliser === 'auto' ? {} : { normalizer: cfg.nmeNormaliser };
+        // 'auto': the dataset's benchmark normaliser when the dataset is known (src/data/registry.ts), else by point count.
+        const auto = opts.dataset ? { normalizer: opts.dataset.nmeNormaliser as NmeNormalizer } : {};
+        const normalizer = cfg.nmeNormaliser === 'auto' ? auto : { normalizer: cfg.nmeNormaliser };
         const { nme, protocol } = nmePerImage(prediction.landmarksHr, batch.landmarks, { visible: batch.visible, boxes: batch.box, ...normalizer });
         nmeProtocol = protocol;
         rows.forEach((r, k) => (r.nme = nme[k]));
@@ -211,7 +221,8 @@ export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: E
     subsets,
     ced: perImage.map((r) => r.nme).filter((v): v is number => v !== undefined),
     protocol: {
-      name: protocolName(imageProtocol, nmeProtocol, cfg),
+      name: protocolName(imageProtocol, nmeProtocol, cfg, opts.dataset),
+      ...(opts.dataset ? { data: { name: opts.dataset.name, crop: opts.dataset.crop, labels: describeLabels(opts.dataset.labels) } } : {}),
       image: imageProtocol,
       nme: nmeProtocol,
       aucAlphas: [...cfg.aucAlphas],

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { FaceModel, ModelOutput } from '../model/types';
 import { jointLoss, JointLossConfig } from '../losses/index'; // '/index': tslab (notebooks) cannot resolve directory imports
 import { disposeBatch, FaceBatch, FaceSample } from '../data/types';
-import { evaluate, Evaluation, modelPredictor } from './evaluate';
+import { evaluate, EvaluateOptions, Evaluation, modelPredictor } from './evaluate';
 import type { TrainConfig } from '../engine/config';
 import type { EvalConfig } from './eval-config';
 import type { LossTerms, StepContext, TrainableModel } from '../engine/trainable';
@@ -20,6 +20,10 @@ import type { ModelConfig } from '../model/config';
 export interface ValidationOptions {
   /** data.heatmapSigma of the run: the heatmap targets of the validation loss. */
   heatmapSigma?: number;
+  /** data.quantize of the run: validation batches at 8-bit levels as the training batches. */
+  quantize?: boolean;
+  /** The dataset's facts (crop, labels, NME normaliser for 'auto'), as `jasr eval` passes them. */
+  dataset?: EvaluateOptions['dataset'];
 }
 
 /** The validation record's columns (metricNames order) from one evaluation. */
@@ -101,6 +105,8 @@ export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
       scale: this.model.config.scale,
       batchSize: this.train.batchSize,
       heatmapSigma: this.validation.heatmapSigma,
+      quantize: this.validation.quantize,
+      dataset: this.validation.dataset,
     });
     return validationMetrics(e, this.metricNames);
   }
