@@ -73,6 +73,12 @@ export interface ClaimResult {
   reason?: string;
 }
 
+/** `+12.3 %`, `-4.0 %`, `0.0 %` (no sign on a value that rounds to zero). */
+function signedPercent(x: number): string {
+  const t = (x * 100).toFixed(1);
+  return /^-?0\.0$/.test(t) ? '0.0 %' : `${x > 0 ? '+' : ''}${t} %`;
+}
+
 /** The verdict of one test from the interval of a − b. */
 export function testVerdict(test: ClaimTest, d: { mean: number; lo: number; hi: number }, meanB: number): { verdict: TestResult['verdict']; bound: number | null } {
   if (test.expect === 'comparable') {
@@ -109,7 +115,7 @@ export function judgeClaims(claims: ClaimsFile, tables: ReadonlyMap<string, Coll
       const { verdict, bound } = testVerdict(test, d, meanB);
       const decimals = decimalsFor(plusMinus(d));
       const relative = d.mean / Math.abs(meanB);
-      const text = `${test.a} − ${test.b} ${test.metric}: ${formatDifference(d, { decimals })} (${relative >= 0 ? '+' : ''}${(relative * 100).toFixed(1)} % of ${test.b}; p ${d.p < 0.001 ? '<0.001' : d.p.toFixed(3)}${bound !== null ? `; comparable within ±${bound.toFixed(decimals)}` : ''}) → ${verdict}`;
+      const text = `${test.a} − ${test.b} ${test.metric}: ${formatDifference(d, { decimals })} (${signedPercent(relative)} of ${test.b}; p ${d.p < 0.001 ? '<0.001' : d.p.toFixed(3)}${bound !== null ? `; comparable within ±${bound.toFixed(decimals)}` : ''}) → ${verdict}`;
       return { test, difference: d, relative, bound, verdict, text };
     });
     return { claim, verdict: combine(tests.map((x) => x.verdict)), tests };

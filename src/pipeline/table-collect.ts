@@ -245,12 +245,11 @@ export function statsTable(planned: PlannedTable, rows: CollectedRow[], differen
     title: planned.table.title,
     metrics,
     rows: statsRows,
-    differences: differences.map((d) => ({
-      ...d,
-      text: formatDifference(d, { decimals: decimals[d.metric] }),
-      marked: d.excludesZero,
-      mde80Text: d.mde80.toFixed(decimals[d.metric]),
-    })),
+    // A difference is often far smaller than the rows' spread: its own two significant digits, not the column's.
+    differences: differences.map((d) => {
+      const places = Math.max(decimals[d.metric], plusMinus(d) > 0 ? decimalsFor(plusMinus(d)) : 0);
+      return { ...d, text: formatDifference(d, { decimals: places }), marked: d.excludesZero, mde80Text: d.mde80.toFixed(places) };
+    }),
     notes,
   };
 }
