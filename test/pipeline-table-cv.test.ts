@@ -88,8 +88,15 @@ describe('a cross-validated, multi-seed table (synthetic, 2 folds × 2 seeds)', 
     const again = await collectTable('cv', common);
     assert.equal(fs.readFileSync(path.join(resultDir, 'table.md'), 'utf8'), firstMd);
     assert.equal(again.runs.length, 4);
+    // Files the kit did not write survive --fresh (run folder) and a re-run (results folder).
+    const userRunFile = path.join(again.runs[0].runDir, 'my-notes.txt');
+    const userResultFile = path.join(resultDir, 'samples', 'my-figure.json');
+    fs.writeFileSync(userRunFile, 'mine');
+    fs.writeFileSync(userResultFile, '{}');
     const fresh = await reproduceTable('cv', { ...common, fresh: true });
     assert.equal(fresh.kind, 'collected');
+    assert.equal(fs.readFileSync(userRunFile, 'utf8'), 'mine');
+    assert.equal(fs.readFileSync(userResultFile, 'utf8'), '{}');
     assert.equal(fs.readFileSync(path.join(resultDir, 'table.md'), 'utf8'), firstMd);
   });
 
