@@ -98,7 +98,7 @@ async function runFrame(source: CanvasImageSource, width: number, height: number
   if (!model || !manifest) throw new Error('model not loaded');
   const frame = pixels(source, width, height);
   const boxes = await detectFaces(api, frame.data, frame.width, frame.height, detectorOptions);
-  const faces = enhanceFaces(model, frame, boxes, manifest.margin);
+  const faces = enhanceFaces(model, frame, boxes, manifest.margin, manifest.quantize ?? false);
   show(frame, faces, source);
   state.faces = record(faces);
   return faces;
@@ -109,7 +109,7 @@ async function enhanceBoxes(url: string, boxes: DetectedFace[]): Promise<FaceVie
   if (!model || !manifest) throw new Error('model not loaded');
   const img = await loadImage(url);
   const frame = pixels(img, img.naturalWidth, img.naturalHeight);
-  return record(enhanceFaces(model, frame, boxes, manifest.margin));
+  return record(enhanceFaces(model, frame, boxes, manifest.margin, manifest.quantize ?? false));
 }
 
 function loadImage(url: string): Promise<HTMLImageElement> {

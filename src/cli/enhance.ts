@@ -70,6 +70,7 @@ Every file is written atomically.`,
       const sum = await enhance(run.model, api, input, {
         detector: { ...DEFAULT_DETECTOR_OPTIONS, detector, minSize, minScore, maxFaces, tinyInputSize },
         margin: run.experiment.data.margin,
+        quantize: run.experiment.data.quantize ?? false,
         outDir,
         progress,
         maxFrames,

@@ -31,7 +31,7 @@ The page rebuilds the network with the kit's own builder, so it computes what ja
     await initBackend({ quiet: true });
     const run = loadRunModel(checkpoint);
     try {
-      const r = exportWebModel(run.model, out, { experiment: run.experiment.name, checkpoint: run.checkpointDir, margin: run.experiment.data.margin });
+      const r = exportWebModel(run.model, out, { experiment: run.experiment.name, checkpoint: run.checkpointDir, margin: run.experiment.data.margin, quantize: run.experiment.data.quantize ?? false });
       console.log(`${run.checkpointDir} → ${r.manifestFile} + ${r.weightsFile} (${(r.bytes / 1024).toFixed(0)} KiB)`);
       return 0;
     } finally {

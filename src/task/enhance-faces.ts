@@ -4,9 +4,10 @@
  * computes exactly what `jasr enhance` computes.
  *
  * Per face: the detector box → a square crop box with the training margin (squareCropBox, src/data/crop.ts) →
- * cropped straight to the model's LR size with the kit's antialiased bicubic crop (cropFace) → rounded to 8 bits
- * as a stored LR file would be → bicubic-upsampled to the network input exactly as in training (upsampleOpenCv,
- * the step src/task/infer.ts also takes) → all faces stacked into one [N, hr, hr, 3] batch → model.apply →
+ * cropped straight to the model's LR size with the kit's antialiased bicubic crop (cropFace), clamped to [0, 1]
+ * (and taken to 8-bit levels when the run trained with data.quantize) → the network input built by
+ * networkInput (src/data/pairs.ts), the function training, evaluation and `jasr infer` use → all faces stacked
+ * into one [N, hr, hr, 3] batch → model.apply →
  * heatmaps decoded → landmarks mapped from the SR frame back to the original image through the crop box.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -14,7 +15,8 @@ import type { FaceModel } from '../model/types';
 import { hrSizeForScale } from '../core/geometry';
 import { decodeHeatmaps } from '../codec/decode';
 import { Box, cropFace, squareCropBox } from '../data/crop';
-import { upsampleOpenCv } from '../data/resize';
+import { quantize8 } from '../data/resize';
+import { networkInput } from '../data/pairs';
 import type { RgbImage } from '../data/image-io';
 
 export interface DetectedFace {
@@ -41,11 +43,13 @@ export interface FaceGeometry {
   hrSize: number;
   /** Crop margin on each side as a fraction of the box side (the experiment's data.margin). */
   margin: number;
+  /** The run's data.quantize: LR and network input at 8-bit levels, as in its training. */
+  quantize: boolean;
 }
 
-export function faceGeometry(model: FaceModel, margin: number): FaceGeometry {
+export function faceGeometry(model: FaceModel, margin: number, quantize = false): FaceGeometry {
   const hrSize = hrSizeForScale(model.config.scale);
-  return { hrSize, lrSize: hrSize / model.config.scale, margin };
+  return { hrSize, lrSize: hrSize / model.config.scale, margin, quantize };
 }
 
 const toRgb8 = (data: Float32Array, w: number, h: number): RgbImage => {
@@ -54,20 +58,17 @@ const toRgb8 = (data: Float32Array, w: number, h: number): RgbImage => {
   return { data: out, width: w, height: h };
 };
 
-/** The LR face (8-bit, lrSize²) and its crop box, by the kit's crop convention. */
-export function cropLr(image: RgbImage, box: Box, g: FaceGeometry): { lr: RgbImage; crop: { x0: number; y0: number; side: number } } {
+/** The LR face (floats in [0, 1], lrSize² × 3; 8-bit levels when quantizing), its 8-bit picture and its crop box. */
+export function cropLr(image: RgbImage, box: Box, g: FaceGeometry): { lrFloat: Float32Array; lr: RgbImage; crop: { x0: number; y0: number; side: number } } {
   const crop = squareCropBox(box, g.margin);
-  const c = cropFace(image, [], box, crop, g.lrSize);
-  return { lr: toRgb8(c.hr, g.lrSize, g.lrSize), crop };
+  const c = cropFace(image, [], box, crop, g.lrSize); // cropFace clamps to [0, 1]
+  const lrFloat = g.quantize ? quantize8(c.hr) : c.hr;
+  return { lrFloat, lr: toRgb8(lrFloat, g.lrSize, g.lrSize), crop };
 }
 
-/** Network input for one LR face: [0,1] floats, hrSize² × 3, as in training. */
-export function bicubicInput(lr: RgbImage, g: FaceGeometry): Float32Array {
-  const f = new Float32Array(lr.data.length);
-  for (let i = 0; i < f.length; i++) f[i] = lr.data[i] / 255;
-  const up = upsampleOpenCv(f, g.lrSize, g.hrSize / g.lrSize);
-  for (let i = 0; i < up.length; i++) up[i] = Math.min(1, Math.max(0, up[i]));
-  return up;
+/** Network input for one LR face (hrSize² × 3), by the function training uses. */
+export function bicubicInput(lrFloat: Float32Array, g: FaceGeometry): Float32Array {
+  return networkInput(lrFloat, g.lrSize, g.hrSize / g.lrSize, g.quantize);
 }
 
 /** SR pixel (x, y) of a crop → original image pixel-centre coordinates: the inverse of cropFace's mapping. */
@@ -77,13 +78,13 @@ export function hrToOriginal(p: [number, number], crop: { x0: number; y0: number
 }
 
 /** All faces of one frame through the model in one batch (at most `maxBatch` per apply to bound memory). */
-export function enhanceFaces(model: FaceModel, image: RgbImage, faces: DetectedFace[], margin: number, maxBatch = 32): EnhancedFace[] {
-  const g = faceGeometry(model, margin);
+export function enhanceFaces(model: FaceModel, image: RgbImage, faces: DetectedFace[], margin: number, quantize = false, maxBatch = 32): EnhancedFace[] {
+  const g = faceGeometry(model, margin, quantize);
   const out: EnhancedFace[] = [];
   for (let start = 0; start < faces.length; start += maxBatch) {
     const chunk = faces.slice(start, start + maxBatch);
     const crops = chunk.map((f) => cropLr(image, f.box, g));
-    const inputs = crops.map((c) => bicubicInput(c.lr, g));
+    const inputs = crops.map((c) => bicubicInput(c.lrFloat, g));
     const n = chunk.length;
     const per = g.hrSize * g.hrSize * 3;
     const batch = new Float32Array(n * per);

@@ -24,6 +24,8 @@ export interface WebModelManifest {
   seed: number;
   /** Crop margin on each side, as a fraction of the face box side (the experiment's data.margin). */
   margin: number;
+  /** The run's data.quantize (absent in files written before it existed = false). */
+  quantize?: boolean;
   weightsFile: string;
   tensors: WebTensorEntry[];
 }
@@ -31,7 +33,7 @@ export interface WebModelManifest {
 export class WebModelError extends KnownError {}
 
 /** The two files of an exported model, in memory. */
-export function webModelFiles(model: FaceModel, meta: { experiment: string; checkpoint: string; margin: number }): { manifest: WebModelManifest; weights: Uint8Array } {
+export function webModelFiles(model: FaceModel, meta: { experiment: string; checkpoint: string; margin: number; quantize?: boolean }): { manifest: WebModelManifest; weights: Uint8Array } {
   const vars = model.namedVariables();
   const tensors: WebTensorEntry[] = [];
   let total = 0;

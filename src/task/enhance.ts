@@ -25,6 +25,8 @@ export interface EnhanceOptions {
   detector: DetectorOptions;
   /** Crop margin (the experiment's data.margin). */
   margin: number;
+  /** The run's data.quantize (LR and network input at 8-bit levels, as in its training). */
+  quantize?: boolean;
   outDir: string;
   progress: ProgressMode;
   /** Videos: stop after this many frames. */
@@ -74,11 +76,11 @@ function faceRecord(f: EnhancedFace): Record<string, unknown> {
 }
 
 /** One frame: detect, enhance, annotate; times each part. */
-export async function processFrame(model: FaceModel, api: DetectorApi, image: RgbImage, o: Pick<EnhanceOptions, 'detector' | 'margin'>, annotate = true): Promise<{ faces: EnhancedFace[]; annotated: RgbImage | null; timing: FrameTiming }> {
+export async function processFrame(model: FaceModel, api: DetectorApi, image: RgbImage, o: Pick<EnhanceOptions, 'detector' | 'margin' | 'quantize'>, annotate = true): Promise<{ faces: EnhancedFace[]; annotated: RgbImage | null; timing: FrameTiming }> {
   const t0 = performance.now();
   const boxes = await detectFaces(api, image.data, image.width, image.height, o.detector);
   const t1 = performance.now();
-  const faces = enhanceFaces(model, image, boxes, o.margin);
+  const faces = enhanceFaces(model, image, boxes, o.margin, o.quantize ?? false);
   const t2 = performance.now();
   const annotated = annotate ? annotateFrame(image, faces) : null;
   const t3 = performance.now();
@@ -108,7 +110,7 @@ async function enhancePhoto(model: FaceModel, api: DetectorApi, file: string, o:
   sum.written.push(annotatedFile);
   const json = path.join(o.outDir, `${stem}-faces.json`);
   writeJsonAtomic(json, {
-    input: path.resolve(file), checkpoint: o.checkpoint, size: [image.width, image.height], detector: o.detector, margin: o.margin,
+    input: path.resolve(file), checkpoint: o.checkpoint, size: [image.width, image.height], detector: o.detector, margin: o.margin, quantize: o.quantize ?? false,
     note: 'landmarks in original-image pixels (pixel centres at integers); landmarksHr in the face SR image; box [x1, y1, x2, y2]',
     timingMs: { detect: round2(r.timing.detectMs), model: round2(r.timing.modelMs) },
     faces: r.faces.map((f, i) => ({ ...faceRecord(f), files: faceFiles[i] })),
