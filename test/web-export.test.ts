@@ -19,11 +19,15 @@ import { main } from '../src/cli/main';
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => {
+          body += d.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -37,7 +41,19 @@ describe('jasr export / serve', function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('the loader rebuilds the exported model: same SR and heatmaps; every variable restored', () => {
-    const model = buildModel(MODEL_CONFIG_SCHEMA.parse({ architecture: 'jasrnet', features: 4, trunkBlocks: 1, stages: 2, scale: 8, init: 'official', meanShift: 'inverse', srResidual: 'input' }), 11);
+    const model = buildModel(
+      MODEL_CONFIG_SCHEMA.parse({
+        architecture: 'jasrnet',
+        features: 4,
+        trunkBlocks: 1,
+        stages: 2,
+        scale: 8,
+        init: 'official',
+        meanShift: 'inverse',
+        srResidual: 'input',
+      }),
+      11,
+    );
     // Perturb one weight so a loader that kept the builder's init (same seed) would not pass.
     const vars = model.namedVariables();
     const first = Object.keys(vars)[0];
@@ -50,7 +66,8 @@ describe('jasr export / serve', function () {
     const { model: loaded, manifest } = readWebModel(out);
     assert.strictEqual(manifest.margin, 0.2);
     const x = tf.randomUniform([2, 128, 128, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
-    const a = model.apply(x), b = loaded.apply(x);
+    const a = model.apply(x),
+      b = loaded.apply(x);
     assert.strictEqual(tf.max(tf.abs(tf.sub(a.sr!, b.sr!))).dataSync()[0], 0);
     assert.strictEqual(b.heatmaps.length, 2);
     assert.strictEqual(tf.max(tf.abs(tf.sub(a.heatmaps[1], b.heatmaps[1]))).dataSync()[0], 0);
@@ -60,12 +77,26 @@ describe('jasr export / serve', function () {
     // Damaged manifests: one line naming model.json.
     const manifestFile = path.join(out, 'model.json');
     const good = fs.readFileSync(manifestFile, 'utf8');
-    const edit = (f: (m: Record<string, unknown>) => void): void => { const m = JSON.parse(good); f(m); fs.writeFileSync(manifestFile, JSON.stringify(m)); };
-    edit((m) => { (m.tensors as { shape: number[] }[])[0].shape = [1, 2, 3]; });
-    assert.throws(() => readWebModel(out), (e: Error) => e instanceof WebModelError && e.message.startsWith(`${manifestFile}: tensors: '`) && /expected shape \[.*\], found \[1,2,3\]/.test(e.message));
-    edit((m) => { (m.tensors as unknown[]).pop(); });
+    const edit = (f: (m: Record<string, unknown>) => void): void => {
+      const m = JSON.parse(good);
+      f(m);
+      fs.writeFileSync(manifestFile, JSON.stringify(m));
+    };
+    edit((m) => {
+      (m.tensors as { shape: number[] }[])[0].shape = [1, 2, 3];
+    });
+    assert.throws(
+      () => readWebModel(out),
+      (e: Error) =>
+        e instanceof WebModelError && e.message.startsWith(`${manifestFile}: tensors: '`) && /expected shape \[.*\], found \[1,2,3\]/.test(e.message),
+    );
+    edit((m) => {
+      (m.tensors as unknown[]).pop();
+    });
     assert.throws(() => readWebModel(out), /tensors: expected every variable of the jasrnet model, found 1 missing/);
-    edit((m) => { m.version = 9; });
+    edit((m) => {
+      m.version = 9;
+    });
     assert.throws(() => readWebModel(out), /version: expected 1, found 9/);
     fs.writeFileSync(manifestFile, good);
     fs.truncateSync(path.join(out, 'weights.bin'), 100);

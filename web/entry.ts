@@ -14,16 +14,29 @@ import { WebModelManifest, loadWebModel } from '../src/task/enhance-web-model';
 import type { FaceModel } from '../src/model/types';
 import type { RgbImage } from '../src/data/image-io';
 
-interface FaceView { box: number[]; score: number; landmarks: [number, number][] | null; sr: number[] | null; lr: number[] }
+interface FaceView {
+  box: number[];
+  score: number;
+  landmarks: [number, number][] | null;
+  sr: number[] | null;
+  lr: number[];
+}
 interface PageState {
-  ready: boolean; error: string | null; backend: string; frames: number; fps: number; faces: FaceView[];
+  ready: boolean;
+  error: string | null;
+  backend: string;
+  frames: number;
+  fps: number;
+  faces: FaceView[];
   errors: string[];
 }
 const state: PageState = { ready: false, error: null, backend: '', frames: 0, fps: 0, faces: [], errors: [] };
 let model: FaceModel | null = null;
 let manifest: WebModelManifest | null = null;
 const detectorOptions: DetectorOptions = { ...DEFAULT_DETECTOR_OPTIONS };
-const api = faceapi as unknown as DetectorApi & { nets: { ssdMobilenetv1: { loadFromUri(u: string): Promise<void> }; tinyFaceDetector: { loadFromUri(u: string): Promise<void> } } };
+const api = faceapi as unknown as DetectorApi & {
+  nets: { ssdMobilenetv1: { loadFromUri(u: string): Promise<void> }; tinyFaceDetector: { loadFromUri(u: string): Promise<void> } };
+};
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -32,30 +45,49 @@ async function chooseBackend(): Promise<string> {
   setWasmPaths('/tfjs-wasm/');
   const wanted = params.get('backend');
   for (const b of wanted ? [wanted] : ['webgl', 'wasm']) {
-    try { if (await tf.setBackend(b)) { await tf.ready(); return b; } } catch { /* try the next one */ }
+    try {
+      if (await tf.setBackend(b)) {
+        await tf.ready();
+        return b;
+      }
+    } catch {
+      /* try the next one */
+    }
   }
   throw new Error('neither the webgl nor the wasm backend of TF.js starts in this browser');
 }
 
 function pixels(source: CanvasImageSource, width: number, height: number): RgbImage {
   const c = document.createElement('canvas');
-  c.width = width; c.height = height;
+  c.width = width;
+  c.height = height;
   const ctx = c.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D;
   ctx.drawImage(source, 0, 0, width, height);
   const rgba = ctx.getImageData(0, 0, width, height).data;
   const data = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) { data[j] = rgba[i]; data[j + 1] = rgba[i + 1]; data[j + 2] = rgba[i + 2]; }
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    data[j] = rgba[i];
+    data[j + 1] = rgba[i + 1];
+    data[j + 2] = rgba[i + 2];
+  }
   return { data, width, height };
 }
 
 function toCanvas(img: RgbImage, side: number, points?: [number, number][] | null): HTMLCanvasElement {
   const c = document.createElement('canvas');
-  c.width = side; c.height = side;
+  c.width = side;
+  c.height = side;
   const src = document.createElement('canvas');
-  src.width = img.width; src.height = img.height;
+  src.width = img.width;
+  src.height = img.height;
   const sctx = src.getContext('2d') as CanvasRenderingContext2D;
   const id = sctx.createImageData(img.width, img.height);
-  for (let i = 0, j = 0; j < img.data.length; i += 4, j += 3) { id.data[i] = img.data[j]; id.data[i + 1] = img.data[j + 1]; id.data[i + 2] = img.data[j + 2]; id.data[i + 3] = 255; }
+  for (let i = 0, j = 0; j < img.data.length; i += 4, j += 3) {
+    id.data[i] = img.data[j];
+    id.data[i + 1] = img.data[j + 1];
+    id.data[i + 2] = img.data[j + 2];
+    id.data[i + 3] = 255;
+  }
   sctx.putImageData(id, 0, 0);
   const ctx = c.getContext('2d') as CanvasRenderingContext2D;
   ctx.imageSmoothingEnabled = false;
@@ -70,10 +102,13 @@ function toCanvas(img: RgbImage, side: number, points?: [number, number][] | nul
 
 function show(frame: RgbImage, faces: EnhancedFace[], source: CanvasImageSource): void {
   const view = $<HTMLCanvasElement>('frame');
-  view.width = frame.width; view.height = frame.height;
+  view.width = frame.width;
+  view.height = frame.height;
   const ctx = view.getContext('2d') as CanvasRenderingContext2D;
   ctx.drawImage(source, 0, 0, frame.width, frame.height);
-  ctx.strokeStyle = '#fc0'; ctx.lineWidth = 2; ctx.fillStyle = '#0f0';
+  ctx.strokeStyle = '#fc0';
+  ctx.lineWidth = 2;
+  ctx.fillStyle = '#0f0';
   for (const f of faces) {
     ctx.strokeRect(f.box[0], f.box[1], f.box[2] - f.box[0], f.box[3] - f.box[1]);
     for (const [x, y] of f.landmarksOriginal ?? []) ctx.fillRect(x - 1, y - 1, 3, 3);
@@ -85,13 +120,24 @@ function show(frame: RgbImage, faces: EnhancedFace[], source: CanvasImageSource)
     row.className = 'face';
     const label = document.createElement('span');
     label.textContent = `face ${i} (score ${f.score.toFixed(2)})`;
-    row.append(label, toCanvas(f.lr, 128), toCanvas(f.bicubic, 128), ...(f.sr ? [toCanvas(f.sr, 128), toCanvas(f.sr, 128, f.landmarksHr)] : [toCanvas(f.bicubic, 128, f.landmarksHr)]));
+    row.append(
+      label,
+      toCanvas(f.lr, 128),
+      toCanvas(f.bicubic, 128),
+      ...(f.sr ? [toCanvas(f.sr, 128), toCanvas(f.sr, 128, f.landmarksHr)] : [toCanvas(f.bicubic, 128, f.landmarksHr)]),
+    );
     list.append(row);
   });
 }
 
 function record(faces: EnhancedFace[]): FaceView[] {
-  return faces.map((f) => ({ box: [...f.box], score: f.score, landmarks: f.landmarksOriginal, sr: f.sr ? Array.from(f.sr.data) : null, lr: Array.from(f.lr.data) }));
+  return faces.map((f) => ({
+    box: [...f.box],
+    score: f.score,
+    landmarks: f.landmarksOriginal,
+    sr: f.sr ? Array.from(f.sr.data) : null,
+    lr: Array.from(f.lr.data),
+  }));
 }
 
 async function runFrame(source: CanvasImageSource, width: number, height: number): Promise<EnhancedFace[]> {
@@ -180,7 +226,9 @@ async function main(): Promise<void> {
       const f = (e.target as HTMLInputElement).files?.[0];
       if (f) onFile(f).catch(fail);
     });
-    $('camera').addEventListener('click', () => { startCamera().catch(fail); });
+    $('camera').addEventListener('click', () => {
+      startCamera().catch(fail);
+    });
     state.ready = true;
     if (params.get('camera') === '1') await startCamera();
   } catch (e) {

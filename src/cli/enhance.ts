@@ -19,8 +19,16 @@ const OPTIONS = {
   input: { value: true, placeholder: '<path>', description: 'a photo, a folder of photos, or a video (mp4, webm, …; needs ffmpeg)' },
   out: { value: true, placeholder: '<dir>', description: 'output directory (default: beside the input, <name>.enhanced/)' },
   detector: { value: true, placeholder: 'ssd|tiny', description: `face detector: face-api SSD MobileNet v1 (default) or tiny face detector` },
-  'detector-size': { value: true, placeholder: '<px>', description: `tiny detector input side, a multiple of 32 (default ${DEFAULT_DETECTOR_OPTIONS.tinyInputSize}; 224 is ~3× faster, finds fewer small faces)` },
-  'min-size': { value: true, placeholder: '<px>', description: `drop faces whose box side is below this (default ${DEFAULT_DETECTOR_OPTIONS.minSize}; small keeps tiny faces)` },
+  'detector-size': {
+    value: true,
+    placeholder: '<px>',
+    description: `tiny detector input side, a multiple of 32 (default ${DEFAULT_DETECTOR_OPTIONS.tinyInputSize}; 224 is ~3× faster, finds fewer small faces)`,
+  },
+  'min-size': {
+    value: true,
+    placeholder: '<px>',
+    description: `drop faces whose box side is below this (default ${DEFAULT_DETECTOR_OPTIONS.minSize}; small keeps tiny faces)`,
+  },
   'min-score': { value: true, placeholder: '<0..1>', description: `detector score threshold (default ${DEFAULT_DETECTOR_OPTIONS.minScore})` },
   'max-faces': { value: true, placeholder: '<n>', description: `at most this many faces per frame (default ${DEFAULT_DETECTOR_OPTIONS.maxFaces})` },
   'max-frames': { value: true, placeholder: '<n>', description: 'videos: stop after this many frames' },
@@ -53,15 +61,21 @@ Every file is written atomically.`,
     const maxFaces = args.integer('max-faces') ?? DEFAULT_DETECTOR_OPTIONS.maxFaces;
     if (!(maxFaces >= 1)) throw new OptionValueError('--max-faces', 'an integer ≥ 1', String(maxFaces));
     const tinyInputSize = args.integer('detector-size') ?? DEFAULT_DETECTOR_OPTIONS.tinyInputSize;
-    if (!(tinyInputSize >= 32 && tinyInputSize % 32 === 0)) throw new OptionValueError('--detector-size', 'a multiple of 32, at least 32', String(tinyInputSize));
+    if (!(tinyInputSize >= 32 && tinyInputSize % 32 === 0))
+      throw new OptionValueError('--detector-size', 'a multiple of 32, at least 32', String(tinyInputSize));
     const maxFrames = args.integer('max-frames');
     if (maxFrames !== undefined && !(maxFrames >= 1)) throw new OptionValueError('--max-frames', 'an integer ≥ 1', String(maxFrames));
     const progress = (args.string('progress') ?? 'auto') as ProgressMode;
-    if (!['auto', 'tty', 'plain', 'quiet', 'json'].includes(progress)) throw new OptionValueError('--progress', 'auto, tty, plain, quiet or json', `'${progress}'`);
+    if (!['auto', 'tty', 'plain', 'quiet', 'json'].includes(progress))
+      throw new OptionValueError('--progress', 'auto, tty, plain, quiet or json', `'${progress}'`);
     const kind = inputKind(input);
     const outDir = args.string('out') ?? path.join(path.dirname(path.resolve(input)), `${path.basename(input).replace(/\.[^.]+$/, '')}.enhanced`);
-    if (!fs.existsSync(checkpoint) || !fs.statSync(checkpoint).isDirectory()) throw new EnhancePathError(`${checkpoint}: --checkpoint: expected a run directory or a checkpoint directory, found ${fs.existsSync(checkpoint) ? 'a file' : 'no such directory'}`);
-    if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new EnhancePathError(`${outDir}: --out: expected a directory (new or existing), found a file`);
+    if (!fs.existsSync(checkpoint) || !fs.statSync(checkpoint).isDirectory())
+      throw new EnhancePathError(
+        `${checkpoint}: --checkpoint: expected a run directory or a checkpoint directory, found ${fs.existsSync(checkpoint) ? 'a file' : 'no such directory'}`,
+      );
+    if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory())
+      throw new EnhancePathError(`${outDir}: --out: expected a directory (new or existing), found a file`);
     await initBackend({ quiet: true });
     const run = loadRunModel(checkpoint);
     try {
@@ -78,7 +92,9 @@ Every file is written atomically.`,
       });
       const sec = (performance.now() - t0) / 1000;
       const per = (ms: number): string => (sum.frames > 0 ? (ms / sum.frames).toFixed(1) : '0');
-      console.log(`${input} (${kind}): ${sum.frames} frame(s), ${sum.faces} face(s) in ${sec.toFixed(1)} s = ${(sum.frames / sec).toFixed(2)} frames/s; per frame: detector ${per(sum.detectMs)} ms, model ${per(sum.modelMs)} ms, drawing ${per(sum.drawMs)} ms`);
+      console.log(
+        `${input} (${kind}): ${sum.frames} frame(s), ${sum.faces} face(s) in ${sec.toFixed(1)} s = ${(sum.frames / sec).toFixed(2)} frames/s; per frame: detector ${per(sum.detectMs)} ms, model ${per(sum.modelMs)} ms, drawing ${per(sum.drawMs)} ms`,
+      );
       console.log(`  ${sum.written.length} file(s) in ${outDir}`);
       return 0;
     } finally {

@@ -26,12 +26,20 @@ The page rebuilds the network with the kit's own builder, so it computes what ja
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
     const checkpoint = args.requireString('checkpoint');
     const out = args.requireString('out');
-    if (!fs.existsSync(checkpoint) || !fs.statSync(checkpoint).isDirectory()) throw new ExportPathError(`${checkpoint}: --checkpoint: expected a run directory or a checkpoint directory, found ${fs.existsSync(checkpoint) ? 'a file' : 'no such directory'}`);
+    if (!fs.existsSync(checkpoint) || !fs.statSync(checkpoint).isDirectory())
+      throw new ExportPathError(
+        `${checkpoint}: --checkpoint: expected a run directory or a checkpoint directory, found ${fs.existsSync(checkpoint) ? 'a file' : 'no such directory'}`,
+      );
     if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new ExportPathError(`${out}: --out: expected a directory (new or existing), found a file`);
     await initBackend({ quiet: true });
     const run = loadRunModel(checkpoint);
     try {
-      const r = exportWebModel(run.model, out, { experiment: run.experiment.name, checkpoint: run.checkpointDir, margin: run.experiment.data.margin, quantize: run.experiment.data.quantize ?? false });
+      const r = exportWebModel(run.model, out, {
+        experiment: run.experiment.name,
+        checkpoint: run.checkpointDir,
+        margin: run.experiment.data.margin,
+        quantize: run.experiment.data.quantize ?? false,
+      });
       console.log(`${run.checkpointDir} → ${r.manifestFile} + ${r.weightsFile} (${(r.bytes / 1024).toFixed(0)} KiB)`);
       return 0;
     } finally {

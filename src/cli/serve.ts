@@ -23,36 +23,52 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const pkgDir = (name: string): string => path.dirname(require.resolve(`${name}/package.json`));
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json',
-  '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.png': 'image/png', '.jpg': 'image/jpeg',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.bin': 'application/octet-stream',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
 };
 
 /** The page's script: web/entry.ts with everything it imports, for the browser; Node built-ins stubbed. */
 export async function bundlePage(): Promise<string> {
   // esbuild comes with tsx (a dependency of the kit), which runs the TypeScript sources.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
   const stub = /^(sharp|fs|path|crypto|child_process|os|util|worker_threads|perf_hooks|node-fetch|string_decoder)$/;
   const r = await esbuild.build({
     entryPoints: [path.join(ROOT, 'web', 'entry.ts')],
-    bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2020', minify: true, logLevel: 'silent',
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    logLevel: 'silent',
     define: { 'process.env.NODE_ENV': '"production"' },
-    plugins: [{
-      name: 'node-stubs',
-      setup(b) {
-        b.onResolve({ filter: stub }, (a) => ({ path: a.path, namespace: 'stub' }));
-        b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    plugins: [
+      {
+        name: 'node-stubs',
+        setup(b) {
+          b.onResolve({ filter: stub }, (a) => ({ path: a.path, namespace: 'stub' }));
+          b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+        },
       },
-    }],
+    ],
   });
   return r.outputFiles[0].text;
 }
 
-export interface PageServer { url: string; close(): Promise<void> }
+export interface PageServer {
+  url: string;
+  close(): Promise<void>;
+}
 
 /** Serves the page for `modelDir` on 127.0.0.1:`port` (0 = any free port). */
 export async function startPageServer(modelDir: string, port: number): Promise<PageServer> {
-  if (!fs.existsSync(path.join(modelDir, 'model.json'))) throw new ServeError(`${modelDir}: --model: expected an exported model folder holding model.json (jasr export --out ${modelDir}), found none`);
+  if (!fs.existsSync(path.join(modelDir, 'model.json')))
+    throw new ServeError(`${modelDir}: --model: expected an exported model folder holding model.json (jasr export --out ${modelDir}), found none`);
   const bundle = await bundlePage();
   const mounts: [string, string][] = [
     ['/model/', path.resolve(modelDir)],
@@ -78,13 +94,19 @@ export async function startPageServer(modelDir: string, port: number): Promise<P
     send(404, 'text/plain', `not found: ${url}`);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' ? new ServeError(`--port ${port}: expected a free port on 127.0.0.1, found it in use`) : e));
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new ServeError(`--port ${port}: expected a free port on 127.0.0.1, found it in use`) : e),
+    );
     server.listen(port, '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}/`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -24,7 +24,10 @@ export interface DetectorOptions {
 
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = { detector: 'ssd', minSize: 8, minScore: 0.3, tinyInputSize: 416, maxFaces: 100 };
 
-interface FaceApiDetection { score: number; box: { x: number; y: number; width: number; height: number } }
+interface FaceApiDetection {
+  score: number;
+  box: { x: number; y: number; width: number; height: number };
+}
 
 /** The slice of face-api this file calls (its own .d.ts drags in its tfjs paths; see src/data/embedded/face-api.ts). */
 export interface DetectorApi {
@@ -41,9 +44,10 @@ export interface DetectorApi {
 export async function detectFaces(api: DetectorApi, rgb: Uint8Array, width: number, height: number, o: DetectorOptions): Promise<DetectedFace[]> {
   const input = tf.tensor3d(rgb, [height, width, 3], 'int32');
   try {
-    const options = o.detector === 'ssd'
-      ? new api.SsdMobilenetv1Options({ minConfidence: o.minScore, maxResults: o.maxFaces })
-      : new api.TinyFaceDetectorOptions({ inputSize: o.tinyInputSize, scoreThreshold: o.minScore });
+    const options =
+      o.detector === 'ssd'
+        ? new api.SsdMobilenetv1Options({ minConfidence: o.minScore, maxResults: o.maxFaces })
+        : new api.TinyFaceDetectorOptions({ inputSize: o.tinyInputSize, scoreThreshold: o.minScore });
     const found = await api.detectAllFaces(input, options);
     return found
       .map((d): DetectedFace => ({

@@ -7,7 +7,10 @@ import { loadFaceApi } from '../data/embedded/face-api';
 import { packageDir } from '../data/embedded/sources';
 import type { DetectorApi, DetectorName } from './enhance-detect';
 
-interface Loadable { isLoaded: boolean; loadFromDisk(dir: string): Promise<void> }
+interface Loadable {
+  isLoaded: boolean;
+  loadFromDisk(dir: string): Promise<void>;
+}
 
 export async function loadDetector(name: DetectorName): Promise<DetectorApi> {
   const api = (await loadFaceApi()) as unknown as DetectorApi & { nets: { tinyFaceDetector: Loadable } };

@@ -13,13 +13,21 @@ const INSET_BORDER: Colour = [255, 255, 255];
 function put(img: RgbImage, x: number, y: number, c: Colour): void {
   if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
   const o = (y * img.width + x) * 3;
-  img.data[o] = c[0]; img.data[o + 1] = c[1]; img.data[o + 2] = c[2];
+  img.data[o] = c[0];
+  img.data[o + 1] = c[1];
+  img.data[o + 2] = c[2];
 }
 
 function rect(img: RgbImage, x1: number, y1: number, x2: number, y2: number, c: Colour, thickness: number): void {
   for (let t = 0; t < thickness; t++) {
-    for (let x = x1 - t; x <= x2 + t; x++) { put(img, x, y1 - t, c); put(img, x, y2 + t, c); }
-    for (let y = y1 - t; y <= y2 + t; y++) { put(img, x1 - t, y, c); put(img, x2 + t, y, c); }
+    for (let x = x1 - t; x <= x2 + t; x++) {
+      put(img, x, y1 - t, c);
+      put(img, x, y2 + t, c);
+    }
+    for (let y = y1 - t; y <= y2 + t; y++) {
+      put(img, x1 - t, y, c);
+      put(img, x2 + t, y, c);
+    }
   }
 }
 
@@ -50,7 +58,8 @@ export function annotateFrame(image: RgbImage, faces: EnhancedFace[]): RgbImage 
     const [x1, y1, x2, y2] = f.box.map(Math.round);
     rect(out, x1, y1, x2, y2, BOX, thick);
     for (const [px, py] of f.landmarksOriginal ?? []) {
-      const cx = Math.round(px), cy = Math.round(py);
+      const cx = Math.round(px),
+        cy = Math.round(py);
       for (let dy = -thick; dy <= thick; dy++) for (let dx = -thick; dx <= thick; dx++) put(out, cx + dx, cy + dy, POINT);
     }
     const inset = f.sr ?? f.bicubic;

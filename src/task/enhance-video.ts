@@ -15,18 +15,35 @@ export class VideoError extends KnownError {}
 
 export const VIDEO_EXTENSIONS = ['.mp4', '.webm', '.mov', '.mkv', '.avi', '.y4m', '.ogv', '.m4v'];
 
-export interface VideoInfo { width: number; height: number; fps: number; frames: number | null }
+export interface VideoInfo {
+  width: number;
+  height: number;
+  fps: number;
+  frames: number | null;
+}
 
 function ffmpegPath(tool: 'ffmpeg' | 'ffprobe'): string {
   return process.env[tool === 'ffmpeg' ? 'JASR_FFMPEG' : 'JASR_FFPROBE'] ?? tool;
 }
 
 export function probeVideo(file: string): VideoInfo {
-  const r = spawnSync(ffmpegPath('ffprobe'), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,r_frame_rate,nb_frames', '-of', 'json', file], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    ffmpegPath('ffprobe'),
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,r_frame_rate,nb_frames', '-of', 'json', file],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   if (r.error) throw new VideoError(`${file}: cannot run ffprobe to read the video (${r.error.message}); install ffmpeg or set JASR_FFPROBE`);
-  const stream = r.status === 0 ? (JSON.parse(r.stdout) as { streams?: { width?: number; height?: number; r_frame_rate?: string; nb_frames?: string }[] }).streams?.[0] : undefined;
+  const stream =
+    r.status === 0
+      ? (JSON.parse(r.stdout) as { streams?: { width?: number; height?: number; r_frame_rate?: string; nb_frames?: string }[] }).streams?.[0]
+      : undefined;
   if (!stream?.width || !stream.height) {
-    const why = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean).join('; ') || 'no video stream';
+    const why =
+      r.stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join('; ') || 'no video stream';
     throw new VideoError(`${file}: expected a video ffmpeg can decode, found ${why}`);
   }
   const [num, den] = (stream.r_frame_rate ?? '25/1').split('/').map(Number);
@@ -41,7 +58,9 @@ export async function* readFrames(file: string, info: VideoInfo, maxFrames = Inf
   if (Number.isFinite(maxFrames)) args.push('-frames:v', String(maxFrames));
   const proc = spawn(ffmpegPath('ffmpeg'), [...args, '-']);
   let stderr = '';
-  proc.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
+  proc.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+  });
   const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
   const frameBytes = info.width * info.height * 3;
   let pending = Buffer.alloc(0);
@@ -62,7 +81,8 @@ export async function* readFrames(file: string, info: VideoInfo, maxFrames = Inf
     if (proc.exitCode === null) proc.kill('SIGKILL');
   }
   const code = await exited;
-  if (count < maxFrames && code !== 0 && code !== null) throw new VideoError(`${file}: ffmpeg stopped decoding after ${count} frames (${stderr.trim().split('\n').pop() ?? `exit ${code}`})`);
+  if (count < maxFrames && code !== 0 && code !== null)
+    throw new VideoError(`${file}: ffmpeg stopped decoding after ${count} frames (${stderr.trim().split('\n').pop() ?? `exit ${code}`})`);
 }
 
 /** Encodes frames into `file` (H.264 in MP4, or by extension), committed by `close()`, removed by `abort()`. */
@@ -72,16 +92,40 @@ export class VideoWriter {
   private readonly exited: Promise<number | null>;
   private stderr = '';
 
-  constructor(readonly file: string, readonly width: number, readonly height: number, fps: number) {
+  constructor(
+    readonly file: string,
+    readonly width: number,
+    readonly height: number,
+    fps: number,
+  ) {
     this.tmp = temporarySibling(file);
     // The temporary name has no extension, so the container is named explicitly.
     const codec = file.toLowerCase().endsWith('.webm')
       ? ['-c:v', 'libvpx-vp9', '-b:v', '0', '-crf', '32', '-f', 'webm']
       : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-f', 'mp4'];
     // yuv420p needs even sides: pad by one pixel when odd.
-    this.proc = spawn(ffmpegPath('ffmpeg'), ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', '-',
-      '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', ...codec, this.tmp]);
-    this.proc.stderr.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-2000); });
+    this.proc = spawn(ffmpegPath('ffmpeg'), [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${width}x${height}`,
+      '-r',
+      String(fps),
+      '-i',
+      '-',
+      '-vf',
+      'pad=ceil(iw/2)*2:ceil(ih/2)*2',
+      ...codec,
+      this.tmp,
+    ]);
+    this.proc.stderr.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-2000);
+    });
     this.proc.stdin.on('error', () => undefined); // an encoder that died is reported by close()
     this.exited = new Promise((resolve) => this.proc.on('close', (code) => resolve(code)));
   }

@@ -13,7 +13,12 @@ import { KnownError } from '../core/errors';
 export const WEB_MODEL_FORMAT = 'jasr-web-model';
 export const WEB_MODEL_VERSION = 1;
 
-export interface WebTensorEntry { name: string; shape: number[]; offset: number; length: number }
+export interface WebTensorEntry {
+  name: string;
+  shape: number[];
+  offset: number;
+  length: number;
+}
 
 export interface WebModelManifest {
   format: typeof WEB_MODEL_FORMAT;
@@ -33,7 +38,10 @@ export interface WebModelManifest {
 export class WebModelError extends KnownError {}
 
 /** The two files of an exported model, in memory. */
-export function webModelFiles(model: FaceModel, meta: { experiment: string; checkpoint: string; margin: number; quantize?: boolean }): { manifest: WebModelManifest; weights: Uint8Array } {
+export function webModelFiles(
+  model: FaceModel,
+  meta: { experiment: string; checkpoint: string; margin: number; quantize?: boolean },
+): { manifest: WebModelManifest; weights: Uint8Array } {
   const vars = model.namedVariables();
   const tensors: WebTensorEntry[] = [];
   let total = 0;
@@ -51,19 +59,25 @@ export function webModelFiles(model: FaceModel, meta: { experiment: string; chec
 
 /** Builds the model a manifest describes and loads its weights; `where` names the files in errors. */
 export function loadWebModel(manifest: WebModelManifest, weights: ArrayBuffer, where: string): FaceModel {
-  if (manifest.format !== WEB_MODEL_FORMAT) throw new WebModelError(`${where}: format: expected '${WEB_MODEL_FORMAT}', found ${JSON.stringify(manifest.format)}`);
-  if (manifest.version !== WEB_MODEL_VERSION) throw new WebModelError(`${where}: version: expected ${WEB_MODEL_VERSION}, found ${JSON.stringify(manifest.version)}`);
+  if (manifest.format !== WEB_MODEL_FORMAT)
+    throw new WebModelError(`${where}: format: expected '${WEB_MODEL_FORMAT}', found ${JSON.stringify(manifest.format)}`);
+  if (manifest.version !== WEB_MODEL_VERSION)
+    throw new WebModelError(`${where}: version: expected ${WEB_MODEL_VERSION}, found ${JSON.stringify(manifest.version)}`);
   const model = buildModel(manifest.model, manifest.seed);
   try {
     const vars = model.namedVariables();
     const listed = new Set(manifest.tensors.map((t) => t.name));
     const missing = Object.keys(vars).filter((n) => !listed.has(n));
-    if (missing.length > 0) throw new WebModelError(`${where}: tensors: expected every variable of the ${manifest.model.architecture} model, found ${missing.length} missing (first '${missing[0]}')`);
+    if (missing.length > 0)
+      throw new WebModelError(
+        `${where}: tensors: expected every variable of the ${manifest.model.architecture} model, found ${missing.length} missing (first '${missing[0]}')`,
+      );
     for (const t of manifest.tensors) {
       const v = vars[t.name];
       if (!v) throw new WebModelError(`${where}: tensors: '${t.name}' is not a variable of the ${manifest.model.architecture} model`);
       if (v.shape.join(',') !== t.shape.join(',')) throw new WebModelError(`${where}: tensors: '${t.name}' expected shape [${v.shape}], found [${t.shape}]`);
-      if (t.offset + t.length * 4 > weights.byteLength) throw new WebModelError(`${where}: ${manifest.weightsFile}: expected at least ${t.offset + t.length * 4} bytes, found ${weights.byteLength}`);
+      if (t.offset + t.length * 4 > weights.byteLength)
+        throw new WebModelError(`${where}: ${manifest.weightsFile}: expected at least ${t.offset + t.length * 4} bytes, found ${weights.byteLength}`);
       const data = new Float32Array(weights.slice(t.offset, t.offset + t.length * 4));
       const value = tf.tensor(data, t.shape);
       v.assign(value);

@@ -36,7 +36,12 @@ export interface EnhanceOptions {
 }
 
 /** Times of one frame, ms. */
-export interface FrameTiming { detectMs: number; modelMs: number; drawMs: number; faces: number }
+export interface FrameTiming {
+  detectMs: number;
+  modelMs: number;
+  drawMs: number;
+  faces: number;
+}
 
 export interface EnhanceSummary {
   kind: 'photo' | 'folder' | 'video';
@@ -58,7 +63,10 @@ export function inputKind(input: string): InputKind {
 
 /** The photos of a folder (not its subfolders), by name; the kit's own outputs and temporaries are left out. */
 export function folderImages(dir: string): string[] {
-  const files = fs.readdirSync(dir).filter((n) => !n.startsWith('.') && IMAGE_EXTENSIONS.includes(path.extname(n).toLowerCase())).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((n) => !n.startsWith('.') && IMAGE_EXTENSIONS.includes(path.extname(n).toLowerCase()))
+    .sort();
   if (files.length === 0) throw new EnhanceInputError(`${dir}: expected a folder holding photos (${IMAGE_EXTENSIONS.join(', ')}), found none`);
   return files.map((n) => path.join(dir, n));
 }
@@ -69,14 +77,22 @@ const points = (p: [number, number][] | null): [number, number][] | null => (p ?
 
 function faceRecord(f: EnhancedFace): Record<string, unknown> {
   return {
-    box: f.box.map(round2), score: round2(f.score * 100) / 100,
+    box: f.box.map(round2),
+    score: round2(f.score * 100) / 100,
     crop: { x0: round2(f.crop.x0), y0: round2(f.crop.y0), side: round2(f.crop.side) },
-    landmarks: points(f.landmarksOriginal), landmarksHr: points(f.landmarksHr),
+    landmarks: points(f.landmarksOriginal),
+    landmarksHr: points(f.landmarksHr),
   };
 }
 
 /** One frame: detect, enhance, annotate; times each part. */
-export async function processFrame(model: FaceModel, api: DetectorApi, image: RgbImage, o: Pick<EnhanceOptions, 'detector' | 'margin' | 'quantize'>, annotate = true): Promise<{ faces: EnhancedFace[]; annotated: RgbImage | null; timing: FrameTiming }> {
+export async function processFrame(
+  model: FaceModel,
+  api: DetectorApi,
+  image: RgbImage,
+  o: Pick<EnhanceOptions, 'detector' | 'margin' | 'quantize'>,
+  annotate = true,
+): Promise<{ faces: EnhancedFace[]; annotated: RgbImage | null; timing: FrameTiming }> {
   const t0 = performance.now();
   const boxes = await detectFaces(api, image.data, image.width, image.height, o.detector);
   const t1 = performance.now();
@@ -110,7 +126,12 @@ async function enhancePhoto(model: FaceModel, api: DetectorApi, file: string, o:
   sum.written.push(annotatedFile);
   const json = path.join(o.outDir, `${stem}-faces.json`);
   writeJsonAtomic(json, {
-    input: path.resolve(file), checkpoint: o.checkpoint, size: [image.width, image.height], detector: o.detector, margin: o.margin, quantize: o.quantize ?? false,
+    input: path.resolve(file),
+    checkpoint: o.checkpoint,
+    size: [image.width, image.height],
+    detector: o.detector,
+    margin: o.margin,
+    quantize: o.quantize ?? false,
     note: 'landmarks in original-image pixels (pixel centres at integers); landmarksHr in the face SR image; box [x1, y1, x2, y2]',
     timingMs: { detect: round2(r.timing.detectMs), model: round2(r.timing.modelMs) },
     faces: r.faces.map((f, i) => ({ ...faceRecord(f), files: faceFiles[i] })),
@@ -130,7 +151,18 @@ function reporter(mode: ProgressMode): ProgressReporter {
 function report(p: ProgressReporter, done: number, total: number, startMs: number, faces: number): void {
   const sec = (performance.now() - startMs) / 1000;
   const rate = sec > 0 ? done / sec : 0;
-  p.update({ epoch: 1, epochs: 1, stepInEpoch: done, stepsPerEpoch: total, step: done, totalSteps: total, imagesPerSec: rate, etaSec: rate > 0 ? (total - done) / rate : null, lr: 0, loss: { faces } });
+  p.update({
+    epoch: 1,
+    epochs: 1,
+    stepInEpoch: done,
+    stepsPerEpoch: total,
+    step: done,
+    totalSteps: total,
+    imagesPerSec: rate,
+    etaSec: rate > 0 ? (total - done) / rate : null,
+    lr: 0,
+    loss: { faces },
+  });
 }
 
 async function enhanceVideo(model: FaceModel, api: DetectorApi, file: string, o: EnhanceOptions, sum: EnhanceSummary): Promise<void> {
@@ -164,7 +196,12 @@ async function enhanceVideo(model: FaceModel, api: DetectorApi, file: string, o:
   sum.written.push(videoFile);
   const json = path.join(o.outDir, `${stem}-faces.json`);
   writeJsonAtomic(json, {
-    input: path.resolve(file), checkpoint: o.checkpoint, size: [info.width, info.height], fps: info.fps, detector: o.detector, margin: o.margin,
+    input: path.resolve(file),
+    checkpoint: o.checkpoint,
+    size: [info.width, info.height],
+    fps: info.fps,
+    detector: o.detector,
+    margin: o.margin,
     note: 'landmarks in original-image pixels (pixel centres at integers); box [x1, y1, x2, y2]; frame numbers from 0',
     frames,
   });

@@ -8,7 +8,11 @@ import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write';
 import type { FaceModel } from '../model/types';
 import { WebModelError, WebModelManifest, loadWebModel, webModelFiles } from './enhance-web-model';
 
-export function exportWebModel(model: FaceModel, outDir: string, meta: { experiment: string; checkpoint: string; margin: number; quantize?: boolean }): { manifestFile: string; weightsFile: string; bytes: number } {
+export function exportWebModel(
+  model: FaceModel,
+  outDir: string,
+  meta: { experiment: string; checkpoint: string; margin: number; quantize?: boolean },
+): { manifestFile: string; weightsFile: string; bytes: number } {
   const { manifest, weights } = webModelFiles(model, meta);
   fs.mkdirSync(outDir, { recursive: true });
   const weightsFile = path.join(outDir, manifest.weightsFile);
