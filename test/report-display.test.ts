@@ -43,7 +43,7 @@ describe('report/display: notebook MIME bundles', () => {
     let jupyter: JupyterModule;
     const sent: Sent[] = [];
     before(() => {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+       
       jupyter = require('tslab/dist/jupyter') as JupyterModule;
       jupyter.lastWriteDisplayData = (msg) => sent.push(msg);
       forgetInlinedPlotly();

@@ -58,7 +58,7 @@ export function readPackageJson(packageDir: string): PackageJson {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as PackageJson;
   } catch (e) {
-    throw new Error(`${file}: expected a readable JSON package manifest, got ${(e as Error).message}`);
+    throw new Error(`${file}: expected a readable JSON package manifest, got ${(e as Error).message}`, { cause: e });
   }
 }
 

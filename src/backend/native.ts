@@ -34,7 +34,7 @@ export async function activateNative(probes: NativeProbe[]): Promise<NativeAttem
 
 function loadNative(probe: NativeProbe): NativeAttempt {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when its binding exists
+     
     require(probe.pkg);
   } catch (e) {
     return { ok: false, pkg: probe.pkg, reason: `require failed: ${(e as Error).message.split('\n')[0]}` };

@@ -81,7 +81,7 @@ export async function openDataset(partial: Partial<DataConfig> & DatasetPolicyKe
   const crop = resolveCropPolicy(config.format, config.margin, partial.crop);
   const declaredLabels = checkLabels(partial.labels);
   const cap = <T>(xs: T[]): T[] => (config.limit > 0 ? xs.slice(0, config.limit) : xs);
-  let train: FaceSample[] = [], val: FaceSample[] = [], test: FaceSample[] = [];
+  let train: FaceSample[], val: FaceSample[], test: FaceSample[];
   const problems: Problem[] = [];
   const notes: string[] = [];
   let root: string | null = config.root ?? null;

@@ -42,7 +42,7 @@ export function chromiumProblem(): string | null {
 }
 
 export async function launchChromium(): Promise<Browser> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+   
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   // 30 s, not playwright's 180 s: a Chromium that cannot start should cost the report little before it says so.
   return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });

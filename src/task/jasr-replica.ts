@@ -4,11 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Json } from '../core/overrides';
-import type { EvalConfig } from './eval-config';
-import type { ModelConfig } from '../model/config';
 import { buildModel } from '../model/build';
 import type { FaceBatch } from '../data/types';
-import type { TrainConfig } from '../engine/config';
 import { JasrReplicaArgs, JasrTrainable } from './jasr-adapter';
 import type { BatchPayload, ReplicaModule, TensorPayload } from '../engine/parallel/types';
 

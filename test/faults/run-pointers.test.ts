@@ -39,7 +39,7 @@ async function jasr(argv: string[]): Promise<{ code: number; stderr: string }> {
 
 // The fs module object itself (the `import * as` namespace is read-only): replacing its writeSync is seen by
 // every module that calls fs.writeSync, which is how a full disk is simulated below.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const nodeFs: typeof fs = require('fs');
 
 /** A pid that belonged to a process that has exited. */

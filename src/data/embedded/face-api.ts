@@ -30,7 +30,7 @@ let loaded: FaceApi | null = null;
 
 export async function loadFaceApi(): Promise<FaceApi> {
   if (loaded) return loaded;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+   
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
   if (faceapi.tf.engine() !== tf.engine()) {
     throw new Error('face-api loaded a second TF.js engine; @tensorflow/tfjs must resolve to one tfjs-core (check node_modules for duplicates)');

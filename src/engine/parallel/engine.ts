@@ -141,7 +141,7 @@ export async function createGradientEngine<B, V>(
   const recipe = model.replicaRecipe();
   let module: ReplicaModule<B>;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const loaded = (require(recipe.module) as Record<string, ReplicaModule<B> | undefined>)[recipe.exportName];
     if (!loaded) throw new Error(`${recipe.module} has no export '${recipe.exportName}'`);
     module = loaded;

@@ -40,7 +40,7 @@ async function initialise(init: InitMessage): Promise<Replica> {
   // Each replica takes its share of the cores; the default (all cores each) would oversubscribe them.
   shareCores(init.backend, init.replicas);
   // A recipe names its module by absolute path; require is the point (tsx compiles it), hence no static import.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const exports = require(init.recipe.module) as Record<string, ReplicaModule<unknown> | undefined>;
   const module = exports[init.recipe.exportName];
   if (!module) throw new Error(`${init.recipe.module}: no export '${init.recipe.exportName}'`);

@@ -28,7 +28,6 @@ export interface PickleEnv {
   file: string;
 }
 
-const MARK = Symbol('mark');
 
 const OPCODE_NAMES: Record<number, string> = {
   0x28: 'MARK', 0x2e: 'STOP', 0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x46: 'FLOAT', 0x49: 'INT', 0x4a: 'BININT',
