@@ -1,11 +1,12 @@
 import { strict as assert } from 'assert';
-import { Architecture, DEFAULT_MODEL_CONFIG, FusionVariant, ModelConfig } from '../src/model/config';
+import { ARCHITECTURE_NAMES, Architecture, DEFAULT_MODEL_CONFIG, FUSION_VARIANTS, FusionVariant, ModelConfig } from '../src/model/config';
 import { buildModel } from '../src/model/build';
 import { costTable, countParams, macsPerImage } from '../src/model/count';
 
 const small = (over: Partial<ModelConfig>): ModelConfig => ({ ...DEFAULT_MODEL_CONFIG, features: 8, trunkBlocks: 2, ...over });
-const ARCHITECTURES: Architecture[] = ['jasrnet', 'bicubic', 'sr-only', 'align-only', 'two-stage', 'separate-encoders'];
-const FUSIONS: FusionVariant[] = ['additive', 'none', 'concat'];
+// Every registered variant (the registries are the lists: a new entry is tested without editing this file).
+const ARCHITECTURES: Architecture[] = [...ARCHITECTURE_NAMES];
+const FUSIONS: FusionVariant[] = [...FUSION_VARIANTS];
 
 describe('model parameter counts', () => {
   it('paper-era 256 features / 16 trunk blocks / 68 points: 59,817,170 trainable (official log 59,817,206 incl. 3 MeanShifts)', () => {
@@ -20,7 +21,10 @@ describe('model parameter counts', () => {
     assert.equal(countParams(config).officialTotalParams, 19_885_814);
     const model = buildModel(config);
     try {
-      assert.equal(model.trainableVariables().reduce((sum, v) => sum + v.size, 0), 19_885_778);
+      assert.equal(
+        model.trainableVariables().reduce((sum, v) => sum + v.size, 0),
+        19_885_778,
+      );
     } finally {
       model.dispose();
     }
@@ -57,7 +61,15 @@ describe('model parameter counts', () => {
       const names = Object.keys(model.namedVariables());
       assert.equal(names.length, model.trainableVariables().length);
       assert.equal(names[0], 'encoder/head/conv/kernel');
-      for (const n of ['encoder/a/rb1/conv1/kernel', 'fusion/a0Down/bias', 'trunk/rb2/conv2/kernel', 'sr/tail/up3/kernel', 'sr/tail/out/kernel', 'align/stage3/in/kernel', 'align/stage3/out/bias'])
+      for (const n of [
+        'encoder/a/rb1/conv1/kernel',
+        'fusion/a0Down/bias',
+        'trunk/rb2/conv2/kernel',
+        'sr/tail/up3/kernel',
+        'sr/tail/out/kernel',
+        'align/stage3/in/kernel',
+        'align/stage3/out/bias',
+      ])
         assert.ok(names.includes(n), `missing ${n}`);
       assert.deepEqual(model.namedVariables()['align/stage3/out/kernel'].shape, [3, 3, 8, 6]);
       assert.deepEqual(model.namedVariables()['align/stage2/in/kernel'].shape, [3, 3, 8 + 6, 8]);

@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { Architecture, DEFAULT_MODEL_CONFIG, FusionVariant, ModelConfig } from '../src/model/config';
+import { Architecture, DEFAULT_MODEL_CONFIG, FUSION_VARIANTS, FusionVariant, ModelConfig } from '../src/model/config';
 import { buildModel } from '../src/model/build';
 
 const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({ ...DEFAULT_MODEL_CONFIG, features: 8, trunkBlocks: 2, ...over });
@@ -30,7 +30,10 @@ describe('model forward pass', () => {
     const input = tf.randomUniform([1, 256, 256, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
     const out = model.apply(input);
     assert.deepEqual(out.sr?.shape, [1, 256, 256, 3]);
-    assert.deepEqual(out.heatmaps.map((h) => h.shape), [[1, 32, 32, 69]]);
+    assert.deepEqual(
+      out.heatmaps.map((h) => h.shape),
+      [[1, 32, 32, 69]],
+    );
     disposeOutput(out);
     input.dispose();
     model.dispose();
@@ -106,7 +109,16 @@ describe('model forward pass', () => {
       const out = model.apply(input, { taps: true });
       assert.equal(out.sr !== undefined, hasSr);
       if (out.sr) assert.deepEqual(out.sr.shape, [2, 32, 32, 3]);
-      assert.deepEqual(out.heatmaps.map((h) => h.shape), hasHeatmaps ? [[2, 4, 4, 6], [2, 4, 4, 6], [2, 4, 4, 6]] : []);
+      assert.deepEqual(
+        out.heatmaps.map((h) => h.shape),
+        hasHeatmaps
+          ? [
+              [2, 4, 4, 6],
+              [2, 4, 4, 6],
+              [2, 4, 4, 6],
+            ]
+          : [],
+      );
       if (architecture === 'bicubic') assert.deepEqual(Array.from(out.sr?.dataSync() ?? []), Array.from(input.dataSync()));
       if (architecture === 'two-stage' || architecture === 'separate-encoders') {
         assert.ok('srBackbone/fused' in (out.taps ?? {}) && 'alignBackbone/fused' in (out.taps ?? {}));
@@ -135,7 +147,7 @@ describe('model forward pass', () => {
     lrModel.dispose();
   });
 
-  for (const fusion of ['additive', 'none', 'concat'] as FusionVariant[]) {
+  for (const fusion of FUSION_VARIANTS as readonly FusionVariant[]) {
     it(`fusion ${fusion} builds and produces the fused feature at 1/8`, () => {
       const model = buildModel(small({ fusion, landmarks: 5 }));
       const input = tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 8) as tf.Tensor4D;

@@ -3,13 +3,16 @@
  * Each block's `apply` is a pure function of its input; callers run it inside tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MeanShiftMode } from './config';
 import { ParamScope } from './params';
 
 /** ImageNet statistics of the official MeanShift (rgb_range = 1). */
 export const IMAGENET_MEAN_RGB: readonly [number, number, number] = [0.485, 0.456, 0.406];
 export const IMAGENET_STD_RGB: readonly [number, number, number] = [0.229, 0.224, 0.225];
 /** The official MeanShift is a frozen 1×1 conv 3→3: 9 weights + 3 biases. */
+/** `faithful`: the official add_mean quirk y = (x + mean)/std; `inverse`: the correct y = x·std + mean. */
+export const MEAN_SHIFT_MODES = ['faithful', 'inverse'] as const;
+export type MeanShiftMode = (typeof MEAN_SHIFT_MODES)[number];
+
 export const MEAN_SHIFT_FROZEN_PARAMS = 12;
 
 export interface ConvOptions {
@@ -40,7 +43,19 @@ export class Conv {
     // Stride 2: TF's 'same' pads only bottom/right for even sizes, so output row i would read input rows 2i..2i+2.
     // PyTorch's padding=1 reads 2i−1..2i+1; pad explicitly to sample the same pixels as the official model.
     // Padding inside the conv (not tf.pad first) spares a copy forward and crops of the padded tensor backward.
-    return tf.fused.conv2d({ x, filter, bias, strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]], activation });
+    return tf.fused.conv2d({
+      x,
+      filter,
+      bias,
+      strides: 2,
+      pad: [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ],
+      activation,
+    });
   }
 }
 
@@ -49,7 +64,13 @@ export class ResBlock {
   private readonly conv1: Conv;
   private readonly conv2: Conv;
 
-  constructor(scope: ParamScope, name: string, features: number, private readonly resScale = 1, private readonly trailingRelu = true) {
+  constructor(
+    scope: ParamScope,
+    name: string,
+    features: number,
+    private readonly resScale = 1,
+    private readonly trailingRelu = true,
+  ) {
     const s = scope.sub(name);
     this.conv1 = new Conv(s, 'conv1', features, features);
     this.conv2 = new Conv(s, 'conv2', features, features);

@@ -6,6 +6,9 @@
  * DEFAULT_MODEL_CONFIG and the editors' JSON Schema (experiments/schema/) are derived from it.
  */
 import { z } from 'zod';
+import { FUSION_VARIANTS } from './fusion';
+import { INIT_SCHEMES } from './params';
+import { MEAN_SHIFT_MODES } from './blocks';
 
 /**
  * Which network: the joint model, or one of the baselines / ablation variants built from the same modules. The
@@ -24,12 +27,12 @@ export const ARCHITECTURES = {
 export type Architecture = keyof typeof ARCHITECTURES;
 export const ARCHITECTURE_NAMES = Object.keys(ARCHITECTURES) as [Architecture, ...Architecture[]];
 
-/**
- * How intermediate encoder outputs join the deep trunk. FUSIONS in fusion.ts is typed Record<FusionVariant, …>
- * (the same cycle as above keeps the names here).
- */
-export const FUSION_VARIANTS = ['additive', 'none', 'concat'] as const;
-export type FusionVariant = (typeof FUSION_VARIANTS)[number];
+// Fusion variants, init schemes and mean-shift modes are declared by the modules that implement them (a new fusion
+// is one entry in FUSIONS, src/model/fusion.ts); the config's enums are read from there.
+export { FUSION_VARIANTS } from './fusion';
+export type { FusionVariant } from './fusion';
+export type { InitScheme } from './params';
+export type { MeanShiftMode } from './blocks';
 
 const describeChoices = (choices: Record<string, string>): string =>
   Object.entries(choices)
@@ -44,9 +47,9 @@ export const MODEL_CONFIG_SCHEMA = z.strictObject({
   landmarks: z.number().int().min(1).default(68).describe('landmarks per face; heatmap channels = landmarks + 1 (background)'),
   stages: z.number().int().min(1).default(3).describe('CPM refinement stages in the alignment head'),
   fusion: z.enum(FUSION_VARIANTS).default('additive').describe('how intermediate encoder outputs join the deep trunk (registry: src/model/fusion.ts)'),
-  init: z.enum(['official', 'he']).default('official'),
+  init: z.enum(INIT_SCHEMES).default('official'),
   meanShift: z
-    .enum(['faithful', 'inverse'])
+    .enum(MEAN_SHIFT_MODES)
     .default('faithful')
     .describe("'faithful': the official add_mean quirk y = (x + mean)/std; 'inverse': the correct y = x·std + mean"),
   srResScale: z.number().min(0).default(0.1).describe('residual scale of the SR-feature blocks (official 0.1)'),
@@ -61,8 +64,6 @@ export const MODEL_CONFIG_SCHEMA = z.strictObject({
 });
 
 export type ModelConfig = z.output<typeof MODEL_CONFIG_SCHEMA>;
-export type InitScheme = ModelConfig['init'];
-export type MeanShiftMode = ModelConfig['meanShift'];
 export type SrResidualMode = ModelConfig['srResidual'];
 
 export const DEFAULT_MODEL_CONFIG: ModelConfig = MODEL_CONFIG_SCHEMA.parse({});

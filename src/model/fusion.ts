@@ -1,11 +1,9 @@
 /**
  * How the encoder's intermediate taps join the deep trunk ("deep feature extraction and fusion module").
- * A registry: adding a variant means one entry here (its builder and its analytic cost) plus its name in
- * FUSION_VARIANTS (config.ts), from which the config's type, validation and JSON Schema are derived; FUSIONS is
- * typed Record<FusionVariant, …>, so the two cannot drift apart silently.
+ * A registry: adding a variant is one entry in FUSIONS (its builder and its analytic cost); FUSION_VARIANTS, and from
+ * it the config's type, validation and the editors' JSON Schema (`npm run config:schema`), are read from its keys.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { FusionVariant } from './config';
 import { Conv } from './blocks';
 import type { EncoderTaps } from './encoder';
 import { ParamScope } from './params';
@@ -76,7 +74,7 @@ class ConcatFusion implements Fusion {
   }
 }
 
-export const FUSIONS: Record<FusionVariant, FusionSpec> = {
+export const FUSIONS = {
   additive: {
     description: 'official: stride-2 side path a0→(+b)→(+c1)→1/8 added to the trunk output',
     create: (scope, features) => new AdditiveFusion(scope, features),
@@ -95,4 +93,8 @@ export const FUSIONS: Record<FusionVariant, FusionSpec> = {
     params: (f) => 4 * f * f + f,
     macs: (f, s) => (s / 8) ** 2 * 4 * f * f,
   },
-};
+} satisfies Record<string, FusionSpec>;
+
+/** The fusion variants, in registry order: the config's enum, validation and JSON Schema are derived from them. */
+export type FusionVariant = keyof typeof FUSIONS;
+export const FUSION_VARIANTS = Object.keys(FUSIONS) as [FusionVariant, ...FusionVariant[]];

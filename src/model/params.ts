@@ -6,7 +6,10 @@
  * are global to the engine (two models with the same names would clash), so names live in this registry instead.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { InitScheme } from './config';
+
+/** Weight initialisation: the official code's (PyTorch defaults) or He-normal. */
+export const INIT_SCHEMES = ['official', 'he'] as const;
+export type InitScheme = (typeof INIT_SCHEMES)[number];
 
 /** Official `weights_init_cpm`: every conv weight ~ N(0, 0.01), bias 0. */
 export const OFFICIAL_INIT_STD = 0.01;
@@ -31,7 +34,10 @@ function hashSeed(text: string): number {
 class Registry {
   readonly params: NamedParam[] = [];
   private readonly names = new Set<string>();
-  constructor(readonly init: InitScheme, readonly seed: number) {}
+  constructor(
+    readonly init: InitScheme,
+    readonly seed: number,
+  ) {}
 
   add(p: NamedParam): void {
     if (this.names.has(p.name)) throw new Error(`model parameter '${p.name}' created twice (a module name is reused)`);
@@ -41,7 +47,11 @@ class Registry {
 }
 
 export class ParamScope {
-  private constructor(private readonly registry: Registry, readonly prefix: string, readonly moduleLabel: string) {}
+  private constructor(
+    private readonly registry: Registry,
+    readonly prefix: string,
+    readonly moduleLabel: string,
+  ) {}
 
   static root(init: InitScheme, seed: number): ParamScope {
     return new ParamScope(new Registry(init, seed), '', '');

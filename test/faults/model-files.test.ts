@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../../src/model/build';
-import type { ModelConfig } from '../../src/model/config';
+import { ARCHITECTURE_NAMES, ModelConfig } from '../../src/model/config';
 import { MAX_WEIGHT_DIM, MODEL_JSON_MAX_BYTES, loadModel, loadWeightsInto, saveModel } from '../../src/model/io';
 import { SEED, SMALL, Saved, copyOf, editJson, refused, saveFixture, sha256, weightBytes } from './model-fixture';
 
@@ -44,8 +44,10 @@ describe('faults: model files are untrusted input', function () {
 
   it('every architecture, fusion and init saved by saveModel loads bit for bit (the parameter pre-check agrees with buildModel)', async () => {
     const variants: Partial<ModelConfig>[] = [
-      ...(['jasrnet', 'bicubic', 'sr-only', 'align-only', 'two-stage', 'separate-encoders'] as const).map((architecture) => ({ architecture })),
-      { fusion: 'none' }, { fusion: 'concat', init: 'he' }, { scale: 4, stages: 2, trunkBlocks: 0 },
+      ...ARCHITECTURE_NAMES.map((architecture) => ({ architecture })),
+      { fusion: 'none' },
+      { fusion: 'concat', init: 'he' },
+      { scale: 4, stages: 2, trunkBlocks: 0 },
     ];
     for (const variant of variants) {
       const config = { ...SMALL, features: 4, ...variant };
@@ -65,7 +67,11 @@ describe('faults: model files are untrusted input', function () {
       const dir = copyOf(saved);
       fs.writeFileSync(path.join(dir, '..', '..', 'x'), saved.weights);
       editJson(dir, (j) => (j.weightsManifest[0].paths = ['../../x']));
-      await refusedFast(dir, jsonOf(dir), /key 'weightsManifest\[0\]\.paths\[0\]': expected 'weights\.bin' \(a file name inside the model folder\), found the path "\.\.\/\.\.\/x"$/);
+      await refusedFast(
+        dir,
+        jsonOf(dir),
+        /key 'weightsManifest\[0\]\.paths\[0\]': expected 'weights\.bin' \(a file name inside the model folder\), found the path "\.\.\/\.\.\/x"$/,
+      );
       await refused(loadWeightsInto(buildModel(SMALL, 1), dir), jsonOf(dir), /found the path "\.\.\/\.\.\/x"$/);
     });
 
@@ -105,11 +111,23 @@ describe('faults: model files are untrusted input', function () {
 
     it('a second group naming another file, the same file twice, or an empty group is refused', async () => {
       const cases: [(j: Parameters<Parameters<typeof editJson>[1]>[0]) => void, RegExp][] = [
-        [(j) => j.weightsManifest.push({ paths: ['other.bin'], weights: [] }), /paths\[0\]': expected 'weights\.bin' \(the only weights file the kit writes\), found "other\.bin"$/],
-        [(j) => j.weightsManifest.push({ paths: ['weights.bin'], weights: [] }), /weightsManifest\[1\]\.paths\[0\]': 'weights\.bin' is named twice in weightsManifest$/],
-        [(j) => j.weightsManifest.push({ paths: [], weights: [] }), /key 'weightsManifest': expected one group \{paths: \['weights\.bin'\], weights\}, found 2 group\(s\) naming 1 file\(s\)$/],
+        [
+          (j) => j.weightsManifest.push({ paths: ['other.bin'], weights: [] }),
+          /paths\[0\]': expected 'weights\.bin' \(the only weights file the kit writes\), found "other\.bin"$/,
+        ],
+        [
+          (j) => j.weightsManifest.push({ paths: ['weights.bin'], weights: [] }),
+          /weightsManifest\[1\]\.paths\[0\]': 'weights\.bin' is named twice in weightsManifest$/,
+        ],
+        [
+          (j) => j.weightsManifest.push({ paths: [], weights: [] }),
+          /key 'weightsManifest': expected one group \{paths: \['weights\.bin'\], weights\}, found 2 group\(s\) naming 1 file\(s\)$/,
+        ],
         [(j) => (j.weightsManifest = []), /expected one group .*found 0 group\(s\) naming 0 file\(s\)$/],
-        [(j) => ((j as Record<string, unknown>).weightsManifest = { paths: ['weights.bin'] }), /key 'weightsManifest': expected an array of \{paths, weights\}, found \{"paths":\["weights\.bin"\]\}$/],
+        [
+          (j) => ((j as Record<string, unknown>).weightsManifest = { paths: ['weights.bin'] }),
+          /key 'weightsManifest': expected an array of \{paths, weights\}, found \{"paths":\["weights\.bin"\]\}$/,
+        ],
       ];
       for (const [mutate, pattern] of cases) {
         const dir = copyOf(saved);
@@ -122,16 +140,20 @@ describe('faults: model files are untrusted input', function () {
   describe('hashes by manifest position; none may be missing', () => {
     it('a legacy folder ({"weights.bin": hash}, no self-hash) still loads bit for bit', async () => {
       const dir = copyOf(saved);
-      editJson(dir, (j) => {
-        j.weightsSha256 = { 'weights.bin': sha256(saved.weights) };
-        delete j.modelJsonSha256;
-      }, false);
+      editJson(
+        dir,
+        (j) => {
+          j.weightsSha256 = { 'weights.bin': sha256(saved.weights) };
+          delete j.modelJsonSha256;
+        },
+        false,
+      );
       const model = await loadModel(dir);
       assert.ok(weightBytes(model).equals(saved.weights));
       model.dispose();
     });
 
-    it('renamed or extra hash keys, another file\'s hash, a missing hash list, a wrong count or a malformed hash are refused', async () => {
+    it("renamed or extra hash keys, another file's hash, a missing hash list, a wrong count or a malformed hash are refused", async () => {
       const hex = sha256(saved.weights);
       const cases: [unknown, RegExp][] = [
         [{ 'weights2.bin': hex }, /key 'weightsSha256': expected \{"weights\.bin": <SHA-256 in hex>\}, found \{"weights2\.bin":"[0-9a-f]+…$/],
@@ -194,7 +216,11 @@ describe('faults: model files are untrusted input', function () {
     });
 
     it('huge dimensions within the limit (2^64 elements) fail fast on the byte count, not inside wasm', async () => {
-      await withShape([MAX_WEIGHT_DIM, MAX_WEIGHT_DIM, MAX_WEIGHT_DIM, MAX_WEIGHT_DIM], 'bin', /weight '[^']+' \[65536, 65536, 65536, 65536\] \(from .*model\.json\) needs more than the \d+ bytes left after byte 0 of \d+$/);
+      await withShape(
+        [MAX_WEIGHT_DIM, MAX_WEIGHT_DIM, MAX_WEIGHT_DIM, MAX_WEIGHT_DIM],
+        'bin',
+        /weight '[^']+' \[65536, 65536, 65536, 65536\] \(from .*model\.json\) needs more than the \d+ bytes left after byte 0 of \d+$/,
+      );
       // A later weight too: the bytes left shrink as the layout advances.
       const dir = copyOf(saved);
       editJson(dir, (j) => (j.weightsManifest[0].weights[3].shape = [4096, 4096]));
@@ -214,7 +240,11 @@ describe('faults: model files are untrusted input', function () {
     });
 
     it('int32, float16, missing dtype and quantised weights are refused', async () => {
-      for (const [dtype, found] of [['int32', '"int32"'], ['float16', '"float16"'], [undefined, 'undefined']]) {
+      for (const [dtype, found] of [
+        ['int32', '"int32"'],
+        ['float16', '"float16"'],
+        [undefined, 'undefined'],
+      ]) {
         const dir = copyOf(saved);
         editJson(dir, (j) => ((j.weightsManifest[0].weights[1].dtype as unknown) = dtype));
         await refusedFast(dir, jsonOf(dir), new RegExp(`weight '[^']+': expected dtype "float32", found ${found}$`));
