@@ -59,7 +59,12 @@ interface Row {
 }
 
 function lastJson<T>(stdout: string): T {
-  const line = stdout.trim().split('\n').filter((l) => l.trim()).pop() ?? '';
+  const line =
+    stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim())
+      .pop() ?? '';
   return JSON.parse(line) as T;
 }
 
@@ -68,16 +73,20 @@ function tail(text: string, lines = 3): string {
 }
 
 function runKit(spec: KitRunSpec): KitRunResult | { error: string } {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '-r', require.resolve('tsx/cjs'), path.join(__dirname, 'kit-run.ts'), JSON.stringify(spec)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 * 2 ** 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=8192', '-r', require.resolve('tsx/cjs'), path.join(__dirname, 'kit-run.ts'), JSON.stringify(spec)],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+    },
+  );
   if (r.status !== 0) return { error: `exit ${r.status ?? r.signal}: ${tail(r.stderr)}` };
   return lastJson<KitRunResult>(r.stdout);
 }
 
-function runPeer(args: string[]): { ok: true; json: unknown } | { ok: false; error: string } {
+function runPeer(args: string[]): { ok: true; json: unknown; error?: undefined } | { ok: false; error: string } {
   const r = spawnSync(PYTHON, [PEER, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
   if (r.error) return { ok: false, error: `${PYTHON} did not start: ${r.error.message}` };
   if (r.status !== 0) return { ok: false, error: `exit ${r.status}: ${tail(r.stderr)}` };
@@ -104,12 +113,14 @@ function plan(o: SuiteOptions, cores: number): { model: ModelKey; spec: KitRunSp
       } else {
         // One warm-up step first, as the peer does (the paper-era model ran cold when a step took minutes on XNNPACK).
         const big = model === 'default' ? { trainSteps: 2, inferSteps: 2 } : { trainSteps: 1, inferSteps: 1 };
-        for (const threads of o.quick ? [cores] : [...new Set([1, cores])]) rows.push({ model, spec: { ...base, ...big, batch: 2, workers: 1, threads }, peer: true });
+        for (const threads of o.quick ? [cores] : [...new Set([1, cores])])
+          rows.push({ model, spec: { ...base, ...big, batch: 2, workers: 1, threads }, peer: true });
       }
     }
     // The cpu backend: inference only, small model only. Its stock Conv2DBackpropFilter takes minutes per layer
     // (platform-notes §1.2; a 32/4 batch-2 step ran > 7 min here and was stopped), so no training row.
-    if (o.backends.includes('cpu') && model === 'cpu') rows.push({ model, spec: { ...base, backend: 'cpu', batch: 1, trainSteps: 0, inferSteps: 1, workers: 1, cold: true }, peer: false });
+    if (o.backends.includes('cpu') && model === 'cpu')
+      rows.push({ model, spec: { ...base, backend: 'cpu', batch: 1, trainSteps: 0, inferSteps: 1, workers: 1, cold: true }, peer: false });
   }
   return rows;
 }
@@ -142,35 +153,58 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       } else {
         const p = r.json as { totalParams: number; trainableParams: number };
         const same = p.totalParams === kit.officialTotalParams && p.trainableParams === kit.trainableParams;
-        if (!same) failures.push(`${label}: parameter counts differ (kit ${kit.officialTotalParams}/${kit.trainableParams}, PyTorch ${p.totalParams}/${p.trainableParams})`);
+        if (!same)
+          failures.push(
+            `${label}: parameter counts differ (kit ${kit.officialTotalParams}/${kit.trainableParams}, PyTorch ${p.totalParams}/${p.trainableParams})`,
+          );
         peerText = `${p.totalParams.toLocaleString('en')} (trainable ${p.trainableParams.toLocaleString('en')})${same ? '' : ' **MISMATCH**'}`;
       }
     }
-    countLines.push(`| ${label} | ${(kit.officialTotalParams ?? kit.totalParams).toLocaleString('en')} (trainable ${kit.trainableParams.toLocaleString('en')}) | ${peerText} | ${((2 * macsPerImage({ ...DEFAULT_MODEL_CONFIG, features, trunkBlocks: blocks })) / 1e9).toFixed(2)} |`);
+    countLines.push(
+      `| ${label} | ${(kit.officialTotalParams ?? kit.totalParams).toLocaleString('en')} (trainable ${kit.trainableParams.toLocaleString('en')}) | ${peerText} | ${((2 * macsPerImage({ ...DEFAULT_MODEL_CONFIG, features, trunkBlocks: blocks })) / 1e9).toFixed(2)} |`,
+    );
     o.log(`params ${label}: kit ${kit.officialTotalParams} / peer ${peerText}`);
   }
 
   // Peaks.
   const kitPeak = { xnnpack: runKitPeak('xnnpack'), onednn: runKitPeak('onednn') };
   const torchPeak = o.peer ? runTorchPeak(cores) : null;
-  o.log(`peak per thread (conv): XNNPACK ${fmt(kitPeak.xnnpack?.convGflops, 1)}, oneDNN ${fmt(kitPeak.onednn?.convGflops, 1)} GFLOP/s; PyTorch ${fmt(torchPeak?.gflops, 1)} GFLOP/s on ${cores} threads`);
+  o.log(
+    `peak per thread (conv): XNNPACK ${fmt(kitPeak.xnnpack?.convGflops, 1)}, oneDNN ${fmt(kitPeak.onednn?.convGflops, 1)} GFLOP/s; PyTorch ${fmt(torchPeak?.gflops, 1)} GFLOP/s on ${cores} threads`,
+  );
 
   const rows: Row[] = [];
   for (const p of plan(o, cores)) {
     const loadAvg = os.loadavg()[0];
-    o.log(`kit ${MODELS[p.model].label} ${p.spec.backend}${p.spec.convs === 'xnnpack' ? ' (XNNPACK convs)' : ''} batch ${p.spec.batch} workers ${p.spec.workers} threads ${p.spec.threads ?? p.spec.workers} (load ${loadAvg.toFixed(2)}) …`);
+    o.log(
+      `kit ${MODELS[p.model].label} ${p.spec.backend}${p.spec.convs === 'xnnpack' ? ' (XNNPACK convs)' : ''} batch ${p.spec.batch} workers ${p.spec.workers} threads ${p.spec.threads ?? p.spec.workers} (load ${loadAvg.toFixed(2)}) …`,
+    );
     const kit = runKit(p.spec);
     if (!isOk(kit)) failures.push(`kit ${MODELS[p.model].label} batch ${p.spec.batch}: ${kit.error}`);
     let peer: Row['peer'] = null;
     if (o.peer && p.peer) {
       const threads = p.spec.threads ?? (isOk(kit) ? kit.replicas : p.spec.workers);
       const steps = String(Math.max(1, p.spec.trainSteps));
-      const r = runPeer(['--bench', '--features', String(p.spec.features), '--blocks', String(p.spec.blocks), '--batch', String(p.spec.batch), '--steps', steps, '--threads', String(threads)]);
+      const r = runPeer([
+        '--bench',
+        '--features',
+        String(p.spec.features),
+        '--blocks',
+        String(p.spec.blocks),
+        '--batch',
+        String(p.spec.batch),
+        '--steps',
+        steps,
+        '--threads',
+        String(threads),
+      ]);
       peer = r.ok ? (r.json as PeerResult) : { error: r.error };
       if (!r.ok) failures.push(`peer ${MODELS[p.model].label} batch ${p.spec.batch}: ${r.error}`);
     }
     rows.push({ model: p.model, spec: p.spec, kit, peer, loadAvg });
-    o.log(`  kit train ${isOk(kit) ? fmt(kit.trainImgPerSec) : kit.error} img/s, infer ${isOk(kit) ? fmt(kit.inferImgPerSec) : '–'}; peer train ${isOk(peer) ? fmt(peer.trainImgPerSec) : '–'}, infer ${isOk(peer) ? fmt(peer.inferImgPerSec) : '–'}`);
+    o.log(
+      `  kit train ${isOk(kit) ? fmt(kit.trainImgPerSec) : kit.error} img/s, infer ${isOk(kit) ? fmt(kit.inferImgPerSec) : '–'}; peer train ${isOk(peer) ? fmt(peer.trainImgPerSec) : '–'}, infer ${isOk(peer) ? fmt(peer.inferImgPerSec) : '–'}`,
+    );
   }
 
   // Single tiny face, batch 1, CPU-sized model: the real-time target.
@@ -178,9 +212,13 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   if (o.models.includes('cpu') && o.backends.includes('wasm')) {
     const { features, blocks } = MODELS.cpu;
     const kit = runKit({ features, blocks, batch: 1, trainSteps: 0, inferSteps: o.quick ? 10 : 30, backend: 'wasm', workers: 1 });
-    const r = o.peer ? runPeer(['--bench', '--features', String(features), '--blocks', String(blocks), '--batch', '1', '--steps', o.quick ? '10' : '30', '--threads', '1']) : null;
+    const r = o.peer
+      ? runPeer(['--bench', '--features', String(features), '--blocks', String(blocks), '--batch', '1', '--steps', o.quick ? '10' : '30', '--threads', '1'])
+      : null;
     latency = { kit, peer: r === null ? null : r.ok ? (r.json as PeerResult) : { error: r.error } };
-    o.log(`single face (batch 1, ${CPU_LABEL}): kit ${isOk(kit) ? fmt(kit.inferImgPerSec, 1) : kit.error} faces/s; peer (1 thread) ${isOk(latency.peer) ? fmt(latency.peer.inferImgPerSec, 1) : '–'}`);
+    o.log(
+      `single face (batch 1, ${CPU_LABEL}): kit ${isOk(kit) ? fmt(kit.inferImgPerSec, 1) : kit.error} faces/s; peer (1 thread) ${isOk(latency.peer) ? fmt(latency.peer.inferImgPerSec, 1) : '–'}`,
+    );
   }
 
   const markdown = report({ date, cores, loadBefore, loadAfter: os.loadavg(), countLines, kitPeak, torchPeak, rows, latency, failures, quick: o.quick });
@@ -249,7 +287,7 @@ function report(r: ReportInput): string {
     '',
     '## Throughput (images/s), kit vs PyTorch on the same shapes, interleaved',
     '',
-    'Train step = loss + gradients + Adam update; FLOPs per trained image are taken as 3 × forward (forward + two backward convs). Threads = CPU threads of the row: the peer gets as many, and the kit splits them over its replicas (inference runs on the main thread with all of them). What training uses by default (`train.workers` \'auto\'): with the oneDNN addon one replica with every thread, without it (XNNPACK) one replica per core.',
+    "Train step = loss + gradients + Adam update; FLOPs per trained image are taken as 3 × forward (forward + two backward convs). Threads = CPU threads of the row: the peer gets as many, and the kit splits them over its replicas (inference runs on the main thread with all of them). What training uses by default (`train.workers` 'auto'): with the oneDNN addon one replica with every thread, without it (XNNPACK) one replica per core.",
     '',
     '| model | backend | convs | batch | replicas | threads | load | kit train img/s | PyTorch train img/s | **kit/PyTorch train** | kit infer img/s | PyTorch infer img/s | **kit/PyTorch infer** | kit train GFLOP/s (% machine peak) | peak RSS MB | wasm heap MB (main) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -260,7 +298,9 @@ function report(r: ReportInput): string {
     const k = row.kit;
     const p = row.peer;
     if (!isOk(k)) {
-      lines.push(`| ${m.label} | ${row.spec.backend} | ${row.spec.convs ?? 'onednn'} | ${row.spec.batch} | ${row.spec.workers} | ${row.spec.threads ?? row.spec.workers} | ${row.loadAvg.toFixed(2)} | **failed**: ${k.error.replace(/\|/g, '/')} | ${isOk(p) ? fmt(p.trainImgPerSec) : '–'} | – | – | ${isOk(p) ? fmt(p.inferImgPerSec) : '–'} | – | – | – | – |`);
+      lines.push(
+        `| ${m.label} | ${row.spec.backend} | ${row.spec.convs ?? 'onednn'} | ${row.spec.batch} | ${row.spec.workers} | ${row.spec.threads ?? row.spec.workers} | ${row.loadAvg.toFixed(2)} | **failed**: ${k.error.replace(/\|/g, '/')} | ${isOk(p) ? fmt(p.trainImgPerSec) : '–'} | – | – | ${isOk(p) ? fmt(p.inferImgPerSec) : '–'} | – | – | – | – |`,
+      );
       continue;
     }
     const gflops = k.trainImgPerSec === null ? null : (k.trainImgPerSec * flopsTrain) / 1e9;

@@ -44,7 +44,9 @@ function committedConfigs(): { file: string; kind: 'experiment' | 'table' }[] {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory() && p !== path.join(EXPERIMENTS_DIR, SCHEMA_DIR)) walk(p);
-      else if (e.name.endsWith('.json')) out.push({ file: p, kind: path.dirname(p) === path.join(EXPERIMENTS_DIR, 'tables') ? 'table' : 'experiment' });
+      // experiments/claims.json has its own format, validated when loaded (src/pipeline/claims.ts).
+      else if (e.name.endsWith('.json') && p !== path.join(EXPERIMENTS_DIR, 'claims.json'))
+        out.push({ file: p, kind: path.dirname(p) === path.join(EXPERIMENTS_DIR, 'tables') ? 'table' : 'experiment' });
     }
   };
   walk(EXPERIMENTS_DIR);

@@ -132,7 +132,12 @@ function update(grads: NamedTensors, values: Record<string, number>, cfg: TrainC
 }
 
 class SinglePlayerStepper<B> implements Stepper<B> {
-  constructor(readonly optimizers: OptimizerSet, private readonly adam: Adam, private readonly engine: GradientEngine<B>, private readonly cfg: TrainConfig) {}
+  constructor(
+    readonly optimizers: OptimizerSet,
+    private readonly adam: Adam,
+    private readonly engine: GradientEngine<B>,
+    private readonly cfg: TrainConfig,
+  ) {}
 
   get note(): string | null {
     return this.engine.note;
@@ -171,7 +176,7 @@ class MultiPlayerStepper<B, V> implements Stepper<B> {
     try {
       this.players.forEach((p, i) => {
         // localGradients reads lossFn and disposeBatch: this player's loss, and the batch kept for the next player.
-        const view = { lossFn: (b: B, c: StepContext) => p.spec.lossFn(b, c), disposeBatch: () => undefined } as unknown as TrainableModel<B, V>;
+        const view = { lossFn: (b: B, c: StepContext) => p.spec.lossFn(b, c), disposeBatch: (): void => undefined } as unknown as TrainableModel<B, V>;
         const lr = learningRateAt(p.optimizer.lr, p.schedule, ctx.epoch, ctx.step);
         for (let u = 0; u < (p.spec.updatesPerStep ?? 1); u++) {
           const { values, grads } = localGradients(view, batch, ctx, p.vars);

@@ -49,7 +49,10 @@ export const MAX_WEIGHT_DIM = 65536;
 
 /** A model folder's file is not what the kit wrote: `<file>: <what was expected>, <what was found>`. */
 export class ModelFileError extends KnownError {
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`${file}: ${problem}`);
   }
 }
@@ -155,13 +158,17 @@ function checkManifest(json: Record<string, unknown>, jsonFile: string): unknown
       if (typeof p !== 'string') throw new ModelFileError(jsonFile, `key '${key}': expected '${WEIGHTS_BIN}', found ${show(p)}`);
       if (path.isAbsolute(p) || p.includes('/') || p.includes('\\') || p === '..' || p === '.')
         throw new ModelFileError(jsonFile, `key '${key}': expected '${WEIGHTS_BIN}' (a file name inside the model folder), found the path ${show(p)}`);
-      if (p !== WEIGHTS_BIN) throw new ModelFileError(jsonFile, `key '${key}': expected '${WEIGHTS_BIN}' (the only weights file the kit writes), found ${show(p)}`);
+      if (p !== WEIGHTS_BIN)
+        throw new ModelFileError(jsonFile, `key '${key}': expected '${WEIGHTS_BIN}' (the only weights file the kit writes), found ${show(p)}`);
       if (seen.has(p)) throw new ModelFileError(jsonFile, `key '${key}': '${p}' is named twice in weightsManifest`);
       seen.add(p);
     }
   }
   if (manifest.length !== 1 || (manifest[0] as { paths: unknown[] }).paths.length !== 1)
-    throw new ModelFileError(jsonFile, `key 'weightsManifest': expected one group {paths: ['${WEIGHTS_BIN}'], weights}, found ${manifest.length} group(s) naming ${seen.size} file(s)`);
+    throw new ModelFileError(
+      jsonFile,
+      `key 'weightsManifest': expected one group {paths: ['${WEIGHTS_BIN}'], weights}, found ${manifest.length} group(s) naming ${seen.size} file(s)`,
+    );
   return (manifest[0] as { weights: unknown[] }).weights;
 }
 
@@ -176,7 +183,8 @@ function checkSpecShapes(specs: unknown[], jsonFile: string): { name: string; sh
     if (names.has(name)) throw new ModelFileError(jsonFile, `key '${key}.name': weight '${name}' is listed twice`);
     names.add(name);
     if (dtype !== 'float32') throw new ModelFileError(jsonFile, `weight '${name}': expected dtype "float32", found ${show(dtype)}`);
-    if (spec.quantization !== undefined) throw new ModelFileError(jsonFile, `weight '${name}': expected unquantised float32, found quantization ${show(spec.quantization)}`);
+    if (spec.quantization !== undefined)
+      throw new ModelFileError(jsonFile, `weight '${name}': expected unquantised float32, found quantization ${show(spec.quantization)}`);
     if (!Array.isArray(shape) || shape.length > MAX_WEIGHT_RANK)
       throw new ModelFileError(jsonFile, `weight '${name}': expected a shape of at most ${MAX_WEIGHT_RANK} dimensions, found ${show(shape)}`);
     for (const d of shape as unknown[]) {
@@ -196,7 +204,10 @@ function layOut(specs: { name: string; shape: number[] }[], fileBytes: number, j
     for (const d of shape) {
       elements *= d;
       if (elements > left)
-        throw new ModelFileError(weightsFile, `weight '${name}' [${shape.join(', ')}] (from ${jsonFile}) needs more than the ${fileBytes - offset} bytes left after byte ${offset} of ${fileBytes}`);
+        throw new ModelFileError(
+          weightsFile,
+          `weight '${name}' [${shape.join(', ')}] (from ${jsonFile}) needs more than the ${fileBytes - offset} bytes left after byte ${offset} of ${fileBytes}`,
+        );
     }
     const spec = { name, shape, offset, elements };
     offset += elements * 4;
@@ -220,7 +231,10 @@ function recordedHashes(json: Record<string, unknown>, jsonFile: string): string
       throw new ModelFileError(jsonFile, `key 'weightsSha256': expected {"${WEIGHTS_BIN}": <SHA-256 in hex>}, found ${show(h)}`);
     return [h[WEIGHTS_BIN] as string];
   }
-  throw new ModelFileError(jsonFile, `key 'weightsSha256': expected the SHA-256 of '${WEIGHTS_BIN}' (a list by manifest position), found ${h === undefined ? 'none' : show(h)}`);
+  throw new ModelFileError(
+    jsonFile,
+    `key 'weightsSha256': expected the SHA-256 of '${WEIGHTS_BIN}' (a list by manifest position), found ${h === undefined ? 'none' : show(h)}`,
+  );
 }
 
 /** A tf.io IOHandler that reads/writes `<dir>/model.json` and `<dir>/weights.bin` with Node fs, checking every byte on load. */
@@ -252,10 +266,16 @@ export function fsIOHandler(dir: string): FsIOHandler {
       // The current layout hashes its own content; a legacy file (weightsSha256 keyed by name) predates that.
       if (Array.isArray(json.weightsSha256) || json.modelJsonSha256 !== undefined) {
         if (!isHex256(json.modelJsonSha256))
-          throw new ModelFileError(jsonFile, `key 'modelJsonSha256': expected the SHA-256 of this file's content, found ${json.modelJsonSha256 === undefined ? 'none' : show(json.modelJsonSha256)}`);
+          throw new ModelFileError(
+            jsonFile,
+            `key 'modelJsonSha256': expected the SHA-256 of this file's content, found ${json.modelJsonSha256 === undefined ? 'none' : show(json.modelJsonSha256)}`,
+          );
         const actual = contentSha256(json);
         if (actual !== json.modelJsonSha256)
-          throw new ModelFileError(jsonFile, `corrupt or edited: content SHA-256 ${actual.slice(0, 12)}… differs from modelJsonSha256 ${json.modelJsonSha256.slice(0, 12)}…`);
+          throw new ModelFileError(
+            jsonFile,
+            `corrupt or edited: content SHA-256 ${actual.slice(0, 12)}… differs from modelJsonSha256 ${json.modelJsonSha256.slice(0, 12)}…`,
+          );
       }
       const shapes = checkSpecShapes(checkManifest(json, jsonFile), jsonFile);
       const [expectedHash] = recordedHashes(json, jsonFile);
@@ -271,7 +291,10 @@ export function fsIOHandler(dir: string): FsIOHandler {
       }
       const actual = sha256(bytes);
       if (actual !== expectedHash)
-        throw new ModelFileError(weightsFile, `corrupt: SHA-256 ${actual.slice(0, 12)}… differs from ${expectedHash.slice(0, 12)}… recorded in ${jsonFile} (file size ${size} bytes)`);
+        throw new ModelFileError(
+          weightsFile,
+          `corrupt: SHA-256 ${actual.slice(0, 12)}… differs from ${expectedHash.slice(0, 12)}… recorded in ${jsonFile} (file size ${size} bytes)`,
+        );
       const meta = json.userDefinedMetadata ?? {};
       if (!isObject(meta)) throw new ModelFileError(jsonFile, `key 'userDefinedMetadata': expected an object, found ${show(meta)}`);
       return {
@@ -336,12 +359,19 @@ export async function loadModel(dir: string): Promise<FaceModel> {
   const jsonFile = path.join(dir, MODEL_JSON);
   const artifacts = await fsIOHandler(dir).load();
   const meta = artifacts.userDefinedMetadata as { modelConfig?: unknown; seed?: unknown };
-  if (!isObject(meta.modelConfig)) throw new ModelFileError(jsonFile, `key 'userDefinedMetadata.modelConfig': expected the model's config (saved by saveModel), found ${meta.modelConfig === undefined ? 'none' : show(meta.modelConfig)}`);
+  if (!isObject(meta.modelConfig))
+    throw new ModelFileError(
+      jsonFile,
+      `key 'userDefinedMetadata.modelConfig': expected the model's config (saved by saveModel), found ${meta.modelConfig === undefined ? 'none' : show(meta.modelConfig)}`,
+    );
   // Fill fields added to ModelConfig after the file was written with their defaults; a ConfigError names the file and key.
   const config = validate<ModelConfig>({ ...DEFAULT_MODEL_CONFIG, ...meta.modelConfig }, MODEL_CONFIG_SCHEMA, jsonFile, 'userDefinedMetadata.modelConfig');
-  if (meta.seed !== undefined && !isObject(meta.seed)) throw new ModelFileError(jsonFile, `key 'userDefinedMetadata.seed': expected {value: <integer>}, found ${show(meta.seed)}`);
-  const seed = meta.seed?.value;
-  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new ModelFileError(jsonFile, `key 'userDefinedMetadata.seed.value': expected an integer, found ${show(seed)}`);
+  if (meta.seed !== undefined && !isObject(meta.seed))
+    throw new ModelFileError(jsonFile, `key 'userDefinedMetadata.seed': expected {value: <integer>}, found ${show(meta.seed)}`);
+  // 'as': tslab compiles notebooks' imports without strictNullChecks, where isObject does not narrow meta.seed.
+  const seed = (meta.seed as { value?: unknown } | undefined)?.value;
+  if (seed !== undefined && !Number.isSafeInteger(seed))
+    throw new ModelFileError(jsonFile, `key 'userDefinedMetadata.seed.value': expected an integer, found ${show(seed)}`);
   // Before building: a config whose model is larger than the weights present would allocate it for nothing.
   const expected = countParams(config).trainableParams;
   const found = (artifacts.weightSpecs ?? []).reduce((sum, s) => sum + tf.util.sizeFromShape(s.shape), 0);

@@ -55,10 +55,14 @@ class T7Reader {
   private readonly memo = new Map<number, T7Table | T7Tensor | T7Storage>();
   readonly little: boolean;
 
-  constructor(readonly file: string, readonly bytes: Uint8Array) {
+  constructor(
+    readonly file: string,
+    readonly bytes: Uint8Array,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (bytes.length < 4) this.fail(0, `expected a Torch7 type id (4 bytes), found ${bytes.length} bytes`);
-    const le = this.view.getInt32(0, true), be = this.view.getInt32(0, false);
+    const le = this.view.getInt32(0, true),
+      be = this.view.getInt32(0, false);
     if (le >= 0 && le <= 5) this.little = true;
     else if (be >= 0 && be <= 5) this.little = false;
     else if (bytes[0] >= 0x30 && bytes[0] <= 0x39 && (bytes[1] === 0x0a || bytes[1] === 0x20)) {
@@ -116,20 +120,28 @@ class T7Reader {
     const at = this.pos;
     const type = this.int('a type id');
     switch (type) {
-      case TYPE.NIL: return null;
+      case TYPE.NIL:
+        return null;
       case TYPE.NUMBER: {
         this.need(8, 'a number');
         const v = this.view.getFloat64(this.pos, this.little);
         this.pos += 8;
         return v;
       }
-      case TYPE.STRING: return this.string('a string');
-      case TYPE.BOOLEAN: return this.int('a boolean') === 1;
-      case TYPE.TABLE: return this.table(depth);
-      case TYPE.TORCH: return this.torch(depth);
-      case TYPE.FUNCTION: case TYPE.LEGACY_RECUR_FUNCTION: case TYPE.RECUR_FUNCTION:
+      case TYPE.STRING:
+        return this.string('a string');
+      case TYPE.BOOLEAN:
+        return this.int('a boolean') === 1;
+      case TYPE.TABLE:
+        return this.table(depth);
+      case TYPE.TORCH:
+        return this.torch(depth);
+      case TYPE.FUNCTION:
+      case TYPE.LEGACY_RECUR_FUNCTION:
+      case TYPE.RECUR_FUNCTION:
         return this.fail(at, `found a serialised Lua function (type ${type}), which annotation files never hold`);
-      default: return this.fail(at, `expected a Torch7 type id 0-5, found ${type}`);
+      default:
+        return this.fail(at, `expected a Torch7 type id 0-5, found ${type}`);
     }
   }
 
@@ -150,11 +162,13 @@ class T7Reader {
     const countAt = this.pos;
     const count = this.int('the pair count of a table');
     // Each pair takes at least two 4-byte type ids, so a count the remaining bytes cannot hold is refused up front.
-    if (count < 0 || count * 8 > this.bytes.length - this.pos) this.fail(countAt, `table claims ${count} pairs, only ${this.bytes.length - this.pos} bytes remain`);
+    if (count < 0 || count * 8 > this.bytes.length - this.pos)
+      this.fail(countAt, `table claims ${count} pairs, only ${this.bytes.length - this.pos} bytes remain`);
     for (let i = 0; i < count; i++) {
       const keyAt = this.pos;
       const key = this.read(depth + 1);
-      if (typeof key !== 'number' && typeof key !== 'string' && typeof key !== 'boolean') this.fail(keyAt, `expected a number, string or boolean table key, found ${describe(key)}`);
+      if (typeof key !== 'number' && typeof key !== 'string' && typeof key !== 'boolean')
+        this.fail(keyAt, `expected a number, string or boolean table key, found ${describe(key)}`);
       table.entries.set(key, this.read(depth + 1));
     }
     return table;
@@ -172,12 +186,14 @@ class T7Reader {
     if (/^V \d+$/.test(className)) className = this.string('the class name');
     else if (className.startsWith('V ')) this.fail(versionAt, `expected a version string 'V <n>', found '${className}'`);
     switch (className) {
-      case 'torch.FloatStorage': case 'torch.DoubleStorage': {
+      case 'torch.FloatStorage':
+      case 'torch.DoubleStorage': {
         const storage = this.storage(className);
         this.memo.set(index, storage);
         return storage;
       }
-      case 'torch.FloatTensor': case 'torch.DoubleTensor': {
+      case 'torch.FloatTensor':
+      case 'torch.DoubleTensor': {
         // The index is registered before the body is read, as the writer numbers it before writing the body.
         const tensor: T7Tensor = { kind: 'tensor', className, sizes: [], strides: [], storageOffset: 1, storage: null, values: new Float32Array(0) };
         this.memo.set(index, tensor);
@@ -214,10 +230,12 @@ class T7Reader {
     const offsetAt = this.pos;
     tensor.storageOffset = this.long('tensor storageOffset');
     const storageAt = this.pos;
-    const storage = this.read(depth + 1);
-    if (storage !== null && (typeof storage !== 'object' || storage.kind !== 'storage')) {
-      this.fail(storageAt, `expected the tensor's storage, found ${describe(storage)}`);
+    const value = this.read(depth + 1);
+    if (value !== null && (typeof value !== 'object' || value.kind !== 'storage')) {
+      this.fail(storageAt, `expected the tensor's storage, found ${describe(value)}`);
     }
+    // 'as': tslab compiles notebooks' imports without strictNullChecks, where the check above does not narrow.
+    const storage = value as T7Storage | null;
     tensor.storage = storage;
     const expected = tensor.className === 'torch.FloatTensor' ? 'torch.FloatStorage' : 'torch.DoubleStorage';
     if (storage && storage.className !== expected) this.fail(storageAt, `expected a ${expected} for a ${tensor.className}, found ${storage.className}`);
@@ -227,13 +245,17 @@ class T7Reader {
       return;
     }
     if (!storage) this.fail(storageAt, `tensor of ${tensor.sizes.join('×')} elements has no storage`);
-    if (count > MAX_TENSOR_ELEMENTS) this.fail(at, `tensor ${tensor.sizes.join('×')} has ${count} elements, more than the ${MAX_TENSOR_ELEMENTS} this reader expands`);
+    if (count > MAX_TENSOR_ELEMENTS)
+      this.fail(at, `tensor ${tensor.sizes.join('×')} has ${count} elements, more than the ${MAX_TENSOR_ELEMENTS} this reader expands`);
     if (tensor.storageOffset < 1) this.fail(offsetAt, `expected a 1-based storageOffset, found ${tensor.storageOffset}`);
     // Highest element the view touches (0-based) must lie inside the storage.
     let last = tensor.storageOffset - 1;
     for (let i = 0; i < n; i++) last += (tensor.sizes[i] - 1) * tensor.strides[i];
     if (last >= storage.data.length) {
-      this.fail(at, `tensor ${tensor.sizes.join('×')} (strides ${tensor.strides.join(', ')}, offset ${tensor.storageOffset}) reaches element ${last + 1} of a storage of ${storage.data.length}`);
+      this.fail(
+        at,
+        `tensor ${tensor.sizes.join('×')} (strides ${tensor.strides.join(', ')}, offset ${tensor.storageOffset}) reaches element ${last + 1} of a storage of ${storage.data.length}`,
+      );
     }
     const values = storage.data instanceof Float32Array ? new Float32Array(count) : new Float64Array(count);
     const index = new Array<number>(n).fill(0);
