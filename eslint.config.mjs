@@ -12,7 +12,10 @@ export default tseslint.config(
     files: ['**/*.ts'],
     rules: {
       // Unused values are mistakes, except names that start with _ (kept for a signature or a destructuring).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', destructuredArrayIgnorePattern: '^_' },
+      ],
       // Lazy command loading and worker modules are loaded by path on purpose (see src/cli/main.ts).
       '@typescript-eslint/no-require-imports': 'off',
       // `as unknown as X` at JSON boundaries is explicit; `any` still needs a reason (an eslint-disable with one).
@@ -22,7 +25,17 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly', window: 'readonly', document: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+        window: 'readonly',
+        document: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -89,7 +89,17 @@ async function main(): Promise<void> {
   console.log(`median of ${reps} after 1 warm-up, ms (${report.summary})`);
   console.log(['layer'.padEnd(38), 'GFLOP', 'forward', 'dx ours', 'dx built-in', 'dW ours', 'dW built-in'].join(' | '));
   for (const r of rows) {
-    console.log([r.layer.padEnd(38), r.gflop.toFixed(2).padStart(5), fmt(r.forwardMs).padStart(7), fmt(r.dxOursMs).padStart(7), fmt(r.dxBuiltinMs).padStart(11), fmt(r.dwOursMs).padStart(7), fmt(r.dwBuiltinMs).padStart(11)].join(' | '));
+    console.log(
+      [
+        r.layer.padEnd(38),
+        r.gflop.toFixed(2).padStart(5),
+        fmt(r.forwardMs).padStart(7),
+        fmt(r.dxOursMs).padStart(7),
+        fmt(r.dxBuiltinMs).padStart(11),
+        fmt(r.dwOursMs).padStart(7),
+        fmt(r.dwBuiltinMs).padStart(11),
+      ].join(' | '),
+    );
   }
   console.log(`tensors alive: ${tf.memory().numTensors}`);
 }

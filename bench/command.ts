@@ -16,19 +16,27 @@ export const command: Command = {
     'no-peer': { description: 'skip the PyTorch peer (no ratios, no parameter-count check)' },
     out: { value: true, placeholder: '<file>', description: 'Markdown report (default bench/RESULTS.md; "-" = do not write)' },
   },
-  details: 'Each kit row runs in its own process; the peer (/usr/bin/python3 bench/peer/jasrnet_torch.py) runs right after it with threads = kit replicas. Exits 1 when the peer\'s parameter count differs from the kit\'s.',
+  details:
+    "Each kit row runs in its own process; the peer (/usr/bin/python3 bench/peer/jasrnet_torch.py) runs right after it with threads = kit replicas. Exits 1 when the peer's parameter count differs from the kit's.",
   async run(argv: string[]): Promise<number> {
     const args = parseArgs(argv, command.options);
     const quick = args.flag('quick');
     const list = <T extends string>(name: string, known: readonly T[], fallback: T[]): T[] => {
       const raw = args.string(name);
       if (raw === undefined) return fallback;
-      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       for (const i of items) if (!(known as readonly string[]).includes(i)) throw new UsageError(`--${name}: unknown '${i}' (known: ${known.join(', ')})`);
       return items as T[];
     };
     const models = list<ModelKey>('models', MODEL_KEYS, quick ? ['cpu'] : [...MODEL_KEYS]);
-    const backends = list<BackendName>('backends', BACKEND_NAMES.filter((b) => b !== 'tensorflow'), quick ? ['wasm'] : ['wasm', 'cpu']);
+    const backends = list<BackendName>(
+      'backends',
+      BACKEND_NAMES.filter((b) => b !== 'tensorflow'),
+      quick ? ['wasm'] : ['wasm', 'cpu'],
+    );
     const outArg = args.string('out');
     const out = outArg === '-' ? null : path.resolve(outArg ?? path.join(__dirname, 'RESULTS.md'));
     const result = await runSuite({ quick, models, backends, peer: !args.flag('no-peer'), out, log: (l) => console.error(l) });

@@ -20,7 +20,10 @@ function time(label: string, reps: number, fn: () => void): void {
 
 async function main(): Promise<void> {
   await initBackend({ quiet: true });
-  for (const [hrSize, scale] of [[128, 8], [256, 4]] as const) {
+  for (const [hrSize, scale] of [
+    [128, 8],
+    [256, 4],
+  ] as const) {
     const face = syntheticFaces(1, 1, hrSize)[0];
     const lrSize = hrSize / scale;
     const lr = downsampleMatlab(face.hr, hrSize, scale);
@@ -29,7 +32,10 @@ async function main(): Promise<void> {
     time(`heatmaps 68 + 1 at ${hrSize / 8}²`, 200, () => makeHeatmaps(face.landmarks, face.visible, hrSize));
   }
   const faces = syntheticFaces(16, 2, 256);
-  for (const [name, aug] of [['flip only', OFFICIAL_AUGMENT], ['flip + affine + colour', JITTER_AUGMENT]] as const) {
+  for (const [name, aug] of [
+    ['flip only', OFFICIAL_AUGMENT],
+    ['flip + affine + colour', JITTER_AUGMENT],
+  ] as const) {
     const loader = new BatchLoader(faces, { scale: 8, batchSize: 8, seed: 1, augment: aug });
     time(`loader batch of 8 (×8, from 256-px samples, ${name})`, 10, () => disposeBatch(loader.next()));
   }

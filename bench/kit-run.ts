@@ -65,7 +65,11 @@ async function run(spec: KitRunSpec): Promise<KitRunResult> {
   process.env[NATIVE_THREADS_ENV_VAR] = String(Math.max(1, Math.floor((spec.threads ?? spec.workers) / spec.workers)));
   const backend = await initBackend({ force: spec.backend, quiet: true });
   const nativeConv = backend.nativeConv;
-  const convPath = nativeConv?.active ? `${nativeConv.library} × ${nativeConv.threads} thread${nativeConv.threads === 1 ? '' : 's'} per replica` : backend.backend === 'wasm' ? 'XNNPACK' : backend.backend;
+  const convPath = nativeConv?.active
+    ? `${nativeConv.library} × ${nativeConv.threads} thread${nativeConv.threads === 1 ? '' : 's'} per replica`
+    : backend.backend === 'wasm'
+      ? 'XNNPACK'
+      : backend.backend;
   const size = spec.size ?? 128;
   const config = { ...DEFAULT_MODEL_CONFIG, features: spec.features, trunkBlocks: spec.blocks };
   const model = new JasrTrainable(buildModel(config, 1), DEFAULT_TRAIN_CONFIG, DEFAULT_EVAL_CONFIG);

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const size = 128;
   const backend = await initBackend({ force: option('backend', 'wasm') as BackendName, quiet: true });
   let state = 2024;
-  const uniform = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const uniform = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296;
   const pixels = pairs * size * size * 3;
   const hrData = new Float32Array(pixels);
   const srData = new Float32Array(pixels);
@@ -40,7 +40,9 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const r = evaluateImages(sr, hr, { protocol, scale: 8, boxes });
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`  tensor  ${protocol.padEnd(8)} ${seconds.toFixed(2)} s  (${((seconds / pairs) * 1000).toFixed(2)} ms/pair)  PSNR ${r.psnr.toFixed(3)} SSIM ${r.ssim.toFixed(4)}`);
+    console.log(
+      `  tensor  ${protocol.padEnd(8)} ${seconds.toFixed(2)} s  (${((seconds / pairs) * 1000).toFixed(2)} ms/pair)  PSNR ${r.psnr.toFixed(3)} SSIM ${r.ssim.toFixed(4)}`,
+    );
   }
   const view = (data: Float32Array): FloatRgbImage[] =>
     Array.from({ length: pairs }, (_, i) => ({ data: data.subarray(i * size * size * 3, (i + 1) * size * size * 3), width: size, height: size }));
@@ -48,7 +50,9 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const r = evaluateImagesExact(view(srData), view(hrData), { protocol, scale: 8, boxes });
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`  float64 ${protocol.padEnd(8)} ${seconds.toFixed(2)} s  (${((seconds / pairs) * 1000).toFixed(2)} ms/pair)  PSNR ${r.psnr.toFixed(3)} SSIM ${r.ssim.toFixed(4)}`);
+    console.log(
+      `  float64 ${protocol.padEnd(8)} ${seconds.toFixed(2)} s  (${((seconds / pairs) * 1000).toFixed(2)} ms/pair)  PSNR ${r.psnr.toFixed(3)} SSIM ${r.ssim.toFixed(4)}`,
+    );
   }
   tf.dispose([sr, hr]);
 }

@@ -45,12 +45,18 @@ async function main(): Promise<void> {
   }
   const rows = [...byName].sort((a, b) => b[1].ms - a[1].ms);
   const total = rows.reduce((s, [, e]) => s + e.ms, 0);
-  console.log(`JASRNet ${config.features}/${config.trunkBlocks} batch ${batchSize} on ${tf.getBackend()}: wall ${wallMs.toFixed(0)} ms (profiled), kernels ${total.toFixed(0)} ms`);
+  console.log(
+    `JASRNet ${config.features}/${config.trunkBlocks} batch ${batchSize} on ${tf.getBackend()}: wall ${wallMs.toFixed(0)} ms (profiled), kernels ${total.toFixed(0)} ms`,
+  );
   for (const [name, e] of rows.slice(0, arg('top', 20))) {
     console.log(`${name.padEnd(28)} ${e.ms.toFixed(1).padStart(9)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)} % ${String(e.calls).padStart(5)} calls`);
   }
   const detail = detailKernel();
-  if (detail) printDetail(info.kernels.filter((k) => k.name === detail), detail);
+  if (detail)
+    printDetail(
+      info.kernels.filter((k) => k.name === detail),
+      detail,
+    );
   model.model.dispose();
 }
 

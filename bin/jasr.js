@@ -7,5 +7,10 @@ const cli = require('../src/cli/main.ts');
 cli.registerCommand('bench', () => require('../bench/command.ts').command);
 cli
   .main(process.argv.slice(2))
-  .then((code) => { process.exitCode = code; })
-  .catch((err) => { console.error(err && err.stack ? err.stack : String(err)); process.exitCode = 1; });
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch((err) => {
+    console.error(err && err.stack ? err.stack : String(err));
+    process.exitCode = 1;
+  });

@@ -39,7 +39,10 @@ const folderOf = (file: string): string => file.split('/')[0];
 describe('architecture: import rules of src/', () => {
   it('every folder of src/ has a layer', () => {
     const folders = [...new Set(graph.files.map(folderOf))].filter((f) => !f.endsWith('.ts'));
-    assert.deepStrictEqual(folders.filter((f) => !layerOf.has(f)), []);
+    assert.deepStrictEqual(
+      folders.filter((f) => !layerOf.has(f)),
+      [],
+    );
     assert.ok(folders.length >= 12, `expected the folders of docs/architecture.md, found ${folders.join(', ')}`);
   });
 
@@ -48,7 +51,10 @@ describe('architecture: import rules of src/', () => {
   });
 
   it('nothing in src/ imports from outside src/', () => {
-    assert.deepStrictEqual(graph.edges.filter((e) => e.to.startsWith('../')).map((e) => `${e.from} → ${e.to}`), []);
+    assert.deepStrictEqual(
+      graph.edges.filter((e) => e.to.startsWith('../')).map((e) => `${e.from} → ${e.to}`),
+      [],
+    );
   });
 
   it('imports point down the layers (or stay in their folder)', () => {

@@ -18,7 +18,14 @@ describe('backend: jasr doctor (its underlying function)', function () {
     jupyterPath = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-jupyter-'));
     const kernelDir = path.join(jupyterPath, 'kernels', JASR_KERNEL_NAME);
     fs.mkdirSync(kernelDir, { recursive: true });
-    fs.writeFileSync(path.join(kernelDir, 'kernel.json'), JSON.stringify({ argv: ['/bin/sh', '-c', 'exec ./node_modules/.bin/tslab kernel --config-path {connection_file}'], display_name: 'test', language: 'typescript' }));
+    fs.writeFileSync(
+      path.join(kernelDir, 'kernel.json'),
+      JSON.stringify({
+        argv: ['/bin/sh', '-c', 'exec ./node_modules/.bin/tslab kernel --config-path {connection_file}'],
+        display_name: 'test',
+        language: 'typescript',
+      }),
+    );
     delete process.env[BACKEND_ENV_VAR];
     process.env.JUPYTER_PATH = jupyterPath;
     try {
@@ -69,7 +76,10 @@ describe('backend: jasr doctor (its underlying function)', function () {
     assert.match(text, /^✓ oneDNN convs +oneDNN \d+\.\d+\.\d+, \d+ threads? /m);
     assert.match(text, /^✗ tfjs-node +alias of plain @tensorflow\/tfjs@\d+\.\d+\.\d+, no native binding \(optional\)$/m);
     const missingOptional = report.checks.filter((c) => !c.ok && !c.required);
-    assert.ok(missingOptional.every((c) => c.hint), 'every missing optional piece needs a hint');
+    assert.ok(
+      missingOptional.every((c) => c.hint),
+      'every missing optional piece needs a hint',
+    );
     assert.equal(text.split('\n').filter((l) => l.trim().startsWith('→ ')).length, missingOptional.length);
     assert.match(text, /The kit can train here \(wasm\)\.$/);
   });

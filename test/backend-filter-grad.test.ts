@@ -20,7 +20,15 @@ describe('backend: wasm stride-1 filter gradient with ci < co matches the cpu ba
     { kernel: 3, pad: 1 },
     { kernel: 1, pad: 'valid' },
     { kernel: 5, pad: 'same' },
-    { kernel: 3, pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
+    {
+      kernel: 3,
+      pad: [
+        [0, 0],
+        [2, 0],
+        [1, 3],
+        [0, 0],
+      ],
+    },
     { kernel: 4, pad: 'same' },
   ];
   cases.forEach(({ kernel, pad }, i) => {

@@ -1,7 +1,12 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon } from '../src/backend/native-addon';
-import { registerWasmMaxPoolGradKernel, unregisterWasmMaxPoolGradKernel, useNativeMaxPoolGrad, wasmMaxPoolGradKernelRegistered } from '../src/backend/wasm-max-pool-grad-kernel';
+import {
+  registerWasmMaxPoolGradKernel,
+  unregisterWasmMaxPoolGradKernel,
+  useNativeMaxPoolGrad,
+  wasmMaxPoolGradKernelRegistered,
+} from '../src/backend/wasm-max-pool-grad-kernel';
 import { gradOnBackend, relativeError, useWasmForSuite } from './helpers/gradient-compare';
 
 describe('backend: wasm MaxPoolGrad kernel matches the cpu backend', function () {
@@ -26,24 +31,30 @@ describe('backend: wasm MaxPoolGrad kernel matches the cpu backend', function ()
       useNativeMaxPoolGrad(addon.ok ? addon.addon : undefined);
     }
   };
-  paths.forEach((path) => cases.forEach(({ name, shape, filter, stride, pad, relu }, i) => {
-    it(`${name} (${path}): dx within 1e-4 of cpu`, () => withPath(path, async () => {
-      const raw = tf.randomNormal(shape, 0, 1, 'float32', 500 + i);
-      const x = relu ? tf.relu(raw) : raw;
-      const outShape = tf.maxPool(x as tf.Tensor4D, filter, stride, pad).shape;
-      const dyWeights = tf.randomNormal(outShape, 0, 1, 'float32', 600 + i);
-      const f = (a: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, filter, stride, pad), dyWeights));
-      const onWasm = await gradOnBackend('wasm', f, x);
-      const onCpu = await gradOnBackend('cpu', f, x);
-      await tf.setBackend('wasm');
-      tf.dispose([raw, x, dyWeights]);
-      assert.equal(onWasm.length, shape.reduce((a, b) => a * b));
-      const err = relativeError(onWasm, onCpu);
-      assert.ok(err < 1e-4, `relative error ${err}`);
-      // Non-overlapping windows route each dy to exactly one input, so the non-zero count is the output size.
-      if (pad === 'valid' && filter === stride) assert.equal(onWasm.filter((v) => v !== 0).length, onCpu.filter((v) => v !== 0).length);
-    }));
-  }));
+  paths.forEach((path) =>
+    cases.forEach(({ name, shape, filter, stride, pad, relu }, i) => {
+      it(`${name} (${path}): dx within 1e-4 of cpu`, () =>
+        withPath(path, async () => {
+          const raw = tf.randomNormal(shape, 0, 1, 'float32', 500 + i);
+          const x = relu ? tf.relu(raw) : raw;
+          const outShape = tf.maxPool(x as tf.Tensor4D, filter, stride, pad).shape;
+          const dyWeights = tf.randomNormal(outShape, 0, 1, 'float32', 600 + i);
+          const f = (a: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, filter, stride, pad), dyWeights));
+          const onWasm = await gradOnBackend('wasm', f, x);
+          const onCpu = await gradOnBackend('cpu', f, x);
+          await tf.setBackend('wasm');
+          tf.dispose([raw, x, dyWeights]);
+          assert.equal(
+            onWasm.length,
+            shape.reduce((a, b) => a * b),
+          );
+          const err = relativeError(onWasm, onCpu);
+          assert.ok(err < 1e-4, `relative error ${err}`);
+          // Non-overlapping windows route each dy to exactly one input, so the non-zero count is the output size.
+          if (pad === 'valid' && filter === stride) assert.equal(onWasm.filter((v) => v !== 0).length, onCpu.filter((v) => v !== 0).length);
+        }));
+    }),
+  );
 
   it('overlapping 3×3/2 same windows run the built-in kernel: same dx as with ours unregistered', async () => {
     const x = tf.randomNormal([2, 9, 8, 3], 0, 1, 'float32', 700);

@@ -22,7 +22,7 @@ async function withEnvBackend<T>(value: string | undefined, body: () => Promise<
 }
 
 describe('backend: native package detection (without requiring anything)', () => {
-  it('the repo\'s @tensorflow/tfjs-node is recognised as the plain-tfjs alias without being required', () => {
+  it("the repo's @tensorflow/tfjs-node is recognised as the plain-tfjs alias without being required", () => {
     // Other test files may load danfojs-node (which requires the alias), so compare before/after the probe.
     const aliasModules = (): string[] => Object.keys(require.cache).filter((f) => f.includes(`${path.sep}@tensorflow${path.sep}tfjs-node${path.sep}`));
     const before = aliasModules();
@@ -68,9 +68,15 @@ describe('backend: selection', () => {
     assert.equal(report.simd, true);
     assert.equal(report.forced, null);
     assert.equal(report.wasmConvGradKernels, true);
-    assert.deepEqual(report.skipped.map((s) => s.backend), ['tfjs-node-gpu', 'tfjs-node']);
+    assert.deepEqual(
+      report.skipped.map((s) => s.backend),
+      ['tfjs-node-gpu', 'tfjs-node'],
+    );
     // setup.sh builds the oneDNN addon, so its convs are part of the line.
-    assert.match(report.summary, /^backend: wasm \(SIMD; convs on oneDNN \d+\.\d+\.\d+, \d+ threads?\) — skipped tfjs-node-gpu: not installed; tfjs-node: alias of plain @tensorflow\/tfjs@4\.22\.0, no native binding$/);
+    assert.match(
+      report.summary,
+      /^backend: wasm \(SIMD; convs on oneDNN \d+\.\d+\.\d+, \d+ threads?\) — skipped tfjs-node-gpu: not installed; tfjs-node: alias of plain @tensorflow\/tfjs@4\.22\.0, no native binding$/,
+    );
   });
 
   it('force: cpu switches to cpu and says so; a later unforced call switches back', async () => {
@@ -79,8 +85,14 @@ describe('backend: selection', () => {
       assert.equal(tf.getBackend(), 'cpu');
       assert.equal(forced.backend, 'cpu');
       assert.deepEqual(forced.forced, { backend: 'cpu', by: 'option' });
-      assert.deepEqual(forced.skipped.map((s) => s.backend), ['tfjs-node-gpu', 'tfjs-node', 'wasm']);
-      assert.ok(forced.skipped.every((s) => s.reason.startsWith('not tried')), JSON.stringify(forced.skipped));
+      assert.deepEqual(
+        forced.skipped.map((s) => s.backend),
+        ['tfjs-node-gpu', 'tfjs-node', 'wasm'],
+      );
+      assert.ok(
+        forced.skipped.every((s) => s.reason.startsWith('not tried')),
+        JSON.stringify(forced.skipped),
+      );
       assert.match(forced.summary, /^backend: cpu \[forced by caller\]/);
       const again = await initBackend({ quiet: true });
       assert.equal(again.backend, 'wasm');
@@ -97,7 +109,10 @@ describe('backend: selection', () => {
     });
     assert.throws(() => backendFromEnv({ [BACKEND_ENV_VAR]: 'gpu' }), /JASR_BACKEND: expected one of tensorflow, wasm, cpu, got 'gpu'/);
     await withEnvBackend('tensorflow', async () => {
-      await assert.rejects(initBackend({ quiet: true }), /JASR_BACKEND=tensorflow forces backend 'tensorflow', but no native TF\.js backend loads here — tfjs-node-gpu: not installed; tfjs-node: alias/);
+      await assert.rejects(
+        initBackend({ quiet: true }),
+        /JASR_BACKEND=tensorflow forces backend 'tensorflow', but no native TF\.js backend loads here — tfjs-node-gpu: not installed; tfjs-node: alias/,
+      );
     });
   });
 });

@@ -39,7 +39,9 @@ describe('backend: wasm Identity / same-dtype Cast share data instead of copying
     const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const w = tf.variable(tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 2));
     const before = tf.memory().numTensors;
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.relu(tf.fused.conv2d({ x, filter: w as tf.Tensor4D, strides: 1, pad: 'same', activation: 'relu' }))));
+    const { value, grads } = tf.variableGrads(() =>
+      tf.sum(tf.relu(tf.fused.conv2d({ x, filter: w as tf.Tensor4D, strides: 1, pad: 'same', activation: 'relu' }))),
+    );
     const g = grads[w.name];
     assert.ok(Number.isFinite(value.dataSync()[0]));
     assert.ok(g.dataSync().some((v) => v !== 0));

@@ -65,7 +65,7 @@ describe('backend: leading-axes helpers', () => {
     assert.equal(leadingAxesCount([0, 2], 4), 0);
   });
 
-  it('the addon\'s sumRows adds the rows of an [outer, inner] matrix, in float64', () => {
+  it("the addon's sumRows adds the rows of an [outer, inner] matrix, in float64", () => {
     const loaded = loadNativeAddon();
     if (!loaded.ok) assert.fail(`native addon not available: ${loaded.reason}`);
     const out = new Float32Array(3);

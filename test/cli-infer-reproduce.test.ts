@@ -57,7 +57,9 @@ describe('jasr infer on a tiny non-square face with no HR original', () => {
       assert.ok(Math.abs(json.landmarksOriginal[i][1] - ((y + 0.5) * height) / 128 + 0.5) < 1e-9);
     });
     const overlay = await readImage(path.join(outDir, 'tiny-overlay.png'));
-    const [x, y] = json.landmarksHr.map(([px, py]) => [Math.round(px), Math.round(py)]).find(([px, py]) => px >= 0 && py >= 0 && px < 128 && py < 128) as number[];
+    const [x, y] = json.landmarksHr
+      .map(([px, py]) => [Math.round(px), Math.round(py)])
+      .find(([px, py]) => px >= 0 && py >= 0 && px < 128 && py < 128) as number[];
     const k = (y * 128 + x) * 3;
     assert.deepEqual([overlay.data[k], overlay.data[k + 1], overlay.data[k + 2]], [0, 255, 0]);
     await assert.rejects(inferCommand.run(['--checkpoint', runDir, '--image', path.join(dir, 'missing.png')]), /missing\.png: file not found/);
@@ -67,13 +69,28 @@ describe('jasr infer on a tiny non-square face with no HR original', () => {
 describe('jasr reproduce on a synthetic table', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-cli-reproduce-'));
   const experimentsDir = path.join(dir, 'experiments');
-  const common = ['--experiments-dir', experimentsDir, '--runs-dir', path.join(dir, 'runs'), '--results-dir', path.join(dir, 'results'), '--no-static', '--progress', 'quiet'];
+  const common = [
+    '--experiments-dir',
+    experimentsDir,
+    '--runs-dir',
+    path.join(dir, 'runs'),
+    '--results-dir',
+    path.join(dir, 'results'),
+    '--no-static',
+    '--progress',
+    'quiet',
+  ];
   const resultDir = path.join(dir, 'results', 'tiny');
   before(() => {
     fs.mkdirSync(path.join(experimentsDir, 'tables'), { recursive: true });
     writeTinyExperiment(experimentsDir, 'tiny-bicubic', 'bicubic');
     writeTinyExperiment(experimentsDir, 'tiny-jasrnet', 'jasrnet');
-    const table = { title: 'tiny', description: 'smoke', experiments: ['tiny-bicubic.json', 'tiny-jasrnet.json'], metrics: ['psnr', 'ssim', 'nme', 'auc@0.08', 'fr@0.08'] };
+    const table = {
+      title: 'tiny',
+      description: 'smoke',
+      experiments: ['tiny-bicubic.json', 'tiny-jasrnet.json'],
+      metrics: ['psnr', 'ssim', 'nme', 'auc@0.08', 'fr@0.08'],
+    };
     fs.writeFileSync(path.join(experimentsDir, 'tables', 'tiny.json'), JSON.stringify(table));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -83,7 +100,10 @@ describe('jasr reproduce on a synthetic table', () => {
     assert.equal(code, 0);
     assert.match(out, /tiny-jasrnet\s+trained/);
     const table = readTableJson(path.join(resultDir, 'table.json'));
-    assert.deepEqual(table.rows.map((r) => r.experiment), ['tiny-bicubic', 'tiny-jasrnet', 'mean-shape']);
+    assert.deepEqual(
+      table.rows.map((r) => r.experiment),
+      ['tiny-bicubic', 'tiny-jasrnet', 'mean-shape'],
+    );
     assert.equal(table.rows[0].metrics.nme, null);
     assert.equal(table.rows[1].metrics.steps, 2);
 
@@ -93,12 +113,18 @@ describe('jasr reproduce on a synthetic table', () => {
     const batch = new BatchLoader(data.test, { scale: 8, batchSize: 3, seed: 0, shuffle: false }).batchAt(0, 0);
     const n = 128 * 128 * 3;
     const split = (d: Float32Array) => [0, 1, 2].map((i) => ({ data: d.slice(i * n, (i + 1) * n), width: 128, height: 128 }));
-    const bicubic = evaluateImagesExact(split(batch.input.dataSync() as Float32Array), split(batch.hr.dataSync() as Float32Array), { protocol: 'standard', scale: 8 });
+    const bicubic = evaluateImagesExact(split(batch.input.dataSync() as Float32Array), split(batch.hr.dataSync() as Float32Array), {
+      protocol: 'standard',
+      scale: 8,
+    });
     disposeBatch(batch);
     assert.ok(Math.abs((table.rows[0].metrics.psnr as number) - bicubic.psnr) < 1e-3);
     const mean = new Array(136).fill(0);
     for (const s of data.train) s.landmarks.forEach((v, i) => (mean[i] += v / data.train.length));
-    const expected = nmePerImage(data.test.map(() => mean), data.test.map((s) => s.landmarks)).nme;
+    const expected = nmePerImage(
+      data.test.map(() => mean),
+      data.test.map((s) => s.landmarks),
+    ).nme;
     const ced = readCedJson(path.join(resultDir, 'ced.json'));
     assert.deepEqual(Object.keys(ced), ['tiny-jasrnet', 'mean-shape']);
     ced['mean-shape'].forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-4, `${v} vs ${expected[i]}`));
@@ -106,7 +132,10 @@ describe('jasr reproduce on a synthetic table', () => {
     const samples = fs.readdirSync(path.join(resultDir, 'samples'));
     assert.equal(samples.length, 6); // two faces × (bicubic, jasrnet, mean-shape)
     const grid = readSampleJson(path.join(resultDir, 'samples', 'tiny-jasrnet-0.json'));
-    assert.deepEqual(grid.panels.map((p) => p.title), ['LR', 'bicubic', 'SR', 'HR']);
+    assert.deepEqual(
+      grid.panels.map((p) => p.title),
+      ['LR', 'bicubic', 'SR', 'HR'],
+    );
     assert.equal(grid.landmarksPred?.length, 68);
     const taps = readFeaturesJson(path.join(resultDir, 'features', 'tiny-jasrnet.json'));
     assert.deepEqual(taps.fused.shape, [1, 16, 16, 4]);

@@ -35,11 +35,17 @@ describe('jasr train and jasr eval on synthetic faces', () => {
   it('trains two steps into the run directory, refuses to overwrite it, and resumes to a third', async () => {
     const first = await capture(() => trainCommand.run(['--config', config, '--run-dir', runDir, '--progress', 'quiet']));
     assert.equal(first.code, 0);
-    const steps = readRunLog(runDir).filter((r) => r.kind === 'step').map((r) => r.step);
+    const steps = readRunLog(runDir)
+      .filter((r) => r.kind === 'step')
+      .map((r) => r.step);
     assert.deepEqual(steps, [1, 2]);
     await assert.rejects(trainCommand.run(['--config', config, '--run-dir', runDir, '--progress', 'quiet']), /already holds a run/);
-    await capture(() => trainCommand.run(['--config', config, '--run-dir', runDir, '--progress', 'quiet', '--resume', '--set', 'train.maxSteps=3', '--set', 'train.epochs=2']));
-    const after = readRunLog(runDir).filter((r) => r.kind === 'step').map((r) => r.step);
+    await capture(() =>
+      trainCommand.run(['--config', config, '--run-dir', runDir, '--progress', 'quiet', '--resume', '--set', 'train.maxSteps=3', '--set', 'train.epochs=2']),
+    );
+    const after = readRunLog(runDir)
+      .filter((r) => r.kind === 'step')
+      .map((r) => r.step);
     assert.deepEqual(after, [1, 2, 3]);
   });
 

@@ -9,7 +9,11 @@ describe('data: flip tables and augmentation', () => {
   it('every flip table is an involution over all points, and swaps the outer eye corners', () => {
     for (const [n, table] of Object.entries(FLIP_TABLES)) {
       assert.strictEqual(table.length, Number(n), `table ${n} length`);
-      assert.deepStrictEqual([...table].sort((a, b) => a - b), Array.from({ length: Number(n) }, (_, i) => i), `table ${n} is a permutation`);
+      assert.deepStrictEqual(
+        [...table].sort((a, b) => a - b),
+        Array.from({ length: Number(n) }, (_, i) => i),
+        `table ${n} is a permutation`,
+      );
       table.forEach((j, i) => assert.strictEqual(table[j], i, `table ${n}: ${i}→${j}→${table[j]}`));
       const [l, r] = OUTER_EYE_CORNERS[Number(n)];
       assert.strictEqual(table[l], r, `table ${n} swaps outer eye corners ${l} and ${r}`);
@@ -49,15 +53,32 @@ describe('data: flip tables and augmentation', () => {
     const size = 64;
     const hr = new Float32Array(size * size * 3);
     const [px, py] = [40, 22];
-    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-      const v = Math.exp(-((x - px) ** 2 + (y - py) ** 2) / 8);
-      hr.fill(v, (y * size + x) * 3, (y * size + x) * 3 + 3);
-    }
-    const s: FaceSample = { ...syntheticFace(3, size), hr, landmarks: Float32Array.from([px, py, 30, 30, 33, 30, 32, 35, 31, 40]), visible: new Uint8Array(5).fill(1) };
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const v = Math.exp(-((x - px) ** 2 + (y - py) ** 2) / 8);
+        hr.fill(v, (y * size + x) * 3, (y * size + x) * 3 + 3);
+      }
+    const s: FaceSample = {
+      ...syntheticFace(3, size),
+      hr,
+      landmarks: Float32Array.from([px, py, 30, 30, 33, 30, 32, 35, 31, 40]),
+      visible: new Uint8Array(5).fill(1),
+    };
     const w = affineSample(s, 0.4, 1.15, 3, -2);
-    let best = -1, bx = 0, by = 0;
-    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if (w.hr[(y * size + x) * 3] > best) { best = w.hr[(y * size + x) * 3]; bx = x; by = y; }
-    assert.ok(Math.hypot(bx - w.landmarks[0], by - w.landmarks[1]) < 1, `blob peak (${bx}, ${by}) vs landmark (${w.landmarks[0].toFixed(2)}, ${w.landmarks[1].toFixed(2)})`);
+    let best = -1,
+      bx = 0,
+      by = 0;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++)
+        if (w.hr[(y * size + x) * 3] > best) {
+          best = w.hr[(y * size + x) * 3];
+          bx = x;
+          by = y;
+        }
+    assert.ok(
+      Math.hypot(bx - w.landmarks[0], by - w.landmarks[1]) < 1,
+      `blob peak (${bx}, ${by}) vs landmark (${w.landmarks[0].toFixed(2)}, ${w.landmarks[1].toFixed(2)})`,
+    );
     assert.ok(Math.hypot(w.landmarks[0] - px, w.landmarks[1] - py) > 5, 'the warp moved the point');
     // A landmark pushed outside the image becomes invisible (official apply_bound).
     const out = affineSample(s, 0, 1, -45, 0);
@@ -78,7 +99,10 @@ describe('data: flip tables and augmentation', () => {
   it('offline ×K expansion keeps the originals and adds K − 1 distinct copies', () => {
     const faces = [syntheticFace(5, 32), syntheticFace(6, 32)];
     const x = expandOffline(faces, 3, JITTER_AUGMENT, 1);
-    assert.deepStrictEqual(x.map((s) => s.id), [faces[0].id, `${faces[0].id}#aug1`, `${faces[0].id}#aug2`, faces[1].id, `${faces[1].id}#aug1`, `${faces[1].id}#aug2`]);
+    assert.deepStrictEqual(
+      x.map((s) => s.id),
+      [faces[0].id, `${faces[0].id}#aug1`, `${faces[0].id}#aug2`, faces[1].id, `${faces[1].id}#aug1`, `${faces[1].id}#aug2`],
+    );
     assert.strictEqual(x[0], faces[0]);
     assert.notDeepStrictEqual(Array.from(x[1].landmarks), Array.from(x[2].landmarks));
   });

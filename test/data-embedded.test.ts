@@ -70,16 +70,19 @@ describe('data: embedded real-face set and synthetic faces', function () {
     const b = splitByGroup(items, (x) => x.g, 3);
     assert.deepStrictEqual(a, b);
     const where = new Map<string, string>();
-    for (const [name, part] of Object.entries(a)) for (const x of part) {
-      assert.ok(!where.has(x.g) || where.get(x.g) === name, `${x.g} in ${where.get(x.g)} and ${name}`);
-      where.set(x.g, name);
-    }
+    for (const [name, part] of Object.entries(a))
+      for (const x of part) {
+        assert.ok(!where.has(x.g) || where.get(x.g) === name, `${x.g} in ${where.get(x.g)} and ${name}`);
+        where.set(x.g, name);
+      }
     assert.strictEqual(a.train.length + a.val.length + a.test.length, 60);
     assert.ok(a.test.length >= 9 && a.test.length <= 13 && a.val.length >= 9 && a.val.length <= 13, `${a.val.length}/${a.test.length}`);
   });
 
   it('synthetic faces are seeded and their features sit under their landmarks', () => {
-    const a = syntheticFace(12, 96), b = syntheticFace(12, 96), c = syntheticFace(13, 96);
+    const a = syntheticFace(12, 96),
+      b = syntheticFace(12, 96),
+      c = syntheticFace(13, 96);
     assert.deepStrictEqual(Array.from(a.hr), Array.from(b.hr));
     assert.notDeepStrictEqual(Array.from(a.landmarks), Array.from(c.landmarks));
     const px = (s: typeof a, x: number, y: number): number => {
@@ -88,8 +91,12 @@ describe('data: embedded real-face set and synthetic faces', function () {
     };
     for (const s of [a, c]) {
       // Eye centre (mean of 36..41) is dark; the cheek (between 31 and 2) is skin, brighter.
-      let ex = 0, ey = 0;
-      for (let i = 36; i < 42; i++) { ex += s.landmarks[2 * i] / 6; ey += s.landmarks[2 * i + 1] / 6; }
+      let ex = 0,
+        ey = 0;
+      for (let i = 36; i < 42; i++) {
+        ex += s.landmarks[2 * i] / 6;
+        ey += s.landmarks[2 * i + 1] / 6;
+      }
       const cheek = px(s, (s.landmarks[62] + s.landmarks[4]) / 2, (s.landmarks[63] + s.landmarks[5]) / 2);
       assert.ok(px(s, ex, ey) < cheek - 0.3, `eye ${px(s, ex, ey)} vs cheek ${cheek}`);
     }

@@ -49,10 +49,16 @@ describe('data: group k-fold cross-validation', () => {
   it('balances fold sizes as far as groups allow', () => {
     const sizes = groupKFold(data, groupOf, { k: 5, seed: 7 }).map((f) => f.test.length);
     // 50 faces, largest group 12 (the video): its fold takes nothing else, the other 38 faces split 9/9/10/10.
-    assert.deepStrictEqual([...sizes].sort((a, b) => a - b), [9, 9, 10, 10, 12]);
+    assert.deepStrictEqual(
+      [...sizes].sort((a, b) => a - b),
+      [9, 9, 10, 10, 12],
+    );
     const singles = Array.from({ length: 23 }, (_, i) => ({ id: `f${i}`, group: `g${i}` }));
     const s = groupKFold(singles, groupOf, { k: 4, seed: 1 }).map((f) => f.test.length);
-    assert.deepStrictEqual([...s].sort((a, b) => a - b), [5, 6, 6, 6]);
+    assert.deepStrictEqual(
+      [...s].sort((a, b) => a - b),
+      [5, 6, 6, 6],
+    );
   });
 
   it('is deterministic for a seed, independent of input order, and different for another seed', () => {
@@ -81,10 +87,18 @@ describe('data: group k-fold cross-validation', () => {
   });
 
   it('refuses impossible requests with a one-line KnownError', () => {
-    const three = [{ id: 'a', group: 'x' }, { id: 'b', group: 'y' }, { id: 'c', group: 'z' }, { id: 'd', group: 'z' }];
+    const three = [
+      { id: 'a', group: 'x' },
+      { id: 'b', group: 'y' },
+      { id: 'c', group: 'z' },
+      { id: 'd', group: 'z' },
+    ];
     assert.throws(
       () => groupKFold(three, groupOf, { k: 4, seed: 1, source: 'embedded' }),
-      (e: Error) => e instanceof FoldError && e instanceof KnownError && e.message === 'embedded: folds.k: expected at most 3 (the number of groups; each test fold needs a whole group), found 4',
+      (e: Error) =>
+        e instanceof FoldError &&
+        e instanceof KnownError &&
+        e.message === 'embedded: folds.k: expected at most 3 (the number of groups; each test fold needs a whole group), found 4',
     );
     assert.throws(() => groupKFold(three, groupOf, { k: 1, seed: 1 }), /folds.k: expected an integer ≥ 2, found 1/);
     // k = 3 leaves 2 groups outside each test fold: one for validation, one for training.
@@ -99,11 +113,19 @@ describe('data: pooling per-fold evaluations', () => {
   const data = faces();
   const folds = groupKFold(data, groupOf, { k: 4, seed: 2 });
   // A made-up per-face metric; each fold's model adds its own offset so a wrong pooling would show.
-  const perFold: FoldFaceRecord[][] = folds.map((f) => f.test.map((x, i) => ({ face: x.id, group: x.group, metrics: { psnr: 25 + f.index * 0.7 + (i % 5) * 0.13 } })));
+  const perFold: FoldFaceRecord[][] = folds.map((f) =>
+    f.test.map((x, i) => ({ face: x.id, group: x.group, metrics: { psnr: 25 + f.index * 0.7 + (i % 5) * 0.13 } })),
+  );
 
   it('each face once, with its fold; the pooled mean is the mean of every per-face value, not of fold means', () => {
-    const pooled = poolFolds(perFold, data.map((f) => f.id));
-    assert.deepStrictEqual(pooled.map((p) => p.face), ids(data));
+    const pooled = poolFolds(
+      perFold,
+      data.map((f) => f.id),
+    );
+    assert.deepStrictEqual(
+      pooled.map((p) => p.face),
+      ids(data),
+    );
     const all = perFold.flat().map((r) => r.metrics.psnr);
     const mean = all.reduce((a, b) => a + b, 0) / all.length;
     assert.ok(Math.abs(pooledMean(pooled, 'psnr') - mean) < 1e-12);
@@ -118,8 +140,22 @@ describe('data: pooling per-fold evaluations', () => {
     const twice = perFold.map((rs) => [...rs]);
     twice[1].push(perFold[0][0]);
     assert.throws(() => poolFolds(twice), new RegExp(`face ${perFold[0][0].face} is scored in fold 0 and in fold 1`));
-    assert.throws(() => poolFolds(perFold.slice(1), data.map((f) => f.id)), (e: Error) => e instanceof FoldError && /expected every face scored once, found \d+ missing/.test(e.message));
-    assert.throws(() => poolFolds(perFold, data.slice(1).map((f) => f.id)), /found 1 face\(s\) not in the data/);
+    assert.throws(
+      () =>
+        poolFolds(
+          perFold.slice(1),
+          data.map((f) => f.id),
+        ),
+      (e: Error) => e instanceof FoldError && /expected every face scored once, found \d+ missing/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        poolFolds(
+          perFold,
+          data.slice(1).map((f) => f.id),
+        ),
+      /found 1 face\(s\) not in the data/,
+    );
     assert.throws(() => pooledMean(poolFolds(perFold), 'ssim'), /expected a finite ssim, found undefined/);
   });
 });

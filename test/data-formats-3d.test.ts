@@ -20,12 +20,17 @@ const PYTHON = '/usr/bin/python3';
 const ORACLE = path.join(__dirname, 'oracles', 'fixtures_3d.py');
 
 type Fixture = { path: string; kind: string; [k: string]: unknown };
-interface MatVar { rows: number; cols: number; data: number[]; dtype?: string }
+interface MatVar {
+  rows: number;
+  cols: number;
+  data: number[];
+  dtype?: string;
+}
 
 /** Deterministic non-round numbers (so float32 rounding and column-major order both show). */
 function values(n: number, seed: number, lo = 20, span = 200): number[] {
   const out: number[] = [];
-  let s = seed * 2654435761 % 4294967296;
+  let s = (seed * 2654435761) % 4294967296;
   for (let i = 0; i < n; i++) {
     s = (s * 1664525 + 1013904223) % 4294967296;
     out.push(lo + (s / 4294967296) * span);
@@ -66,7 +71,9 @@ const deg = (rad: number) => (rad * 180) / Math.PI;
 function samePose(actual: { pitchDeg: number; yawDeg: number; rollDeg: number } | undefined, rad: number[]): void {
   assert.ok(actual, 'pose present');
   const expected = [deg(rad[0]), deg(rad[1]), deg(rad[2])];
-  [actual.pitchDeg, actual.yawDeg, actual.rollDeg].forEach((v, i) => assert.ok(Math.abs(v - expected[i]) <= 1e-12 * Math.max(1, Math.abs(expected[i])), `pose ${i}: ${v} vs ${expected[i]}`));
+  [actual.pitchDeg, actual.yawDeg, actual.rollDeg].forEach((v, i) =>
+    assert.ok(Math.abs(v - expected[i]) <= 1e-12 * Math.max(1, Math.abs(expected[i])), `pose ${i}: ${v} vs ${expected[i]}`),
+  );
 }
 
 /** The error must be one AnnotationError line that starts with the file and says `pattern`. */
@@ -118,10 +125,17 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
 
     // AFLW2000-3D: image*.jpg + image*.mat flat; one uncompressed, one compressed.
     for (const [k, name] of ['image00002', 'image00004'].entries()) {
-      const xy = values(136, 40 + k), z = values(68, 50 + k, -60, 120), pose = [...values(3, 60 + k, -1.2, 2.4), ...values(4, 70 + k)];
+      const xy = values(136, 40 + k),
+        z = values(68, 50 + k, -60, 120),
+        pose = [...values(3, 60 + k, -1.2, 2.4), ...values(4, 70 + k)];
       aflw[name] = { xy, z, pose };
       files.push(
-        { path: path.join(tmp, 'AFLW2000', `${name}.mat`), kind: 'mat', compress: k === 1, vars: { pt3d_68: pt3d(xy, z), Pose_Para: mat(1, 7, pose), pt2d: mat(2, 21, values(42, 80 + k)), Shape_Para: mat(10, 1, values(10, 90 + k)) } },
+        {
+          path: path.join(tmp, 'AFLW2000', `${name}.mat`),
+          kind: 'mat',
+          compress: k === 1,
+          vars: { pt3d_68: pt3d(xy, z), Pose_Para: mat(1, 7, pose), pt2d: mat(2, 21, values(42, 80 + k)), Shape_Para: mat(10, 1, values(10, 90 + k)) },
+        },
         { path: path.join(tmp, 'AFLW2000', `${name}.jpg`), kind: 'image', seed: 20 + k },
       );
     }
@@ -129,15 +143,32 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
     // 300W-LP: <SUBSET>/<name>.jpg + .mat (Pose_Para, pt2d), landmarks/<SUBSET>/<name>_pts.mat (pts_2d, pts_3d);
     // a _Flip folder the reader must ignore; LFPW has a second image whose landmark file is missing.
     const lpRoot = path.join(tmp, '300W_LP');
-    const lpNames: [string, string][] = [['AFW', 'AFW_134212_1_0'], ['HELEN', 'HELEN_100032540_1_3'], ['IBUG', 'IBUG_image_003_1_0'], ['LFPW', 'LFPW_image_test_0001_0']];
+    const lpNames: [string, string][] = [
+      ['AFW', 'AFW_134212_1_0'],
+      ['HELEN', 'HELEN_100032540_1_3'],
+      ['IBUG', 'IBUG_image_003_1_0'],
+      ['LFPW', 'LFPW_image_test_0001_0'],
+    ];
     lpNames.forEach(([subset, name], k) => {
-      const pts3d = values(136, 100 + k), pts2d = values(136, 110 + k), pose = [...values(3, 120 + k, -1.5, 3), ...values(4, 130 + k)];
+      const pts3d = values(136, 100 + k),
+        pts2d = values(136, 110 + k),
+        pose = [...values(3, 120 + k, -1.5, 3), ...values(4, 130 + k)];
       lp[name] = { pts3d, pts2d, pose };
       const rows = (xy: number[]) => mat(68, 2, xy);
       files.push(
-        { path: path.join(lpRoot, subset, `${name}.mat`), kind: 'mat', compress: k % 2 === 1, vars: { Pose_Para: mat(1, 7, pose), pt2d: mat(2, 68, values(136, 140 + k)) } },
+        {
+          path: path.join(lpRoot, subset, `${name}.mat`),
+          kind: 'mat',
+          compress: k % 2 === 1,
+          vars: { Pose_Para: mat(1, 7, pose), pt2d: mat(2, 68, values(136, 140 + k)) },
+        },
         { path: path.join(lpRoot, subset, `${name}.jpg`), kind: 'image', seed: 30 + k },
-        { path: path.join(lpRoot, 'landmarks', subset, `${name}_pts.mat`), kind: 'mat', compress: k % 2 === 0, vars: { pts_2d: rows(pts2d), pts_3d: rows(pts3d) } },
+        {
+          path: path.join(lpRoot, 'landmarks', subset, `${name}_pts.mat`),
+          kind: 'mat',
+          compress: k % 2 === 0,
+          vars: { pts_2d: rows(pts2d), pts_3d: rows(pts3d) },
+        },
       );
     });
     files.push(
@@ -151,13 +182,26 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
     const p = path.join(tmp, 'parser');
     files.push(
       {
-        path: path.join(p, 'classes.mat'), kind: 'mat', vars: {
-          d: mat(2, 3, [1.5, -2.25, 3, 4.125, 5, -6.5]), single: mat(3, 2, values(6, 1), 'float32'), i8: mat(1, 1, [-7], 'int8'),
-          u8: mat(1, 4, [0, 1, 254, 255], 'uint8'), i16: mat(2, 2, [-32768, 32767, -1, 12], 'int16'), u16: mat(1, 2, [65535, 3], 'uint16'),
-          i32: mat(1, 3, [-2147483648, 2147483647, 5], 'int32'), u32: mat(1, 2, [4294967295, 7], 'uint32'), i64: mat(1, 2, [-9007199254740991, 42], 'int64'),
+        path: path.join(p, 'classes.mat'),
+        kind: 'mat',
+        vars: {
+          d: mat(2, 3, [1.5, -2.25, 3, 4.125, 5, -6.5]),
+          single: mat(3, 2, values(6, 1), 'float32'),
+          i8: mat(1, 1, [-7], 'int8'),
+          u8: mat(1, 4, [0, 1, 254, 255], 'uint8'),
+          i16: mat(2, 2, [-32768, 32767, -1, 12], 'int16'),
+          u16: mat(1, 2, [65535, 3], 'uint16'),
+          i32: mat(1, 3, [-2147483648, 2147483647, 5], 'int32'),
+          u32: mat(1, 2, [4294967295, 7], 'uint32'),
+          i64: mat(1, 2, [-9007199254740991, 42], 'int64'),
         },
       },
-      { path: path.join(p, 'classes-z.mat'), kind: 'mat', compress: true, vars: { d: mat(2, 3, [1.5, -2.25, 3, 4.125, 5, -6.5]), single: mat(3, 2, values(6, 1), 'float32') } },
+      {
+        path: path.join(p, 'classes-z.mat'),
+        kind: 'mat',
+        compress: true,
+        vars: { d: mat(2, 3, [1.5, -2.25, 3, 4.125, 5, -6.5]), single: mat(3, 2, values(6, 1), 'float32') },
+      },
       { path: path.join(p, 'compact.mat'), kind: 'mat-compact', name: 'roi', rows: 2, cols: 3, data: [12, 200, 7, 0, 255, 31] },
       { path: path.join(p, 'v4.mat'), kind: 'mat', format: '4', vars: { pt3d_68: pt3d(values(136, 3), values(68, 4)) } },
       { path: path.join(p, 'v73.mat'), kind: 'mat73' },
@@ -165,18 +209,44 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
       { path: path.join(p, 'pt3d-2x68.mat'), kind: 'mat', vars: { pt3d_68: mat(2, 68, values(136, 6)), Pose_Para: mat(1, 7, values(7, 7)) } },
       {
         // Two tensors sharing one DoubleStorage (the second refers to it by index), plus the scalar types.
-        path: path.join(p, 'shared.t7'), kind: 't7', value: {
+        path: path.join(p, 'shared.t7'),
+        kind: 't7',
+        value: {
           table: [
-            [1, { tensor: 'double', sizes: [2, 3], strides: [3, 1], offset: 1, storage: { storage: 'double', data: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], ref: 's' } }],
+            [
+              1,
+              {
+                tensor: 'double',
+                sizes: [2, 3],
+                strides: [3, 1],
+                offset: 1,
+                storage: { storage: 'double', data: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], ref: 's' },
+              },
+            ],
             [2, { tensor: 'double', sizes: [3], strides: [2], offset: 3, storage: { use: 's' } }],
-            ['name', 'LS3D-W'], ['flag', true], ['n', 2.5], ['none', null],
+            ['name', 'LS3D-W'],
+            ['flag', true],
+            ['n', 2.5],
+            ['none', null],
           ],
         },
       },
       { path: path.join(p, 'big-endian.t7'), kind: 't7', endian: '>', value: tensor('float', values(136, 8)) },
-      { path: path.join(p, 'overrun.t7'), kind: 't7', value: { tensor: 'float', sizes: [68, 2], strides: [2, 1], offset: 1, storage: { storage: 'float', data: values(100, 9) } } },
-      { path: path.join(p, 'offset-overrun.t7'), kind: 't7', value: { tensor: 'float', sizes: [68, 2], strides: [2, 1], offset: 2, storage: { storage: 'float', data: values(136, 9) } } },
-      { path: path.join(p, 'shape-2x68.t7'), kind: 't7', value: { tensor: 'float', sizes: [2, 68], strides: [68, 1], offset: 1, storage: { storage: 'float', data: values(136, 9) } } },
+      {
+        path: path.join(p, 'overrun.t7'),
+        kind: 't7',
+        value: { tensor: 'float', sizes: [68, 2], strides: [2, 1], offset: 1, storage: { storage: 'float', data: values(100, 9) } },
+      },
+      {
+        path: path.join(p, 'offset-overrun.t7'),
+        kind: 't7',
+        value: { tensor: 'float', sizes: [68, 2], strides: [2, 1], offset: 2, storage: { storage: 'float', data: values(136, 9) } },
+      },
+      {
+        path: path.join(p, 'shape-2x68.t7'),
+        kind: 't7',
+        value: { tensor: 'float', sizes: [2, 68], strides: [68, 1], offset: 1, storage: { storage: 'float', data: values(136, 9) } },
+      },
       { path: path.join(p, 'bad-type.t7'), kind: 't7', value: { raw_type: 9 } },
       { path: path.join(p, 'good.t7'), kind: 't7', value: tensor('float', values(136, 10)) },
     );
@@ -199,8 +269,12 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
       }
       const vars = readMatV5(path.join(tmp, 'parser', 'classes.mat'));
       const expect: Record<string, [string, number[], number[]]> = {
-        i8: ['int8', [1, 1], [-7]], u8: ['uint8', [1, 4], [0, 1, 254, 255]], i16: ['int16', [2, 2], [-32768, -1, 32767, 12]],
-        u16: ['uint16', [1, 2], [65535, 3]], i32: ['int32', [1, 3], [-2147483648, 2147483647, 5]], u32: ['uint32', [1, 2], [4294967295, 7]],
+        i8: ['int8', [1, 1], [-7]],
+        u8: ['uint8', [1, 4], [0, 1, 254, 255]],
+        i16: ['int16', [2, 2], [-32768, -1, 32767, 12]],
+        u16: ['uint16', [1, 2], [65535, 3]],
+        i32: ['int32', [1, 3], [-2147483648, 2147483647, 5]],
+        u32: ['uint32', [1, 2], [4294967295, 7]],
         i64: ['int64', [1, 2], [-9007199254740991, 42]],
       };
       for (const [name, [cls, dims, data]] of Object.entries(expect)) {
@@ -219,7 +293,8 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
     });
 
     it('refuses v4 and v7.3 MAT-files with a message naming the file and the version', () => {
-      const v4 = path.join(tmp, 'parser', 'v4.mat'), v73 = path.join(tmp, 'parser', 'v73.mat');
+      const v4 = path.join(tmp, 'parser', 'v4.mat'),
+        v73 = path.join(tmp, 'parser', 'v73.mat');
       failsNaming(() => readMatV5(v4), v4, /v4 MAT-file.*-v6 or -v7/);
       failsNaming(() => readMatV5(v73), v73, /v7\.3 \(HDF5\)/);
     });
@@ -259,7 +334,8 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
     it('reads tables, scalars and two tensors sharing one storage by reference', () => {
       const t = readTorch7(path.join(tmp, 'parser', 'shared.t7')) as T7Table;
       assert.equal(t.kind, 'table');
-      const a = t.entries.get(1) as T7Tensor, b = t.entries.get(2) as T7Tensor;
+      const a = t.entries.get(1) as T7Tensor,
+        b = t.entries.get(2) as T7Tensor;
       assert.equal(a.className, 'torch.DoubleTensor');
       assert.deepEqual(a.sizes, [2, 3]);
       exact(a.values, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], 'a');
@@ -305,7 +381,10 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
       const r = readLs3dw(path.join(tmp, 'LS3D-W'));
       assert.equal(r.points, 68);
       assert.deepEqual(r.problems, []);
-      assert.deepEqual(r.records.map((x) => x.subset), ['300W-Testset-3D', 'AFLW2000-3D-Reannotated', 'Menpo-3D', '300VW-3D/CatA', '300VW-3D/CatB', '300VW-3D/CatC']);
+      assert.deepEqual(
+        r.records.map((x) => x.subset),
+        ['300W-Testset-3D', 'AFLW2000-3D-Reannotated', 'Menpo-3D', '300VW-3D/CatA', '300VW-3D/CatB', '300VW-3D/CatC'],
+      );
       for (const rec of r.records) {
         const dir = Object.keys(ls3dw).find((d) => ls3dw[d].file === rec.annotation)!;
         const { xy, file } = ls3dw[dir];
@@ -316,7 +395,10 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
         assert.equal(rec.visible.length, 68);
       }
       const one = readLs3dw(path.join(tmp, 'LS3D-W'), '300VW-3D', { categories: ['CatB'] });
-      assert.deepEqual(one.records.map((x) => x.subset), ['300VW-3D/CatB']);
+      assert.deepEqual(
+        one.records.map((x) => x.subset),
+        ['300VW-3D/CatB'],
+      );
     });
 
     it('collects a bad .t7 as a problem with skipBad and throws naming it otherwise', () => {
@@ -332,7 +414,10 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
       fs.copyFileSync(path.join(dir, 'a.t7'), noImage);
       const r = readLs3dw(root, 'Menpo-3D', { skipBad: true });
       assert.equal(r.records.length, 1);
-      assert.deepEqual(r.problems.map((p) => p.file), [bad, noImage]);
+      assert.deepEqual(
+        r.problems.map((p) => p.file),
+        [bad, noImage],
+      );
       assert.match(r.problems[0].message, /truncated/);
       assert.match(r.problems[1].message, /no image/);
       failsNaming(() => readLs3dw(root, 'Menpo-3D'), bad, /truncated/);
@@ -343,7 +428,10 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
     it('reads pt3d_68 as x, y + depth and Pose_Para as degrees, from uncompressed and compressed files', () => {
       const r = readAflw20003d(path.join(tmp, 'AFLW2000'));
       assert.deepEqual(r.problems, []);
-      assert.deepEqual(r.records.map((x) => path.basename(x.image)), ['image00002.jpg', 'image00004.jpg']);
+      assert.deepEqual(
+        r.records.map((x) => path.basename(x.image)),
+        ['image00002.jpg', 'image00004.jpg'],
+      );
       for (const rec of r.records) {
         const { xy, z, pose } = aflw[path.basename(rec.annotation, '.mat')];
         exact(rec.landmarks, f32(xy), 'landmarks');
@@ -371,7 +459,10 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
       fs.copyFileSync(path.join(tmp, 'parser', 'v73.mat'), path.join(root, 'image00005.mat'));
       const r = readAflw20003d(root, { skipBad: true });
       assert.equal(r.records.length, 1);
-      assert.deepEqual(r.problems.map((p) => path.basename(p.file)), ['image00003.mat', 'image00005.mat']);
+      assert.deepEqual(
+        r.problems.map((p) => path.basename(p.file)),
+        ['image00003.mat', 'image00005.mat'],
+      );
       assert.match(r.problems[1].message, /v7\.3/);
       failsNaming(() => readAflw20003d(root), path.join(root, 'image00003.mat'), /pt3d_68/);
     });
@@ -381,9 +472,15 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
     it('reads the four subsets with landmarks from landmarks/<SUBSET>/<name>_pts.mat and pose from the image .mat', () => {
       const root = path.join(tmp, '300W_LP');
       const r = read300WLP(root, 'all', { skipBad: true });
-      assert.deepEqual(r.records.map((x) => x.subset), ['AFW', 'HELEN', 'IBUG', 'LFPW']);
+      assert.deepEqual(
+        r.records.map((x) => x.subset),
+        ['AFW', 'HELEN', 'IBUG', 'LFPW'],
+      );
       const missing = path.join(root, 'LFPW', 'LFPW_image_test_0002_0.mat');
-      assert.deepEqual(r.problems.map((p) => p.file), [missing]);
+      assert.deepEqual(
+        r.problems.map((p) => p.file),
+        [missing],
+      );
       assert.match(r.problems[0].message, /landmarks[/\\]LFPW[/\\]LFPW_image_test_0002_0_pts\.mat, found no such file/);
       for (const rec of r.records) {
         const name = path.basename(rec.image, '.jpg');
@@ -401,4 +498,3 @@ describe('data: 3D-landmark formats (LS3D-W .t7, AFLW2000-3D and 300W-LP .mat)',
     });
   });
 });
-

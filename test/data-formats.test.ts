@@ -17,14 +17,21 @@ import { openDataset } from '../src/data/open';
 import { landmarkBox } from '../src/data/crop';
 
 /** A real face: a crop of a face-api demo photo and its 68 face-api landmarks in crop pixels (3-decimal text). */
-interface RealFace { file: string; width: number; height: number; landmarks68: number[] }
+interface RealFace {
+  file: string;
+  width: number;
+  height: number;
+  landmarks68: number[];
+}
 
 /** Points for other schemes, taken from the 68 real ones (the readers only need real numbers in the real layout). */
 function pointsFrom68(lm: number[], n: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = (i * 67) / Math.max(1, n - 1);
-    const a = Math.floor(t), b = Math.min(67, a + 1), f = t - a;
+    const a = Math.floor(t),
+      b = Math.min(67, a + 1),
+      f = t - a;
     out.push(+(lm[2 * a] * (1 - f) + lm[2 * b] * f).toFixed(3), +(lm[2 * a + 1] * (1 - f) + lm[2 * b + 1] * f).toFixed(3));
   }
   return out;
@@ -54,10 +61,13 @@ describe('data: dataset readers on real faces in the real on-disk formats', func
     for (const [k, f] of found.entries()) {
       const [x1, y1, x2, y2] = landmarkBox(f.landmarks);
       const side = Math.round(Math.max(x2 - x1, y2 - y1) * 1.6);
-      const left = Math.max(0, Math.round((x1 + x2) / 2 - side / 2)), top = Math.max(0, Math.round((y1 + y2) / 2 - side / 2));
-      const width = Math.min(side, photo.width - left), height = Math.min(side, photo.height - top);
+      const left = Math.max(0, Math.round((x1 + x2) / 2 - side / 2)),
+        top = Math.max(0, Math.round((y1 + y2) / 2 - side / 2));
+      const width = Math.min(side, photo.width - left),
+        height = Math.min(side, photo.height - top);
       const data = new Uint8Array(width * height * 3);
-      for (let y = 0; y < height; y++) data.set(photo.data.subarray(((top + y) * photo.width + left) * 3, ((top + y) * photo.width + left + width) * 3), y * width * 3);
+      for (let y = 0; y < height; y++)
+        data.set(photo.data.subarray(((top + y) * photo.width + left) * 3, ((top + y) * photo.width + left + width) * 3), y * width * 3);
       const file = path.join(tmp, 'crops', `face${k}.${k % 2 ? 'png' : 'jpg'}`);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       await writeImage(file, { data, width, height });
@@ -77,7 +87,12 @@ describe('data: dataset readers on real faces in the real on-disk formats', func
   it('300W: .pts beside images in lfpw/helen/afw/ibug; subsets training/common/challenging/full; round trip', async () => {
     const root = path.join(tmp, '300w');
     for (const d of ['lfpw/trainset', 'lfpw/testset', 'helen/trainset', 'helen/testset', 'afw', 'ibug']) fs.mkdirSync(path.join(root, d), { recursive: true });
-    const layout = [['lfpw/trainset/image_0001', 0], ['afw/1051618982_1', 1], ['helen/testset/296814969_3', 2], ['ibug/image_003_1', 0]] as const;
+    const layout = [
+      ['lfpw/trainset/image_0001', 0],
+      ['afw/1051618982_1', 1],
+      ['helen/testset/296814969_3', 2],
+      ['ibug/image_003_1', 0],
+    ] as const;
     for (const [name, k] of layout) {
       place(faces[k], path.join(root, name));
       write(path.join(root, `${name}.pts`), formatPts(faces[k].landmarks68));
@@ -114,12 +129,22 @@ describe('data: dataset readers on real faces in the real on-disk formats', func
     place(faces[0], path.join(root, 'afw/nan'));
     write(path.join(root, 'afw/nan.pts'), good.replace(/\{\n(\S+) (\S+)\n/, '{\n$1 12.5abc\n'));
     write(path.join(root, 'afw/noimage.pts'), good);
-    assert.throws(() => parsePts(path.join(root, 'afw/short.pts'), 68), (e: Error) => e instanceof AnnotationError && /short\.pts:2: expected n_points: 68, found 67/.test(e.message));
+    assert.throws(
+      () => parsePts(path.join(root, 'afw/short.pts'), 68),
+      (e: Error) => e instanceof AnnotationError && /short\.pts:2: expected n_points: 68, found 67/.test(e.message),
+    );
     assert.throws(() => parsePts(path.join(root, 'afw/nan.pts'), 68), /nan\.pts:4: expected a number for y of point 0, found '12\.5abc'/);
     assert.throws(() => read300W(root, 'training'), /afw[/\\]nan\.pts:4/);
     const r = read300W(root, 'training', { skipBad: true });
     assert.strictEqual(r.records.length, 1);
-    assert.deepStrictEqual(r.problems.map((p) => [path.basename(p.file), p.line]), [['nan.pts', 4], ['noimage.pts', null], ['short.pts', 2]]);
+    assert.deepStrictEqual(
+      r.problems.map((p) => [path.basename(p.file), p.line]),
+      [
+        ['nan.pts', 4],
+        ['noimage.pts', null],
+        ['short.pts', 2],
+      ],
+    );
     assert.match(r.problems[1].message, /no image \(\.jpg\/\.png\) with the same name/);
   });
 
@@ -162,11 +187,20 @@ describe('data: dataset readers on real faces in the real on-disk formats', func
     // CelebA's images are .jpg; the crops are jpg/png by index, so list the name each copy really has.
     const names = faces.map((f, k) => `${String(k + 1).padStart(6, '0')}${path.extname(f.file)}`);
     const lines = rows.map((r, k) => r.replace(/^\S+/, names[k]));
-    write(path.join(root, 'list_landmarks_align_celeba.txt'), `3\nlefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y rightmouth_x rightmouth_y\n${lines.join('\n')}\n`);
+    write(
+      path.join(root, 'list_landmarks_align_celeba.txt'),
+      `3\nlefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y rightmouth_x rightmouth_y\n${lines.join('\n')}\n`,
+    );
     write(path.join(root, 'list_eval_partition.txt'), `${names[0]} 0\n${names[1]} 1\n${names[2]} 2\n`);
-    assert.deepStrictEqual(['train', 'val', 'test'].map((s) => readCelebA(root, s as 'train').records.length), [1, 1, 1]);
+    assert.deepStrictEqual(
+      ['train', 'val', 'test'].map((s) => readCelebA(root, s as 'train').records.length),
+      [1, 1, 1],
+    );
     near(readCelebA(root, 'val').records[0].landmarks, pointsFrom68(faces[1].landmarks68, 5).map(Math.round));
-    write(path.join(root, 'list_landmarks_align_celeba.txt'), `3\nlefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y rightmouth_x rightmouth_y\n${lines[0]}\n${lines[1].replace(/ \d+$/, ' x9')}\n${lines[2]}\n`);
+    write(
+      path.join(root, 'list_landmarks_align_celeba.txt'),
+      `3\nlefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y rightmouth_x rightmouth_y\n${lines[0]}\n${lines[1].replace(/ \d+$/, ' x9')}\n${lines[2]}\n`,
+    );
     assert.throws(() => readCelebA(root), /list_landmarks_align_celeba\.txt:4: expected a number for rightmouth_y, found 'x9'/);
     const r = readCelebA(root, 'all', { skipBad: true });
     assert.strictEqual(r.records.length, 2);
@@ -178,7 +212,10 @@ describe('data: dataset readers on real faces in the real on-disk formats', func
     const lm = pointsFrom68(faces[2].landmarks68, 98);
     const img = place(faces[2], path.join(root, 'WFLW_images', '7--Cheering', '7_Cheering_Cheering_7_16'));
     const rel = path.relative(path.join(root, 'WFLW_images'), img);
-    write(wflwListFile(root, 'test'), `${formatWflwLine(lm, [10, 12, 150, 160], [0, 1, 0, 0, 1, 0], rel)}\n${formatWflwLine(lm.slice(0, 194), [10, 12, 150, 160], [0, 1, 0, 0, 1, 0], rel)}\n`);
+    write(
+      wflwListFile(root, 'test'),
+      `${formatWflwLine(lm, [10, 12, 150, 160], [0, 1, 0, 0, 1, 0], rel)}\n${formatWflwLine(lm.slice(0, 194), [10, 12, 150, 160], [0, 1, 0, 0, 1, 0], rel)}\n`,
+    );
     assert.throws(() => readWflw(root, 'test'), /list_98pt_rect_attr_test\.txt:2: expected 207 fields .* found 205/);
     const r = readWflw(root, 'test', { skipBad: true });
     assert.strictEqual(r.records.length, 1);
@@ -209,8 +246,17 @@ describe('data: dataset readers on real faces in the real on-disk formats', func
     const lm = pointsFrom68(faces[0].landmarks68, 19);
     const img = place(faces[0], path.join(root, 'images', 'image00002'));
     write(path.join(root, 'annotations', 'a.pts'), formatPts(lm));
-    write(path.join(root, 'annotations', 'b.txt'), lm.filter((_, i) => i % 2 === 0).map((x, i) => `${i + 1} ${x} ${lm[2 * i + 1]} ${i === 3 ? 0 : 1}`).join('\n') + '\n');
-    write(path.join(root, 'train.GTB'), `${path.relative(root, img)} annotations/a.pts 20 30 140 150\n${path.relative(root, img)} annotations/b.txt 20 30 140 150 120\n`);
+    write(
+      path.join(root, 'annotations', 'b.txt'),
+      lm
+        .filter((_, i) => i % 2 === 0)
+        .map((x, i) => `${i + 1} ${x} ${lm[2 * i + 1]} ${i === 3 ? 0 : 1}`)
+        .join('\n') + '\n',
+    );
+    write(
+      path.join(root, 'train.GTB'),
+      `${path.relative(root, img)} annotations/a.pts 20 30 140 150\n${path.relative(root, img)} annotations/b.txt 20 30 140 150 120\n`,
+    );
     write(path.join(root, 'test.GTB'), `${path.relative(root, img)} annotations/a.pts 20 30 140\n`);
     const train = readAflw(root, 'train');
     assert.strictEqual(train.records.length, 2);

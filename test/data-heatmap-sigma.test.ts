@@ -23,7 +23,8 @@ function face(): FaceSample {
 
 /** Independent reference: the Gaussian value of landmark p at heatmap cell (i, j), stride 8, offset 3.5. */
 function gaussianAt(x: number, y: number, i: number, j: number, sigma: number): number {
-  const cx = 3.5 + 8 * j, cy = 3.5 + 8 * i;
+  const cx = 3.5 + 8 * j,
+    cy = 3.5 + 8 * i;
   const v = Math.exp(-((cx - x) ** 2 + (cy - y) ** 2) / (2 * sigma * sigma));
   return v < 0.01 ? 0 : v;
 }

@@ -66,12 +66,15 @@ describe('data: label provenance and crop policy', function () {
     assert.equal(labelsFromComment(''), null);
   });
 
-  it('`jasr data inspect --format dlib-xml` reports the file\'s statement, the default unknown, or the user\'s --labels', async () => {
+  it("`jasr data inspect --format dlib-xml` reports the file's statement, the default unknown, or the user's --labels", async () => {
     const dlib = await dlibRoot('dlib', DLIB_COMMENT);
     const plain = await dlibRoot('plain', null);
     const r1 = await jasrData(['inspect', '--format', 'dlib-xml', '--root', dlib]);
     assert.equal(r1.code, 0);
-    assert.match(r1.out, /^real faces: 1; labels: model 1 \(stated by the files: .*training_with_face_landmarks\.xml: <comment>: 'These are images from the PASCAL VOC 2011 dataset\. The face landmarks are from dlib's shape_predictor_68_face_landmarks\.dat/m);
+    assert.match(
+      r1.out,
+      /^real faces: 1; labels: model 1 \(stated by the files: .*training_with_face_landmarks\.xml: <comment>: 'These are images from the PASCAL VOC 2011 dataset\. The face landmarks are from dlib's shape_predictor_68_face_landmarks\.dat/m,
+    );
     const r2 = await jasrData(['inspect', '--format', 'dlib-xml', '--root', plain]);
     assert.match(r2.out, /^real faces: 1; labels: unknown 1 \(dataset default: imglab files hold whatever made them/m);
     const r3 = await jasrData(['inspect', '--format', 'dlib-xml', '--root', dlib, '--labels', 'human', '--json']);
@@ -81,7 +84,10 @@ describe('data: label provenance and crop policy', function () {
     const r4 = await jasrData(['inspect', '--format', 'dlib-xml', '--root', dlib, '--crop', 'landmarks']);
     assert.match(r4.out, /^crop: landmarks \(data\.crop\): landmarks box \+ 0\.1 margin each side \(square, side max\(w,h\)·1\.20\)$/m);
     assert.match(r1.out, /^crop: box \(dataset default\): dataset face box \+ 0\.1 margin each side/m);
-    await assert.rejects(jasrData(['inspect', '--format', 'dlib-xml', '--root', dlib, '--labels', 'synthetic']), /--labels: expected one of human, model, unknown, got 'synthetic'/);
+    await assert.rejects(
+      jasrData(['inspect', '--format', 'dlib-xml', '--root', dlib, '--labels', 'synthetic']),
+      /--labels: expected one of human, model, unknown, got 'synthetic'/,
+    );
     // The samples a run sees carry the same labels, and the dataset info counts them.
     const ds = await openDataset({ format: 'dlib-xml', root: dlib, hrSize: 32 });
     assert.equal(ds.train[0].provenance.labels, 'model');
@@ -110,9 +116,14 @@ describe('data: label provenance and crop policy', function () {
         assert.ok(Math.abs(s.landmarks[2 * p + 1] - ((LANDMARKS[2 * p + 1] - e.y0) * k - 0.5)) < 1e-4, `${source}: y of point ${p}`);
       }
       // The ramp image tells where each HR pixel came from: red = 3·x, green = 3·y (interpolation keeps a ramp).
-      for (const [i, j] of [[8, 8], [16, 16], [24, 20]]) {
+      for (const [i, j] of [
+        [8, 8],
+        [16, 16],
+        [24, 20],
+      ]) {
         const at = (j * hrSize + i) * 3;
-        const x = e.x0 + (i + 0.5) / k, y = e.y0 + (j + 0.5) / k;
+        const x = e.x0 + (i + 0.5) / k,
+          y = e.y0 + (j + 0.5) / k;
         assert.ok(Math.abs(s.hr[at] * 255 - 3 * x) < 0.5, `${source}: red at (${i}, ${j}) = ${s.hr[at] * 255}, expected ${3 * x}`);
         assert.ok(Math.abs(s.hr[at + 1] * 255 - 3 * y) < 0.5, `${source}: green at (${i}, ${j}) = ${s.hr[at + 1] * 255}, expected ${3 * y}`);
       }
@@ -126,8 +137,14 @@ describe('data: label provenance and crop policy', function () {
     const exp = loadExperiment(file, ['data.crop=box', 'data.labels=model']);
     assert.deepEqual([exp.data.crop, exp.data.labels], ['box', 'model']);
     assert.equal(loadExperiment(file).data.crop, undefined, 'absent = the registry default');
-    assert.throws(() => loadExperiment(file, ['data.crop=detector']), (e: Error) => /data\.crop/.test(e.message) && /box/.test(e.message) && /detector/.test(e.message) && !e.message.includes('\n'));
-    assert.throws(() => loadExperiment(file, ['data.labels=synthetic']), (e: Error) => /data\.labels/.test(e.message) && /synthetic/.test(e.message));
+    assert.throws(
+      () => loadExperiment(file, ['data.crop=detector']),
+      (e: Error) => /data\.crop/.test(e.message) && /box/.test(e.message) && /detector/.test(e.message) && !e.message.includes('\n'),
+    );
+    assert.throws(
+      () => loadExperiment(file, ['data.labels=synthetic']),
+      (e: Error) => /data\.labels/.test(e.message) && /synthetic/.test(e.message),
+    );
   });
 
   it('a crop the format cannot serve is refused before any image is read', async () => {

@@ -96,7 +96,8 @@ const FIXTURES: Record<BenchmarkFormat, Builder> = {
   },
   wflw: async (root) => {
     await image(path.join(root, 'WFLW_images', '7--Cheering', 'a.png'), 4);
-    for (const split of ['train', 'test'] as const) write(wflwListFile(root, split), `${formatWflwLine(points(98, 4), [8, 9, 40, 41], [0, 1, 0, 0, 1, 0], '7--Cheering/a.png')}\n`);
+    for (const split of ['train', 'test'] as const)
+      write(wflwListFile(root, split), `${formatWflwLine(points(98, 4), [8, 9, 40, 41], [0, 1, 0, 0, 1, 0], '7--Cheering/a.png')}\n`);
     return 2;
   },
   'dlib-xml': async (root) => {
@@ -108,32 +109,38 @@ const FIXTURES: Record<BenchmarkFormat, Builder> = {
   },
   ls3dw: async (root) => {
     const dirs = ['300W-Testset-3D', 'AFLW2000-3D-Reannotated', 'Menpo-3D', '300VW-3D/CatA/114', '300VW-3D/CatB/203', '300VW-3D/CatC/401'];
-    python3d(dirs.flatMap((d, k) => [
-      { path: path.join(root, d, `f${k}.t7`), kind: 't7', value: t7(points(68, k)) },
-      { path: path.join(root, d, `f${k}.jpg`), kind: 'image', seed: k },
-    ]));
+    python3d(
+      dirs.flatMap((d, k) => [
+        { path: path.join(root, d, `f${k}.t7`), kind: 't7', value: t7(points(68, k)) },
+        { path: path.join(root, d, `f${k}.jpg`), kind: 'image', seed: k },
+      ]),
+    );
     return 6;
   },
   'aflw2000-3d': async (root) => {
-    python3d(['image00002', 'image00004'].flatMap((n, k) => {
-      const xy = points(68, k);
-      const pt3d = [...xy.filter((_, i) => i % 2 === 0), ...xy.filter((_, i) => i % 2 === 1), ...Array.from({ length: 68 }, (_, i) => i - 30)];
-      return [
-        { path: path.join(root, `${n}.mat`), kind: 'mat', vars: { pt3d_68: mat(3, 68, pt3d), Pose_Para: mat(1, 7, [0.1, -0.2, 0.3, 1, 2, 3, 4]) } },
-        { path: path.join(root, `${n}.jpg`), kind: 'image', seed: k },
-      ];
-    }));
+    python3d(
+      ['image00002', 'image00004'].flatMap((n, k) => {
+        const xy = points(68, k);
+        const pt3d = [...xy.filter((_, i) => i % 2 === 0), ...xy.filter((_, i) => i % 2 === 1), ...Array.from({ length: 68 }, (_, i) => i - 30)];
+        return [
+          { path: path.join(root, `${n}.mat`), kind: 'mat', vars: { pt3d_68: mat(3, 68, pt3d), Pose_Para: mat(1, 7, [0.1, -0.2, 0.3, 1, 2, 3, 4]) } },
+          { path: path.join(root, `${n}.jpg`), kind: 'image', seed: k },
+        ];
+      }),
+    );
     return 2;
   },
   '300w-lp': async (root) => {
-    python3d(['AFW', 'HELEN', 'IBUG', 'LFPW'].flatMap((s, k) => {
-      const xy = points(68, k);
-      return [
-        { path: path.join(root, s, `${s}_1_0.mat`), kind: 'mat', vars: { Pose_Para: mat(1, 7, [0.1, 0.2, 0.3, 1, 2, 3, 4]) } },
-        { path: path.join(root, s, `${s}_1_0.jpg`), kind: 'image', seed: k },
-        { path: path.join(root, 'landmarks', s, `${s}_1_0_pts.mat`), kind: 'mat', vars: { pts_2d: mat(68, 2, xy), pts_3d: mat(68, 2, xy) } },
-      ];
-    }));
+    python3d(
+      ['AFW', 'HELEN', 'IBUG', 'LFPW'].flatMap((s, k) => {
+        const xy = points(68, k);
+        return [
+          { path: path.join(root, s, `${s}_1_0.mat`), kind: 'mat', vars: { Pose_Para: mat(1, 7, [0.1, 0.2, 0.3, 1, 2, 3, 4]) } },
+          { path: path.join(root, s, `${s}_1_0.jpg`), kind: 'image', seed: k },
+          { path: path.join(root, 'landmarks', s, `${s}_1_0_pts.mat`), kind: 'mat', vars: { pts_2d: mat(68, 2, xy), pts_3d: mat(68, 2, xy) } },
+        ];
+      }),
+    );
     return 4;
   },
 };
@@ -142,7 +149,8 @@ const fileFormats = (): BenchmarkFormat[] => REGISTERED_FORMATS.filter((f) => DA
 
 /** Runs `jasr data …` in-process: exit status, stdout and stderr. */
 async function jasrData(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
+  const out: string[] = [],
+    err: string[] = [];
   const [log, error] = [console.log, console.error];
   console.log = (...p: unknown[]) => out.push(p.join(' '));
   console.error = (...p: unknown[]) => err.push(p.join(' '));
@@ -157,15 +165,18 @@ async function jasrData(argv: string[]): Promise<{ code: number; out: string; er
 describe('data: the dataset registry', function () {
   this.timeout(60000);
 
-  it('DATASET_FORMATS is the registry keys; every entry has a fixture here (files) or is the kit\'s own set', () => {
+  it("DATASET_FORMATS is the registry keys; every entry has a fixture here (files) or is the kit's own set", () => {
     assert.deepEqual(DATASET_FORMATS, Object.keys(DATASETS));
     for (const f of ['ls3dw', 'aflw2000-3d', '300w-lp']) assert.ok(DATASET_FORMATS.includes(f as never), f);
     assert.deepEqual(fileFormats().sort(), Object.keys(FIXTURES).sort());
-    assert.deepEqual(REGISTERED_FORMATS.filter((f) => DATASETS[f].source.kind !== 'files'), ['embedded', 'synthetic']);
+    assert.deepEqual(
+      REGISTERED_FORMATS.filter((f) => DATASETS[f].source.kind !== 'files'),
+      ['embedded', 'synthetic'],
+    );
     assert.throws(() => datasetEntry('300W-LP'), /data\.format: expected one of 300w, .*300w-lp.*, found '300W-LP'/);
   });
 
-  it('each entry\'s convention agrees with the flip tables and with the NME code it feeds', () => {
+  it("each entry's convention agrees with the flip tables and with the NME code it feeds", () => {
     for (const [format, e] of Object.entries(DATASETS) as [string, DatasetEntry][]) {
       assert.equal(e.convention.points, e.points, format);
       const flip = e.convention.flip;
@@ -179,7 +190,8 @@ describe('data: the dataset registry', function () {
     }
     for (const c of Object.values(LANDMARK_CONVENTIONS)) {
       assert.equal(defaultNormalizer(c.points), c.normaliser);
-      if (c.eyes && OUTER_EYE_CORNERS[c.points]) assert.deepEqual([c.eyes.ocular[0][0], c.eyes.ocular[1][0]], OUTER_EYE_CORNERS[c.points], `${c.points}: the augment tests' eye corners`);
+      if (c.eyes && OUTER_EYE_CORNERS[c.points])
+        assert.deepEqual([c.eyes.ocular[0][0], c.eyes.ocular[1][0]], OUTER_EYE_CORNERS[c.points], `${c.points}: the augment tests' eye corners`);
       if (c.eyes) assert.deepEqual(eyeIndices(c.points, 'inter-ocular'), { left: c.eyes.ocular[0], right: c.eyes.ocular[1] });
       else assert.throws(() => eyeIndices(c.points, 'inter-ocular'), /is not defined for/);
     }
@@ -194,13 +206,27 @@ describe('data: the dataset registry', function () {
     const human = REGISTERED_FORMATS.filter((f) => DATASETS[f].labels === 'human').sort();
     assert.deepEqual(human, ['300w', 'aflw', 'celeba', 'helen', 'wflw']);
     assert.equal(DATASETS['dlib-xml'].labels, 'unknown');
-    assert.deepEqual(['ls3dw', 'aflw2000-3d', '300w-lp', 'embedded'].map((f) => DATASETS[f as 'ls3dw'].labels), ['model', 'model', 'model', 'model']);
+    assert.deepEqual(
+      ['ls3dw', 'aflw2000-3d', '300w-lp', 'embedded'].map((f) => DATASETS[f as 'ls3dw'].labels),
+      ['model', 'model', 'model', 'model'],
+    );
   });
 
   it('a crop source the format cannot serve is one line naming data.crop', () => {
-    assert.throws(() => resolveCropPolicy('300w', 0.1, 'box'), /^DatasetConfigError: data\.crop: the 300w format can crop around landmarks \(its files hold no face boxes\), found 'box'$/);
-    assert.throws(() => resolveCropPolicy('embedded', 0.1, 'box'), /data\.crop: the embedded format can crop around landmarks \(its stored crops are centred on the landmarks\)/);
-    assert.deepEqual(resolveCropPolicy('dlib-xml', 0.25), { source: 'box', margin: 0.25, origin: 'dataset default', description: 'dataset face box + 0.25 margin each side (square, side max(w,h)·1.50)' });
+    assert.throws(
+      () => resolveCropPolicy('300w', 0.1, 'box'),
+      /^DatasetConfigError: data\.crop: the 300w format can crop around landmarks \(its files hold no face boxes\), found 'box'$/,
+    );
+    assert.throws(
+      () => resolveCropPolicy('embedded', 0.1, 'box'),
+      /data\.crop: the embedded format can crop around landmarks \(its stored crops are centred on the landmarks\)/,
+    );
+    assert.deepEqual(resolveCropPolicy('dlib-xml', 0.25), {
+      source: 'box',
+      margin: 0.25,
+      origin: 'dataset default',
+      description: 'dataset face box + 0.25 margin each side (square, side max(w,h)·1.50)',
+    });
     assert.equal(resolveCropPolicy('dlib-xml', 0.1, 'landmarks').origin, 'data.crop');
   });
 
@@ -214,12 +240,20 @@ describe('data: the dataset registry', function () {
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-    it('`jasr data inspect --format <f> --root …` counts the faces with the entry\'s points, labels, crop and normaliser', async () => {
+    it("`jasr data inspect --format <f> --root …` counts the faces with the entry's points, labels, crop and normaliser", async () => {
       for (const f of fileFormats()) {
         const e = DATASETS[f];
         const r = await jasrData(['inspect', '--format', f, '--root', path.join(tmp, f), '--json']);
         assert.equal(r.code, 0, `${f}: ${r.err}`);
-        const report = JSON.parse(r.out) as { count: number; points: number; problems: unknown[]; labels: Record<string, number>; crop: { source: string; origin: string }; nmeNormaliser: string; name: string };
+        const report = JSON.parse(r.out) as {
+          count: number;
+          points: number;
+          problems: unknown[];
+          labels: Record<string, number>;
+          crop: { source: string; origin: string };
+          nmeNormaliser: string;
+          name: string;
+        };
         assert.deepEqual(report.problems, [], f);
         assert.equal(report.count, counts[f], `${f}: count`);
         assert.equal(report.points, e.points, `${f}: points`);
@@ -230,7 +264,7 @@ describe('data: the dataset registry', function () {
       }
     });
 
-    it('openDataset reads every format\'s splits into samples carrying the entry\'s labels and crop', async () => {
+    it("openDataset reads every format's splits into samples carrying the entry's labels and crop", async () => {
       for (const f of fileFormats()) {
         const ds = await openDataset({ format: f, root: path.join(tmp, f), hrSize: 32 });
         const all = [...ds.train, ...ds.val, ...ds.test];
@@ -250,9 +284,19 @@ describe('data: the dataset registry', function () {
       const ls = await openDataset({ format: 'ls3dw', root: path.join(tmp, 'ls3dw'), hrSize: 32 });
       assert.deepEqual(ls.info.counts, { train: 0, val: 0, test: 6 });
       const menpo = await openDataset({ format: 'ls3dw', root: path.join(tmp, 'ls3dw'), hrSize: 32, testSubset: 'Menpo-3D' });
-      assert.deepEqual(menpo.test.map((s) => s.id), ['ls3dw:f2.jpg']);
-      await assert.rejects(openDataset({ format: 'ls3dw', root: path.join(tmp, 'ls3dw'), testSubset: 'CatA' }), /data\.testSubset: the ls3dw format has test subsets 300W-Testset-3D, AFLW2000-3D-Reannotated, Menpo-3D, 300VW-3D, all; found 'CatA'/);
-      assert.deepEqual((await openDataset({ format: 'aflw2000-3d', root: path.join(tmp, 'aflw2000-3d'), hrSize: 32 })).info.counts, { train: 0, val: 0, test: 2 });
+      assert.deepEqual(
+        menpo.test.map((s) => s.id),
+        ['ls3dw:f2.jpg'],
+      );
+      await assert.rejects(
+        openDataset({ format: 'ls3dw', root: path.join(tmp, 'ls3dw'), testSubset: 'CatA' }),
+        /data\.testSubset: the ls3dw format has test subsets 300W-Testset-3D, AFLW2000-3D-Reannotated, Menpo-3D, 300VW-3D, all; found 'CatA'/,
+      );
+      assert.deepEqual((await openDataset({ format: 'aflw2000-3d', root: path.join(tmp, 'aflw2000-3d'), hrSize: 32 })).info.counts, {
+        train: 0,
+        val: 0,
+        test: 2,
+      });
       assert.deepEqual((await openDataset({ format: '300w-lp', root: path.join(tmp, '300w-lp'), hrSize: 32 })).info.counts, { train: 4, val: 0, test: 0 });
       const r = await jasrData(['inspect', '--format', 'ls3dw', '--root', path.join(tmp, 'ls3dw')]);
       assert.match(r.out, /^ls3dw \(LS3D-W\) at .*: 6 faces, 68 points each$/m);

@@ -54,7 +54,11 @@ describe('data: cubic resamplers', () => {
   it('keeps a constant image constant for every kernel, up and down', () => {
     const img = new Float32Array(20 * 12 * 3).fill(0.37);
     for (const k of [MATLAB_BICUBIC, PIL_BICUBIC, OPENCV_CUBIC]) {
-      for (const [ow, oh] of [[5, 3], [41, 29], [160, 96]]) {
+      for (const [ow, oh] of [
+        [5, 3],
+        [41, 29],
+        [160, 96],
+      ]) {
         const out = resampleHwc(img, 20, 12, 3, ow, oh, k);
         assert.ok(maxAbsDiff(out, new Float32Array(out.length).fill(0.37)) < 1e-6, `${JSON.stringify(k)} ${ow}×${oh}`);
       }
@@ -62,7 +66,8 @@ describe('data: cubic resamplers', () => {
   });
 
   it('keeps a linear ramp linear away from the border (a = −0.5 kernels; a = −0.75 reproduces constants only)', () => {
-    const w = 64, h = 8;
+    const w = 64,
+      h = 8;
     const ramp = Float32Array.from({ length: w * h }, (_, i) => 0.1 + 0.01 * (i % w));
     // ×8 down (MATLAB): output x centres sit at (x + 0.5)·8 − 0.5 in source pixel-centre units.
     const down = resampleHwc(ramp, w, h, 1, 8, 1, MATLAB_BICUBIC);
@@ -88,9 +93,15 @@ describe('data: cubic resamplers', () => {
   });
 
   it('PIL mode (a = −0.5, antialias, renormalised border) equals PIL Image.resize(BICUBIC) in float mode', () => {
-    const w = 37, h = 29, c = 3;
+    const w = 37,
+      h = 29,
+      c = 3;
     const img = randomImage(w, h, c, 7);
-    for (const [ow, oh] of [[5, 4], [16, 16], [90, 61]]) {
+    for (const [ow, oh] of [
+      [5, 4],
+      [16, 16],
+      [90, 61],
+    ]) {
       const ours = resampleHwc(img, w, h, c, ow, oh, PIL_BICUBIC);
       const pil = python(PIL_ORACLE, { data: Array.from(img), w, h, c, ow, oh });
       assert.ok(maxAbsDiff(ours, pil) < 2e-6, `${ow}×${oh}: max diff ${maxAbsDiff(ours, pil)}`);
@@ -98,7 +109,9 @@ describe('data: cubic resamplers', () => {
   });
 
   it('MATLAB mode (mirror border) equals PIL on the symmetrically padded image: ×8 HR→LR of a 128 face', () => {
-    const size = 128, c = 3, pad = 16;
+    const size = 128,
+      c = 3,
+      pad = 16;
     const hr = randomImage(size, size, c, 11);
     const ours = downsampleMatlab(hr, size, 8);
     // Padding by 16 = 2 LR pixels keeps every kernel (support ±16 source px) inside PIL's padded image.

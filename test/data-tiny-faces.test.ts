@@ -61,7 +61,10 @@ describe('data: LFW tiny faces (scikit-image lfw_subset.npy)', function () {
 
   it('makes 16×16 RGB LR faces: grey replicated, equal to a direct separable MATLAB-bicubic resize of the crop', () => {
     const faces = loadTinyFaces({ indices: [0, 42] });
-    assert.deepEqual(faces.map((f) => f.id), ['lfw-subset-0', 'lfw-subset-42']);
+    assert.deepEqual(
+      faces.map((f) => f.id),
+      ['lfw-subset-0', 'lfw-subset-42'],
+    );
     const npy = parseNpy(fs.readFileSync(LFW_SUBSET_FILE), LFW_SUBSET_FILE);
     // Independent 2-D evaluation: out[y][x] = Σ_j Σ_i wy[y][j]·wx[x][i]·src[j][i] (not rows-then-columns).
     const taps = axisTaps(25, 16, MATLAB_BICUBIC);
@@ -90,7 +93,10 @@ describe('data: LFW tiny faces (scikit-image lfw_subset.npy)', function () {
   });
 
   it('names the file and the problem: missing file (with the apt command), bad magic, Fortran order, short data, index range', () => {
-    assert.throws(() => loadTinyFaces({ file: path.join(dir, 'absent.npy') }), (e: Error) => e.message.includes('absent.npy not found') && e.message.includes('apt-get install -y --no-install-recommends python3-skimage'));
+    assert.throws(
+      () => loadTinyFaces({ file: path.join(dir, 'absent.npy') }),
+      (e: Error) => e.message.includes('absent.npy not found') && e.message.includes('apt-get install -y --no-install-recommends python3-skimage'),
+    );
     const bad = path.join(dir, 'bad.npy');
     fs.writeFileSync(bad, 'not an npy file at all');
     assert.throws(() => parseNpy(fs.readFileSync(bad), bad), new RegExp(`${bad.replace(/[.]/g, '\\.')}: expected a \\.npy file`));

@@ -61,13 +61,23 @@ describe('engine/stepper: a second model and optimiser stepped by the same loop'
     const before = tf.memory().numTensors;
     const d0 = whole.d.dataSync()[0];
     const wholeDir = path.join(root, 'whole');
-    await train(whole, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment({ checkpointEvery: 1 }), { runDir: wholeDir, progress: 'quiet' });
+    await train(whole, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment({ checkpointEvery: 1 }), {
+      runDir: wholeDir,
+      progress: 'quiet',
+    });
 
     const splitDir = path.join(root, 'split');
-    const first = await train(split, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment({ checkpointEvery: 1, maxSteps: 5 }), { runDir: splitDir, progress: 'quiet' });
+    const first = await train(split, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment({ checkpointEvery: 1, maxSteps: 5 }), {
+      runDir: splitDir,
+      progress: 'quiet',
+    });
     assert.equal(first.step, 5);
     // A fresh process's view: new model and loader, everything from the checkpoint.
-    await train(resumed, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment({ checkpointEvery: 1 }), { runDir: splitDir, progress: 'quiet', resume: true });
+    await train(resumed, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment({ checkpointEvery: 1 }), {
+      runDir: splitDir,
+      progress: 'quiet',
+      resume: true,
+    });
 
     const a = learningRecords(wholeDir);
     const b = learningRecords(splitDir);
@@ -97,9 +107,14 @@ describe('engine/stepper: a second model and optimiser stepped by the same loop'
   it('refuses a variable that two players share (one optimiser per variable)', async () => {
     const val = makeVal();
     const m = new TwoPlayerModel();
-    const shared = Object.assign(Object.create(m) as TwoPlayerModel, { players: (): Player<Batch>[] => m.players().map((p) => ({ ...p, variables: [...p.variables, m.b] })) });
+    const shared = Object.assign(Object.create(m) as TwoPlayerModel, {
+      players: (): Player<Batch>[] => m.players().map((p) => ({ ...p, variables: [...p.variables, m.b] })),
+    });
     await assert.rejects(
-      train(shared, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment(), { runDir: path.join(tmpDir('players-shared'), 'run'), progress: 'quiet' }),
+      train(shared, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment(), {
+        runDir: path.join(tmpDir('players-shared'), 'run'),
+        progress: 'quiet',
+      }),
       /variable 'tiny\/b' belongs to players 'G' and 'D'/,
     );
     m.dispose();

@@ -14,9 +14,15 @@ import { TinyLoader, TinyModel, TRAIN_DATA_SEED, dataset, makeVal, tinyExperimen
 describe('engine/schedule: milestones in epochs or steps, and the ones a budget never reaches', () => {
   it('epoch milestones as MultiStepLR; step milestones count 1-based optimiser steps', () => {
     const epochs = { ...DEFAULT_TRAIN_CONFIG.schedule, milestones: [2, 3], gamma: 0.5 };
-    assert.deepEqual([1, 2, 3, 4].map((e) => learningRateAt(1, epochs, e, 100)), [1, 1, 0.5, 0.25]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((e) => learningRateAt(1, epochs, e, 100)),
+      [1, 1, 0.5, 0.25],
+    );
     const steps = { ...epochs, milestones: [3, 5], unit: 'step' as const };
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map((s) => learningRateAt(1, steps, 1, s)), [1, 1, 1, 0.5, 0.5, 0.25]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map((s) => learningRateAt(1, steps, 1, s)),
+      [1, 1, 1, 0.5, 0.5, 0.25],
+    );
     assert.throws(() => learningRateAt(1, steps, 1), /need the 1-based step/);
     // Absent unit/onUnreachable parse to absent (recipes recorded before these keys compare equal on resume).
     const parsed = TRAIN_CONFIG_SCHEMA.parse({ schedule: { milestones: [5] } });
@@ -48,13 +54,18 @@ describe('engine/schedule: milestones in epochs or steps, and the ones a budget 
       await train(model, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment({ maxSteps: 5 }), { runDir: warned, progress: 'quiet' });
       const start = readRunLog(warned)[0];
       assert.ok(start.kind === 'event' && start.event === 'start');
-      assert.match(start.message, /^training tiny; warning: train\.schedule\.milestones: 2 \(epochs\) lie beyond the last epoch the budget reaches \(2: 5 steps of 3 per epoch, epoch 2\)/);
+      assert.match(
+        start.message,
+        /^training tiny; warning: train\.schedule\.milestones: 2 \(epochs\) lie beyond the last epoch the budget reaches \(2: 5 steps of 3 per epoch, epoch 2\)/,
+      );
 
       const refused = path.join(tmpDir('sched-refuse'), 'run');
       const strict = tinyExperiment({ maxSteps: 5, schedule: { type: 'step', milestones: [2], gamma: 0.5, onUnreachable: 'refuse' } });
       await assert.rejects(
         train(model, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, strict, { runDir: refused, progress: 'quiet' }),
-        (e: Error) => e instanceof UnreachableMilestoneError && /^tiny: train\.schedule\.milestones: 2 \(epochs\).*\(refused: train\.schedule\.onUnreachable is "refuse"\)$/.test(e.message),
+        (e: Error) =>
+          e instanceof UnreachableMilestoneError &&
+          /^tiny: train\.schedule\.milestones: 2 \(epochs\).*\(refused: train\.schedule\.onUnreachable is "refuse"\)$/.test(e.message),
       );
       assert.equal(fs.existsSync(refused), false, 'a refused training creates nothing');
 
@@ -62,8 +73,14 @@ describe('engine/schedule: milestones in epochs or steps, and the ones a budget 
       const stepped = tinyExperiment({ epochs: 2, schedule: { type: 'step', milestones: [2, 4], gamma: 0.5, unit: 'step', onUnreachable: 'refuse' } });
       await train(model, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, stepped, { runDir: byStep, progress: 'quiet' });
       const records = readRunLog(byStep);
-      assert.deepEqual(records.filter((r): r is StepRecord => r.kind === 'step').map((r) => r.lr), [0.2, 0.2, 0.1, 0.1, 0.05, 0.05]);
-      assert.deepEqual(records.filter((r): r is EpochRecord => r.kind === 'epoch').map((r) => r.lr), [0.1, 0.05]);
+      assert.deepEqual(
+        records.filter((r): r is StepRecord => r.kind === 'step').map((r) => r.lr),
+        [0.2, 0.2, 0.1, 0.1, 0.05, 0.05],
+      );
+      assert.deepEqual(
+        records.filter((r): r is EpochRecord => r.kind === 'epoch').map((r) => r.lr),
+        [0.1, 0.05],
+      );
       const start2 = records[0];
       assert.ok(start2.kind === 'event' && start2.message === 'training tiny');
     } finally {

@@ -11,14 +11,21 @@ import { wasmNativeConvKernelsRegistered } from '../src/backend/wasm-native-conv
 import { resolveWorkers } from '../src/engine/parallel/worker-count';
 
 function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 }
 
-describe('backend/thread-budget: replica and thread counts are the backend\'s answer', () => {
+describe("backend/thread-budget: replica and thread counts are the backend's answer", () => {
   it('no engine source names oneDNN kernels or sets native threads; the backend module is what they import', () => {
     const engine = path.join(__dirname, '..', 'src', 'engine');
-    const offenders = sources(engine).filter((f) => /activateNativeKernels|wasm-native-conv-kernels|setThreads|from '\.\.\/\.\.\/backend\/wasm'/.test(fs.readFileSync(f, 'utf8')));
-    assert.deepEqual(offenders.map((f) => path.relative(engine, f)), []);
+    const offenders = sources(engine).filter((f) =>
+      /activateNativeKernels|wasm-native-conv-kernels|setThreads|from '\.\.\/\.\.\/backend\/wasm'/.test(fs.readFileSync(f, 'utf8')),
+    );
+    assert.deepEqual(
+      offenders.map((f) => path.relative(engine, f)),
+      [],
+    );
     const parallel = fs.readFileSync(path.join(engine, 'parallel', 'engine.ts'), 'utf8');
     assert.match(parallel, /from '\.\.\/\.\.\/backend\/thread-budget'/);
   });
@@ -30,7 +37,8 @@ describe('backend/thread-budget: replica and thread counts are the backend\'s an
     assert.equal(replicasPointless('tensorflow'), 'the native TensorFlow backend already uses every core');
     assert.equal(replicasPointless('wasm'), null);
     const preferred = preferredReplicas();
-    if (tf.getBackend() === 'wasm' && wasmNativeConvKernelsRegistered()) assert.deepEqual(preferred, { replicas: 1, reason: `convs on oneDNN use all ${coreCount()} cores` });
+    if (tf.getBackend() === 'wasm' && wasmNativeConvKernelsRegistered())
+      assert.deepEqual(preferred, { replicas: 1, reason: `convs on oneDNN use all ${coreCount()} cores` });
     else assert.equal(preferred, null);
   });
 });

@@ -76,10 +76,16 @@ describe('experiments/load: files, extends, --set, validation', () => {
   });
 
   it("test-set selection is refused unless the mode is named 'official-selection'", () => {
-    const d = dir({ 'e.json': { train: { selection: { split: 'test' } } }, 'ok.json': { train: { selection: { split: 'test', mode: 'official-selection' } } } });
+    const d = dir({
+      'e.json': { train: { selection: { split: 'test' } } },
+      'ok.json': { train: { selection: { split: 'test', mode: 'official-selection' } } },
+    });
     assert.throws(() => loadExperiment(path.join(d, 'e.json')), /key 'train\.selection\.split': 'test' selects the best epoch on the test set/);
     assert.equal(loadExperiment(path.join(d, 'ok.json')).train.selection.split, 'test');
-    assert.throws(() => loadExperiment(path.join(d, 'e.json'), ['train.schedule.milestones=[30,20]', 'train.selection.split=val']), /milestones\[1\]': must be increasing/);
+    assert.throws(
+      () => loadExperiment(path.join(d, 'e.json'), ['train.schedule.milestones=[30,20]', 'train.selection.split=val']),
+      /milestones\[1\]': must be increasing/,
+    );
   });
 });
 
@@ -95,7 +101,13 @@ describe('experiments/tables: tables as data', () => {
       'tables/bad.json': { title: 'T', experiments: ['a.json'], metrics: ['psnr'], colour: 'red' },
     });
     const t = loadTable('t', d);
-    assert.deepEqual(t.rows.map((r) => [r.name, r.model.fusion, r.model.features]), [['a', 'additive', 16], ['b', 'none', 16]]);
+    assert.deepEqual(
+      t.rows.map((r) => [r.name, r.model.fusion, r.model.features]),
+      [
+        ['a', 'additive', 16],
+        ['b', 'none', 16],
+      ],
+    );
     assert.deepEqual(listTables(d), ['bad', 'dup', 'missing', 't']);
     assert.throws(() => loadTable('missing', d), /missing\.json: key 'experiments\[1\]': file not found: .*nope\.json/);
     assert.throws(() => loadTable('dup', d), /share the run name 'a'/);

@@ -19,7 +19,10 @@ describe('metrics: jasr metrics CLI', () => {
   const pts = path.join(dir, 'face.pts');
 
   before(async () => {
-    await sharp(path.join('node_modules', '@vladmandic', 'face-api', 'demo', 'sample2.jpg')).resize(128, 128, { fit: 'cover' }).png().toFile(hr);
+    await sharp(path.join('node_modules', '@vladmandic', 'face-api', 'demo', 'sample2.jpg'))
+      .resize(128, 128, { fit: 'cover' })
+      .png()
+      .toFile(hr);
     const lr = await sharp(hr).resize(16, 16, { kernel: 'cubic' }).png().toBuffer();
     await sharp(lr).resize(128, 128, { kernel: 'cubic' }).png().toFile(sr);
     fs.writeFileSync(pts, formatPts([31.5, 40.25, 99.75, 52, 64, 117.5, 20.1, 80]));
@@ -30,11 +33,11 @@ describe('metrics: jasr metrics CLI', () => {
     const out = await captureJson(['--sr', sr, '--hr', hr, '--protocol', 'jasr', '--landmarks', pts, '--json']);
     assert.deepStrictEqual(out.crop, { x1: 20, y1: 40, x2: 99, y2: 117 });
     const [srImage, hrImage] = [await readImage(sr), await readImage(hr)];
-    const expected = evaluateImagesExact(
-      [{ data: rgbToFloat(srImage), width: 128, height: 128 }],
-      [{ data: rgbToFloat(hrImage), width: 128, height: 128 }],
-      { protocol: 'jasr', scale: 8, boxes: [[20.1, 40.25, 99.75, 117.5]] },
-    );
+    const expected = evaluateImagesExact([{ data: rgbToFloat(srImage), width: 128, height: 128 }], [{ data: rgbToFloat(hrImage), width: 128, height: 128 }], {
+      protocol: 'jasr',
+      scale: 8,
+      boxes: [[20.1, 40.25, 99.75, 117.5]],
+    });
     assert.strictEqual(out.psnr, expected.psnr);
     assert.strictEqual(out.ssim, expected.ssim);
     assert.strictEqual((out.protocol as { name: string }).name, 'jasr');

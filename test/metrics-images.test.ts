@@ -1,16 +1,6 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import {
-  evaluateImages,
-  evaluateImagesExact,
-  gaussianTaps,
-  imageProtocol,
-  psnr,
-  roundHalfEven,
-  ssim,
-  WANG_SSIM,
-  yOfRgb01,
-} from '../src/metrics';
+import { evaluateImages, evaluateImagesExact, gaussianTaps, imageProtocol, psnr, roundHalfEven, ssim, WANG_SSIM, yOfRgb01 } from '../src/metrics';
 
 const close = (actual: number, expected: number, tol: number, what: string): void =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what}: expected ${expected} ± ${tol}, got ${actual}`);
@@ -30,7 +20,7 @@ function fixedPair(): { a: Float64Array; b: Float64Array } {
 
 describe('metrics: image reference values (peers-and-metrics §6.6)', () => {
   it('PSNR of a constant difference d is 20·log10(255/d)', () => {
-    const expected: Record<number, number> = { 1: 48.1308036087, 2: 42.1102036954, 5: 34.1514035220, 10: 28.1308036087, 255: 0 };
+    const expected: Record<number, number> = { 1: 48.1308036087, 2: 42.1102036954, 5: 34.151403522, 10: 28.1308036087, 255: 0 };
     for (const [d, value] of Object.entries(expected)) {
       const a = new Float64Array(64).fill(0);
       const b = new Float64Array(64).fill(Number(d));
@@ -40,7 +30,12 @@ describe('metrics: image reference values (peers-and-metrics §6.6)', () => {
   });
 
   it('SSIM of two constant images is (2ab + C1)/(a² + b² + C1)', () => {
-    const cases: [number, number, number][] = [[100, 110, 0.9954764441], [50, 60, 0.9836240139], [0, 255, 9.999000e-5], [77, 77, 1]];
+    const cases: [number, number, number][] = [
+      [100, 110, 0.9954764441],
+      [50, 60, 0.9836240139],
+      [0, 255, 9.999e-5],
+      [77, 77, 1],
+    ];
     for (const [va, vb, expected] of cases) {
       const value = ssim(new Float64Array(16 * 16).fill(va), new Float64Array(16 * 16).fill(vb), 16, 16, 255);
       close(value, expected, 1e-10 + 1e-9 * expected, `(${va}, ${vb})`);
@@ -77,8 +72,14 @@ describe('metrics: image reference values (peers-and-metrics §6.6)', () => {
 
   it('the fixed 32×32 pair: MSE 193.26171875, PSNR 25.2693452330, valid SSIM 0.8941526752', () => {
     const { a, b } = fixedPair();
-    assert.strictEqual(a.reduce((s, v) => s + v, 0), 132352);
-    assert.strictEqual(b.reduce((s, v) => s + v, 0), 132388);
+    assert.strictEqual(
+      a.reduce((s, v) => s + v, 0),
+      132352,
+    );
+    assert.strictEqual(
+      b.reduce((s, v) => s + v, 0),
+      132388,
+    );
     const mse = a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length;
     assert.strictEqual(mse, 193.26171875);
     close(psnr(a, b, 32, 32, 255), 25.269345233, 1e-9, 'PSNR');
@@ -126,12 +127,16 @@ describe('metrics: protocol mechanics', () => {
 
   it('tensor and float64 paths agree on random batches under both protocols', () => {
     let seed = 12345;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const size = 40;
     const count = 3;
     const hrData = new Float32Array(count * size * size * 3).map(() => Math.round(random() * 255) / 255);
     const srData = hrData.map((v) => v + (random() - 0.5) * 0.2);
-    const boxes: [number, number, number, number][] = [[5, 6, 33.5, 35], [0, 0, 40, 40], [12.2, 9.9, 30.1, 38]];
+    const boxes: [number, number, number, number][] = [
+      [5, 6, 33.5, 35],
+      [0, 0, 40, 40],
+      [12.2, 9.9, 30.1, 38],
+    ];
     const sr = tf.tensor4d(srData, [count, size, size, 3]);
     const hr = tf.tensor4d(hrData, [count, size, size, 3]);
     const images = (data: Float32Array) =>
@@ -143,7 +148,10 @@ describe('metrics: protocol mechanics', () => {
         close(batched.perImage.psnr[i], exact.perImage.psnr[i], 1e-4, `${protocol} PSNR image ${i}`);
         close(batched.perImage.ssim[i], exact.perImage.ssim[i], 2e-6, `${protocol} SSIM image ${i}`);
       }
-      assert.ok(exact.perImage.ssim.every((s) => s > 0.2 && s < 0.99), `${protocol}: SSIMs should be informative, got ${exact.perImage.ssim}`);
+      assert.ok(
+        exact.perImage.ssim.every((s) => s > 0.2 && s < 0.99),
+        `${protocol}: SSIMs should be informative, got ${exact.perImage.ssim}`,
+      );
     }
     tf.dispose([sr, hr]);
   });

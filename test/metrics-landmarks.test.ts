@@ -55,10 +55,15 @@ describe('metrics: NME (peers-and-metrics §6.1, §6.6)', () => {
     close(nmePerImage([pred], [gt], { normalizer: 'inter-pupil' }).nme[0], 5 / pupil, 1e-12, 'inter-pupil');
     close(nmePerImage([pred], [gt], { normalizer: 'box', boxes: [[10, 20, 110, 56]] }).nme[0], 5 / 60, 1e-12, 'box √(100·36)');
     close(nmePerImage([pred], [gt], { normalizer: 'box-diagonal', boxes: [[0, 0, 30, 40]] }).nme[0], 5 / 50, 1e-12, 'diagonal');
-    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      maxX = -Infinity,
+      minY = Infinity,
+      maxY = -Infinity;
     for (let l = 0; l < 68; l++) {
-      minX = Math.min(minX, gt[2 * l]); maxX = Math.max(maxX, gt[2 * l]);
-      minY = Math.min(minY, gt[2 * l + 1]); maxY = Math.max(maxY, gt[2 * l + 1]);
+      minX = Math.min(minX, gt[2 * l]);
+      maxX = Math.max(maxX, gt[2 * l]);
+      minY = Math.min(minY, gt[2 * l + 1]);
+      maxY = Math.max(maxY, gt[2 * l + 1]);
     }
     close(nmePerImage([pred], [gt], { normalizer: 'landmark-box' }).nme[0], 5 / Math.sqrt((maxX - minX) * (maxY - minY)), 1e-12, 'landmark box');
 
@@ -86,14 +91,21 @@ describe('metrics: NME (peers-and-metrics §6.1, §6.6)', () => {
     const spoiled = pred.map((p, i) => p.map((v, k) => (visible[i][k >> 1] ? v : v + 1000)));
     assert.deepStrictEqual(nmePerImage(spoiled, gt, { visible }).nme, nmePerImage(pred, gt, { visible }).nme);
 
-    const toTensor = (rows: Float64Array[]) => tf.tensor3d(rows.flatMap((r) => Array.from(r)), [batch, 68, 2]);
+    const toTensor = (rows: Float64Array[]) =>
+      tf.tensor3d(
+        rows.flatMap((r) => Array.from(r)),
+        [batch, 68, 2],
+      );
     for (const normalizer of ['inter-ocular', 'inter-pupil', 'box', 'landmark-box', 'box-diagonal'] as const) {
       for (const reduction of ['mean', 'rms'] as const) {
         const arrays = nmePerImage(pred, gt, { visible, boxes, normalizer, reduction }).nme;
         const before = tf.memory().numTensors;
         const predT = toTensor(pred);
         const gtT = toTensor(gt);
-        const visT = tf.tensor2d(visible.flatMap((v) => Array.from(v)), [batch, 68]);
+        const visT = tf.tensor2d(
+          visible.flatMap((v) => Array.from(v)),
+          [batch, 68],
+        );
         const boxT = tf.tensor2d(boxes.flat(), [batch, 4]);
         const tensor = nmeTensor(predT, gtT, { visible: visT, boxes: boxT, normalizer, reduction });
         const values = Array.from(tensor.dataSync());

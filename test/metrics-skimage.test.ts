@@ -84,13 +84,20 @@ describe('metrics: PSNR/SSIM agree with scikit-image on real face photos', funct
 
   before(async () => {
     // Face boxes in the style of GT-landmark boxes: fractional, one of them reaching past the border shave.
-    const boxes: Box[] = [[30.4, 25.7, 98.2, 110.9], [3.2, 12.6, 126.5, 127.8], [44.9, 40.1, 90.6, 88.3]];
+    const boxes: Box[] = [
+      [30.4, 25.7, 98.2, 110.9],
+      [3.2, 12.6, 126.5, 127.8],
+      [44.9, 40.1, 90.6, 88.3],
+    ];
     for (const [i, sample] of ['sample1.jpg', 'sample2.jpg', 'sample3.jpg'].entries()) {
       const hr = path.join(dir, `hr${i}.png`);
       const sr = path.join(dir, `sr${i}.png`);
       await sharp(path.join(DEMO, sample)).resize(SIZE, SIZE, { fit: 'cover' }).png().toFile(hr);
       // The ×8 bicubic baseline: down to 16×16 and back.
-      const lr = await sharp(hr).resize(SIZE / SCALE, SIZE / SCALE, { kernel: 'cubic' }).png().toBuffer();
+      const lr = await sharp(hr)
+        .resize(SIZE / SCALE, SIZE / SCALE, { kernel: 'cubic' })
+        .png()
+        .toBuffer();
       await sharp(lr).resize(SIZE, SIZE, { kernel: 'cubic' }).png().toFile(sr);
       pairs.push({ hr, sr, box: boxes[i] });
     }
@@ -130,7 +137,10 @@ describe('metrics: PSNR/SSIM agree with scikit-image on real face photos', funct
       const exact = evaluateImagesExact(srImages, hrImages, { protocol, scale: SCALE, boxes });
       oracle.forEach((row, i) => {
         const want = row[protocol];
-        for (const [name, got] of [['tensor', batched], ['float64', exact]] as const) {
+        for (const [name, got] of [
+          ['tensor', batched],
+          ['float64', exact],
+        ] as const) {
           const dPsnr = Math.abs(got.perImage.psnr[i] - want.psnr);
           const dSsim = Math.abs(got.perImage.ssim[i] - want.ssim);
           assert.ok(dPsnr <= 1e-3, `${protocol} ${name} pair ${i}: PSNR ${got.perImage.psnr[i]} vs skimage ${want.psnr}`);

@@ -46,7 +46,10 @@ describe('model blocks', () => {
     const scope = ParamScope.root('official', 1).module('t');
     const conv = new Conv(scope, 'down', 1, 1, { stride: 2 });
     conv.kernel.assign(tf.ones([3, 3, 1, 1]));
-    const x = tf.tensor4d(Array.from({ length: 16 }, (_, i) => i + 1), [1, 4, 4, 1]);
+    const x = tf.tensor4d(
+      Array.from({ length: 16 }, (_, i) => i + 1),
+      [1, 4, 4, 1],
+    );
     const y = conv.apply(x);
     assert.deepEqual(y.shape, [1, 2, 2, 1]);
     // Output (0,0) sums the zero-padded window rows/cols −1..1, i.e. x[0..1][0..1] = 1+2+5+6.
@@ -69,7 +72,10 @@ describe('model blocks', () => {
     // body = −3·relu(x); x + 0.5·body = x − 1.5·relu(x)
     const expectedNoRelu = [1, -2, 0.5, 4].map((v) => v - 1.5 * Math.max(0, v));
     assert.deepEqual(Array.from(noTrailing.apply(x).dataSync()), expectedNoRelu);
-    assert.deepEqual(Array.from(block.apply(x).dataSync()), expectedNoRelu.map((v) => Math.max(0, v)));
+    assert.deepEqual(
+      Array.from(block.apply(x).dataSync()),
+      expectedNoRelu.map((v) => Math.max(0, v)),
+    );
     tf.dispose([centre, x, ...vars]);
   });
 

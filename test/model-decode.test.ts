@@ -36,8 +36,18 @@ describe('model heatmap decoding (official find_tensor_peak_batch)', () => {
     const [batch, h, w, landmarks] = [2, 16, 20, 4];
     // Centres ≥ 4.5 px from the border: the 9×9 window then holds the whole Gaussian (σ = 1) and the mean is unbiased.
     const centres: [number, number][][] = [
-      [[4.3, 4.7], [10.25, 8.5], [14.6, 5.4], [7.0, 10.9]],
-      [[5.5, 5.5], [12.8, 10.1], [8.2, 9.3], [14.4, 6.6]],
+      [
+        [4.3, 4.7],
+        [10.25, 8.5],
+        [14.6, 5.4],
+        [7.0, 10.9],
+      ],
+      [
+        [5.5, 5.5],
+        [12.8, 10.1],
+        [8.2, 9.3],
+        [14.4, 6.6],
+      ],
     ];
     const values = new Float32Array(batch * h * w * (landmarks + 1));
     for (let b = 0; b < batch; b++) {

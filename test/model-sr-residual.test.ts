@@ -3,7 +3,14 @@ import * as tf from '@tensorflow/tfjs';
 import { Architecture, DEFAULT_MODEL_CONFIG, IMAGENET_MEAN_RGB, MODEL_CONFIG_SCHEMA, ModelConfig, SrResidualMode, buildModel, countParams } from '../src/model';
 import { validate } from '../src/core/schema';
 
-const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({ ...DEFAULT_MODEL_CONFIG, features: 8, trunkBlocks: 1, stages: 1, meanShift: 'inverse', ...over });
+const small = (over: Partial<ModelConfig> = {}): ModelConfig => ({
+  ...DEFAULT_MODEL_CONFIG,
+  features: 8,
+  trunkBlocks: 1,
+  stages: 1,
+  meanShift: 'inverse',
+  ...over,
+});
 
 /** SR output of `config` on `input` with the SR head's last conv (kernel and bias) set to zero. */
 function srWithZeroLastConv(config: ModelConfig, input: tf.Tensor4D): Float32Array {

@@ -90,16 +90,31 @@ describe('PyTorch JASRNet import (jasr import --from torch)', function () {
   before(function () {
     if (!fs.existsSync(PYTHON)) throw new Error(`${PYTHON} not found: this test needs Debian's python3 with python3-torch (scripts/setup.sh installs it)`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-torch-import-'));
-    const run = spawnSync(PYTHON, [ORACLE, '--out', dir, '--features', String(FEATURES), '--blocks', String(BLOCKS), '--landmarks', String(LANDMARKS)], { encoding: 'utf8' });
-    if (run.status !== 0) throw new Error(`${ORACLE} failed (exit ${run.status}); it needs python3-torch: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    const run = spawnSync(PYTHON, [ORACLE, '--out', dir, '--features', String(FEATURES), '--blocks', String(BLOCKS), '--landmarks', String(LANDMARKS)], {
+      encoding: 'utf8',
+    });
+    if (run.status !== 0)
+      throw new Error(`${ORACLE} failed (exit ${run.status}); it needs python3-torch: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     manifest = JSON.parse(fs.readFileSync(pt('manifest.json'), 'utf8')) as Manifest;
     experimentFile = pt('torch-small.json');
-    fs.writeFileSync(experimentFile, JSON.stringify({
-      name: 'torch-small',
-      description: 'official topology, small: the PyTorch oracle network',
-      model: { architecture: 'jasrnet', features: FEATURES, trunkBlocks: BLOCKS, landmarks: LANDMARKS, stages: 3, scale: 8, init: 'official', meanShift: 'faithful' },
-      data: { format: 'synthetic', scale: 8, syntheticCounts: [2, 2, 2] },
-    }));
+    fs.writeFileSync(
+      experimentFile,
+      JSON.stringify({
+        name: 'torch-small',
+        description: 'official topology, small: the PyTorch oracle network',
+        model: {
+          architecture: 'jasrnet',
+          features: FEATURES,
+          trunkBlocks: BLOCKS,
+          landmarks: LANDMARKS,
+          stages: 3,
+          scale: 8,
+          init: 'official',
+          meanShift: 'faithful',
+        },
+        data: { format: 'synthetic', scale: 8, syntheticCounts: [2, 2, 2] },
+      }),
+    );
     config = loadExperiment(experimentFile).model;
     const model = buildModel(config);
     shapes = Object.fromEntries(Object.entries(model.namedVariables()).map(([k, v]) => [k, [...v.shape]]));
@@ -116,7 +131,10 @@ describe('PyTorch JASRNet import (jasr import --from torch)', function () {
     assert.deepEqual(kitNames, Object.keys(shapes).sort());
     assert.deepEqual(jasrnetKitShapes(config), shapes);
     // The paper-era and released sizes too (the model buildModel makes is the source of truth).
-    for (const size of [{ features: 256, trunkBlocks: 16 }, { features: 128, trunkBlocks: 32, landmarks: 19, stages: 2 }]) {
+    for (const size of [
+      { features: 256, trunkBlocks: 16 },
+      { features: 128, trunkBlocks: 32, landmarks: 19, stages: 2 },
+    ]) {
       const c = { ...config, ...size };
       const built = buildModel({ ...c, features: 2 }); // variable names and depths do not depend on the width
       assert.deepEqual(Object.keys(jasrnetKitShapes(c)).sort(), Object.keys(built.namedVariables()).sort());
@@ -127,7 +145,10 @@ describe('PyTorch JASRNet import (jasr import --from torch)', function () {
     assert.deepEqual([...torchNames, ...meanShift].sort(), [...manifest.keys].sort());
     // The issue's examples.
     for (const key of ['head.0.weight', 'encoder_b1.1.body.0.weight', 'sr_tail.0.0.weight', 'stages.2.8.weight']) assert.ok(torchNames.includes(key), key);
-    assert.deepEqual(convs.filter((c) => c.pixelShuffle).map((c) => c.torch), ['sr_tail.0.0', 'sr_tail.0.2', 'sr_tail.0.4']);
+    assert.deepEqual(
+      convs.filter((c) => c.pixelShuffle).map((c) => c.torch),
+      ['sr_tail.0.0', 'sr_tail.0.2', 'sr_tail.0.4'],
+    );
   });
 
   it('pixel-shuffle permutation: a torch-ordered conv output shuffled by the kit equals nn.PixelShuffle(2)', () => {
@@ -140,8 +161,14 @@ describe('PyTorch JASRNet import (jasr import --from torch)', function () {
     const expected: number[] = [];
     for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) for (let c = 0; c < f; c++) expected.push(torchChannels[4 * c + 2 * i + j]);
     assert.deepEqual([...shuffled], expected);
-    assert.deepEqual([0, 1, 2, 3].map((k) => torchOutputChannel(k, 4, true)), [0, 1, 2, 3].map((k) => 4 * (k % 1) + k));
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map((k) => torchOutputChannel(k, 8, true)), [0, 4, 1, 5, 2, 6, 3, 7]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((k) => torchOutputChannel(k, 4, true)),
+      [0, 1, 2, 3].map((k) => 4 * (k % 1) + k),
+    );
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 6, 7].map((k) => torchOutputChannel(k, 8, true)),
+      [0, 4, 1, 5, 2, 6, 3, 7],
+    );
     // OIHW ⇄ HWIO round trip with the permutation, and a known element: kit [h=1, w=2, i=1, o=1] is torch [o=4, i=1, 1, 2].
     const oihw = Float32Array.from({ length: 8 * 3 * 3 * 3 }, (_, k) => k);
     const hwio = oihwToHwio(oihw, [8, 3, 3, 3], true);
@@ -178,7 +205,8 @@ describe('PyTorch JASRNet import (jasr import --from torch)', function () {
           assert.deepEqual(out.heatmaps[s].shape, h.shape);
           errors.push(relativeError(out.heatmaps[s].dataSync() as Float32Array, readF32(pt(h.file))));
         }
-        for (const [i, e] of errors.entries()) assert.ok(e <= RELATIVE_TOLERANCE, `${i === 0 ? 'SR' : `heatmap stage ${i}`}: relative error ${e.toExponential(2)} > ${RELATIVE_TOLERANCE}`);
+        for (const [i, e] of errors.entries())
+          assert.ok(e <= RELATIVE_TOLERANCE, `${i === 0 ? 'SR' : `heatmap stage ${i}`}: relative error ${e.toExponential(2)} > ${RELATIVE_TOLERANCE}`);
       } finally {
         tf.dispose([input, out.sr!, ...out.heatmaps]);
       }
@@ -197,25 +225,52 @@ describe('PyTorch JASRNet import (jasr import --from torch)', function () {
   });
 
   it('refuses pickles that call anything but the tensor rebuilders (os.system, builtins.eval), naming the GLOBAL', () => {
-    assert.match(refusal(() => importFile('evil_system.pt')), /evil_system\.pt: pickle \(data\.pkl\) byte \d+: GLOBAL 'posix\.system' is not allowed/);
-    assert.match(refusal(() => importFile('evil_eval.pt')), /evil_eval\.pt: pickle \(data\.pkl\) byte \d+: GLOBAL 'builtins\.eval' is not allowed/);
+    assert.match(
+      refusal(() => importFile('evil_system.pt')),
+      /evil_system\.pt: pickle \(data\.pkl\) byte \d+: GLOBAL 'posix\.system' is not allowed/,
+    );
+    assert.match(
+      refusal(() => importFile('evil_eval.pt')),
+      /evil_eval\.pt: pickle \(data\.pkl\) byte \d+: GLOBAL 'builtins\.eval' is not allowed/,
+    );
   });
 
   it('refuses a truncated zip, a corrupted byte, a storage offset beyond the data and a float64 storage', () => {
-    assert.match(refusal(() => importFile('truncated.pt')), /truncated\.pt: no zip end-of-central-directory record: truncated or not a zip archive/);
+    assert.match(
+      refusal(() => importFile('truncated.pt')),
+      /truncated\.pt: no zip end-of-central-directory record: truncated or not a zip archive/,
+    );
     const corrupt = pt('corrupt.pt');
     const bytes = fs.readFileSync(pt('model_best.pt'));
     bytes[Math.floor(bytes.length / 2)] ^= 0x40; // inside some tensor's data
     fs.writeFileSync(corrupt, bytes);
-    assert.match(refusal(() => importFile('corrupt.pt')), /corrupt\.pt: zip entry 'model_best\/data\/\d+': CRC-32 mismatch/);
-    assert.match(refusal(() => importFile('offset_beyond.pt')), /offset_beyond\.pt: tensor on storage '0': offset 1000000 with shape \[3,3,1,1\] .* beyond the storage's 9 elements/);
-    assert.match(refusal(() => importFile('float64.pt')), /float64\.pt: key '[^']+': storage is torch\.DoubleStorage \(float64\); only float32/);
-    assert.match(refusal(() => importFile('legacy.pt')), /legacy\.pt: no zip end-of-central-directory record: .*the legacy pre-1\.6 torch\.save format, not supported/);
+    assert.match(
+      refusal(() => importFile('corrupt.pt')),
+      /corrupt\.pt: zip entry 'model_best\/data\/\d+': CRC-32 mismatch/,
+    );
+    assert.match(
+      refusal(() => importFile('offset_beyond.pt')),
+      /offset_beyond\.pt: tensor on storage '0': offset 1000000 with shape \[3,3,1,1\] .* beyond the storage's 9 elements/,
+    );
+    assert.match(
+      refusal(() => importFile('float64.pt')),
+      /float64\.pt: key '[^']+': storage is torch\.DoubleStorage \(float64\); only float32/,
+    );
+    assert.match(
+      refusal(() => importFile('legacy.pt')),
+      /legacy\.pt: no zip end-of-central-directory record: .*the legacy pre-1\.6 torch\.save format, not supported/,
+    );
   });
 
   it('names missing and unexpected keys, and a key whose shape differs from the config', () => {
-    assert.match(refusal(() => importFile('missing_key.pt')), /missing keys: stages\.2\.8\.bias$/);
-    assert.match(refusal(() => importFile('extra_key.pt')), /unexpected keys: concat_layer\.0\.weight$/);
+    assert.match(
+      refusal(() => importFile('missing_key.pt')),
+      /missing keys: stages\.2\.8\.bias$/,
+    );
+    assert.match(
+      refusal(() => importFile('extra_key.pt')),
+      /unexpected keys: concat_layer\.0\.weight$/,
+    );
     // A config deeper than the file: the missing trunk blocks are named, with the depth the file has.
     assert.match(
       refusal(() => importFile('model_best.pt', { ...config, trunkBlocks: 3 })),
@@ -223,7 +278,10 @@ describe('PyTorch JASRNet import (jasr import --from torch)', function () {
     );
     // The same file read against a config with 19 landmarks: the heatmap convs no longer fit.
     const aflw = { ...config, landmarks: 19 };
-    assert.match(refusal(() => importFile('model_best.pt', aflw)), /key 'stages\.0\.4\.weight': expected shape \[20, 16, 3, 3\] \(OIHW for features=16, landmarks=19\), found \[69, 16, 3, 3\]/);
+    assert.match(
+      refusal(() => importFile('model_best.pt', aflw)),
+      /key 'stages\.0\.4\.weight': expected shape \[20, 16, 3, 3\] \(OIHW for features=16, landmarks=19\), found \[69, 16, 3, 3\]/,
+    );
   });
 
   it('the CLI prints one line for a refused file and for a run directory that already holds a run', async () => {

@@ -52,7 +52,8 @@ describe('notebook: PCA of a feature map to RGB', function () {
       assert.ok(Math.abs(pca.explained[k] - ref.explained[k]) < 1e-4, `explained[${k}] ${pca.explained[k]} vs ${ref.explained[k]}`);
       for (let c = 0; c < 6; c++) assert.ok(Math.abs(pca.components[k][c] - ref.components[k][c]) < 1e-3, `component ${k} channel ${c}`);
       const col = ref.projected.map((row) => row[k]);
-      const lo = Math.min(...col), hi = Math.max(...col);
+      const lo = Math.min(...col),
+        hi = Math.max(...col);
       col.forEach((v, p) => assert.ok(Math.abs(pca.rgb[p * 3 + k] - (v - lo) / (hi - lo)) < 1e-3, `pixel ${p} component ${k}`));
     }
     assert.ok(pca.explained[0] > pca.explained[1] && pca.explained[1] > pca.explained[2]);

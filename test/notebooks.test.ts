@@ -36,7 +36,9 @@ function plots(run: NotebookRun): Plot[] {
   return outputsOfType(run, PLOTLY).map((o) => o.value as Plot);
 }
 function tables(run: NotebookRun): string[] {
-  return outputsOfType(run, 'text/html').map((o) => String(o.value)).filter((h) => h.includes('<table'));
+  return outputsOfType(run, 'text/html')
+    .map((o) => String(o.value))
+    .filter((h) => h.includes('<table'));
 }
 function titleOf(p: Plot): string {
   return p.layout.title?.text ?? '';
@@ -67,14 +69,33 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
   });
   after(() => {
     fs.rmSync(scratch, { recursive: true, force: true });
-    console.log(`    notebook wall times (s): ${Object.entries(times).map(([n, s]) => `${n} ${s.toFixed(1)}`).join(', ')}`);
+    console.log(
+      `    notebook wall times (s): ${Object.entries(times)
+        .map(([n, s]) => `${n} ${s.toFixed(1)}`)
+        .join(', ')}`,
+    );
   });
 
   it('lists exactly the eight notebooks, committed clean (no outputs, execution_count null)', () => {
-    const names = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => /^0[1-8]-.*\.ipynb$/.test(f)).sort();
-    assert.deepEqual(names, ['01-quickstart.ipynb', '02-training-curves.ipynb', '03-main-comparison.ipynb', '04-ablations.ipynb', '05-fused-feature-maps.ipynb', '06-tiny-faces-in-the-wild.ipynb', '07-ced-curves.ipynb', '08-claims.ipynb']);
+    const names = fs
+      .readdirSync(path.join(ROOT, 'notebooks'))
+      .filter((f) => /^0[1-8]-.*\.ipynb$/.test(f))
+      .sort();
+    assert.deepEqual(names, [
+      '01-quickstart.ipynb',
+      '02-training-curves.ipynb',
+      '03-main-comparison.ipynb',
+      '04-ablations.ipynb',
+      '05-fused-feature-maps.ipynb',
+      '06-tiny-faces-in-the-wild.ipynb',
+      '07-ced-curves.ipynb',
+      '08-claims.ipynb',
+    ]);
     for (const n of names) {
-      const nb = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', n), 'utf8')) as { cells: { cell_type: string; outputs?: unknown[]; execution_count?: number | null }[]; metadata: { kernelspec: { name: string } } };
+      const nb = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', n), 'utf8')) as {
+        cells: { cell_type: string; outputs?: unknown[]; execution_count?: number | null }[];
+        metadata: { kernelspec: { name: string } };
+      };
       assert.equal(nb.metadata.kernelspec.name, 'jasr-tslab', n);
       assert.equal(nb.cells[0].cell_type, 'markdown', `${n} starts with an explanation`);
       for (const c of nb.cells.filter((x) => x.cell_type === 'code')) {
@@ -88,7 +109,10 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
     const run = runNotebook('01-quickstart.ipynb');
     const figs = plots(run);
     assert.equal(figs.length, 1);
-    assert.deepEqual(figs[0].data.filter((t) => t.type === 'image').map((t) => t.name), ['LR 16×16', 'bicubic', 'SR (JASRNet)', 'HR 128×128']);
+    assert.deepEqual(
+      figs[0].data.filter((t) => t.type === 'image').map((t) => t.name),
+      ['LR 16×16', 'bicubic', 'SR (JASRNet)', 'HR 128×128'],
+    );
     assert.equal(figs[0].data.filter((t) => t.name === 'predicted').length, 4, 'predicted landmarks on every panel');
     const t = tables(run);
     assert.equal(t.length, 1);
@@ -100,10 +124,16 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
     const run = runNotebook('02-training-curves.ipynb');
     const figs = plots(run);
     assert.equal(figs.length, 5);
-    assert.deepEqual(figs[0].data.map((t) => t.name), ['total', 'pixel', 'heatmap']);
+    assert.deepEqual(
+      figs[0].data.map((t) => t.name),
+      ['total', 'pixel', 'heatmap'],
+    );
     assert.deepEqual(figs[0].data[0].x, [1, 2, 3, 4, 5, 6], 'a step record for each of the 6 quick steps');
     assert.deepEqual(figs[3].data[0].x, [1, 2, 3], '3 epochs of 2 steps');
-    assert.ok((figs[3].data[0].y as number[]).every((v) => v > 0 && v < 60), 'validation PSNR in dB');
+    assert.ok(
+      (figs[3].data[0].y as number[]).every((v) => v > 0 && v < 60),
+      'validation PSNR in dB',
+    );
     assert.equal(tables(run).length, 1);
   });
 
@@ -114,11 +144,17 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
     // 4 bar/grid figures, error bars for PSNR and NME, one forest plot per metric of main-cpu's pairs (psnr, ssim, nme, auc@0.08, fr@0.08).
     assert.equal(figs.length, 11);
     assert.deepEqual(figs[0].data[0].x, rows);
-    assert.deepEqual(figs[2].data.map((t) => t.name), ['nme', 'auc@0.07', 'auc@0.08', 'fr@0.08']);
+    assert.deepEqual(
+      figs[2].data.map((t) => t.name),
+      ['nme', 'auc@0.07', 'auc@0.08', 'fr@0.08'],
+    );
     assert.match(titleOf(figs[3]), /test faces per experiment/);
     const psnrBars = figs[4].data[0] as PlotTrace & { error_y: { array: (number | null)[]; arrayminus: (number | null)[] } };
     assert.deepEqual(psnrBars.x, rows);
-    assert.ok(psnrBars.error_y.array.slice(0, 5).every((v) => typeof v === 'number' && v >= 0), 'an interval for every row with PSNR');
+    assert.ok(
+      psnrBars.error_y.array.slice(0, 5).every((v) => typeof v === 'number' && v >= 0),
+      'an interval for every row with PSNR',
+    );
     assert.match(titleOf(figs[6]), /paired differences: psnr/);
     assert.equal(tables(run).length, 2);
     assert.match(stdoutOf(run), /Design: 3-fold cross-validation by group/);
@@ -129,7 +165,11 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
     const figs = plots(run);
     assert.equal(figs.length, 12);
     assert.match(titleOf(figs[8]), /ablation-fusion: ablation − base/);
-    assert.deepEqual(figs[8].data.reduce((n, t) => n + (t.x?.length ?? 0), 0), 4, 'fusion-none and fusion-concat, PSNR and NME each');
+    assert.deepEqual(
+      figs[8].data.reduce((n, t) => n + (t.x?.length ?? 0), 0),
+      4,
+      'fusion-none and fusion-concat, PSNR and NME each',
+    );
     assert.deepEqual(figs[0].data[0].x, ['x8-jasrnet', 'x8-fusion-none', 'x8-fusion-concat', 'mean-shape']);
     assert.deepEqual(figs[4].data[0].x, ['x8-stages-1', 'x8-stages-2', 'x8-jasrnet', 'mean-shape']);
     assert.equal(tables(run).length, 4);
@@ -149,11 +189,23 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
     assert.ok(hrPanel, 'HR panel');
     assert.deepEqual(imageBytes(hrPanel), Array.from(floatToRgb(face.hr, 128, 128).data), 'the HR panel is the real face');
     const means = figs[1].data.map((t) => t.name);
-    assert.deepEqual(means, ['encoder/a0', 'encoder/b', 'encoder/c1', 'encoder/c2', 'fusion/a1', 'fusion/a2', 'fusion/a3', 'fusion/a4', 'trunk/out', 'fused'].map((n) => `${n} (mean of 8 ch)`));
+    assert.deepEqual(
+      means,
+      ['encoder/a0', 'encoder/b', 'encoder/c1', 'encoder/c2', 'fusion/a1', 'fusion/a2', 'fusion/a3', 'fusion/a4', 'trunk/out', 'fused'].map(
+        (n) => `${n} (mean of 8 ch)`,
+      ),
+    );
     assert.deepEqual(figs.slice(2, 12).map(titleOf), [
-      'encoder/a0 [1×128×128×8]', 'encoder/b [1×64×64×8]', 'encoder/c1 [1×32×32×8]', 'encoder/c2 [1×16×16×8]',
-      'fusion/a1 [1×64×64×8]', 'fusion/a2 [1×32×32×8]', 'fusion/a3 [1×32×32×8]', 'fusion/a4 [1×16×16×8]',
-      'trunk/out [1×16×16×8]', 'fused [1×16×16×8]',
+      'encoder/a0 [1×128×128×8]',
+      'encoder/b [1×64×64×8]',
+      'encoder/c1 [1×32×32×8]',
+      'encoder/c2 [1×16×16×8]',
+      'fusion/a1 [1×64×64×8]',
+      'fusion/a2 [1×32×32×8]',
+      'fusion/a3 [1×32×32×8]',
+      'fusion/a4 [1×16×16×8]',
+      'trunk/out [1×16×16×8]',
+      'fused [1×16×16×8]',
     ]);
     const pca = figs.slice(12, 15).flatMap((f) => f.data.filter((t) => t.type === 'image'));
     assert.equal(pca.length, 10);
@@ -172,7 +224,11 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
     const lfw = loadTinyFaces({ count: 4 });
     originals.forEach((t, i) => {
       const grey = Array.from(lfw[i].original, (v) => Math.round(v * 255));
-      assert.deepEqual(imageBytes(t).filter((_, k) => k % 3 === 0), grey, `face ${i}`);
+      assert.deepEqual(
+        imageBytes(t).filter((_, k) => k % 3 === 0),
+        grey,
+        `face ${i}`,
+      );
     });
     assert.equal(figs[0].data.filter((t) => t.name === 'SR + landmarks').length, 4);
     assert.match(stdoutOf(run), /Labeled Faces in the Wild/);
@@ -182,9 +238,15 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
     const run = runNotebook('07-ced-curves.ipynb');
     const figs = plots(run);
     assert.ok(figs.length >= 1 && figs.length <= 2);
-    assert.deepEqual(figs[0].data.map((t) => t.name), ['cpu-align-only', 'cpu-two-stage', 'cpu-jasrnet', 'mean-shape']);
+    assert.deepEqual(
+      figs[0].data.map((t) => t.name),
+      ['cpu-align-only', 'cpu-two-stage', 'cpu-jasrnet', 'mean-shape'],
+    );
     const y = figs[0].data[0].y as number[];
-    assert.ok(y.every((v, i) => v >= 0 && v <= 1 && (i === 0 || v >= y[i - 1])), 'a CED is a non-decreasing fraction');
+    assert.ok(
+      y.every((v, i) => v >= 0 && v <= 1 && (i === 0 || v >= y[i - 1])),
+      'a CED is a non-decreasing fraction',
+    );
     assert.equal(tables(run).length, 1);
     assert.match(stdoutOf(run), /AUC\/FR\/NME recomputed from ced\.json agree with table\.json/);
   });
@@ -195,6 +257,10 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
     assert.match(out, /\(a\) (supported|contradicted|inconclusive)\n\(b\) (supported|contradicted|inconclusive)\n\(c\) not measured\n\(d\) not measured/);
     const figs = plots(run);
     assert.deepEqual(figs.map(titleOf), ['claims: paired differences in psnr', 'claims: paired differences in nme']);
-    assert.equal(figs[1].data.reduce((n, t) => n + (t.y?.length ?? 0), 0), 3, 'claim a: jasrnet − align-only; claim b: − align-only and − two-stage');
+    assert.equal(
+      figs[1].data.reduce((n, t) => n + (t.y?.length ?? 0), 0),
+      3,
+      'claim a: jasrnet − align-only; claim b: − align-only and − two-stage',
+    );
   });
 });

@@ -49,7 +49,10 @@ function syntheticBatch(n: number, seed: number): FaceBatch {
 /** Deterministic stream of synthetic batches (batch i of every epoch is the same), resumable by position. */
 class SyntheticLoader implements TrainLoader<FaceBatch> {
   private position = 0;
-  constructor(readonly batchesPerEpoch: number, private readonly batchSize: number) {}
+  constructor(
+    readonly batchesPerEpoch: number,
+    private readonly batchSize: number,
+  ) {}
   next(): FaceBatch {
     const b = syntheticBatch(this.batchSize, 100 + (this.position % this.batchesPerEpoch) * 10);
     this.position += 1;
@@ -157,7 +160,12 @@ describe('train/parallel: data-parallel training over worker threads', () => {
       const stream = new PassThrough();
       let messages = '';
       stream.on('data', (d: Buffer) => (messages += d.toString()));
-      await train(model, { train: new SyntheticLoader(3, 3) }, { name: `parallel-${workers}`, train: trainConfig(workers) }, { runDir, progress: new ProgressReporter({ mode: 'plain', stream, plainEverySec: 1e9 }) });
+      await train(
+        model,
+        { train: new SyntheticLoader(3, 3) },
+        { name: `parallel-${workers}`, train: trainConfig(workers) },
+        { runDir, progress: new ProgressReporter({ mode: 'plain', stream, plainEverySec: 1e9 }) },
+      );
       runs.push({ weights: snapshot(model), steps: readRunLog(runDir).filter((r): r is StepRecord => r.kind === 'step'), messages });
       model.model.dispose();
     }

@@ -6,7 +6,10 @@ import { MEAN_SHAPE_ROW } from '../src/config/tables';
 describe('claims as data', () => {
   it('experiments/claims.json names tables and rows that exist (no paper numbers: only rows, metrics and a declared margin)', () => {
     const claims = loadClaims();
-    assert.deepEqual(claims.claims.map((c) => c.id), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(
+      claims.claims.map((c) => c.id),
+      ['a', 'b', 'c', 'd'],
+    );
     for (const c of claims.claims) {
       const p = planTable(c.table);
       const rows = [...p.rows.map((r) => r.name), MEAN_SHAPE_ROW];

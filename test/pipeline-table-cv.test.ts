@@ -19,7 +19,14 @@ describe('a cross-validated, multi-seed table (synthetic, 2 folds × 2 seeds)', 
   this.timeout(240_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-table-cv-'));
   const experimentsDir = path.join(dir, 'experiments');
-  const common = { experimentsDir, runsDir: path.join(dir, 'runs'), resultsDir: path.join(dir, 'results'), staticFigures: false, progress: 'quiet' as const, log: (): void => undefined };
+  const common = {
+    experimentsDir,
+    runsDir: path.join(dir, 'runs'),
+    resultsDir: path.join(dir, 'results'),
+    staticFigures: false,
+    progress: 'quiet' as const,
+    log: (): void => undefined,
+  };
   const resultDir = path.join(dir, 'results', 'cv');
   before(() => {
     fs.mkdirSync(path.join(experimentsDir, 'tables'), { recursive: true });
@@ -33,7 +40,10 @@ describe('a cross-validated, multi-seed table (synthetic, 2 folds × 2 seeds)', 
       folds: 2,
       seeds: [1, 2],
       steps: 2,
-      pairs: [{ a: 'tiny-jasrnet', b: 'tiny-bicubic', metrics: ['psnr'] }, { a: 'tiny-jasrnet', b: 'mean-shape', metrics: ['nme'] }],
+      pairs: [
+        { a: 'tiny-jasrnet', b: 'tiny-bicubic', metrics: ['psnr'] },
+        { a: 'tiny-jasrnet', b: 'mean-shape', metrics: ['nme'] },
+      ],
     };
     fs.writeFileSync(path.join(experimentsDir, 'tables', 'cv.json'), JSON.stringify(table));
   });
@@ -41,7 +51,10 @@ describe('a cross-validated, multi-seed table (synthetic, 2 folds × 2 seeds)', 
 
   it('plans one job per trained row × fold × seed with the fold, seed and steps as overrides', () => {
     const p = planTable('cv', common);
-    assert.deepEqual(p.plan.jobs.map((j) => j.id), [0, 1].flatMap((f) => [1, 2].map((s) => `tiny-jasrnet.fold${f}of2.seed${s}.steps2`)));
+    assert.deepEqual(
+      p.plan.jobs.map((j) => j.id),
+      [0, 1].flatMap((f) => [1, 2].map((s) => `tiny-jasrnet.fold${f}of2.seed${s}.steps2`)),
+    );
     assert.deepEqual(p.plan.jobs[3].sets, ['train.maxSteps=2', 'data.folds=2', 'data.fold=1', 'data.foldSeed=1', 'train.seed=2']);
     assert.equal(p.cells.filter((c) => c.row === 'tiny-bicubic').length, 2, 'a row without weights: one cell per fold, no seeds');
   });
@@ -101,8 +114,19 @@ describe('a cross-validated, multi-seed table (synthetic, 2 folds × 2 seeds)', 
   });
 
   it('a run cut by the wall-clock cap fails the table loudly (no table at unequal budgets)', async () => {
-    const opts = { ...common, runsDir: path.join(dir, 'runs-cut'), resultsDir: path.join(dir, 'results-cut'), folds: 2, seeds: [1], steps: 40, budgetMinutes: 1e-6 };
-    await assert.rejects(reproduceTable('cv', opts), (e: Error) => e instanceof TableBudgetError && /stopped at step \d+ of 40 by the wall-clock cap/.test(e.message));
+    const opts = {
+      ...common,
+      runsDir: path.join(dir, 'runs-cut'),
+      resultsDir: path.join(dir, 'results-cut'),
+      folds: 2,
+      seeds: [1],
+      steps: 40,
+      budgetMinutes: 1e-6,
+    };
+    await assert.rejects(
+      reproduceTable('cv', opts),
+      (e: Error) => e instanceof TableBudgetError && /stopped at step \d+ of 40 by the wall-clock cap/.test(e.message),
+    );
     assert.ok(!fs.existsSync(path.join(dir, 'results-cut', 'cv', 'table.md')));
   });
 });

@@ -14,7 +14,14 @@ function fixture(shift: number, noiseSeed: number): FaceRecord[] {
     for (let g = 0; g < 12; g++) {
       for (let k = 0; k < 2; k++) {
         const base = 25 + (g % 5) * 0.7 + k * 0.3; // face difficulty, shared by every row
-        out.push({ face: `g${g}-f${k}`, group: `g${g}`, fold: g % 3, seed, psnr: base + shift + 0.05 * (rng.next() - 0.5), nme: 0.08 + 0.004 * (g % 4) - shift / 100 + 0.0005 * (rng.next() - 0.5) });
+        out.push({
+          face: `g${g}-f${k}`,
+          group: `g${g}`,
+          fold: g % 3,
+          seed,
+          psnr: base + shift + 0.05 * (rng.next() - 0.5),
+          nme: 0.08 + 0.004 * (g % 4) - shift / 100 + 0.0005 * (rng.next() - 0.5),
+        });
       }
     }
   }
@@ -26,13 +33,24 @@ describe('table statistics from per-face records', () => {
     const records = fixture(0, 3);
     for (const seed of [1, 2]) {
       const mine = records.filter((r) => r.seed === seed);
-      const perFold = [0, 1, 2].map((f) => mine.filter((r) => r.fold === f).map((r) => ({ face: r.face, group: r.group, metrics: { psnr: r.psnr as number } })));
-      const pooled = poolFolds(perFold, mine.map((r) => r.face));
+      const perFold = [0, 1, 2].map((f) =>
+        mine.filter((r) => r.fold === f).map((r) => ({ face: r.face, group: r.group, metrics: { psnr: r.psnr as number } })),
+      );
+      const pooled = poolFolds(
+        perFold,
+        mine.map((r) => r.face),
+      );
       assert.equal(pooled.length, 24);
       assert.ok(Math.abs((pooledMetric(mine, 'psnr') as number) - pooledMean(pooled, 'psnr')) < 1e-12);
     }
     // Over seeds: the mean of each seed's pooled mean.
-    const bySeed = [1, 2].map((s) => pooledMetric(records.filter((r) => r.seed === s), 'psnr') as number);
+    const bySeed = [1, 2].map(
+      (s) =>
+        pooledMetric(
+          records.filter((r) => r.seed === s),
+          'psnr',
+        ) as number,
+    );
     assert.ok(Math.abs((pooledMetric(records, 'psnr') as number) - (bySeed[0] + bySeed[1]) / 2) < 1e-12);
     assert.ok(Math.abs((rowInterval('a', records, 'psnr')?.mean as number) - (bySeed[0] + bySeed[1]) / 2) < 1e-12);
   });
@@ -62,7 +80,12 @@ describe('table statistics from per-face records', () => {
     const table: StatsTable = {
       metrics: ['psnr'],
       rows: [],
-      differences: [psnr, none].map((d) => ({ ...(d as NonNullable<typeof d>), text: formatDifference(d as NonNullable<typeof d>, { decimals: 2 }), marked: (d as NonNullable<typeof d>).excludesZero, mde80Text: '0' })),
+      differences: [psnr, none].map((d) => ({
+        ...(d as NonNullable<typeof d>),
+        text: formatDifference(d as NonNullable<typeof d>, { decimals: 2 }),
+        marked: (d as NonNullable<typeof d>).excludesZero,
+        mde80Text: '0',
+      })),
       notes: [],
     };
     const md = statsToMarkdown(table);
@@ -74,7 +97,10 @@ describe('table statistics from per-face records', () => {
   it('a run cut by the wall clock, or runs at different steps, fail the table in one line', () => {
     const ok: RunBudget = { id: 'a', runDir: '/r/a', step: 400, event: 'budget', maxSteps: 400, maxMinutes: 8 };
     assert.equal(checkEqualBudgets('t.json', [ok, { ...ok, id: 'b' }]), 400);
-    assert.throws(() => checkEqualBudgets('t.json', [ok, { ...ok, id: 'b', step: 270 }]), /run b stopped at step 270 of 400 by the wall-clock cap train\.maxMinutes=8/);
+    assert.throws(
+      () => checkEqualBudgets('t.json', [ok, { ...ok, id: 'b', step: 270 }]),
+      /run b stopped at step 270 of 400 by the wall-clock cap train\.maxMinutes=8/,
+    );
     assert.throws(() => checkEqualBudgets('t.json', [ok, { ...ok, id: 'c', step: 300, event: 'done' }]), /same step, found a 400, c 300/);
     assert.equal(checkEqualBudgets('t.json', []), null);
   });

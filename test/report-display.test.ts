@@ -43,7 +43,6 @@ describe('report/display: notebook MIME bundles', () => {
     let jupyter: JupyterModule;
     const sent: Sent[] = [];
     before(() => {
-       
       jupyter = require('tslab/dist/jupyter') as JupyterModule;
       jupyter.lastWriteDisplayData = (msg) => sent.push(msg);
       forgetInlinedPlotly();

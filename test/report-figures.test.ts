@@ -1,15 +1,5 @@
 import { strict as assert } from 'assert';
-import {
-  PlotlyObject,
-  cedPoints,
-  featureMapGrid,
-  groupedBars,
-  imageWithLandmarks,
-  imageZ,
-  lineCurves,
-  srGrid,
-  tapChannelMean,
-} from '../src/report/figures';
+import { PlotlyObject, cedPoints, featureMapGrid, groupedBars, imageWithLandmarks, imageZ, lineCurves, srGrid, tapChannelMean } from '../src/report/figures';
 
 /** Deterministic pseudo-random values (LCG) in [0, 1). */
 function seeded(n: number, seed: number): number[] {
@@ -39,9 +29,18 @@ describe('report/figures: plotly builders', () => {
     assert.equal((fig.layout.yaxis as PlotlyObject).type, 'log');
     assert.deepEqual(fig.data[0].y, [0.9, 0.5, 0.3]);
     assert.throws(() => lineCurves([{ name: 'bad', x: [1, 2], y: [1] }]), /series 'bad' has 2 x values but 1 y values/);
-    const bars = groupedBars(['x4', 'x8'], [{ name: 'jasr', values: [30.1, null] }, { name: 'bicubic', values: [26, 22] }]);
+    const bars = groupedBars(
+      ['x4', 'x8'],
+      [
+        { name: 'jasr', values: [30.1, null] },
+        { name: 'bicubic', values: [26, 22] },
+      ],
+    );
     assert.equal(bars.layout.barmode, 'group');
-    assert.deepEqual(bars.data.map((d) => d.name), ['jasr', 'bicubic']);
+    assert.deepEqual(
+      bars.data.map((d) => d.name),
+      ['jasr', 'bicubic'],
+    );
     assert.throws(() => groupedBars(['a'], [{ name: 'g', values: [1, 2] }]), /group 'g' has 2 values for 1 categories/);
   });
 
@@ -51,8 +50,14 @@ describe('report/figures: plotly builders', () => {
     assert.equal(z.length, 2);
     assert.equal(z[0].length, 3);
     assert.deepEqual(z[1][2], Array.from(img.data.slice((1 * 3 + 2) * 3, (1 * 3 + 2) * 3 + 3)));
-    const fig = imageWithLandmarks(img, [{ name: 'true', points: [[0.5, 1]] }, { name: 'pred', points: [[1, 1]] }]);
-    assert.deepEqual(fig.data.map((d) => d.type), ['image', 'scatter', 'scatter']);
+    const fig = imageWithLandmarks(img, [
+      { name: 'true', points: [[0.5, 1]] },
+      { name: 'pred', points: [[1, 1]] },
+    ]);
+    assert.deepEqual(
+      fig.data.map((d) => d.type),
+      ['image', 'scatter', 'scatter'],
+    );
     assert.equal(fig.data[1].xaxis, fig.data[0].xaxis);
     assert.throws(() => imageZ({ width: 2, height: 2, data: new Uint8Array(11) }), /expected 2×2×3=12 bytes, found 11/);
   });
@@ -60,7 +65,17 @@ describe('report/figures: plotly builders', () => {
   it('SR grid: one image per panel and landmarks scaled from HR pixels onto each panel by pixel centres', () => {
     const hr = rgb(8, 8, 1);
     const lr = rgb(2, 2, 2);
-    const fig = srGrid([{ label: 'a', panels: [{ title: 'LR', image: lr }, { title: 'HR', image: hr }], landmarksTrue: [[3.5, 7.5]], landmarksPred: [[0, 0]] }]);
+    const fig = srGrid([
+      {
+        label: 'a',
+        panels: [
+          { title: 'LR', image: lr },
+          { title: 'HR', image: hr },
+        ],
+        landmarksTrue: [[3.5, 7.5]],
+        landmarksPred: [[0, 0]],
+      },
+    ]);
     const images = fig.data.filter((d) => d.type === 'image');
     assert.equal(images.length, 2);
     const scatters = fig.data.filter((d) => d.type === 'scatter');
@@ -77,8 +92,23 @@ describe('report/figures: plotly builders', () => {
   it('SR grid: panels sit in the column of their title, in LR | bicubic | SR | HR order, even when a row has no SR', () => {
     const img = rgb(4, 4, 1);
     const fig = srGrid([
-      { label: 'align-only: face 1', panels: [{ title: 'HR', image: img }, { title: 'LR', image: img }, { title: 'bicubic', image: img }] },
-      { label: 'jasrnet: face 1', panels: [{ title: 'LR', image: img }, { title: 'bicubic', image: img }, { title: 'SR', image: img }, { title: 'HR', image: img }] },
+      {
+        label: 'align-only: face 1',
+        panels: [
+          { title: 'HR', image: img },
+          { title: 'LR', image: img },
+          { title: 'bicubic', image: img },
+        ],
+      },
+      {
+        label: 'jasrnet: face 1',
+        panels: [
+          { title: 'LR', image: img },
+          { title: 'bicubic', image: img },
+          { title: 'SR', image: img },
+          { title: 'HR', image: img },
+        ],
+      },
     ]);
     const layout = fig.layout as Record<string, { domain?: number[] }>;
     const columnOf = (trace: Record<string, unknown>): number => {
@@ -91,7 +121,10 @@ describe('report/figures: plotly builders', () => {
     for (const t of ['LR', 'bicubic', 'HR']) assert.equal(byTitle(0, t), byTitle(1, t), `${t} column moves between rows`);
     assert.ok(byTitle(1, 'LR') < byTitle(1, 'bicubic') && byTitle(1, 'bicubic') < byTitle(1, 'SR') && byTitle(1, 'SR') < byTitle(1, 'HR'));
     const texts = ((fig.layout.annotations ?? []) as { text: string }[]).map((a) => a.text);
-    assert.deepEqual(texts.filter((t) => ['LR', 'bicubic', 'SR', 'HR'].includes(t)), ['LR', 'bicubic', 'SR', 'HR']);
+    assert.deepEqual(
+      texts.filter((t) => ['LR', 'bicubic', 'SR', 'HR'].includes(t)),
+      ['LR', 'bicubic', 'SR', 'HR'],
+    );
     assert.ok(texts.includes('align-only: face 1') && texts.includes('jasrnet: face 1'));
   });
 
@@ -111,7 +144,10 @@ describe('report/figures: plotly builders', () => {
     const ch2 = fig.data[3].z as number[][];
     assert.equal(ch2.length, h);
     assert.ok(Math.abs(ch2[2][1] - data[(2 * w + 1) * c + 2]) < 1e-6);
-    assert.deepEqual(fig.data.map((d) => d.xaxis), ['x', 'x2', 'x3', 'x4']);
+    assert.deepEqual(
+      fig.data.map((d) => d.xaxis),
+      ['x', 'x2', 'x3', 'x4'],
+    );
     assert.throws(() => featureMapGrid('bad', { shape: [2, 2, 2], data: [1, 2, 3] }), /feature tap 'bad': shape \[2,2,2\] needs 8 values, found 3/);
   });
 });

@@ -25,7 +25,10 @@ async function rgbAt(file: string, size: number, kernel: 'lanczos3' | 'cubic' = 
 }
 
 async function upsample(rgb: Uint8Array, from: number, to: number): Promise<Uint8Array> {
-  const data = await sharp(Buffer.from(rgb), { raw: { width: from, height: from, channels: 3 } }).resize(to, to, { kernel: 'cubic' }).raw().toBuffer();
+  const data = await sharp(Buffer.from(rgb), { raw: { width: from, height: from, channels: 3 } })
+    .resize(to, to, { kernel: 'cubic' })
+    .raw()
+    .toBuffer();
   return new Uint8Array(data);
 }
 
@@ -85,7 +88,13 @@ async function buildFixture(): Promise<Fixture> {
   const psnrBicubic = psnr(bicubic, hr);
   const psnrBlur = psnr(blurred, hr);
   // Five points at plausible eye/nose/mouth places in a 64-px crop; the metrics only need them to be fixed.
-  const truth: [number, number][] = [[22, 27], [42, 27], [32, 37], [25, 47], [39, 47]];
+  const truth: [number, number][] = [
+    [22, 27],
+    [42, 27],
+    [32, 37],
+    [25, 47],
+    [39, 47],
+  ];
   const predBicubic = jitter(truth, 3, 1);
   const predBlur = jitter(truth, 1.5, 2);
   const protocol = 'nme-interocular/psnr-rgb-8bit';
@@ -100,14 +109,29 @@ async function buildFixture(): Promise<Fixture> {
   const img = (data: Uint8Array, size: number) => ({ width: size, height: size, data: b64(data) });
   fs.writeFileSync(
     path.join(tableDir, 'samples', 'audrey.json'),
-    JSON.stringify({ label: 'audrey', lr: img(lr, LR), input: img(bicubic, HR), sr: img(blurred, HR), hr: img(hr, HR), landmarksPred: predBlur, landmarksTrue: truth }),
+    JSON.stringify({
+      label: 'audrey',
+      lr: img(lr, LR),
+      input: img(bicubic, HR),
+      sr: img(blurred, HR),
+      hr: img(hr, HR),
+      landmarksPred: predBlur,
+      landmarksTrue: truth,
+    }),
   );
   // A real feature tap: horizontal and vertical Sobel responses of the grey HR image at half size.
   const tap = tf.tidy(() => {
     const grey = tf.tensor3d(hr, [HR, HR, 3]).toFloat().mean(2).reshape([1, HR, HR, 1]).div(255) as tf.Tensor4D;
     const small = tf.image.resizeBilinear(grey, [HR / 2, HR / 2]);
-    const gx = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]];
-    const kernel = tf.tensor4d(gx.map((row, ky) => row.map((v, kx) => [[v, gx[kx][ky]]])), [3, 3, 1, 2]);
+    const gx = [
+      [-1, 0, 1],
+      [-2, 0, 2],
+      [-1, 0, 1],
+    ];
+    const kernel = tf.tensor4d(
+      gx.map((row, ky) => row.map((v, kx) => [[v, gx[kx][ky]]])),
+      [3, 3, 1, 2],
+    );
     return tf.conv2d(small, kernel, 1, 'same');
   });
   fs.mkdirSync(path.join(tableDir, 'features'));
@@ -117,8 +141,14 @@ async function buildFixture(): Promise<Fixture> {
   // A run: the real losses of fitting a per-channel gain that maps bicubic to HR with Adam.
   const runDir = path.join(root, 'runs', 'gain-fit');
   fs.mkdirSync(runDir, { recursive: true });
-  const x = tf.tensor2d(bicubic, [HR * HR, 3]).toFloat().div(255);
-  const y = tf.tensor2d(hr, [HR * HR, 3]).toFloat().div(255);
+  const x = tf
+    .tensor2d(bicubic, [HR * HR, 3])
+    .toFloat()
+    .div(255);
+  const y = tf
+    .tensor2d(hr, [HR * HR, 3])
+    .toFloat()
+    .div(255);
   const gain = tf.variable(tf.fill([1, 3], 0.5));
   const opt = tf.train.adam(0.05);
   // Written by the trainer's own log writer, so the report reads exactly what `jasr train` writes.
@@ -135,7 +165,16 @@ async function buildFixture(): Promise<Fixture> {
     log.append({ kind: 'step', epoch, step, lr: 0.05, loss: { total: loss }, gradNorm, imagesPerSec: 100 + step, elapsedSec: step / 10 });
     if (step % 4 === 0) {
       const mse = tf.tidy(() => tf.losses.meanSquaredError(y, x.mul(gain)).dataSync()[0]);
-      log.append({ kind: 'epoch', epoch, step, lr: 0.05, loss: { total: epochLoss }, val: { psnr: 10 * Math.log10(1 / mse) }, isBest: true, elapsedSec: step / 10 });
+      log.append({
+        kind: 'epoch',
+        epoch,
+        step,
+        lr: 0.05,
+        loss: { total: epochLoss },
+        val: { psnr: 10 * Math.log10(1 / mse) },
+        isBest: true,
+        elapsedSec: step / 10,
+      });
       epochLoss = 0;
     }
   }
@@ -192,7 +231,13 @@ describe('report: jasr report pages rendered in Chromium', function () {
         });
         tab.on('pageerror', (e) => errors.push(e.message));
         await tab.goto('file://' + page.html);
-        await tab.waitForFunction((n) => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.js-plotly-plot .main-svg').length >= n, page.figureCount, { timeout: 60_000 });
+        await tab.waitForFunction(
+          (n) =>
+            (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.js-plotly-plot .main-svg')
+              .length >= n,
+          page.figureCount,
+          { timeout: 60_000 },
+        );
         const counts = await tab.evaluate(() => {
           const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ querySelector(s: string): unknown }> } }).document;
           const plots = Array.from(doc.querySelectorAll('.js-plotly-plot'));
@@ -229,7 +274,11 @@ describe('report: jasr report pages rendered in Chromium', function () {
 
   it('jasr report on the command line writes the pages and lists them', () => {
     const outDir = path.join(fx.root, 'report-cli');
-    const res = spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'jasr.js'), 'report', path.join(fx.root, 'runs'), '--out', outDir, '--no-static'], { encoding: 'utf8' });
+    const res = spawnSync(
+      process.execPath,
+      [path.join(__dirname, '..', 'bin', 'jasr.js'), 'report', path.join(fx.root, 'runs'), '--out', outDir, '--no-static'],
+      { encoding: 'utf8' },
+    );
     assert.equal(res.status, 0, res.stderr);
     assert.match(res.stdout, /run-gain-fit\.html {2}\(6 figures, 0 static files\)/);
     assert.ok(fs.existsSync(path.join(outDir, 'run-gain-fit.html')) && fs.existsSync(path.join(outDir, 'index.html')));

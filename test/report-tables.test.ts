@@ -27,7 +27,10 @@ describe('report/tables: Markdown, CSV, DataFrame', () => {
     assert.equal(lines.length, 4);
     // Every line has the same length: the raw text lines up.
     assert.equal(new Set(lines.map((l) => l.length)).size, 1, md);
-    assert.deepEqual(lines[0].split(' | ').map((s) => s.replace(/\|/g, '').trim()), ['experiment', 'model', 'psnr', 'nme', 'images', 'protocol']);
+    assert.deepEqual(
+      lines[0].split(' | ').map((s) => s.replace(/\|/g, '').trim()),
+      ['experiment', 'model', 'psnr', 'nme', 'images', 'protocol'],
+    );
     assert.match(lines[1], /^\| -+ \| -+ \| -+: \| -+: \| -+: \| -+ \|$/);
     assert.ok(lines[2].includes(` ${psnrFromMse(100).toFixed(2)} `) && lines[2].includes(' 0.0812 ') && lines[2].includes(' 200 '), lines[2]);
     assert.ok(lines[3].includes('jasr\\|small') && lines[3].includes(' — ') && lines[3].includes(psnrFromMse(25).toFixed(2)), lines[3]);

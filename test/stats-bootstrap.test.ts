@@ -11,7 +11,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TrainRng } from '../src/engine/rng';
 import {
-  bcaAcceleration, bootstrapContrast, bootstrapMean, bootstrapReplicates, ContrastTerm, FaceTable, faceTableFromRecords, normalCdf, normalQuantile,
+  bcaAcceleration,
+  bootstrapContrast,
+  bootstrapMean,
+  bootstrapReplicates,
+  ContrastTerm,
+  FaceTable,
+  faceTableFromRecords,
+  normalCdf,
+  normalQuantile,
   StatsInputError,
 } from '../src/metrics/stats';
 import { runPythonOracle } from './metrics-oracle';
@@ -61,17 +69,36 @@ describe('stats: bootstrap intervals against scipy and exact enumeration', () =>
     { name: 'unclustered (40 faces)', terms: [{ table: flat, weight: 1 }] },
     { name: 'clustered (30 groups, 90 faces)', terms: [{ table: clustered, weight: 1 }] },
     { name: 'clustered × 3 seeds', terms: [{ table: seeded, weight: 1 }] },
-    { name: 'paired contrast, 3 vs 4 seeds', terms: [{ table: seeded, weight: 1 }, { table: other, weight: -1 }] },
+    {
+      name: 'paired contrast, 3 vs 4 seeds',
+      terms: [
+        { table: seeded, weight: 1 },
+        { table: other, weight: -1 },
+      ],
+    },
   ];
   const tiny: FaceTable = { groups: ['a', 'a', 'b', 'c', 'c', 'c'], values: [[1, 2, 4, 7, 8, 12]], label: 'tiny' };
-  const tinySeeded: FaceTable = { groups: ['a', 'b', 'b'], values: [[1, 5, 6], [2, 9, 7]], label: 'tiny seeded' };
+  const tinySeeded: FaceTable = {
+    groups: ['a', 'b', 'b'],
+    values: [
+      [1, 5, 6],
+      [2, 9, 7],
+    ],
+    label: 'tiny seeded',
+  };
 
   let oracle: unknown[];
   before(function () {
     this.timeout(120000);
     const jobs = [
-      { kind: 'normal', x: [-40, -8.5, -3, -1.959963984540054, -0.5, 0, 0.3, 1, 2.5, 6, 7.2, 9], p: [1e-12, 1e-5, 0.01, 0.02425, 0.025, 0.3, 0.5, 0.8, 0.975, 0.99, 1 - 1e-9] },
-      ...cases.flatMap((c) => (['percentile', 'bca'] as const).map((method) => job('scipy_bootstrap', c.terms, { method, level: 0.95, resamples: B, seed: 17 }))),
+      {
+        kind: 'normal',
+        x: [-40, -8.5, -3, -1.959963984540054, -0.5, 0, 0.3, 1, 2.5, 6, 7.2, 9],
+        p: [1e-12, 1e-5, 0.01, 0.02425, 0.025, 0.3, 0.5, 0.8, 0.975, 0.99, 1 - 1e-9],
+      },
+      ...cases.flatMap((c) =>
+        (['percentile', 'bca'] as const).map((method) => job('scipy_bootstrap', c.terms, { method, level: 0.95, resamples: B, seed: 17 })),
+      ),
       ...cases.map((c) => job('acceleration', c.terms)),
       job('enumerate', [{ table: tiny, weight: 1 }]),
       job('enumerate', [{ table: tinySeeded, weight: 1 }]),
@@ -88,7 +115,12 @@ describe('stats: bootstrap intervals against scipy and exact enumeration', () =>
       // Absolute error 1e-15 overall, and relative 1e-12 in the far lower tail.
       assert.ok(Math.abs(ours - r.cdf[i]) <= 1e-15 + 1e-12 * r.cdf[i], `Φ(${v}) = ${ours}, scipy ${r.cdf[i]}`);
     });
-    p.forEach((v, i) => assert.ok(Math.abs(normalQuantile(v) - r.quantile[i]) < 1e-9 * Math.max(1, Math.abs(r.quantile[i])), `Φ⁻¹(${v}) = ${normalQuantile(v)}, scipy ${r.quantile[i]}`));
+    p.forEach((v, i) =>
+      assert.ok(
+        Math.abs(normalQuantile(v) - r.quantile[i]) < 1e-9 * Math.max(1, Math.abs(r.quantile[i])),
+        `Φ⁻¹(${v}) = ${normalQuantile(v)}, scipy ${r.quantile[i]}`,
+      ),
+    );
     assert.strictEqual(normalQuantile(0), -Infinity);
     assert.ok(Number.isNaN(normalQuantile(1.5)));
   });
@@ -139,7 +171,10 @@ describe('stats: bootstrap intervals against scipy and exact enumeration', () =>
     assert.ok(Math.abs(sd / exact.sd - 1) < 0.02, `sd ${sd} vs ${exact.sd}`);
     // The 2.5 % and 97.5 % points fall inside the smallest and largest atoms (each 1/27 > 2.5 %).
     const iv = bootstrapMean(tiny, { resamples: n, seed: 4 });
-    assert.ok(Math.abs(iv.lo - exact.support[0]) < 1e-9 && Math.abs(iv.hi - exact.support[exact.support.length - 1]) < 1e-9, `[${iv.lo}, ${iv.hi}] vs support ends`);
+    assert.ok(
+      Math.abs(iv.lo - exact.support[0]) < 1e-9 && Math.abs(iv.hi - exact.support[exact.support.length - 1]) < 1e-9,
+      `[${iv.lo}, ${iv.hi}] vs support ends`,
+    );
     assert.strictEqual(iv.mean, 34 / 6);
   });
 
@@ -187,11 +222,41 @@ describe('stats: bootstrap intervals against scipy and exact enumeration', () =>
       ],
       'jasrnet psnr',
     );
-    assert.deepStrictEqual(t, { groups: ['p', 'v'], values: [[1, 2], [4, 3]], label: 'jasrnet psnr' });
-    assert.throws(() => faceTableFromRecords([{ face: 'f1', group: 'p', seed: 1, value: 1 }, { face: 'f2', group: 'p', seed: 2, value: 1 }], 'x'), /x: face f2 has no value for seed 1; expected every face evaluated under every seed/);
-    assert.throws(() => bootstrapMean({ groups: ['a', 'a'], values: [[1, 2]], label: 'one group' }), (e: Error) => e instanceof StatsInputError && /one group: expected faces from at least 2 groups/.test(e.message));
-    assert.throws(() => bootstrapMean({ groups: ['a', 'b'], values: [[1, NaN]], label: 'r' }), /r: seed row 0, face 1 \(group b\): expected a finite number, found NaN/);
-    assert.throws(() => bootstrapContrast([{ table: tiny, weight: 1 }, { table: tinySeeded, weight: -1 }]), /tiny seeded vs tiny: expected the same faces/);
+    assert.deepStrictEqual(t, {
+      groups: ['p', 'v'],
+      values: [
+        [1, 2],
+        [4, 3],
+      ],
+      label: 'jasrnet psnr',
+    });
+    assert.throws(
+      () =>
+        faceTableFromRecords(
+          [
+            { face: 'f1', group: 'p', seed: 1, value: 1 },
+            { face: 'f2', group: 'p', seed: 2, value: 1 },
+          ],
+          'x',
+        ),
+      /x: face f2 has no value for seed 1; expected every face evaluated under every seed/,
+    );
+    assert.throws(
+      () => bootstrapMean({ groups: ['a', 'a'], values: [[1, 2]], label: 'one group' }),
+      (e: Error) => e instanceof StatsInputError && /one group: expected faces from at least 2 groups/.test(e.message),
+    );
+    assert.throws(
+      () => bootstrapMean({ groups: ['a', 'b'], values: [[1, NaN]], label: 'r' }),
+      /r: seed row 0, face 1 \(group b\): expected a finite number, found NaN/,
+    );
+    assert.throws(
+      () =>
+        bootstrapContrast([
+          { table: tiny, weight: 1 },
+          { table: tinySeeded, weight: -1 },
+        ]),
+      /tiny seeded vs tiny: expected the same faces/,
+    );
     assert.throws(() => bootstrapMean(tiny, { resamples: 10 }), /bootstrap.resamples: expected an integer ≥ 100, found 10/);
   });
 });

@@ -5,11 +5,15 @@ import { decimalsFor, formatDifference, formatMean, plusMinus } from '../src/met
 describe('stats: ± cells', () => {
   it('keeps two significant digits of the ± value and rounds it up, the mean to nearest', () => {
     assert.strictEqual(formatMean({ mean: 27.4137, lo: 27.2937, hi: 27.5337 }), '27.41 ± 0.12');
-    assert.strictEqual(formatMean({ mean: 27.4137, lo: 27.2900, hi: 27.5337 }), '27.41 ± 0.13', '0.1237 rounds up to 0.13');
-    assert.strictEqual(formatMean({ mean: 0.81234, lo: 0.80, hi: 0.8241 }), '0.812 ± 0.013');
+    assert.strictEqual(formatMean({ mean: 27.4137, lo: 27.29, hi: 27.5337 }), '27.41 ± 0.13', '0.1237 rounds up to 0.13');
+    assert.strictEqual(formatMean({ mean: 0.81234, lo: 0.8, hi: 0.8241 }), '0.812 ± 0.013');
     assert.strictEqual(formatMean({ mean: 0.0412, lo: 0.0401, hi: 0.0423 }), '0.0412 ± 0.0011');
     assert.strictEqual(formatMean({ mean: 31.27, lo: 28.9, hi: 33.5 }), '31.3 ± 2.4', 'the lower side (2.37) is the larger one');
-    assert.strictEqual(formatMean({ mean: 1234.5, lo: 1210, hi: 1260 }), '1235 ± 26', '≥ 10 keeps integers (1234.5 is stored as exactly .5, toFixed rounds it up)');
+    assert.strictEqual(
+      formatMean({ mean: 1234.5, lo: 1210, hi: 1260 }),
+      '1235 ± 26',
+      '≥ 10 keeps integers (1234.5 is stored as exactly .5, toFixed rounds it up)',
+    );
   });
 
   it('a value that is exactly representable at the precision is not bumped up by floating-point noise', () => {
@@ -25,7 +29,7 @@ describe('stats: ± cells', () => {
 
   it('fixed decimals for a whole column', () => {
     assert.strictEqual(formatMean({ mean: 27.4137, lo: 27.3, hi: 27.5 }, { decimals: 1 }), '27.4 ± 0.2', '0.1137 at 1 decimal rounds up to 0.2');
-    assert.strictEqual(formatMean({ mean: 0.81234, lo: 0.80, hi: 0.8241 }, { decimals: 4 }), '0.8123 ± 0.0124');
+    assert.strictEqual(formatMean({ mean: 0.81234, lo: 0.8, hi: 0.8241 }, { decimals: 4 }), '0.8123 ± 0.0124');
     assert.strictEqual(formatMean({ mean: 3, lo: 3, hi: 3 }, { decimals: 2 }), '3.00 ± 0.00');
   });
 

@@ -10,8 +10,20 @@ import * as path from 'path';
 import { TrainRng } from '../src/engine/rng';
 import { auc, failureRate } from '../src/metrics/ced';
 import {
-  bootstrapContrast, bootstrapMean, FaceTable, effectiveGroupCount, groupDifferenceSd, groupDifferenceTotals, metricDirection, minimumDetectableEffect, pairedDifference,
-  perFaceAuc, perFaceFailure, signFlipTest, StatsInputError, verdict,
+  bootstrapContrast,
+  bootstrapMean,
+  FaceTable,
+  effectiveGroupCount,
+  groupDifferenceSd,
+  groupDifferenceTotals,
+  metricDirection,
+  minimumDetectableEffect,
+  pairedDifference,
+  perFaceAuc,
+  perFaceFailure,
+  signFlipTest,
+  StatsInputError,
+  verdict,
 } from '../src/metrics/stats';
 import { runPythonOracle } from './metrics-oracle';
 
@@ -41,8 +53,23 @@ function pairOfRows(seed: number, groups: number, shift: number, seedsA = 1, see
 }
 
 /** Integer-valued rows whose group totals tie under many sign patterns (ties must be counted identically). */
-const tiesA: FaceTable = { groups: ['p', 'q', 'q', 'r', 's', 's', 't', 'u'], values: [[3, 1, 2, 4, 0, 1, 2, 5], [3, 1, 2, 4, 0, 1, 2, 5]], label: 'ties a' };
-const tiesB: FaceTable = { groups: tiesA.groups, values: [[2, 1, 1, 1, 1, 0, 0, 2], [2, 1, 1, 1, 1, 0, 0, 2], [2, 1, 1, 1, 1, 0, 0, 2]], label: 'ties b' };
+const tiesA: FaceTable = {
+  groups: ['p', 'q', 'q', 'r', 's', 's', 't', 'u'],
+  values: [
+    [3, 1, 2, 4, 0, 1, 2, 5],
+    [3, 1, 2, 4, 0, 1, 2, 5],
+  ],
+  label: 'ties a',
+};
+const tiesB: FaceTable = {
+  groups: tiesA.groups,
+  values: [
+    [2, 1, 1, 1, 1, 0, 0, 2],
+    [2, 1, 1, 1, 1, 0, 0, 2],
+    [2, 1, 1, 1, 1, 0, 0, 2],
+  ],
+  label: 'ties b',
+};
 
 describe('stats: paired differences, sign-flip test, verdicts, minimum detectable effect', () => {
   const exactCases: [string, FaceTable, FaceTable][] = [
@@ -54,7 +81,12 @@ describe('stats: paired differences, sign-flip test, verdicts, minimum detectabl
   let oracle: { count: number; patterns: number; p: number }[];
   before(function () {
     this.timeout(120000);
-    const jobs = [...exactCases, ['20 groups', ...mcCase] as [string, FaceTable, FaceTable]].map(([, a, b]) => ({ kind: 'signflip', groups: a.groups, a: a.values, b: b.values }));
+    const jobs = [...exactCases, ['20 groups', ...mcCase] as [string, FaceTable, FaceTable]].map(([, a, b]) => ({
+      kind: 'signflip',
+      groups: a.groups,
+      a: a.values,
+      b: b.values,
+    }));
     oracle = runPythonOracle(ORACLE, { jobs });
   });
 
@@ -94,7 +126,13 @@ describe('stats: paired differences, sign-flip test, verdicts, minimum detectabl
   it('pairedDifference: a − b with the contrast interval, the test and excludesZero; pairing beats comparing two intervals', () => {
     const [a, b] = pairOfRows(41, 24, 0.3, 2, 3);
     const d = pairedDifference(a, b, { bootstrap: { seed: 8 } });
-    const direct = bootstrapContrast([{ table: a, weight: 1 }, { table: b, weight: -1 }], { seed: 8 });
+    const direct = bootstrapContrast(
+      [
+        { table: a, weight: 1 },
+        { table: b, weight: -1 },
+      ],
+      { seed: 8 },
+    );
     assert.deepStrictEqual([d.mean, d.lo, d.hi, d.seeds], [direct.mean, direct.lo, direct.hi, [2, 3]]);
     assert.strictEqual(d.p, signFlipTest(groupDifferenceTotals(a, b)).p);
     assert.ok(d.excludesZero && d.lo > 0, `[${d.lo}, ${d.hi}] excludes 0`);
@@ -133,7 +171,10 @@ describe('stats: paired differences, sign-flip test, verdicts, minimum detectabl
   });
 
   it('minimum detectable effect: equals the half-width of real bootstrap intervals (equal groups) within 6 %', () => {
-    for (const [seed, groups] of [[51, 40], [52, 12]]) {
+    for (const [seed, groups] of [
+      [51, 40],
+      [52, 12],
+    ]) {
       const [a, b] = pairOfRows(seed, groups, 0.2, 1, 1, () => 4);
       const sd = groupDifferenceSd(a, b);
       const mde = minimumDetectableEffect(sd, groups);

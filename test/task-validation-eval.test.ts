@@ -42,7 +42,9 @@ describe('task/evaluate: validation during training and jasr eval are one evalua
     const val = epochs[0].val;
     assert.deepEqual(Object.keys(val), ['loss', 'pixel', 'heatmap', 'psnr', 'ssim', 'nme']);
     const best = new CheckpointStore(runDir).path('best');
-    const out = JSON.parse(await quietly(() => evalCommand.run(['--checkpoint', best, '--split', 'val', '--json']))) as Record<string, number> & { summary: { count: number } };
+    const out = JSON.parse(await quietly(() => evalCommand.run(['--checkpoint', best, '--split', 'val', '--json']))) as Record<string, number> & {
+      summary: { count: number };
+    };
     assert.equal(out.summary.count, 5);
     assert.ok(val.psnr > 5 && val.psnr < 60 && val.nme > 0, JSON.stringify(val));
     assert.equal(out.psnr, val.psnr);

@@ -65,7 +65,10 @@ describe('train/checkpoint: atomic, verified checkpoints', () => {
     const bytes = fs.readFileSync(file);
     bytes[5] ^= 0x40;
     fs.writeFileSync(file, bytes);
-    assert.throws(() => store.load('last'), (e: Error) => e.message.includes(file) && /checksum mismatch/.test(e.message));
+    assert.throws(
+      () => store.load('last'),
+      (e: Error) => e.message.includes(file) && /checksum mismatch/.test(e.message),
+    );
   });
 
   it('an edited meta.json is detected by its own checksum, naming the file', () => {
@@ -73,9 +76,15 @@ describe('train/checkpoint: atomic, verified checkpoints', () => {
     const { dir } = store.save(makeState(4, null));
     const file = path.join(dir, 'meta.json');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"step": 4', '"step": 5'));
-    assert.throws(() => store.load('last'), (e: Error) => e.message.includes(file) && /checksum mismatch/.test(e.message));
+    assert.throws(
+      () => store.load('last'),
+      (e: Error) => e.message.includes(file) && /checksum mismatch/.test(e.message),
+    );
     fs.writeFileSync(file, '{"format": "jasr-che');
-    assert.throws(() => store.load('last'), (e: Error) => e.message.includes(file) && /not valid JSON/.test(e.message));
+    assert.throws(
+      () => store.load('last'),
+      (e: Error) => e.message.includes(file) && /not valid JSON/.test(e.message),
+    );
   });
 
   it('a crash at any stage of a save leaves the previous checkpoint as last, intact and loadable', () => {
@@ -123,6 +132,9 @@ describe('train/checkpoint: atomic, verified checkpoints', () => {
 
   it('loading a run without checkpoints says so, naming the pointer record', () => {
     const run = tmpRun();
-    assert.throws(() => new CheckpointStore(run).load('best'), (e: Error) => e.message.includes(path.join(run, 'checkpoints', 'checkpoints.json')) && /no 'best' checkpoint/.test(e.message));
+    assert.throws(
+      () => new CheckpointStore(run).load('best'),
+      (e: Error) => e.message.includes(path.join(run, 'checkpoints', 'checkpoints.json')) && /no 'best' checkpoint/.test(e.message),
+    );
   });
 });

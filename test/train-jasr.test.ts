@@ -46,7 +46,11 @@ describe('train/jasr-adapter: a tiny JASRNet end to end on synthetic faces', () 
       assert.ok(e.val.ssim > -1 && e.val.ssim <= 1);
       assert.ok(e.val.nme > 0 && Number.isFinite(e.val.nme));
     }
-    assert.deepEqual(counts.slice(1), counts.slice(1).map(() => counts[1]), `tensor counts ${counts}`);
+    assert.deepEqual(
+      counts.slice(1),
+      counts.slice(1).map(() => counts[1]),
+      `tensor counts ${counts}`,
+    );
     // The last checkpoint restores into a fresh model with identical outputs.
     const fresh = buildModel(modelConfig, 99);
     const state = new CheckpointStore(runDir).load('last');
@@ -55,7 +59,20 @@ describe('train/jasr-adapter: a tiny JASRNet end to end on synthetic faces', () 
     const a = model.apply(batch.input);
     const b = fresh.apply(batch.input);
     assert.deepEqual(Array.from(b.sr!.dataSync()), Array.from(a.sr!.dataSync()));
-    tf.dispose([a.sr!, b.sr!, ...a.heatmaps, ...b.heatmaps, batch.input, batch.lr, batch.hr, batch.heatmaps, batch.mask, batch.landmarks, batch.visible, batch.box]);
+    tf.dispose([
+      a.sr!,
+      b.sr!,
+      ...a.heatmaps,
+      ...b.heatmaps,
+      batch.input,
+      batch.lr,
+      batch.hr,
+      batch.heatmaps,
+      batch.mask,
+      batch.landmarks,
+      batch.visible,
+      batch.box,
+    ]);
     model.dispose();
     fresh.dispose();
   });

@@ -18,7 +18,16 @@ const step = (s: number): StepRecord => ({
   imagesPerSec: 3.25,
   elapsedSec: s,
 });
-const epoch: EpochRecord = { kind: 'epoch', epoch: 1, step: 2, lr: 5e-5, loss: { total: 1.5, pixel: 0.15, heatmap: 1 / 3 }, val: { psnr: 21.5, nme: 0.0625 }, isBest: true, elapsedSec: 2 };
+const epoch: EpochRecord = {
+  kind: 'epoch',
+  epoch: 1,
+  step: 2,
+  lr: 5e-5,
+  loss: { total: 1.5, pixel: 0.15, heatmap: 1 / 3 },
+  val: { psnr: 21.5, nme: 0.0625 },
+  isBest: true,
+  elapsedSec: 2,
+};
 
 describe('train/log: run log as JSON lines and CSV', () => {
   it('writes records readable back exactly, with a stable CSV header', () => {
@@ -32,7 +41,10 @@ describe('train/log: run log as JSON lines and CSV', () => {
     assert.equal(csv[0], 'kind,epoch,step,lr,gradNorm,imagesPerSec,elapsedSec,isBest,loss.total,loss.pixel,loss.heatmap,val.psnr,val.nme');
     assert.equal(csv[1], `step,1,1,0.00005,2.5,3.25,1,,${1 / 3 + 1},0.1,${1 / 3},,`);
     assert.equal(csv[3], `epoch,1,2,0.00005,,,2,1,1.5,0.15,${1 / 3},21.5,0.0625`);
-    assert.throws(() => new RunLog(dir, { lossTerms: ['total'], metrics: [] }), /log\.csv: line 1: expected the columns 'kind,.*' this run writes, found 'kind,/);
+    assert.throws(
+      () => new RunLog(dir, { lossTerms: ['total'], metrics: [] }),
+      /log\.csv: line 1: expected the columns 'kind,.*' this run writes, found 'kind,/,
+    );
   });
 
   it('truncateAfter drops later records; a torn last line is skipped and repaired', () => {
@@ -44,7 +56,10 @@ describe('train/log: run log as JSON lines and CSV', () => {
     const reopened = new RunLog(dir, cols);
     reopened.truncateAfter(2);
     reopened.append(step(3));
-    assert.deepEqual(readRunLog(dir).map((r) => r.step), [1, 2, 3]);
+    assert.deepEqual(
+      readRunLog(dir).map((r) => r.step),
+      [1, 2, 3],
+    );
     assert.equal(fs.readFileSync(path.join(dir, 'log.csv'), 'utf8').trim().split('\n').length, 4);
   });
 });
@@ -64,10 +79,7 @@ const info: ProgressInfo = {
 
 describe('train/progress: formatting and modes', () => {
   it('formats bar, speed, ETA, lr and loss terms with total first', () => {
-    assert.equal(
-      formatProgress(info, 8),
-      'epoch 3/40 [##------] 150/600 | 2.31 img/s | ETA 1h02m | lr 5.00e-5 | total 58.11 heatmap 58.02 pixel 0.08660',
-    );
+    assert.equal(formatProgress(info, 8), 'epoch 3/40 [##------] 150/600 | 2.31 img/s | ETA 1h02m | lr 5.00e-5 | total 58.11 heatmap 58.02 pixel 0.08660');
     assert.equal(formatDuration(75), '1m15s');
     assert.equal(formatDuration(9.4), '9s');
     assert.equal(formatDuration(null), '--');
@@ -89,8 +101,14 @@ describe('train/progress: formatting and modes', () => {
     const plain = capture('plain', [0, 5000, 11000, 12000]);
     assert.equal(plain.trim().split('\n').length, 3); // t=0 and t=11 s, then the message
     assert.equal(capture('quiet', [0, 1]), '');
-    const json = capture('json', [0, 1]).trim().split('\n').map((l) => JSON.parse(l) as { type: string; stepInEpoch?: number });
-    assert.deepEqual(json.map((j) => j.type), ['progress', 'progress', 'message']);
+    const json = capture('json', [0, 1])
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; stepInEpoch?: number });
+    assert.deepEqual(
+      json.map((j) => j.type),
+      ['progress', 'progress', 'message'],
+    );
     assert.equal(json[1].stepInEpoch, 2);
   });
 });

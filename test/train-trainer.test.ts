@@ -32,7 +32,10 @@ class TinyLoader implements TrainLoader<Batch> {
   private epoch = 0;
   private cursor = 0;
   calls = 0;
-  constructor(private readonly data: { x: number[][]; y: number[] }, private readonly crashOnCall = Infinity) {}
+  constructor(
+    private readonly data: { x: number[][]; y: number[] },
+    private readonly crashOnCall = Infinity,
+  ) {}
   next(): Batch {
     this.calls += 1;
     if (this.calls === this.crashOnCall) throw new Error('simulated crash in the loader');
@@ -73,7 +76,10 @@ class TinyModel implements TrainableModel<Batch, Batch> {
     return [this.w, this.b];
   }
   lossFn(batch: Batch, ctx: StepContext): { total: tf.Scalar; terms: Record<string, tf.Scalar> } {
-    const noise = tf.tensor2d(Array.from({ length: batch.x.shape[0] * FEATURES }, () => 0.05 * ctx.rng.normal()), batch.x.shape);
+    const noise = tf.tensor2d(
+      Array.from({ length: batch.x.shape[0] * FEATURES }, () => 0.05 * ctx.rng.normal()),
+      batch.x.shape,
+    );
     const pred = batch.x.add(noise).matMul(this.w).add(this.b);
     const data = tf.losses.meanSquaredError(batch.y, pred) as tf.Scalar;
     const reg = this.w.square().sum().mul(0.01) as tf.Scalar;
@@ -138,10 +144,7 @@ describe('train/trainer: the generic loop on a tiny model', () => {
 
     const runDir = tmpRun();
     const first = new TinyModel();
-    await assert.rejects(
-      train(first, { train: new TinyLoader(data, 5), val }, experiment(), { runDir, progress: 'quiet' }),
-      /simulated crash/,
-    );
+    await assert.rejects(train(first, { train: new TinyLoader(data, 5), val }, experiment(), { runDir, progress: 'quiet' }), /simulated crash/);
     assert.equal(new CheckpointStore(runDir).load('last').step, 3);
     first.dispose();
 
@@ -155,7 +158,10 @@ describe('train/trainer: the generic loop on a tiny model', () => {
     assert.deepEqual(epochRows(runDir), epochRows(fullDir));
     assert.deepEqual(Array.from(resumed.w.dataSync()), Array.from(full.w.dataSync()));
     // The schedule halved lr at epoch 2, and training reduced the loss.
-    assert.deepEqual(want.map((r) => r.lr), [0.2, 0.2, 0.2, 0.1, 0.1, 0.1]);
+    assert.deepEqual(
+      want.map((r) => r.lr),
+      [0.2, 0.2, 0.2, 0.1, 0.1, 0.1],
+    );
     const untrained = new TinyModel();
     const before = (await untrained.evaluate(val)).loss;
     untrained.dispose();
@@ -212,7 +218,9 @@ describe('train/trainer: the generic loop on a tiny model', () => {
     );
     const store = new CheckpointStore(runDir);
     assert.equal(store.load('last').step, 3);
-    const events = readRunLog(runDir).filter((r) => r.kind === 'event').map((r) => (r as { event: string }).event);
+    const events = readRunLog(runDir)
+      .filter((r) => r.kind === 'event')
+      .map((r) => (r as { event: string }).event);
     assert.deepEqual(events, ['start', 'non-finite']);
     // The NaN step changed nothing: the variables equal those of a clean run stopped after step 4.
     const clean = new TinyModel();
@@ -234,17 +242,27 @@ describe('train/trainer: the generic loop on a tiny model', () => {
       onProgress: () => counts.push(tf.memory().numTensors),
     });
     assert.equal(counts.length, 9);
-    assert.deepEqual(counts.slice(1), counts.slice(1).map(() => counts[1]), `tensor counts per step: ${counts}`);
+    assert.deepEqual(
+      counts.slice(1),
+      counts.slice(1).map(() => counts[1]),
+      `tensor counts per step: ${counts}`,
+    );
     model.dispose();
     tf.dispose([val.x, val.y]);
   });
 
   it('refuses selection by a metric without a validation loader, and unknown selection metrics', async () => {
     const model = new TinyModel();
-    await assert.rejects(train(model, { train: new TinyLoader(dataset(3)) }, experiment(), { runDir: tmpRun(), progress: 'quiet' }), /needs a validation loader/);
+    await assert.rejects(
+      train(model, { train: new TinyLoader(dataset(3)) }, experiment(), { runDir: tmpRun(), progress: 'quiet' }),
+      /needs a validation loader/,
+    );
     const val = makeVal();
     await assert.rejects(
-      train(model, { train: new TinyLoader(dataset(3)), val }, experiment({ selection: { metric: 'nme', split: 'val', mode: 'standard' } }), { runDir: tmpRun(), progress: 'quiet' }),
+      train(model, { train: new TinyLoader(dataset(3)), val }, experiment({ selection: { metric: 'nme', split: 'val', mode: 'standard' } }), {
+        runDir: tmpRun(),
+        progress: 'quiet',
+      }),
       /'nme' is not among the validation metrics \(loss, psnr\)/,
     );
     model.dispose();

@@ -36,7 +36,15 @@ function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, ri
   const keptH = h - cropTop - Math.max(0, -bottom);
   const keptW = w - cropLeft - Math.max(0, -right);
   const cropped = cropTop || cropLeft || keptH !== h || keptW !== w ? tf.slice(t, [0, cropTop, cropLeft, 0], [n, keptH, keptW, c]) : t;
-  return { t: cropped, pad: [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]] };
+  return {
+    t: cropped,
+    pad: [
+      [0, 0],
+      [Math.max(0, top), Math.max(0, bottom)],
+      [Math.max(0, left), Math.max(0, right)],
+      [0, 0],
+    ],
+  };
 }
 
 /** One output phase of dx along one axis: which filter taps reach it and how dy lines up with them. */
@@ -86,7 +94,12 @@ export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape
         // Taps firstTap + s·t of the original filter sit at flipped index fh − 1 − firstTap − s·t: a strided slice.
         const lastH = fh - 1 - ph.firstTap - sh * (ph.taps - 1);
         const lastW = fw - 1 - pw.firstTap - sw * (pw.taps - 1);
-        const sub = tf.stridedSlice(flippedSwapped, [lastH, lastW, 0, 0], [fh - ph.firstTap, fw - pw.firstTap, filter.shape[3], inChannels], [sh, sw, 1, 1]) as tf.Tensor4D;
+        const sub = tf.stridedSlice(
+          flippedSwapped,
+          [lastH, lastW, 0, 0],
+          [fh - ph.firstTap, fw - pw.firstTap, filter.shape[3], inChannels],
+          [sh, sw, 1, 1],
+        ) as tf.Tensor4D;
         const { t, pad } = padOrCrop(dy, ph.padBefore, ph.padAfter, pw.padBefore, pw.padAfter);
         row.push(tf.conv2d(t, sub, 1, pad));
       }
@@ -94,7 +107,10 @@ export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape
     }
     if (sh === 1 && sw === 1) return rows[0][0];
     // [n, ph, pw, ci] per (a, b) → [n, ph, sh, pw, sw, ci] → [n, ph·sh, pw·sw, ci], cropped to the input size.
-    const interleaved = tf.stack(rows.map((row) => tf.stack(row, 3)), 2);
+    const interleaved = tf.stack(
+      rows.map((row) => tf.stack(row, 3)),
+      2,
+    );
     const full = tf.reshape(interleaved, [n, phaseHeight * sh, phaseWidth * sw, inChannels]) as tf.Tensor4D;
     return full.shape[1] === inHeight && full.shape[2] === inWidth ? full : tf.slice(full, [0, 0, 0, 0], [n, inHeight, inWidth, inChannels]);
   });

@@ -79,13 +79,22 @@ export function probeNativePackage(pkg: NativePackage, fromDir?: string): Native
   const manifest = readPackageJson(packageDir);
   if (manifest.name !== pkg) {
     return {
-      pkg, status: 'alias', packageDir, version: manifest.version,
+      pkg,
+      status: 'alias',
+      packageDir,
+      version: manifest.version,
       detail: `alias of plain ${manifest.name ?? '(unnamed package)'}@${manifest.version ?? '?'}, no native binding`,
     };
   }
   const bindingFile = findBindingFile(packageDir);
   if (!bindingFile) {
-    return { pkg, status: 'no-binding', packageDir, version: manifest.version, detail: `installed (${manifest.version}) but lib/napi-v*/tfjs_binding.node is missing (libtensorflow download failed?)` };
+    return {
+      pkg,
+      status: 'no-binding',
+      packageDir,
+      version: manifest.version,
+      detail: `installed (${manifest.version}) but lib/napi-v*/tfjs_binding.node is missing (libtensorflow download failed?)`,
+    };
   }
   return { pkg, status: 'has-binding', packageDir, version: manifest.version, bindingFile, detail: `native binding at ${bindingFile}` };
 }

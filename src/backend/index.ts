@@ -54,9 +54,11 @@ function convSummary(c: NativeConvStatus | null): string {
 
 export function formatSummary(r: Omit<BackendReport, 'summary'>): string {
   const what =
-    r.backend === 'wasm' ? `wasm (${r.simd ? 'SIMD' : 'no SIMD'}; ${convSummary(r.nativeConv)})`
-    : r.backend === 'tensorflow' ? `tensorflow (${r.provider === 'tfjs-node-gpu' ? 'GPU' : 'CPU'})`
-    : r.backend;
+    r.backend === 'wasm'
+      ? `wasm (${r.simd ? 'SIMD' : 'no SIMD'}; ${convSummary(r.nativeConv)})`
+      : r.backend === 'tensorflow'
+        ? `tensorflow (${r.provider === 'tfjs-node-gpu' ? 'GPU' : 'CPU'})`
+        : r.backend;
   const forced = r.forced ? ` [forced by ${r.forced.by === 'option' ? 'caller' : `${BACKEND_ENV_VAR}=${r.forced.backend}`}]` : '';
   const skipped = r.skipped.length ? ` — skipped ${r.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}` : '';
   return `backend: ${what}${forced}${skipped}`;
@@ -79,7 +81,11 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   const selection = forced
     ? await selectForced(forced.backend, forced.by === 'option' ? 'initBackend({force})' : `${BACKEND_ENV_VAR}=${forced.backend}`)
     : await selectFastest();
-  const partial = { ...selection, forced, wasmConvGradKernels: selection.backend === 'wasm' && (wasmNativeConvKernelsRegistered() || wasmConvGradKernelsRegistered()) };
+  const partial = {
+    ...selection,
+    forced,
+    wasmConvGradKernels: selection.backend === 'wasm' && (wasmNativeConvKernelsRegistered() || wasmConvGradKernelsRegistered()),
+  };
   const report: BackendReport = { ...partial, summary: formatSummary(partial) };
   last = { key, report };
   // stderr, so that `--json` commands keep a clean stdout.

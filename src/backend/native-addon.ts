@@ -96,7 +96,9 @@ function readChecksum(checksumFile: string): { hex: string } | { reason: string 
     text = fs.readFileSync(checksumFile, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { reason: `${checksumFile}: ${code === 'ENOENT' ? 'missing' : `unreadable (${code ?? (e as Error).message})`} (written by bash native/cpu-kernels/build.sh after a successful build; rerun it)` };
+    return {
+      reason: `${checksumFile}: ${code === 'ENOENT' ? 'missing' : `unreadable (${code ?? (e as Error).message})`} (written by bash native/cpu-kernels/build.sh after a successful build; rerun it)`,
+    };
   }
   const hex = text.trim().split(/\s+/)[0] ?? '';
   if (!/^[0-9a-f]{64}$/.test(hex)) return { reason: `${checksumFile}: expected a SHA-256 in hex (64 characters), found '${hex.slice(0, 70)}'` };
@@ -125,7 +127,10 @@ export function validateAddonFile(file: string, checksumFile: string = file + CH
     const bytes = fs.readFileSync(fd);
     if (bytes.byteLength !== stat.size) return bad(`changed while being read (${stat.size} bytes, then ${bytes.byteLength})`);
     const actual = crypto.createHash('sha256').update(bytes).digest('hex');
-    if (actual !== sum.hex) return bad(`SHA-256 ${actual.slice(0, 12)}… differs from ${sum.hex.slice(0, 12)}… recorded in ${checksumFile} (a partial copy or another build: rerun bash native/cpu-kernels/build.sh)`);
+    if (actual !== sum.hex)
+      return bad(
+        `SHA-256 ${actual.slice(0, 12)}… differs from ${sum.hex.slice(0, 12)}… recorded in ${checksumFile} (a partial copy or another build: rerun bash native/cpu-kernels/build.sh)`,
+      );
     return { ok: true };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -34,7 +34,6 @@ export async function activateNative(probes: NativeProbe[]): Promise<NativeAttem
 
 function loadNative(probe: NativeProbe): NativeAttempt {
   try {
-     
     require(probe.pkg);
   } catch (e) {
     return { ok: false, pkg: probe.pkg, reason: `require failed: ${(e as Error).message.split('\n')[0]}` };

@@ -51,7 +51,15 @@ export async function selectFastest(): Promise<Selection> {
   const native = probeNativePackages();
   const attempt = await activateNative(native);
   if (attempt?.ok) {
-    return { backend: 'tensorflow', provider: label(attempt.pkg), simd: null, threads: null, nativeConv: null, skipped: nativeReasons(native, attempt, attempt.pkg), native };
+    return {
+      backend: 'tensorflow',
+      provider: label(attempt.pkg),
+      simd: null,
+      threads: null,
+      nativeConv: null,
+      skipped: nativeReasons(native, attempt, attempt.pkg),
+      native,
+    };
   }
   const skipped = nativeReasons(native, attempt);
   const wasm = await activateWasm();
@@ -68,7 +76,9 @@ export async function selectForced(backend: BackendName, forcedBy: string): Prom
   if (backend === 'tensorflow') {
     const attempt = await activateNative(native);
     if (!attempt?.ok) {
-      const why = nativeReasons(native, attempt).map((s) => `${s.backend}: ${s.reason}`).join('; ');
+      const why = nativeReasons(native, attempt)
+        .map((s) => `${s.backend}: ${s.reason}`)
+        .join('; ');
       throw new Error(`${forcedBy} forces backend 'tensorflow', but no native TF.js backend loads here — ${why}`);
     }
     return { backend, provider: label(attempt.pkg), simd: null, threads: null, nativeConv: null, skipped: [], native };

@@ -63,7 +63,17 @@ function nonOverlappingMaxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float3
 }
 
 /** The model's case, unrolled: V8 keeps this loop tight where the general one re-derives window offsets. */
-function twoByTwoMaxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, batch: number, inHeight: number, outHeight: number, outWidth: number, rowStride: number, channels: number): void {
+function twoByTwoMaxPoolGrad(
+  x: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array,
+  batch: number,
+  inHeight: number,
+  outHeight: number,
+  outWidth: number,
+  rowStride: number,
+  channels: number,
+): void {
   let dyIndex = 0;
   for (let b = 0; b < batch; b++) {
     for (let yR = 0; yR < outHeight; yR++) {
@@ -78,9 +88,18 @@ function twoByTwoMaxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array
           // Strict '>' from −∞ in row-major order, as the cpu backend: ties and NaN keep the earlier element.
           let best = Number.NEGATIVE_INFINITY;
           let at = -1;
-          if (x[i00] > best) { best = x[i00]; at = i00; }
-          if (x[i01] > best) { best = x[i01]; at = i01; }
-          if (x[i10] > best) { best = x[i10]; at = i10; }
+          if (x[i00] > best) {
+            best = x[i00];
+            at = i00;
+          }
+          if (x[i01] > best) {
+            best = x[i01];
+            at = i01;
+          }
+          if (x[i10] > best) {
+            best = x[i10];
+            at = i10;
+          }
           if (x[i11] > best) at = i11;
           if (at >= 0) dx[at] = dy[dyIndex];
         }
@@ -106,7 +125,12 @@ const fastKernel: tf.KernelFunc = (args) => {
   // Views are taken after makeOutput: allocating may grow (and so detach) the wasm heap.
   if (addon) {
     const [batch, inHeight, inWidth, channels] = input.shape;
-    addon.maxPoolGrad(wasm.typedArrayFromHeap(input), wasm.typedArrayFromHeap(dy), wasm.typedArrayFromHeap(dx), Int32Array.from([batch, inHeight, inWidth, channels, poolHeight, poolWidth]));
+    addon.maxPoolGrad(
+      wasm.typedArrayFromHeap(input),
+      wasm.typedArrayFromHeap(dy),
+      wasm.typedArrayFromHeap(dx),
+      Int32Array.from([batch, inHeight, inWidth, channels, poolHeight, poolWidth]),
+    );
   } else {
     nonOverlappingMaxPoolGrad(wasm.typedArrayFromHeap(input), wasm.typedArrayFromHeap(dy), wasm.typedArrayFromHeap(dx), input.shape, poolHeight, poolWidth);
   }

@@ -19,17 +19,37 @@ let addon: NativeAddon | undefined;
 function geometry(info: tf.backend_util.Conv2DInfo, relu: boolean): ConvGeometryArray {
   const p = info.padInfo;
   return Int32Array.from([
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outChannels, info.filterHeight, info.filterWidth,
-    info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    p.top, p.left, p.bottom, p.right, relu ? 1 : 0,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    p.top,
+    p.left,
+    p.bottom,
+    p.right,
+    relu ? 1 : 0,
   ]);
 }
 
 function convInfo(xShape: number[], filterShape: number[], attrs: tf.NamedAttrMap, dilations: number | [number, number] = 1): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
-    xShape as Shape4, filterShape as Shape4, attrs.strides as number | [number, number], dilations,
-    attrs.pad as 'same' | 'valid' | number | tf.backend_util.ExplicitPadding, (attrs.dimRoundingMode ?? undefined) as 'floor' | 'round' | 'ceil' | undefined,
-    false, 'channelsLast',
+    xShape as Shape4,
+    filterShape as Shape4,
+    attrs.strides as number | [number, number],
+    dilations,
+    attrs.pad as 'same' | 'valid' | number | tf.backend_util.ExplicitPadding,
+    (attrs.dimRoundingMode ?? undefined) as 'floor' | 'round' | 'ceil' | undefined,
+    false,
+    'channelsLast',
   );
 }
 
@@ -52,7 +72,9 @@ function forward(name: typeof tf.Conv2D | typeof tf.FusedConv2D, args: Parameter
   const activation = (attrs.activation as string | undefined) ?? 'linear';
   const pair = nhwcFloatPair(attrs, inputs.x, inputs.filter);
   const supported =
-    pair !== undefined && preluActivationWeights === undefined && (activation === 'linear' || activation === 'relu') &&
+    pair !== undefined &&
+    preluActivationWeights === undefined &&
+    (activation === 'linear' || activation === 'relu') &&
     (bias === undefined || (bias.dtype === 'float32' && tf.util.sizeFromShape(bias.shape) === pair[1].shape[3]));
   if (!addon || !pair || !supported) return fallback(name, args);
   const [x, filter] = pair;
@@ -60,7 +82,13 @@ function forward(name: typeof tf.Conv2D | typeof tf.FusedConv2D, args: Parameter
   const heap = backend as unknown as WasmHeapBackend;
   const y = heap.makeOutput(info.outShape, 'float32');
   // Views are taken after makeOutput: allocating may grow (and so detach) the wasm heap.
-  addon.conv2d(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(filter), bias ? heap.typedArrayFromHeap(bias) : null, heap.typedArrayFromHeap(y), geometry(info, activation === 'relu'));
+  addon.conv2d(
+    heap.typedArrayFromHeap(x),
+    heap.typedArrayFromHeap(filter),
+    bias ? heap.typedArrayFromHeap(bias) : null,
+    heap.typedArrayFromHeap(y),
+    geometry(info, activation === 'relu'),
+  );
   return y;
 }
 

@@ -16,9 +16,7 @@ import { registerWasmNativeConvKernels, unregisterWasmNativeConvKernels } from '
 export type NativeConvStatus = { active: true; library: string; threads: number; reason?: undefined } | { active: false; reason: string };
 
 // `reason?: undefined`: see NativeAttempt (tslab checks notebooks' imports without strictNullChecks).
-export type WasmActivation =
-  | { ok: true; simd: boolean; threads: boolean; nativeConv: NativeConvStatus; reason?: undefined }
-  | { ok: false; reason: string };
+export type WasmActivation = { ok: true; simd: boolean; threads: boolean; nativeConv: NativeConvStatus; reason?: undefined } | { ok: false; reason: string };
 
 let wasmPathsSet = false;
 

@@ -31,7 +31,11 @@ export class UsageError extends Error {
  * what was expected and what was found, exit status 2 like a usage error, without the help screen.
  */
 export class OptionValueError extends KnownError {
-  constructor(readonly option: string, expected: string, found: string) {
+  constructor(
+    readonly option: string,
+    expected: string,
+    found: string,
+  ) {
     super(`--${option}: expected ${expected}, found ${found}`, 2);
   }
 }
@@ -95,7 +99,10 @@ export function parseArgs(argv: string[], specs: OptionSpecs): ParsedArgs {
     const name = eq >= 0 ? token.slice(2, eq) : token.slice(2);
     const spec = specs[name];
     if (!spec) {
-      const known = Object.keys(specs).map((k) => `--${k}`).join(', ') || '(none)';
+      const known =
+        Object.keys(specs)
+          .map((k) => `--${k}`)
+          .join(', ') || '(none)';
       throw new UsageError(`unknown option --${name}; known options: ${known}`);
     }
     if (!spec.value) {

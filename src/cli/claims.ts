@@ -43,15 +43,29 @@ one seed) all four claims need main-cpu, x4-cpu and fusion-cpu.`,
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
     const claimsFile = args.string('claims');
     const claims = loadClaims(claimsFile);
-    const only = args.string('only')?.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const id of only ?? []) if (!claims.claims.some((c) => c.id === id)) throw new OptionValueError('only', `claim ids among ${claims.claims.map((c) => c.id).join(', ')}`, id);
+    const only = args
+      .string('only')
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const id of only ?? [])
+      if (!claims.claims.some((c) => c.id === id)) throw new OptionValueError('only', `claim ids among ${claims.claims.map((c) => c.id).join(', ')}`, id);
     const executorName = args.string('executor');
     const executor = executorName !== undefined ? getExecutor(executorName) : undefined;
     if (executorName !== undefined && !executor) throw new OptionValueError('executor', `one of ${executorNames().join(', ')}`, executorName);
     const progress = parseProgress(args.string('progress'));
     const planOptions = tablePlanOptions(args);
     await initBackend({ quiet: progress === 'json' });
-    const run = await runClaims({ ...planOptions, claimsFile, only, fresh: args.flag('fresh'), executor, progress, resultsDir: args.string('results-dir'), staticFigures: !args.flag('no-static') });
+    const run = await runClaims({
+      ...planOptions,
+      claimsFile,
+      only,
+      fresh: args.flag('fresh'),
+      executor,
+      progress,
+      resultsDir: args.string('results-dir'),
+      staticFigures: !args.flag('no-static'),
+    });
     console.log('');
     console.log(claimsMarkdown(run.results));
     console.log(`claims report: ${run.files.md} | ${run.files.json}`);

@@ -17,14 +17,22 @@ import { CROP_SOURCES, CropSource } from '../data/crop';
 import { DATASETS, DECLARABLE_LABELS, DeclaredLabels } from '../data/registry';
 
 const OPTIONS = {
-  out: { value: true, placeholder: '<path>', description: 'build: set folder, missing, empty or built by the kit (default $JASR_CACHE/embedded or .cache/jasr/embedded); show: PNG file' },
+  out: {
+    value: true,
+    placeholder: '<path>',
+    description: 'build: set folder, missing, empty or built by the kit (default $JASR_CACHE/embedded or .cache/jasr/embedded); show: PNG file',
+  },
   force: { description: 'build: rebuild a kit-built set (the old one stays readable until the new one is complete)' },
   format: { value: true, placeholder: '<format>', description: `dataset format: ${DATASET_FORMATS.join('|')}` },
   root: { value: true, placeholder: '<dir>', description: 'dataset directory (benchmarks) or embedded cache directory' },
   split: { value: true, placeholder: '<train|val|test>', description: 'show: split to pick from (default test)' },
   index: { value: true, placeholder: '<i>', description: 'show: sample index within the split (default 0)' },
   scale: { value: true, placeholder: '<4|8>', description: 'show: SR scale (default 8)' },
-  labels: { value: true, placeholder: '<human|model|unknown>', description: "inspect/show: declare how the landmarks were made (default: what the files state, else the format's registry default)" },
+  labels: {
+    value: true,
+    placeholder: '<human|model|unknown>',
+    description: "inspect/show: declare how the landmarks were made (default: what the files state, else the format's registry default)",
+  },
   crop: { value: true, placeholder: '<box|landmarks>', description: "inspect/show: crop source (default the format's registry default; margin data.margin)" },
   json: { description: 'inspect: print one JSON object' },
 };
@@ -50,10 +58,13 @@ function parseFormat(v: string | undefined): DatasetFormat {
 export const command: Command = {
   name: 'data',
   summary: 'Build the embedded real-face set, inspect datasets on disk, picture LR/HR/heatmap examples',
-  usage: 'data build [--out dir] [--force] | data inspect --format <f> [--root dir] [--labels l] [--crop c] [--json] | data show --format <f> [--root dir] [--split s] [--index i] [--scale 8] [--labels l] [--crop c] --out sample.png',
+  usage:
+    'data build [--out dir] [--force] | data inspect --format <f> [--root dir] [--labels l] [--crop c] [--json] | data show --format <f> [--root dir] [--split s] [--index i] [--scale 8] [--labels l] [--crop c] --out sample.png',
   options: OPTIONS,
   details: `Formats (the dataset registry, src/data/registry.ts; files are read from disk, never downloaded):
-${Object.entries(DATASETS).map(([k, e]) => `  ${k.padEnd(12)} ${e.displayName}: ${e.reads}`).join('\n')}`,
+${Object.entries(DATASETS)
+  .map(([k, e]) => `  ${k.padEnd(12)} ${e.displayName}: ${e.reads}`)
+  .join('\n')}`,
   async run(argv: string[]): Promise<number> {
     try {
       return await runData(argv);
@@ -76,21 +87,30 @@ async function runData(argv: string[]): Promise<number> {
     const { dir, manifest, rebuilt } = await buildEmbedded({ out: args.string('out'), force: args.flag('force'), log: (l) => console.log(`  ${l}`) });
     const by = (split: string): number => manifest.samples.filter((s) => s.split === split).length;
     console.log(`${rebuilt ? 'built' : 'already built (use --force to rebuild)'}: ${manifest.samples.length} faces × 68 points in ${dir}`);
-    console.log(`splits: train ${by('train')}, val ${by('val')}, test ${by('test')}; ${manifest.skipped.length} skipped; ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `splits: train ${by('train')}, val ${by('val')}, test ${by('test')}; ${manifest.skipped.length} skipped; ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     for (const n of manifest.notes) console.log(`note: ${n}`);
     return 0;
   }
   if (sub === 'inspect') {
     const format = parseFormat(args.string('format'));
     if (DATASETS[format].source.kind === 'files' && !args.string('root')) throw new UsageError(`--root <dir> is required for the ${format} format`);
-    const report = inspectDataset(format, args.string('root') ? path.resolve(args.requireString('root')) : undefined, { labels: parseLabels(args.string('labels')), crop: parseCrop(args.string('crop')) });
+    const report = inspectDataset(format, args.string('root') ? path.resolve(args.requireString('root')) : undefined, {
+      labels: parseLabels(args.string('labels')),
+      crop: parseCrop(args.string('crop')),
+    });
     if (args.flag('json')) {
       console.log(JSON.stringify(report, null, 1));
       return 0;
     }
     console.log(`${report.format} (${report.name}) at ${report.root ?? '(generated)'}: ${report.count} faces, ${report.points} points each`);
     for (const [k, v] of Object.entries(report.subsets)) console.log(`  ${k.padEnd(12)} ${v}`);
-    console.log(`real faces: ${report.realFaces}; labels: ${Object.entries(report.labels).map(([k, v]) => `${k} ${v}`).join(', ')} (${report.labelsWhy})`);
+    console.log(
+      `real faces: ${report.realFaces}; labels: ${Object.entries(report.labels)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')} (${report.labelsWhy})`,
+    );
     console.log(`crop: ${report.crop.source} (${report.crop.origin}): ${report.crop.description}`);
     console.log(`NME normaliser: ${report.nmeNormaliser}; read: ${report.reads}`);
     console.log(`problems: ${report.problems.length}`);
@@ -106,12 +126,20 @@ async function runData(argv: string[]): Promise<number> {
     const split = args.string('split') ?? 'test';
     if (split !== 'train' && split !== 'val' && split !== 'test') throw new UsageError(`--split: expected train, val or test, got '${split}'`);
     const index = args.integer('index') ?? 0;
-    const ds = await openDataset({ format, root: args.string('root'), scale, labels: parseLabels(args.string('labels')), crop: parseCrop(args.string('crop')) });
+    const ds = await openDataset({
+      format,
+      root: args.string('root'),
+      scale,
+      labels: parseLabels(args.string('labels')),
+      crop: parseCrop(args.string('crop')),
+    });
     const samples = ds[split];
     if (index < 0 || index >= samples.length) throw new UsageError(`--index: the ${split} split has ${samples.length} samples, got ${index}`);
     const pair = makePair(samples[index], scale);
     await writeImage(out, renderPair(pair));
-    console.log(`${out}: ${samples[index].id} — LR ${pair.lrSize}², bicubic input ${pair.hrSize}², HR ${pair.hrSize}², heatmap sum ${pair.heatmapSide}² (${samples[index].provenance.source}, labels: ${samples[index].provenance.labels}, crop: ${ds.info.crop.description})`);
+    console.log(
+      `${out}: ${samples[index].id} — LR ${pair.lrSize}², bicubic input ${pair.hrSize}², HR ${pair.hrSize}², heatmap sum ${pair.heatmapSide}² (${samples[index].provenance.source}, labels: ${samples[index].provenance.labels}, crop: ${ds.info.crop.description})`,
+    );
     return 0;
   }
   throw new UsageError(`expected a subcommand build, inspect or show, got '${sub ?? ''}'`);

@@ -5,8 +5,15 @@
 import { BackendReport, initBackend } from '../backend';
 import { NativeProbe } from '../backend/detect-native';
 import {
-  JASR_KERNEL_NAME, KernelProbe, ToolProbe, VERSIONED_PACKAGES, packageVersion,
-  probeChromium, probeJupyter, probeNbconvert, probeTslabKernel,
+  JASR_KERNEL_NAME,
+  KernelProbe,
+  ToolProbe,
+  VERSIONED_PACKAGES,
+  packageVersion,
+  probeChromium,
+  probeJupyter,
+  probeNbconvert,
+  probeTslabKernel,
 } from './environment-probes';
 import { TrainProbe, probeTraining } from '../backend/train-probe';
 import { parseArgs } from './args';
@@ -34,13 +41,15 @@ export interface DoctorReport {
 
 const HINTS: Record<string, string> = {
   '@tensorflow/tfjs-node-gpu': 'needs Linux x86-64, an NVIDIA driver, CUDA 11.2 + cuDNN 8.1 and internet during npm ci (environment.md § GPU)',
-  '@tensorflow/tfjs-node': "with internet: npm pkg set 'overrides[@tensorflow/tfjs-node]=4.22.0' && npm install — do not commit it (environment.md § Native CPU)",
+  '@tensorflow/tfjs-node':
+    "with internet: npm pkg set 'overrides[@tensorflow/tfjs-node]=4.22.0' && npm install — do not commit it (environment.md § Native CPU)",
   simd: 'wasm without SIMD trains about 2.3× slower; use Node ≥ 20.19',
   jupyter: 'apt-get install -y --no-install-recommends jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel',
   kernel: `register the project kernel '${JASR_KERNEL_NAME}': node bin/jasr.js notebooks --install-kernel`,
   chromium: 'apt-get install -y --no-install-recommends chromium (static PNG/SVG figure export)',
   package: 'npm ci',
-  onednn: 'apt-get install -y --no-install-recommends g++ libdnnl-dev && bash native/cpu-kernels/build.sh (about 3× faster training on CPU; environment.md § oneDNN)',
+  onednn:
+    'apt-get install -y --no-install-recommends g++ libdnnl-dev && bash native/cpu-kernels/build.sh (about 3× faster training on CPU; environment.md § oneDNN)',
 };
 const REQUIRED_PACKAGES = new Set(['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm']);
 
@@ -53,7 +62,11 @@ function nativeCheck(probe: NativeProbe, backend: BackendReport | null): DoctorC
     ok: used || probe.status === 'has-binding',
     required: false,
     // A forced backend leaves "not tried" as the reason; what is installed is still worth showing.
-    detail: used ? `in use (${probe.detail})` : skip && !skip.reason.startsWith('not tried') ? skip.reason : [probe.detail, skip?.reason].filter(Boolean).join('; '),
+    detail: used
+      ? `in use (${probe.detail})`
+      : skip && !skip.reason.startsWith('not tried')
+        ? skip.reason
+        : [probe.detail, skip?.reason].filter(Boolean).join('; '),
     hint: used ? undefined : HINTS[probe.pkg],
   };
 }
@@ -65,21 +78,41 @@ function backendChecks(backend: BackendReport | null, backendError: string | und
   const wasmSkip = backend.skipped.find((s) => s.backend === 'wasm');
   if (wasmSkip) checks.push({ name: 'wasm', ok: false, required: false, detail: wasmSkip.reason, hint: HINTS.package });
   if (backend.backend === 'wasm') {
-    checks.push({ name: 'wasm SIMD', ok: backend.simd === true, required: false, detail: backend.simd ? 'yes' : 'no', hint: backend.simd ? undefined : HINTS.simd });
+    checks.push({
+      name: 'wasm SIMD',
+      ok: backend.simd === true,
+      required: false,
+      detail: backend.simd ? 'yes' : 'no',
+      hint: backend.simd ? undefined : HINTS.simd,
+    });
     const conv = backend.nativeConv;
     checks.push({
       name: 'oneDNN convs',
       ok: conv?.active === true,
       required: false,
-      detail: conv?.active ? `${conv.library}, ${conv.threads} thread${conv.threads === 1 ? '' : 's'} (Conv2D and both gradients on the CPU's full vector width)` : `off: ${conv?.reason ?? 'unknown'}; convs run on XNNPACK`,
+      detail: conv?.active
+        ? `${conv.library}, ${conv.threads} thread${conv.threads === 1 ? '' : 's'} (Conv2D and both gradients on the CPU's full vector width)`
+        : `off: ${conv?.reason ?? 'unknown'}; convs run on XNNPACK`,
       hint: conv?.active ? undefined : HINTS.onednn,
     });
     const gradsVia = conv?.active ? 'Conv2DBackpropFilter/Input on oneDNN' : 'Conv2DBackpropFilter/Input via forward XNNPACK conv';
-    checks.push({ name: 'wasm conv-gradient kernels', ok: backend.wasmConvGradKernels, required: true, detail: backend.wasmConvGradKernels ? gradsVia : 'not registered' });
+    checks.push({
+      name: 'wasm conv-gradient kernels',
+      ok: backend.wasmConvGradKernels,
+      required: true,
+      detail: backend.wasmConvGradKernels ? gradsVia : 'not registered',
+    });
   }
   if (training) {
     const lossText = training.losses.map((l) => l.toFixed(4)).join(' → ');
-    checks.push({ name: 'training step', ok: training.ok, required: true, detail: training.ok ? `${training.losses.length} Adam steps on ${training.backend} in ${training.ms.toFixed(0)} ms, loss ${lossText}` : `${training.problem}` });
+    checks.push({
+      name: 'training step',
+      ok: training.ok,
+      required: true,
+      detail: training.ok
+        ? `${training.losses.length} Adam steps on ${training.backend} in ${training.ms.toFixed(0)} ms, loss ${lossText}`
+        : `${training.problem}`,
+    });
   }
   return checks;
 }
@@ -87,9 +120,17 @@ function backendChecks(backend: BackendReport | null, backendError: string | und
 function versionChecks(versions: Record<string, string | null>): DoctorCheck[] {
   const nodeMajorMinor = process.versions.node.split('.').map(Number);
   const nodeOk = nodeMajorMinor[0] > 20 || (nodeMajorMinor[0] === 20 && nodeMajorMinor[1] >= 19);
-  const checks: DoctorCheck[] = [{ name: 'node', ok: nodeOk, required: true, detail: process.version + (nodeOk ? '' : ' (package.json engines wants ≥ 20.19)') }];
+  const checks: DoctorCheck[] = [
+    { name: 'node', ok: nodeOk, required: true, detail: process.version + (nodeOk ? '' : ' (package.json engines wants ≥ 20.19)') },
+  ];
   for (const [pkg, version] of Object.entries(versions)) {
-    checks.push({ name: pkg, ok: version !== null, required: REQUIRED_PACKAGES.has(pkg), detail: version ?? 'not installed', hint: version ? undefined : HINTS.package });
+    checks.push({
+      name: pkg,
+      ok: version !== null,
+      required: REQUIRED_PACKAGES.has(pkg),
+      detail: version ?? 'not installed',
+      hint: version ? undefined : HINTS.package,
+    });
   }
   return checks;
 }

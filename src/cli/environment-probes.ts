@@ -18,7 +18,7 @@ export const VERSIONED_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-ba
 /** Installed version of a package (read from its package.json, not required), or null when absent. */
 export function packageVersion(pkg: string): string | null {
   const dir = findPackageDir(pkg);
-  return dir ? readPackageJson(dir).version ?? null : null;
+  return dir ? (readPackageJson(dir).version ?? null) : null;
 }
 
 export interface ToolProbe {
@@ -33,12 +33,22 @@ export const PROJECT_JUPYTER_DIR = path.resolve(__dirname, '..', '..', '.jupyter
 function run(file: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { timeout: timeoutMs, env, maxBuffer: 4 << 20 }, (err, stdout, stderr) =>
-      resolve({ ok: !err, stdout: String(stdout), stderr: err && !stderr ? err.message : String(stderr) }));
+      resolve({ ok: !err, stdout: String(stdout), stderr: err && !stderr ? err.message : String(stderr) }),
+    );
   });
 }
 
-const firstLine = (s: string): string => s.trim().split('\n').filter((l) => l.trim())[0] ?? '';
-const lastLine = (s: string): string => s.trim().split('\n').filter((l) => l.trim()).pop() ?? '';
+const firstLine = (s: string): string =>
+  s
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim())[0] ?? '';
+const lastLine = (s: string): string =>
+  s
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim())
+    .pop() ?? '';
 
 export async function probeJupyter(): Promise<ToolProbe> {
   if (!fs.existsSync(JUPYTER)) return { found: false, detail: `${JUPYTER} not found` };
@@ -73,10 +83,17 @@ export async function probeTslabKernel(): Promise<KernelProbe> {
   try {
     list = JSON.parse(r.stdout) as KernelspecList;
   } catch {
-    return { found: false, detail: `jupyter kernelspec list --json: expected JSON, got '${firstLine(r.stdout).slice(0, 80)}'`, tslabKernels: [], jasrKernel: false };
+    return {
+      found: false,
+      detail: `jupyter kernelspec list --json: expected JSON, got '${firstLine(r.stdout).slice(0, 80)}'`,
+      tslabKernels: [],
+      jasrKernel: false,
+    };
   }
   const specs = list.kernelspecs ?? {};
-  const tslabKernels = Object.keys(specs).filter((name) => name === 'tslab' || name === JASR_KERNEL_NAME || (specs[name].spec?.argv ?? []).some((a) => a.includes('tslab'))).sort();
+  const tslabKernels = Object.keys(specs)
+    .filter((name) => name === 'tslab' || name === JASR_KERNEL_NAME || (specs[name].spec?.argv ?? []).some((a) => a.includes('tslab')))
+    .sort();
   const jasrKernel = tslabKernels.includes(JASR_KERNEL_NAME);
   const detail = tslabKernels.length ? tslabKernels.join(', ') : `none among: ${Object.keys(specs).join(', ') || '(no kernels)'}`;
   return { found: tslabKernels.length > 0, detail, tslabKernels, jasrKernel };

@@ -48,16 +48,44 @@ export const command: Command = {
       const data = await openExperimentData(exp);
       const samples = exp.eval.split === 'val' ? data.val : data.test;
       if (samples.length === 0) throw new KnownError(`${exp.file}: the ${exp.data.format} ${exp.eval.split} split is empty`);
-      const e = await evaluate(modelPredictor(run.model), samples, exp.eval, { scale: exp.data.scale, quantize: exp.data.quantize ?? false, dataset: data.info });
+      const e = await evaluate(modelPredictor(run.model), samples, exp.eval, {
+        scale: exp.data.scale,
+        quantize: exp.data.quantize ?? false,
+        dataset: data.info,
+      });
       const row = metricsRow(e);
       if (json) {
-        console.log(JSON.stringify({ experiment: exp.name, checkpoint: run.checkpointDir, split: exp.eval.split, ...row, protocol: e.protocol, summary: e.summary, subsets: e.subsets, perImage: e.perImage }, null, 1));
+        console.log(
+          JSON.stringify(
+            {
+              experiment: exp.name,
+              checkpoint: run.checkpointDir,
+              split: exp.eval.split,
+              ...row,
+              protocol: e.protocol,
+              summary: e.summary,
+              subsets: e.subsets,
+              perImage: e.perImage,
+            },
+            null,
+            1,
+          ),
+        );
       } else {
         console.log(`${exp.name} · ${run.checkpointDir} · ${exp.eval.split} split (${e.summary.count} faces)`);
         console.log(toMarkdown([{ experiment: exp.name, model: exp.model.architecture, protocol: e.protocol.name, metrics: row }]));
         const subsets = Object.entries(e.subsets);
         if (subsets.length > 1) {
-          console.log(toMarkdown(subsets.map(([label, s]) => ({ experiment: label, model: `${s.count} faces`, protocol: 'as above', metrics: { nme: s.nme ?? null, psnr: s.psnr ?? null, ssim: s.ssim ?? null } }))));
+          console.log(
+            toMarkdown(
+              subsets.map(([label, s]) => ({
+                experiment: label,
+                model: `${s.count} faces`,
+                protocol: 'as above',
+                metrics: { nme: s.nme ?? null, psnr: s.psnr ?? null, ssim: s.ssim ?? null },
+              })),
+            ),
+          );
         }
       }
       return 0;

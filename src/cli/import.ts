@@ -22,7 +22,11 @@ export const IMPORT_RECORD = 'import.json';
 
 const OPTIONS = {
   from: { value: true, placeholder: '<torch>', description: 'source framework (only torch)' },
-  checkpoint: { value: true, placeholder: '<file.pt>', description: 'PyTorch file saved by torch.save: a state dict, or a dict holding one under state_dict/model' },
+  checkpoint: {
+    value: true,
+    placeholder: '<file.pt>',
+    description: 'PyTorch file saved by torch.save: a state dict, or a dict holding one under state_dict/model',
+  },
   config: { value: true, placeholder: '<file>', description: 'experiment whose model section matches the weights (e.g. experiments/jasrnet-paper.json)' },
   set: { value: true, repeat: true, placeholder: '<key=value>', description: 'override one config key, e.g. model.landmarks=19' },
   out: { value: true, placeholder: '<dir>', description: 'new run directory (default runs/<experiment name>); must not hold a run yet' },
@@ -99,7 +103,9 @@ Then: jasr eval --checkpoint <run dir>, jasr infer --checkpoint <run dir> --imag
     const imported = importJasrnetTorch(source, exp.model);
     const dir = writeImportedRun(outDir, exp, imported, source);
     const wrapped = imported.report.wrapperKey ? ` (under '${imported.report.wrapperKey}')` : '';
-    console.log(`${source}: ${imported.report.keys} state-dict keys${wrapped} → ${Object.keys(imported.variables).length} kit variables (${imported.report.meanShiftChecked.length} frozen MeanShift values checked) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `${source}: ${imported.report.keys} state-dict keys${wrapped} → ${Object.keys(imported.variables).length} kit variables (${imported.report.meanShiftChecked.length} frozen MeanShift values checked) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     console.log(`  run ${outDir} (checkpoint ${dir}); try: jasr eval --checkpoint ${outDir}`);
     return 0;
   },

@@ -27,9 +27,12 @@ export class InferPathError extends KnownError {}
 
 /** Fails before the backend loads (seconds) when --checkpoint or --out cannot be what they must be. */
 function checkPaths(checkpoint: string, outDir: string): void {
-  if (!fs.existsSync(checkpoint)) throw new InferPathError(`${checkpoint}: --checkpoint: expected a run directory or a checkpoint directory, found no such directory`);
-  if (!fs.statSync(checkpoint).isDirectory()) throw new InferPathError(`${checkpoint}: --checkpoint: expected a run directory or a checkpoint directory, found a file`);
-  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) throw new InferPathError(`${outDir}: --out: expected a directory (new or existing), found a file`);
+  if (!fs.existsSync(checkpoint))
+    throw new InferPathError(`${checkpoint}: --checkpoint: expected a run directory or a checkpoint directory, found no such directory`);
+  if (!fs.statSync(checkpoint).isDirectory())
+    throw new InferPathError(`${checkpoint}: --checkpoint: expected a run directory or a checkpoint directory, found a file`);
+  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory())
+    throw new InferPathError(`${outDir}: --out: expected a directory (new or existing), found a file`);
 }
 
 export const command: Command = {
@@ -84,7 +87,9 @@ atomically: on an error (e.g. a full disk) no partial or temporary file is left.
         note: 'pixel centres at integers; HR = the SR image frame',
       });
       written.push(json);
-      console.log(`${imageFile} (${r.sizes.original.join('×')}) → LR ${r.sizes.lr}² → SR ${r.sizes.hr}²${r.landmarksHr ? `, ${r.landmarksHr.length} landmarks` : ''}`);
+      console.log(
+        `${imageFile} (${r.sizes.original.join('×')}) → LR ${r.sizes.lr}² → SR ${r.sizes.hr}²${r.landmarksHr ? `, ${r.landmarksHr.length} landmarks` : ''}`,
+      );
       for (const f of written) console.log(`  ${f}`);
       return 0;
     } finally {

@@ -43,7 +43,12 @@ A re-run reuses the finished runs in runs/; --fresh retrains (removing only the 
     if (budget !== undefined && !(budget > 0)) throw new UsageError(`--budget-minutes must be > 0, got ${budget}`);
     const progress = parseProgress(args.string('progress'));
     const started = Date.now();
-    console.log(`jasr main: ${os.cpus().length} CPU cores, load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+    console.log(
+      `jasr main: ${os.cpus().length} CPU cores, load average ${os
+        .loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}`,
+    );
     await initBackend({});
     const built = await buildEmbedded({});
     console.log(`embedded faces: ${built.manifest.samples.length} in ${built.dir}`);
@@ -59,9 +64,16 @@ A re-run reuses the finished runs in runs/; --fresh retrains (removing only the 
       console.log('');
       console.log(claimsMarkdown(claims.results));
       console.log(`claims report: ${claims.files.md} (\`jasr claims\` runs the tables of the claims not measured here)`);
-      console.log(`every trained run: ${result.steps} optimiser steps (${result.runs.length} runs); wall time ${((Date.now() - started) / 60000).toFixed(1)} min`);
+      console.log(
+        `every trained run: ${result.steps} optimiser steps (${result.runs.length} runs); wall time ${((Date.now() - started) / 60000).toFixed(1)} min`,
+      );
     }
-    console.log(`load average now ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average now ${os
+        .loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}`,
+    );
     return 0;
   },
 };

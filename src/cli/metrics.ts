@@ -62,11 +62,13 @@ See docs/metrics.md for what differs and why it matters.`,
     let box: Box | undefined;
     if (landmarksFile) box = landmarkBox(parsePts(landmarksFile));
     else if (boxText) box = parseBox(boxText);
-    if (protocolName === 'jasr' && !box) throw new UsageError("--protocol jasr crops to the face box: give --landmarks <pts file> or --box x1,y1,x2,y2");
+    if (protocolName === 'jasr' && !box) throw new UsageError('--protocol jasr crops to the face box: give --landmarks <pts file> or --box x1,y1,x2,y2');
 
     const [sr, hr] = await Promise.all([readImage(srFile), readImage(hrFile)]);
     if (sr.width !== hr.width || sr.height !== hr.height) {
-      throw new ImageSizeMismatchError(`${srFile}: expected the size of ${hrFile} (${hr.width}×${hr.height}), found ${sr.width}×${sr.height}; SR and HR must be the same size`);
+      throw new ImageSizeMismatchError(
+        `${srFile}: expected the size of ${hrFile} (${hr.width}×${hr.height}), found ${sr.width}×${sr.height}; SR and HR must be the same size`,
+      );
     }
     const result = evaluateImagesExact(
       [{ data: rgbToFloat(sr), width: sr.width, height: sr.height }],

@@ -65,7 +65,16 @@ one image at the experiment's HR size (128 for ×8, 256 for ×4).`,
       throw new Error(`built model has ${built} trainable parameters but the analytic count is ${counts.trainableParams} (a bug in src/model/count.ts)`);
 
     if (args.flag('json')) {
-      const out = { experiment: experiment.name, file: experiment.file, model: config, inputSize, modules: rows, ...counts, macsPerImage, builtTrainableParams: built };
+      const out = {
+        experiment: experiment.name,
+        file: experiment.file,
+        model: config,
+        inputSize,
+        modules: rows,
+        ...counts,
+        macsPerImage,
+        builtTrainableParams: built,
+      };
       console.log(JSON.stringify(out));
       return 0;
     }

@@ -3,15 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs, UsageError } from './args';
 import { Command } from './command';
-import {
-  JUPYTER_SERVER_APT_HINT,
-  KERNEL_NAME,
-  SYSTEM_KERNELS_DIR,
-  findExecutable,
-  installKernel,
-  jupyterEnv,
-  projectRoot,
-} from '../report/notebook-kernel';
+import { JUPYTER_SERVER_APT_HINT, KERNEL_NAME, SYSTEM_KERNELS_DIR, findExecutable, installKernel, jupyterEnv, projectRoot } from '../report/notebook-kernel';
 
 /** jupyter-lab if installed, else the classic Notebook server (Debian's jupyter-notebook). */
 function findServer(): { exe: string; args: string[]; kind: string } | null {

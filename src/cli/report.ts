@@ -23,7 +23,7 @@ line or key, exit status 1. File formats: docs/results-format.md.`,
     const inputDir = args.positionals[0];
     const outDir = args.string('out') ?? path.join(inputDir, 'report');
     // require, not import(): under tsx/cjs a dynamic import goes to Node's ESM loader, which cannot resolve .ts.
-     
+
     const { buildReport } = require('../report/build') as typeof import('../report/build');
     const started = Date.now();
     // A malformed input (ResultsFormatError, RunLogFormatError) or an unwritable output is a KnownError naming the

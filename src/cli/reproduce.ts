@@ -17,7 +17,11 @@ import { statsToMarkdown } from '../report/tables';
 const OPTIONS = {
   set: { value: true, repeat: true, placeholder: '<key=value>', description: 'override one key in every experiment of the table' },
   fresh: { description: "delete the table's runs and train them again" },
-  'budget-minutes': { value: true, placeholder: '<n>', description: 'wall-clock cap per run in minutes (sets train.maxMinutes); a run it cuts fails the table' },
+  'budget-minutes': {
+    value: true,
+    placeholder: '<n>',
+    description: 'wall-clock cap per run in minutes (sets train.maxMinutes); a run it cuts fails the table',
+  },
   folds: { value: true, placeholder: '<k>', description: "group k-fold cross-validation over all faces (default: the table's; 1 = the data set's split)" },
   seeds: { value: true, placeholder: '<n>', description: "train every row with seeds 1..n (default: the table's seeds)" },
   steps: { value: true, placeholder: '<n>', description: "optimiser steps for every trained row (default: the table's)" },
@@ -76,7 +80,8 @@ export function tablePlanOptions(args: ReturnType<typeof parseArgs>): TablePlanO
 export const command: Command = {
   name: 'reproduce',
   summary: "Plan a table's runs (rows × folds × seeds), run them, and write results/<table>/ with intervals and paired differences",
-  usage: 'reproduce <table> [--folds K] [--seeds N] [--steps N] [--set k=v ...] [--fresh] [--budget-minutes N] [--executor local|local-parallel|slurm [--processes N | Slurm flags]] [--progress mode] [--experiments-dir dir] [--runs-dir dir] [--results-dir dir] [--no-static]',
+  usage:
+    'reproduce <table> [--folds K] [--seeds N] [--steps N] [--set k=v ...] [--fresh] [--budget-minutes N] [--executor local|local-parallel|slurm [--processes N | Slurm flags]] [--progress mode] [--experiments-dir dir] [--runs-dir dir] [--results-dir dir] [--no-static]',
   options: OPTIONS,
   details: `Tables are experiments/tables/<table>.json: rows, metrics, and the design (folds, seeds, steps, checkpoint
 rule, the pairs whose differences are reported). The runs are written as results/<table>/jobs.json and run by the
@@ -89,7 +94,8 @@ Cells are mean ± 95 % bootstrap interval (groups of faces and seeds resampled; 
   async run(argv: string[]): Promise<number> {
     const args = parseArgs(argv, OPTIONS);
     const experimentsDir = args.string('experiments-dir');
-    if (args.positionals.length !== 1) throw new UsageError(`expected one table name (known: ${listTables(experimentsDir).join(', ')}), got ${args.positionals.length} arguments`);
+    if (args.positionals.length !== 1)
+      throw new UsageError(`expected one table name (known: ${listTables(experimentsDir).join(', ')}), got ${args.positionals.length} arguments`);
     const planOptions = tablePlanOptions(args);
     const progress = parseProgress(args.string('progress'));
     const executor = executorFromArgs(args);

@@ -78,7 +78,15 @@ at once (the last saved checkpoint stays consistent).`,
     const exp = loadExperiment(configFile, args.all('set'));
     await initBackend({ quiet: progress === 'quiet' || progress === 'json' });
     const runDir = args.string('run-dir') ?? path.join(DEFAULT_RUNS_DIR, exp.name);
-    const resumeCommand = commandLine(['jasr', 'train', '--config', configFile, ...args.all('set').flatMap((s) => ['--set', s]), ...(args.string('run-dir') ? ['--run-dir', runDir] : []), '--resume']);
+    const resumeCommand = commandLine([
+      'jasr',
+      'train',
+      '--config',
+      configFile,
+      ...args.all('set').flatMap((s) => ['--set', s]),
+      ...(args.string('run-dir') ? ['--run-dir', runDir] : []),
+      '--resume',
+    ]);
     const { result, model } = await withStopSignals(resumeCommand, (signal) =>
       trainExperiment(exp, { runDir, resume: args.flag('resume'), allowConfigChange: args.flag('allow-config-change'), progress, signal, resumeCommand }),
     );
@@ -86,7 +94,10 @@ at once (the last saved checkpoint stays consistent).`,
     const best = result.best ? `best ${result.best.metric} ${result.best.value.toPrecision(5)} at epoch ${result.best.epoch}` : 'no validated epoch';
     const summary = `${exp.name}: ${result.status === 'done' ? 'finished' : 'stopped by the budget'} at step ${result.step} (epoch ${result.epoch}); ${best}`;
     if (progress === 'json') console.log(JSON.stringify({ type: 'result', experiment: exp.name, runDir, ...result, epochs: undefined }));
-    else if (progress !== 'quiet') console.log(`${summary}\nrun: ${runDir}\nlast checkpoint: ${result.lastCheckpoint}${result.bestCheckpoint ? `\nbest checkpoint: ${result.bestCheckpoint}` : ''}`);
+    else if (progress !== 'quiet')
+      console.log(
+        `${summary}\nrun: ${runDir}\nlast checkpoint: ${result.lastCheckpoint}${result.bestCheckpoint ? `\nbest checkpoint: ${result.bestCheckpoint}` : ''}`,
+      );
     return 0;
   },
 };

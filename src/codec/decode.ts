@@ -25,10 +25,7 @@ export interface DecodedLandmarks {
  * `heatmaps`: [B, h, w, L + 1] with the background channel last (set `hasBackground` false for [B, h, w, L]).
  * `stride`: HR pixels per heatmap pixel (HEATMAP_STRIDE, 8, for both ×8 and ×4 here).
  */
-export function decodeHeatmaps(
-  heatmaps: tf.Tensor4D,
-  opts: { stride?: number; radius?: number; hasBackground?: boolean } = {},
-): DecodedLandmarks {
+export function decodeHeatmaps(heatmaps: tf.Tensor4D, opts: { stride?: number; radius?: number; hasBackground?: boolean } = {}): DecodedLandmarks {
   const stride = opts.stride ?? HEATMAP_STRIDE;
   const radius = opts.radius ?? DECODE_WINDOW_RADIUS;
   const [batch, height, width, channels] = heatmaps.shape;
@@ -47,7 +44,14 @@ export function decodeHeatmaps(
     const size = 2 * radius + 1;
     const paddedHeight = height + 2 * radius;
     const paddedWidth = width + 2 * radius;
-    const padded = tf.reshape(tf.pad(tf.reshape(maps, [n, height, width]), [[0, 0], [radius, radius], [radius, radius]]), [-1]);
+    const padded = tf.reshape(
+      tf.pad(tf.reshape(maps, [n, height, width]), [
+        [0, 0],
+        [radius, radius],
+        [radius, radius],
+      ]),
+      [-1],
+    );
     const offsets = tf.range(0, size, 1, 'int32'); // window row/col k ↔ offset k − r
     const mapBase = tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(paddedHeight * paddedWidth, 'int32'));
     // Top-left of the window in padded coordinates is (row, col): padding shifts by r, the window starts at −r.

@@ -27,7 +27,8 @@ export function boundVisibility(landmarks: ArrayLike<number>, visible: ArrayLike
   if (landmarks.length !== 2 * points) throw new Error(`boundVisibility: ${landmarks.length / 2} landmarks but ${points} visibility flags`);
   const out = new Uint8Array(points);
   for (let p = 0; p < points; p++) {
-    const x = landmarks[2 * p], y = landmarks[2 * p + 1];
+    const x = landmarks[2 * p],
+      y = landmarks[2 * p + 1];
     out[p] = visible[p] && x >= 0 && y >= 0 && x <= width && y <= height ? 1 : 0;
   }
   return out;
@@ -56,7 +57,8 @@ export function makeHeatmaps(
       const base = (i * side + j) * channels;
       let peak = 0;
       for (let p = 0; p < points; p++) {
-        const dx = cx - landmarksHr[2 * p], dy = cy - landmarksHr[2 * p + 1];
+        const dx = cx - landmarksHr[2 * p],
+          dy = cy - landmarksHr[2 * p + 1];
         let v = Math.exp(-(dx * dx + dy * dy) / (2 * sigmaHr * sigmaHr));
         if (v < HEATMAP_THRESHOLD) v = 0;
         if (v > 1) v = 1;

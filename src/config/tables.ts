@@ -13,7 +13,7 @@ import { Experiment, loadExperiment } from './load';
 
 export const TABLE_PAIR_SCHEMA = z.strictObject({
   a: z.string().describe("a row's run name (or 'mean-shape')"),
-  b: z.string().describe("the row a is compared with"),
+  b: z.string().describe('the row a is compared with'),
   metrics: z.array(z.string()).min(1).describe('metrics whose paired difference a − b is reported'),
 });
 
@@ -22,7 +22,11 @@ export const TABLE_ROW_SCHEMA = z.union([
   z.string(),
   z.strictObject({
     file: z.string().describe('experiment file, relative to the experiments directory'),
-    name: z.string().regex(/^[A-Za-z0-9_-]+$/).optional().describe("the row's run name (default: the experiment's name); needed when sets change what is trained"),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .optional()
+      .describe("the row's run name (default: the experiment's name); needed when sets change what is trained"),
     sets: z.array(z.string()).optional().describe('`--set` overrides of this row, applied before the table-wide ones'),
   }),
 ]);
@@ -38,7 +42,10 @@ export const TABLE_SCHEMA = z.strictObject({
   foldSeed: z.number().int().optional().describe('seed of the fold assignment (the same for every training seed, so rows and seeds share their faces)'),
   seeds: z.array(z.number().int()).min(1).optional().describe("training seeds (train.seed) each row is trained with; default: the experiments' own seed"),
   steps: z.number().int().min(1).optional().describe("optimiser steps for every trained row (sets train.maxSteps); default: the experiments' own budget"),
-  checkpoint: z.enum(['last', 'best']).optional().describe("which checkpoint of every trained row is evaluated: 'last' (equal steps, the default) or 'best' on validation"),
+  checkpoint: z
+    .enum(['last', 'best'])
+    .optional()
+    .describe("which checkpoint of every trained row is evaluated: 'last' (equal steps, the default) or 'best' on validation"),
   pairs: z.array(TABLE_PAIR_SCHEMA).optional().describe("paired differences a − b the table reports (run names; 'mean-shape' is the no-learning landmark row)"),
 });
 
@@ -98,19 +105,26 @@ export function loadTable(name: string, experimentsDir = EXPERIMENTS_DIR): Loade
     const rel = typeof r === 'string' ? r : r.file;
     const expFile = path.resolve(experimentsDir, rel);
     if (!fs.existsSync(expFile)) throw new ConfigError(file, `experiments[${i}]`, `file not found: ${expFile}`);
-    return { file: expFile, name: typeof r === 'string' ? null : r.name ?? null, sets: [...(typeof r === 'string' ? [] : r.sets ?? []), ...(spec.sets ?? [])] };
+    return {
+      file: expFile,
+      name: typeof r === 'string' ? null : (r.name ?? null),
+      sets: [...(typeof r === 'string' ? [] : (r.sets ?? [])), ...(spec.sets ?? [])],
+    };
   });
   const rows = rowSpecs.map((r) => loadTableRow(r));
   const names = rows.map((r) => r.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new ConfigError(file, 'experiments', `two rows share the run name '${dup}' (they would write the same runs/ directory)`);
-  if (spec.seeds && new Set(spec.seeds).size !== spec.seeds.length) throw new ConfigError(file, 'seeds', `expected distinct seeds, found ${JSON.stringify(spec.seeds)}`);
+  if (spec.seeds && new Set(spec.seeds).size !== spec.seeds.length)
+    throw new ConfigError(file, 'seeds', `expected distinct seeds, found ${JSON.stringify(spec.seeds)}`);
   (spec.pairs ?? []).forEach((p, i) => {
     for (const side of ['a', 'b'] as const) {
-      if (!names.includes(p[side]) && p[side] !== MEAN_SHAPE_ROW) throw new ConfigError(file, `pairs[${i}].${side}`, `expected a row's run name (${[...names, MEAN_SHAPE_ROW].join(', ')}), found '${p[side]}'`);
+      if (!names.includes(p[side]) && p[side] !== MEAN_SHAPE_ROW)
+        throw new ConfigError(file, `pairs[${i}].${side}`, `expected a row's run name (${[...names, MEAN_SHAPE_ROW].join(', ')}), found '${p[side]}'`);
     }
     p.metrics.forEach((m, j) => {
-      if (!spec.metrics.includes(m)) throw new ConfigError(file, `pairs[${i}].metrics[${j}]`, `expected one of the table's metrics (${spec.metrics.join(', ')}), found '${m}'`);
+      if (!spec.metrics.includes(m))
+        throw new ConfigError(file, `pairs[${i}].metrics[${j}]`, `expected one of the table's metrics (${spec.metrics.join(', ')}), found '${m}'`);
     });
   });
   return { name, file, ...spec, rows, rowSpecs };

@@ -51,7 +51,10 @@ export function describeFsError(e: FsError, file?: string): string {
 
 /** A KnownError made from an fs error, naming the file the kit was working on. */
 export class FileSystemError extends KnownError {
-  constructor(override readonly cause: FsError, file?: string) {
+  constructor(
+    override readonly cause: FsError,
+    file?: string,
+  ) {
     super(describeFsError(cause, file));
   }
 }

@@ -94,7 +94,9 @@ export function lockDir(dir: string, purpose: string): DirLock {
     }
     const other = readLock(file);
     if (other && !isStale(other)) {
-      throw new LockedError(`${abs}: in use by ${other.purpose} (pid ${other.pid} on ${other.host} since ${other.since}); wait for it to finish or stop it (if it is gone from another host, remove ${file})`);
+      throw new LockedError(
+        `${abs}: in use by ${other.purpose} (pid ${other.pid} on ${other.host} since ${other.since}); wait for it to finish or stop it (if it is gone from another host, remove ${file})`,
+      );
     }
     if (!other) {
       // Unreadable: a writer between O_EXCL create and write, or a torn file. Wait briefly before judging it.

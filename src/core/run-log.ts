@@ -52,7 +52,11 @@ export type RunLogRecord = StepRecord | EpochRecord | EventRecord;
 
 /** A log file that is not what the trainer writes: names the file, the line, what was expected and found. */
 export class RunLogFormatError extends KnownError {
-  constructor(readonly file: string, readonly line: number | undefined, problem: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    problem: string,
+  ) {
     super(`${file}: ${line === undefined ? '' : `line ${line}: `}${problem}`);
   }
 }
@@ -116,12 +120,29 @@ export function toRunLogRecord(value: unknown): RunLogRecord {
   const at = { epoch: c.finite('epoch'), step: c.finite('step') };
   switch (value.kind) {
     case 'step':
-      return { kind: 'step', ...at, lr: c.measured('lr'), loss: c.measuredMap('loss'), gradNorm: c.measured('gradNorm'), imagesPerSec: c.measured('imagesPerSec'), elapsedSec: c.finite('elapsedSec') };
+      return {
+        kind: 'step',
+        ...at,
+        lr: c.measured('lr'),
+        loss: c.measuredMap('loss'),
+        gradNorm: c.measured('gradNorm'),
+        imagesPerSec: c.measured('imagesPerSec'),
+        elapsedSec: c.finite('elapsedSec'),
+      };
     case 'epoch':
-      return { kind: 'epoch', ...at, lr: c.measured('lr'), loss: c.measuredMap('loss'), val: c.measuredMap('val'), isBest: c.flag('isBest'), elapsedSec: c.finite('elapsedSec') };
+      return {
+        kind: 'epoch',
+        ...at,
+        lr: c.measured('lr'),
+        loss: c.measuredMap('loss'),
+        val: c.measuredMap('val'),
+        isBest: c.flag('isBest'),
+        elapsedSec: c.finite('elapsedSec'),
+      };
     case 'event': {
       const event = c.text('event');
-      if (!(RUN_EVENTS as readonly string[]).includes(event)) throw new Error(`key 'event': expected one of ${RUN_EVENTS.join(', ')}, found ${describe(event)}`);
+      if (!(RUN_EVENTS as readonly string[]).includes(event))
+        throw new Error(`key 'event': expected one of ${RUN_EVENTS.join(', ')}, found ${describe(event)}`);
       return { kind: 'event', ...at, event: event as RunEvent, message: c.text('message'), time: c.text('time') };
     }
     default:

@@ -35,8 +35,11 @@ export function flipSample(s: FaceSample, convention: FlipConvention = 'official
   const hr = new Float32Array(s.hr.length);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const from = (y * size + x) * 3, to = (y * size + (size - 1 - x)) * 3;
-      hr[to] = s.hr[from]; hr[to + 1] = s.hr[from + 1]; hr[to + 2] = s.hr[from + 2];
+      const from = (y * size + x) * 3,
+        to = (y * size + (size - 1 - x)) * 3;
+      hr[to] = s.hr[from];
+      hr[to + 1] = s.hr[from + 1];
+      hr[to + 2] = s.hr[from + 2];
     }
   }
   const n = s.visible.length;
@@ -60,40 +63,52 @@ export function flipSample(s: FaceSample, convention: FlipConvention = 'official
 export function affineSample(s: FaceSample, angleRad: number, scale: number, shiftX: number, shiftY: number): FaceSample {
   const size = s.hrSize;
   const c = (size - 1) / 2;
-  const cos = Math.cos(angleRad) * scale, sin = Math.sin(angleRad) * scale;
-  const forward = (x: number, y: number): [number, number] => [
-    cos * (x - c) - sin * (y - c) + c + shiftX,
-    sin * (x - c) + cos * (y - c) + c + shiftY,
-  ];
+  const cos = Math.cos(angleRad) * scale,
+    sin = Math.sin(angleRad) * scale;
+  const forward = (x: number, y: number): [number, number] => [cos * (x - c) - sin * (y - c) + c + shiftX, sin * (x - c) + cos * (y - c) + c + shiftY];
   const det = cos * cos + sin * sin;
   const hr = new Float32Array(s.hr.length);
   const clampIndex = (v: number): number => (v < 0 ? 0 : v > size - 1 ? size - 1 : v);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const dx = x - c - shiftX, dy = y - c - shiftY;
-      const sx = clampIndex((cos * dx + sin * dy) / det + c), sy = clampIndex((-sin * dx + cos * dy) / det + c);
-      const x0 = Math.floor(sx), y0 = Math.floor(sy);
-      const x1 = Math.min(x0 + 1, size - 1), y1 = Math.min(y0 + 1, size - 1);
-      const fx = sx - x0, fy = sy - y0;
+      const dx = x - c - shiftX,
+        dy = y - c - shiftY;
+      const sx = clampIndex((cos * dx + sin * dy) / det + c),
+        sy = clampIndex((-sin * dx + cos * dy) / det + c);
+      const x0 = Math.floor(sx),
+        y0 = Math.floor(sy);
+      const x1 = Math.min(x0 + 1, size - 1),
+        y1 = Math.min(y0 + 1, size - 1);
+      const fx = sx - x0,
+        fy = sy - y0;
       for (let ch = 0; ch < 3; ch++) {
-        const p00 = s.hr[(y0 * size + x0) * 3 + ch], p01 = s.hr[(y0 * size + x1) * 3 + ch];
-        const p10 = s.hr[(y1 * size + x0) * 3 + ch], p11 = s.hr[(y1 * size + x1) * 3 + ch];
+        const p00 = s.hr[(y0 * size + x0) * 3 + ch],
+          p01 = s.hr[(y0 * size + x1) * 3 + ch];
+        const p10 = s.hr[(y1 * size + x0) * 3 + ch],
+          p11 = s.hr[(y1 * size + x1) * 3 + ch];
         hr[(y * size + x) * 3 + ch] = (p00 * (1 - fx) + p01 * fx) * (1 - fy) + (p10 * (1 - fx) + p11 * fx) * fy;
       }
     }
   }
   const n = s.visible.length;
   const landmarks = new Float32Array(2 * n);
-  let bx1 = Infinity, by1 = Infinity, bx2 = -Infinity, by2 = -Infinity;
+  let bx1 = Infinity,
+    by1 = Infinity,
+    bx2 = -Infinity,
+    by2 = -Infinity;
   for (let i = 0; i < n; i++) {
     const [x, y] = forward(s.landmarks[2 * i], s.landmarks[2 * i + 1]);
-    landmarks[2 * i] = x; landmarks[2 * i + 1] = y;
+    landmarks[2 * i] = x;
+    landmarks[2 * i + 1] = y;
   }
   // Official apply_bound: a point pushed outside [0, W]×[0, H] becomes invisible (makePair applies it again).
   const visible = boundVisibility(landmarks, s.visible, size, size);
   const [ox1, oy1, ox2, oy2] = s.box;
   for (const [x, y] of [forward(ox1, oy1), forward(ox2, oy1), forward(ox1, oy2), forward(ox2, oy2)]) {
-    bx1 = Math.min(bx1, x); by1 = Math.min(by1, y); bx2 = Math.max(bx2, x); by2 = Math.max(by2, y);
+    bx1 = Math.min(bx1, x);
+    by1 = Math.min(by1, y);
+    bx2 = Math.max(bx2, x);
+    by2 = Math.max(by2, y);
   }
   return { ...s, hr, landmarks, visible, box: [bx1, by1, bx2, by2] };
 }

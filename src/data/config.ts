@@ -64,14 +64,33 @@ export const DATA_CONFIG_SCHEMA = z.strictObject({
   seed: z.number().int().default(1),
   batchSize: z.number().int().min(1).default(2),
   limit: count.default(0).describe('cap on samples per split (0 = no cap), for quick runs'),
-  valFraction: z.number().min(0).max(0.999).default(0).describe('fraction of the training split held out as validation when the format has no validation split'),
+  valFraction: z
+    .number()
+    .min(0)
+    .max(0.999)
+    .default(0)
+    .describe('fraction of the training split held out as validation when the format has no validation split'),
   // Cross-validation (src/data/folds.ts): all faces of every split pooled, k folds by group, this run on one of them.
   // Optional (absent = the format's own splits) so runs recorded before these keys still compare equal.
-  folds: z.number().int().min(2).optional().describe('group k-fold over all faces of the data set (absent = the format\'s own splits); every face is a test face in exactly one fold'),
+  folds: z
+    .number()
+    .int()
+    .min(2)
+    .optional()
+    .describe("group k-fold over all faces of the data set (absent = the format's own splits); every face is a test face in exactly one fold"),
   fold: z.number().int().min(0).optional().describe('which fold (0 … folds − 1) this run trains on and tests (default 0)'),
-  foldSeed: z.number().int().optional().describe('seed (default 1) of the fold assignment and of each fold\'s validation groups (kept apart from data.seed, which follows train.seed, so every training seed sees the same folds)'),
-  skipBad: z.boolean().default(false).describe("collect malformed annotations into `info.problems` instead of failing"),
-  syntheticCounts: z.tuple([count, count, count]).default((): [number, number, number] => [32, 8, 8]).describe('synthetic faces per split [train, val, test]'),
+  foldSeed: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      "seed (default 1) of the fold assignment and of each fold's validation groups (kept apart from data.seed, which follows train.seed, so every training seed sees the same folds)",
+    ),
+  skipBad: z.boolean().default(false).describe('collect malformed annotations into `info.problems` instead of failing'),
+  syntheticCounts: z
+    .tuple([count, count, count])
+    .default((): [number, number, number] => [32, 8, 8])
+    .describe('synthetic faces per split [train, val, test]'),
 });
 
 export type DataConfig = z.output<typeof DATA_CONFIG_SCHEMA>;

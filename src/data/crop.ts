@@ -33,7 +33,10 @@ export function describeCropPolicy(p: CropPolicy): string {
  * and the face has none (the caller names the file).
  */
 export function cropWindow(
-  policy: CropPolicy, landmarks: ArrayLike<number>, visible: ArrayLike<number> | undefined, datasetBox: Box | undefined,
+  policy: CropPolicy,
+  landmarks: ArrayLike<number>,
+  visible: ArrayLike<number> | undefined,
+  datasetBox: Box | undefined,
 ): { box: Box; crop: { x0: number; y0: number; side: number } } | null {
   const box = policy.source === 'box' ? datasetBox : landmarkBox(landmarks, visible);
   if (!box) return null;
@@ -42,13 +45,20 @@ export function cropWindow(
 
 /** Tight box [x1, y1, x2, y2] of the visible landmarks (all of them if none is marked visible). */
 export function landmarkBox(landmarks: ArrayLike<number>, visible?: ArrayLike<number>): Box {
-  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  let x1 = Infinity,
+    y1 = Infinity,
+    x2 = -Infinity,
+    y2 = -Infinity;
   const n = landmarks.length / 2;
   const anyVisible = visible ? Array.from(visible).some((v) => v > 0) : false;
   for (let i = 0; i < n; i++) {
     if (anyVisible && visible && !visible[i]) continue;
-    const x = landmarks[2 * i], y = landmarks[2 * i + 1];
-    x1 = Math.min(x1, x); y1 = Math.min(y1, y); x2 = Math.max(x2, x); y2 = Math.max(y2, y);
+    const x = landmarks[2 * i],
+      y = landmarks[2 * i + 1];
+    x1 = Math.min(x1, x);
+    y1 = Math.min(y1, y);
+    x2 = Math.max(x2, x);
+    y2 = Math.max(y2, y);
   }
   return [x1, y1, x2, y2];
 }
@@ -71,20 +81,26 @@ export interface CropResult {
  * Crops `crop` (x0, y0 = the crop's left/top edge in image pixel-centre coordinates, integer = pixel centre) and resizes it to hrSize.
  * Outside the image the edge pixels repeat, so faces at the photo border still give a full crop.
  */
-export function cropFace(
-  image: RgbImage,
-  landmarks: ArrayLike<number>,
-  box: Box,
-  crop: { x0: number; y0: number; side: number },
-  hrSize: number,
-): CropResult {
+export function cropFace(image: RgbImage, landmarks: ArrayLike<number>, box: Box, crop: { x0: number; y0: number; side: number }, hrSize: number): CropResult {
   const src = new Float32Array(image.data.length);
   for (let i = 0; i < src.length; i++) src[i] = image.data[i] / 255;
   const scale = crop.side / hrSize;
   // Continuous window origin: pixel centre c sits at c + 0.5 in the resampler's edge-based coordinates.
-  const hr = resampleHwc(src, image.width, image.height, 3, hrSize, hrSize, { ...MATLAB_BICUBIC, border: 'clamp' }, {
-    x0: crop.x0 + 0.5, y0: crop.y0 + 0.5, scaleX: scale, scaleY: scale,
-  });
+  const hr = resampleHwc(
+    src,
+    image.width,
+    image.height,
+    3,
+    hrSize,
+    hrSize,
+    { ...MATLAB_BICUBIC, border: 'clamp' },
+    {
+      x0: crop.x0 + 0.5,
+      y0: crop.y0 + 0.5,
+      scaleX: scale,
+      scaleY: scale,
+    },
+  );
   for (let i = 0; i < hr.length; i++) hr[i] = Math.min(1, Math.max(0, hr[i]));
   // Exact inverse of the sampling: source centre v ↔ HR centre (v + 0.5 − (x0 + 0.5))/scale − 0.5.
   const toHr = (v: number, o: number): number => (v - o) / scale - 0.5;

@@ -9,7 +9,8 @@ function nearest(src: Float32Array, srcSize: number, channels: number, size: num
   const out = new Float32Array(size * size * 3);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const sy = Math.floor((y * srcSize) / size), sx = Math.floor((x * srcSize) / size);
+      const sy = Math.floor((y * srcSize) / size),
+        sx = Math.floor((x * srcSize) / size);
       for (let c = 0; c < 3; c++) out[(y * size + x) * 3 + c] = src[(sy * srcSize + sx) * channels + (channels === 3 ? c : 0)];
     }
   }
@@ -29,9 +30,13 @@ function heatmapSum(p: TrainingPair): Float32Array {
 
 function drawCrosses(panel: Float32Array, size: number, landmarks: ArrayLike<number>, colour: [number, number, number]): void {
   for (let i = 0; i < landmarks.length; i += 2) {
-    const cx = Math.round(landmarks[i]), cy = Math.round(landmarks[i + 1]);
+    const cx = Math.round(landmarks[i]),
+      cy = Math.round(landmarks[i + 1]);
     for (let d = -1; d <= 1; d++) {
-      for (const [x, y] of [[cx + d, cy], [cx, cy + d]]) {
+      for (const [x, y] of [
+        [cx + d, cy],
+        [cx, cy + d],
+      ]) {
         if (x < 0 || y < 0 || x >= size || y >= size) continue;
         for (let c = 0; c < 3; c++) panel[(y * size + x) * 3 + c] = colour[c];
       }

@@ -88,7 +88,8 @@ export function groupKFold<T>(items: readonly T[], groupOf: (t: T) => string, op
   const where = options.source ? `${options.source}: ` : '';
   const groups = byGroup(items, groupOf);
   if (!Number.isInteger(k) || k < 2) throw new FoldError(`${where}folds.k: expected an integer ≥ 2, found ${k}`);
-  if (k > groups.size) throw new FoldError(`${where}folds.k: expected at most ${groups.size} (the number of groups; each test fold needs a whole group), found ${k}`);
+  if (k > groups.size)
+    throw new FoldError(`${where}folds.k: expected at most ${groups.size} (the number of groups; each test fold needs a whole group), found ${k}`);
   if (!(valFraction >= 0 && valFraction < 1)) throw new FoldError(`${where}folds.valFraction: expected a share in [0, 1), found ${valFraction}`);
   if (!Number.isInteger(seed)) throw new FoldError(`${where}folds.seed: expected an integer, found ${seed}`);
   const sizes = new Map([...groups].map(([g, m]) => [g, m.length]));
@@ -97,7 +98,9 @@ export function groupKFold<T>(items: readonly T[], groupOf: (t: T) => string, op
     const outside = [...sizes.keys()].filter((g) => foldOf.get(g) !== index);
     const val = pickValidation(outside, sizes, valFraction, mixSeed(seed, index));
     if (val.size >= outside.length) {
-      throw new FoldError(`${where}folds: fold ${index} leaves ${outside.length} group(s) outside its test set; expected at least 2 so validation (valFraction ${valFraction}) and training both get one — lower k or set valFraction 0`);
+      throw new FoldError(
+        `${where}folds: fold ${index} leaves ${outside.length} group(s) outside its test set; expected at least 2 so validation (valFraction ${valFraction}) and training both get one — lower k or set valFraction 0`,
+      );
     }
     const fold: Fold<T> = { index, train: [], val: [], test: [] };
     for (const it of items) {
@@ -130,13 +133,17 @@ export function poolFolds(perFold: readonly (readonly FoldFaceRecord[])[], expec
   perFold.forEach((records, fold) => {
     for (const r of records) {
       const before = seen.get(r.face);
-      if (before) throw new FoldError(`${source}: face ${r.face} is scored in fold ${before.fold} and in fold ${fold}; expected each face in exactly one test fold`);
+      if (before)
+        throw new FoldError(`${source}: face ${r.face} is scored in fold ${before.fold} and in fold ${fold}; expected each face in exactly one test fold`);
       seen.set(r.face, { ...r, fold });
     }
   });
   if (expectedFaces) {
     const missing = expectedFaces.filter((f) => !seen.has(f));
-    if (missing.length > 0) throw new FoldError(`${source}: expected every face scored once, found ${missing.length} missing (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`);
+    if (missing.length > 0)
+      throw new FoldError(
+        `${source}: expected every face scored once, found ${missing.length} missing (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`,
+      );
     const expected = new Set(expectedFaces);
     const extra = [...seen.keys()].filter((f) => !expected.has(f));
     if (extra.length > 0) throw new FoldError(`${source}: found ${extra.length} face(s) not in the data (${extra.slice(0, 5).join(', ')})`);
@@ -150,7 +157,8 @@ export function pooledMean(pooled: readonly PooledFace[], metric: string, source
   let total = 0;
   for (const f of pooled) {
     const v = f.metrics[metric];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new FoldError(`${source}: face ${f.face} (fold ${f.fold}): expected a finite ${metric}, found ${v}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new FoldError(`${source}: face ${f.face} (fold ${f.fold}): expected a finite ${metric}, found ${v}`);
     total += v;
   }
   return total / pooled.length;

@@ -15,13 +15,21 @@ export interface RgbImage {
 }
 
 export class ImageReadError extends KnownError {
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`${file}: ${problem}`);
   }
 }
 
 /** libvips messages span lines; the kit's errors are one line. */
-const oneLine = (text: string): string => text.split('\n').map((l) => l.trim()).filter((l) => l !== '').join('; ');
+const oneLine = (text: string): string =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join('; ');
 
 /** What an undecodable file looks like, for the error: empty, or its size. */
 function describeUndecodable(file: string): string {
@@ -37,7 +45,10 @@ export async function readImage(file: string): Promise<RgbImage> {
     if (info.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
   } catch (e) {
-    throw new ImageReadError(file, `cannot decode image: expected PNG, JPEG, WebP, TIFF or another format libvips reads, found ${describeUndecodable(file)} (${oneLine((e as Error).message)})`);
+    throw new ImageReadError(
+      file,
+      `cannot decode image: expected PNG, JPEG, WebP, TIFF or another format libvips reads, found ${describeUndecodable(file)} (${oneLine((e as Error).message)})`,
+    );
   }
 }
 

@@ -48,11 +48,27 @@ export function inspectDataset(format: DatasetFormat, root?: string, opts: Inspe
   const crop = resolveCropPolicy(format, opts.margin ?? DEFAULT_DATA_CONFIG.margin, opts.crop);
   const facts = { crop, name: entry.displayName, nmeNormaliser: entry.nmeNormaliser, reads: entry.reads };
   const relabel = (labels: Record<string, number>, count: number): Record<string, number> => (declared ? { [declared]: count } : labels);
-  const why = (stated: string[]): string => declared ? `declared by the user (${declared})`
-    : stated.length > 0 ? `stated by the files: ${[...new Set(stated)].slice(0, 3).join('; ')}` : `dataset default: ${entry.labelsWhy}`;
+  const why = (stated: string[]): string =>
+    declared
+      ? `declared by the user (${declared})`
+      : stated.length > 0
+        ? `stated by the files: ${[...new Set(stated)].slice(0, 3).join('; ')}`
+        : `dataset default: ${entry.labelsWhy}`;
   if (entry.source.kind === 'synthetic') {
     const [a, b, c] = DEFAULT_DATA_CONFIG.syntheticCounts;
-    return { format, root: null, count: a + b + c, points: entry.points, subsets: { train: a, val: b, test: c }, realFaces: 0, labels: relabel({ synthetic: a + b + c }, a + b + c), labelsWhy: why([]), ...facts, problems: [], notes: ['generated on demand, seeded'] };
+    return {
+      format,
+      root: null,
+      count: a + b + c,
+      points: entry.points,
+      subsets: { train: a, val: b, test: c },
+      realFaces: 0,
+      labels: relabel({ synthetic: a + b + c }, a + b + c),
+      labelsWhy: why([]),
+      ...facts,
+      problems: [],
+      notes: ['generated on demand, seeded'],
+    };
   }
   if (entry.source.kind === 'embedded') {
     const dir = root ?? defaultEmbeddedDir();
@@ -68,11 +84,23 @@ export function inspectDataset(format: DatasetFormat, root?: string, opts: Inspe
     const points = new Set(m.samples.map((s) => s.landmarks.length / 2));
     const groups = new Set(m.samples.map((s) => s.provenance.group));
     return {
-      format, root: dir, count: m.samples.length, points: points.size === 1 ? [...points][0] : -1, subsets,
-      realFaces: m.samples.filter((s) => s.provenance.labels !== 'synthetic').length, labels: relabel(labels, m.samples.length),
-      labelsWhy: declared ? why([]) : `recorded per face in manifest.json (${m.labeller})`, ...facts,
+      format,
+      root: dir,
+      count: m.samples.length,
+      points: points.size === 1 ? [...points][0] : -1,
+      subsets,
+      realFaces: m.samples.filter((s) => s.provenance.labels !== 'synthetic').length,
+      labels: relabel(labels, m.samples.length),
+      labelsWhy: declared ? why([]) : `recorded per face in manifest.json (${m.labeller})`,
+      ...facts,
       problems: [...integrity.problems, ...m.skipped.map((s) => ({ file: s.file, line: null, message: `${s.file}: skipped at build time: ${s.reason}` }))],
-      notes: [...integrity.notes, ...m.notes, `${groups.size} groups (photos/people/videos), no group in two splits`, `built in ${m.buildSeconds.toFixed(1)} s at ${m.builtAt}`, m.labeller],
+      notes: [
+        ...integrity.notes,
+        ...m.notes,
+        `${groups.size} groups (photos/people/videos), no group in two splits`,
+        `built in ${m.buildSeconds.toFixed(1)} s at ${m.builtAt}`,
+        m.labeller,
+      ],
     };
   }
   if (!root) throw new DatasetConfigError(`--root is required for the ${format} format`);

@@ -42,7 +42,10 @@ export class BatchLoader {
   private orderEpoch = -1;
   private readonly samples: FaceSample[];
 
-  constructor(samples: FaceSample[], private readonly opts: LoaderOptions) {
+  constructor(
+    samples: FaceSample[],
+    private readonly opts: LoaderOptions,
+  ) {
     if (samples.length === 0) throw new Error('BatchLoader: no samples');
     if (!(opts.batchSize >= 1)) throw new Error(`BatchLoader: batch size must be ≥ 1, got ${opts.batchSize}`);
     const points = samples[0].visible.length;
@@ -109,7 +112,12 @@ export class BatchLoader {
     const aug = this.opts.augment ?? NO_AUGMENT;
     const pairs = picks.map((idx, k) => {
       const s = this.samples[idx];
-      return makePair(aug === NO_AUGMENT ? s : augmentSample(s, aug, new Rng(mixSeed(this.opts.seed, epoch, start + k))), this.opts.scale, this.opts.heatmapSigma, this.opts.quantize ?? false);
+      return makePair(
+        aug === NO_AUGMENT ? s : augmentSample(s, aug, new Rng(mixSeed(this.opts.seed, epoch, start + k))),
+        this.opts.scale,
+        this.opts.heatmapSigma,
+        this.opts.quantize ?? false,
+      );
     });
     return stackPairs(pairs);
   }
@@ -125,14 +133,38 @@ export function stackPairs(pairs: ReturnType<typeof makePair>[]): FaceBatch {
     return out;
   };
   return {
-    input: tf.tensor4d(cat((p) => p.input, hrSize * hrSize * 3), [b, hrSize, hrSize, 3]),
-    lr: tf.tensor4d(cat((p) => p.lr, lrSize * lrSize * 3), [b, lrSize, lrSize, 3]),
-    hr: tf.tensor4d(cat((p) => p.hr, hrSize * hrSize * 3), [b, hrSize, hrSize, 3]),
-    heatmaps: tf.tensor4d(cat((p) => p.heatmaps, heatmapSide * heatmapSide * (points + 1)), [b, heatmapSide, heatmapSide, points + 1]),
-    mask: tf.tensor4d(cat((p) => p.mask, points + 1), [b, 1, 1, points + 1]),
-    landmarks: tf.tensor3d(cat((p) => p.sample.landmarks, 2 * points), [b, points, 2]),
-    visible: tf.tensor2d(cat((p) => p.sample.visible, points), [b, points]),
-    box: tf.tensor2d(cat((p) => p.sample.box, 4), [b, 4]),
+    input: tf.tensor4d(
+      cat((p) => p.input, hrSize * hrSize * 3),
+      [b, hrSize, hrSize, 3],
+    ),
+    lr: tf.tensor4d(
+      cat((p) => p.lr, lrSize * lrSize * 3),
+      [b, lrSize, lrSize, 3],
+    ),
+    hr: tf.tensor4d(
+      cat((p) => p.hr, hrSize * hrSize * 3),
+      [b, hrSize, hrSize, 3],
+    ),
+    heatmaps: tf.tensor4d(
+      cat((p) => p.heatmaps, heatmapSide * heatmapSide * (points + 1)),
+      [b, heatmapSide, heatmapSide, points + 1],
+    ),
+    mask: tf.tensor4d(
+      cat((p) => p.mask, points + 1),
+      [b, 1, 1, points + 1],
+    ),
+    landmarks: tf.tensor3d(
+      cat((p) => p.sample.landmarks, 2 * points),
+      [b, points, 2],
+    ),
+    visible: tf.tensor2d(
+      cat((p) => p.sample.visible, points),
+      [b, points],
+    ),
+    box: tf.tensor2d(
+      cat((p) => p.sample.box, 4),
+      [b, 4],
+    ),
     ids: pairs.map((p) => p.sample.id),
   };
 }

@@ -58,9 +58,17 @@ async function openEmbeddedSet(root: string | undefined): Promise<{ dir: string;
   if (dir === path.resolve(defaultEmbeddedDir())) return buildEmbedded({ out: dir });
   const state = setFolderState(dir);
   if (state.kind === 'kit') return { dir, manifest: state.manifest };
-  const found = state.kind === 'missing' ? 'no such folder' : state.kind === 'empty' ? 'an empty folder'
-    : state.kind === 'leftover' ? 'no manifest.json, only the working files of a build (in progress or interrupted)' : state.found;
-  throw new EmbeddedSetError(`data.root ${dir}: expected an embedded set built by the kit (manifest.json), found ${found}; build one with \`jasr data build --out ${dir}\` (or leave data.root unset for the kit's cache)`);
+  const found =
+    state.kind === 'missing'
+      ? 'no such folder'
+      : state.kind === 'empty'
+        ? 'an empty folder'
+        : state.kind === 'leftover'
+          ? 'no manifest.json, only the working files of a build (in progress or interrupted)'
+          : state.found;
+  throw new EmbeddedSetError(
+    `data.root ${dir}: expected an embedded set built by the kit (manifest.json), found ${found}; build one with \`jasr data build --out ${dir}\` (or leave data.root unset for the kit's cache)`,
+  );
 }
 
 /** Re-crops a stored (looser) crop to the crop policy and size; the registry allows only 'landmarks' here. */
@@ -88,7 +96,7 @@ export async function openDataset(partial: Partial<DataConfig> & DatasetPolicyKe
   if (config.format === 'synthetic') {
     const [a, b, c] = config.syntheticCounts;
     // Cross-validated, the faces must not change with the training seed (data.seed follows train.seed).
-    const base = config.folds !== undefined ? config.foldSeed ?? 1 : config.seed;
+    const base = config.folds !== undefined ? (config.foldSeed ?? 1) : config.seed;
     train = syntheticFaces(a, base, config.hrSize, 'synthetic-train');
     val = syntheticFaces(b, base + 1, config.hrSize, 'synthetic-val');
     test = syntheticFaces(c, base + 2, config.hrSize, 'synthetic-test');
@@ -123,7 +131,9 @@ export async function openDataset(partial: Partial<DataConfig> & DatasetPolicyKe
     // outside its test groups (data.valFraction of them, 0.15 when unset).
     const all = [...train, ...val, ...test];
     const valFraction = config.valFraction > 0 ? config.valFraction : 0.15;
-    const f = groupKFold(all, (x) => x.provenance.group, { k, seed: foldSeed, valFraction, source: `data.folds (${config.format}, ${all.length} faces)` })[fold];
+    const f = groupKFold(all, (x) => x.provenance.group, { k, seed: foldSeed, valFraction, source: `data.folds (${config.format}, ${all.length} faces)` })[
+      fold
+    ];
     [train, val, test] = [f.train, f.val, f.test];
     notes.push(`cross-validation: fold ${fold} of ${k} by group (fold seed ${foldSeed}): ${train.length} train, ${val.length} val, ${test.length} test faces`);
   } else if (val.length === 0 && config.valFraction > 0) {
@@ -141,10 +151,21 @@ export async function openDataset(partial: Partial<DataConfig> & DatasetPolicyKe
   for (const x of [...train, ...val, ...test]) labels[x.provenance.labels] = (labels[x.provenance.labels] ?? 0) + 1;
   const points = (train[0] ?? test[0] ?? val[0])?.visible.length ?? 0;
   return {
-    train, val, test,
+    train,
+    val,
+    test,
     info: {
-      format: config.format, name: entry.displayName, root, points, counts: { train: train.length, val: val.length, test: test.length },
-      labels, labelsOrigin: declaredLabels ? 'data.labels' : 'files and dataset default', crop, nmeNormaliser: entry.nmeNormaliser, problems, notes,
+      format: config.format,
+      name: entry.displayName,
+      root,
+      points,
+      counts: { train: train.length, val: val.length, test: test.length },
+      labels,
+      labelsOrigin: declaredLabels ? 'data.labels' : 'files and dataset default',
+      crop,
+      nmeNormaliser: entry.nmeNormaliser,
+      problems,
+      notes,
     },
   };
 }

@@ -35,7 +35,11 @@ export function recordLabels(format: BenchmarkFormat, r: LandmarkRecord, declare
 
 /** Decodes the image and crops every record into a sample; unreadable images become problems with skipBad. */
 export async function recordsToSamples(
-  format: BenchmarkFormat, records: LandmarkRecord[], sampleOpts: SampleOptions, opts: ReaderOptions, problems: Problem[],
+  format: BenchmarkFormat,
+  records: LandmarkRecord[],
+  sampleOpts: SampleOptions,
+  opts: ReaderOptions,
+  problems: Problem[],
 ): Promise<FaceSample[]> {
   const out: FaceSample[] = [];
   const entry = datasetEntry(format);
@@ -63,8 +67,18 @@ export async function recordsToSamples(
     const crop = cropFace(img, r.landmarks, box, window.crop, sampleOpts.hrSize);
     out.push({
       id: `${format}:${path.basename(r.image)}${r.line !== null ? `@${r.line}` : ''}`,
-      hr: crop.hr, hrSize: sampleOpts.hrSize, landmarks: crop.landmarksHr, visible: r.visible, box: crop.boxHr,
-      provenance: { source: entry.displayName, file: r.image, licence: 'dataset licence (see its terms)', labels: recordLabels(format, r, sampleOpts.declaredLabels), group: r.image },
+      hr: crop.hr,
+      hrSize: sampleOpts.hrSize,
+      landmarks: crop.landmarksHr,
+      visible: r.visible,
+      box: crop.boxHr,
+      provenance: {
+        source: entry.displayName,
+        file: r.image,
+        licence: 'dataset licence (see its terms)',
+        labels: recordLabels(format, r, sampleOpts.declaredLabels),
+        group: r.image,
+      },
     });
   }
   return out;

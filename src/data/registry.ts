@@ -96,67 +96,103 @@ const LS3DW_TEST = [...LS3DW_SUBSETS, 'all'] as const;
 
 export const DATASETS = {
   '300w': entry({
-    displayName: '300W', points: 68, nmeNormaliser: 'inter-ocular',
-    labels: 'human', labelsWhy: '300W release: points placed by annotators (semi-automatic, then corrected by hand)',
-    crop: 'landmarks', cropSources: ['landmarks'],
+    displayName: '300W',
+    points: 68,
+    nmeNormaliser: 'inter-ocular',
+    labels: 'human',
+    labelsWhy: '300W release: points placed by annotators (semi-automatic, then corrected by hand)',
+    crop: 'landmarks',
+    cropSources: ['landmarks'],
     reads: '.pts beside each image in lfpw/helen/afw/ibug (68 points); no face box',
     source: {
-      kind: 'files', hasBoxes: false, total: ['training', 'full'], testSubsets: { values: TEST_300W, default: 'full' },
-      splits: (root, opts, testSubset) => ({ train: read300W(root, 'training', opts), test: read300W(root, pickSubset('300w', TEST_300W, testSubset, 'full'), opts) }),
+      kind: 'files',
+      hasBoxes: false,
+      total: ['training', 'full'],
+      testSubsets: { values: TEST_300W, default: 'full' },
+      splits: (root, opts, testSubset) => ({
+        train: read300W(root, 'training', opts),
+        test: read300W(root, pickSubset('300w', TEST_300W, testSubset, 'full'), opts),
+      }),
       subsets: (root, opts) => Object.fromEntries(SUBSETS_300W.map((s) => [s, read300W(root, s, opts)])),
     },
   }),
   aflw: entry({
-    displayName: 'AFLW', points: 19, nmeNormaliser: 'box',
-    labels: 'human', labelsWhy: 'AFLW release: 21 points marked by annotators (19 used, ear lobes dropped)',
-    crop: 'box', cropSources: ['box', 'landmarks'],
+    displayName: 'AFLW',
+    points: 19,
+    nmeNormaliser: 'box',
+    labels: 'human',
+    labelsWhy: 'AFLW release: 21 points marked by annotators (19 used, ear lobes dropped)',
+    crop: 'box',
+    cropSources: ['box', 'landmarks'],
     reads: 'SAN-style lists: image, face box, 19 points with visibility',
     source: {
-      kind: 'files', hasBoxes: true,
+      kind: 'files',
+      hasBoxes: true,
       splits: (root, opts) => ({ train: readAflw(root, 'train', opts), test: readAflw(root, 'test', opts) }),
       subsets: (root, opts) => ({ all: readAflw(root, 'all', opts) }),
     },
   }),
   helen: entry({
-    displayName: 'HELEN', points: 194, nmeNormaliser: 'landmark-box',
-    labels: 'human', labelsWhy: 'HELEN release: 194 points annotated by people (crowd-sourced, then refined)',
-    crop: 'landmarks', cropSources: ['landmarks'],
+    displayName: 'HELEN',
+    points: 194,
+    nmeNormaliser: 'landmark-box',
+    labels: 'human',
+    labelsWhy: 'HELEN release: 194 points annotated by people (crowd-sourced, then refined)',
+    crop: 'landmarks',
+    cropSources: ['landmarks'],
     reads: 'annotation/<k>.txt (name line + 194 "x , y"); no face box',
     source: {
-      kind: 'files', hasBoxes: false, total: ['all'],
+      kind: 'files',
+      hasBoxes: false,
+      total: ['all'],
       splits: (root, opts) => ({ train: readHelen(root, 'train', opts), test: readHelen(root, 'test', opts) }),
       subsets: (root, opts) => bySubset(readHelen(root, 'all', opts)),
     },
   }),
   celeba: entry({
-    displayName: 'CelebA', points: 5, nmeNormaliser: 'inter-ocular',
-    labels: 'human', labelsWhy: 'CelebA release: 5 points marked by a labelling team',
-    crop: 'landmarks', cropSources: ['landmarks'],
+    displayName: 'CelebA',
+    points: 5,
+    nmeNormaliser: 'inter-ocular',
+    labels: 'human',
+    labelsWhy: 'CelebA release: 5 points marked by a labelling team',
+    crop: 'landmarks',
+    cropSources: ['landmarks'],
     reads: 'list_landmarks_align_celeba.txt (5 points) + list_eval_partition.txt; no face box',
     source: {
-      kind: 'files', hasBoxes: false,
+      kind: 'files',
+      hasBoxes: false,
       splits: (root, opts) => ({ train: readCelebA(root, 'train', opts), val: readCelebA(root, 'val', opts), test: readCelebA(root, 'test', opts) }),
       subsets: (root, opts) => ({ train: readCelebA(root, 'train', opts), val: readCelebA(root, 'val', opts), test: readCelebA(root, 'test', opts) }),
     },
   }),
   wflw: entry({
-    displayName: 'WFLW', points: 98, nmeNormaliser: 'inter-ocular',
-    labels: 'human', labelsWhy: 'WFLW release: 98 points annotated by hand',
-    crop: 'box', cropSources: ['box', 'landmarks'],
+    displayName: 'WFLW',
+    points: 98,
+    nmeNormaliser: 'inter-ocular',
+    labels: 'human',
+    labelsWhy: 'WFLW release: 98 points annotated by hand',
+    crop: 'box',
+    cropSources: ['box', 'landmarks'],
     reads: 'one line per face: 98 points, face box, 6 attribute flags, image path',
     source: {
-      kind: 'files', hasBoxes: true,
+      kind: 'files',
+      hasBoxes: true,
       splits: (root, opts) => ({ train: readWflw(root, 'train', opts), test: readWflw(root, 'test', opts) }),
       subsets: (root, opts) => ({ train: readWflw(root, 'train', opts), test: readWflw(root, 'test', opts) }),
     },
   }),
   'dlib-xml': entry({
-    displayName: 'dlib imglab XML', points: 68, nmeNormaliser: 'inter-ocular',
-    labels: 'unknown', labelsWhy: "imglab files hold whatever made them; the file's <comment> decides where it says (dlib's examples: its 68-point predictor)",
-    crop: 'box', cropSources: ['box', 'landmarks'],
-    reads: "<image file><box top left width height><part name x y/>: 68 parts and the box; <comment> for label provenance",
+    displayName: 'dlib imglab XML',
+    points: 68,
+    nmeNormaliser: 'inter-ocular',
+    labels: 'unknown',
+    labelsWhy: "imglab files hold whatever made them; the file's <comment> decides where it says (dlib's examples: its 68-point predictor)",
+    crop: 'box',
+    cropSources: ['box', 'landmarks'],
+    reads: '<image file><box top left width height><part name x y/>: 68 parts and the box; <comment> for label provenance',
     source: {
-      kind: 'files', hasBoxes: true,
+      kind: 'files',
+      hasBoxes: true,
       splits: (root, opts) => readDlibXmlSplits(root, opts),
       subsets: (root, opts) => readDlibXmlSplits(root, opts),
     },
@@ -164,49 +200,78 @@ export const DATASETS = {
   // The three 3D sets: NME is normalised by √(w·h) of the ground-truth landmarks' box ('landmark-box'), as 3D
   // face-alignment results on them are reported (large poses make the inter-ocular distance collapse).
   ls3dw: entry({
-    displayName: 'LS3D-W', points: 68, nmeNormaliser: 'landmark-box',
-    labels: 'model', labelsWhy: 'LS3D-W: 3D points produced by a 2D-to-3D network and checked by people, not placed by hand',
-    crop: 'landmarks', cropSources: ['landmarks'],
+    displayName: 'LS3D-W',
+    points: 68,
+    nmeNormaliser: 'landmark-box',
+    labels: 'model',
+    labelsWhy: 'LS3D-W: 3D points produced by a 2D-to-3D network and checked by people, not placed by hand',
+    crop: 'landmarks',
+    cropSources: ['landmarks'],
     reads: '<name>.t7 beside each image: 68×2 projections of the 3D points (no depth, no pose); test-only (no train split)',
     source: {
-      kind: 'files', hasBoxes: false, total: ['all'], testSubsets: { values: LS3DW_TEST, default: 'all' },
+      kind: 'files',
+      hasBoxes: false,
+      total: ['all'],
+      testSubsets: { values: LS3DW_TEST, default: 'all' },
       splits: (root, opts, testSubset) => ({ test: readLs3dw(root, pickSubset('ls3dw', LS3DW_TEST, testSubset, 'all') as Ls3dwSubset | 'all', opts) }),
       subsets: (root, opts) => bySubset(readLs3dw(root, 'all', opts)),
     },
   }),
   'aflw2000-3d': entry({
-    displayName: 'AFLW2000-3D', points: 68, nmeNormaliser: 'landmark-box',
-    labels: 'model', labelsWhy: 'AFLW2000-3D: points of a 3D morphable model fitted to AFLW faces',
-    crop: 'landmarks', cropSources: ['landmarks'],
-    reads: '<name>.mat beside each .jpg: x, y of pt3d_68 as landmarks, its z as record depth, Pose_Para as pose (degrees); depth and pose are not yet carried into samples; test-only',
+    displayName: 'AFLW2000-3D',
+    points: 68,
+    nmeNormaliser: 'landmark-box',
+    labels: 'model',
+    labelsWhy: 'AFLW2000-3D: points of a 3D morphable model fitted to AFLW faces',
+    crop: 'landmarks',
+    cropSources: ['landmarks'],
+    reads:
+      '<name>.mat beside each .jpg: x, y of pt3d_68 as landmarks, its z as record depth, Pose_Para as pose (degrees); depth and pose are not yet carried into samples; test-only',
     source: {
-      kind: 'files', hasBoxes: false, total: ['all'],
+      kind: 'files',
+      hasBoxes: false,
+      total: ['all'],
       splits: (root, opts) => ({ test: readAflw20003d(root, opts) }),
       subsets: (root, opts) => bySubset(readAflw20003d(root, opts)),
     },
   }),
   '300w-lp': entry({
-    displayName: '300W-LP', points: 68, nmeNormaliser: 'landmark-box',
-    labels: 'model', labelsWhy: '300W-LP: 300W faces re-rendered at large poses by a fitted 3D model; its points are the model\'s',
-    crop: 'landmarks', cropSources: ['landmarks'],
-    reads: 'landmarks/<SUBSET>/<name>_pts.mat pts_3d (68×2) as landmarks, Pose_Para of <SUBSET>/<name>.mat as pose (not yet carried into samples); _Flip folders skipped; train-only',
+    displayName: '300W-LP',
+    points: 68,
+    nmeNormaliser: 'landmark-box',
+    labels: 'model',
+    labelsWhy: "300W-LP: 300W faces re-rendered at large poses by a fitted 3D model; its points are the model's",
+    crop: 'landmarks',
+    cropSources: ['landmarks'],
+    reads:
+      'landmarks/<SUBSET>/<name>_pts.mat pts_3d (68×2) as landmarks, Pose_Para of <SUBSET>/<name>.mat as pose (not yet carried into samples); _Flip folders skipped; train-only',
     source: {
-      kind: 'files', hasBoxes: false, total: ['all'],
+      kind: 'files',
+      hasBoxes: false,
+      total: ['all'],
       splits: (root, opts) => ({ train: read300WLP(root, 'all', opts) }),
       subsets: (root, opts) => bySubset(read300WLP(root, 'all', opts)),
     },
   }),
   embedded: entry({
-    displayName: 'embedded real faces', points: 68, nmeNormaliser: 'inter-ocular',
-    labels: 'model', labelsWhy: "face-api's 68-point net labelled every face (recorded per face in manifest.json)",
-    crop: 'landmarks', cropSources: ['landmarks'],
+    displayName: 'embedded real faces',
+    points: 68,
+    nmeNormaliser: 'inter-ocular',
+    labels: 'model',
+    labelsWhy: "face-api's 68-point net labelled every face (recorded per face in manifest.json)",
+    crop: 'landmarks',
+    cropSources: ['landmarks'],
     reads: 'manifest.json + stored HR crops (68 points per face)',
     source: { kind: 'embedded' },
   }),
   synthetic: entry({
-    displayName: 'synthetic', points: 68, nmeNormaliser: 'inter-ocular',
-    labels: 'synthetic', labelsWhy: 'drawn with the face, exact by construction',
-    crop: 'landmarks', cropSources: ['landmarks'],
+    displayName: 'synthetic',
+    points: 68,
+    nmeNormaliser: 'inter-ocular',
+    labels: 'synthetic',
+    labelsWhy: 'drawn with the face, exact by construction',
+    crop: 'landmarks',
+    cropSources: ['landmarks'],
     reads: 'nothing: generated on demand from the seed',
     source: { kind: 'synthetic' },
   }),
@@ -255,10 +320,13 @@ export interface ResolvedCrop extends CropPolicy {
 /** data.crop (or the format's default) with data.margin; refuses a source the format cannot serve, naming the key. */
 export function resolveCropPolicy(format: string, margin: number, crop?: CropSource): ResolvedCrop {
   const e = datasetEntry(format);
-  if (crop !== undefined && !CROP_SOURCES.includes(crop)) throw new DatasetConfigError(`data.crop: expected one of ${CROP_SOURCES.join(', ')}, found '${String(crop)}'`);
+  if (crop !== undefined && !CROP_SOURCES.includes(crop))
+    throw new DatasetConfigError(`data.crop: expected one of ${CROP_SOURCES.join(', ')}, found '${String(crop)}'`);
   const source = crop ?? e.crop;
   if (!e.cropSources.includes(source)) {
-    throw new DatasetConfigError(`data.crop: the ${format} format can crop around ${e.cropSources.join(' or ')} (${e.source.kind === 'files' && !e.source.hasBoxes ? 'its files hold no face boxes' : 'its stored crops are centred on the landmarks'}), found '${source}'`);
+    throw new DatasetConfigError(
+      `data.crop: the ${format} format can crop around ${e.cropSources.join(' or ')} (${e.source.kind === 'files' && !e.source.hasBoxes ? 'its files hold no face boxes' : 'its stored crops are centred on the landmarks'}), found '${source}'`,
+    );
   }
   if (!(margin >= 0)) throw new DatasetConfigError(`data.margin: expected ≥ 0, found ${margin}`);
   const policy = { source, margin };
@@ -268,6 +336,7 @@ export function resolveCropPolicy(format: string, margin: number, crop?: CropSou
 /** A declared label provenance checked against the known values, naming `key`. */
 export function checkLabels(labels: string | undefined, key = 'data.labels'): DeclaredLabels | undefined {
   if (labels === undefined) return undefined;
-  if (!DECLARABLE_LABELS.includes(labels as DeclaredLabels)) throw new DatasetConfigError(`${key}: expected one of ${DECLARABLE_LABELS.join(', ')}, found '${labels}'`);
+  if (!DECLARABLE_LABELS.includes(labels as DeclaredLabels))
+    throw new DatasetConfigError(`${key}: expected one of ${DECLARABLE_LABELS.join(', ')}, found '${labels}'`);
   return labels as DeclaredLabels;
 }

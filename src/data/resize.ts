@@ -170,7 +170,8 @@ function openCvCubicTapsFixed(inSize: number, factor: number): { index: Int32Arr
     let fx = f(f(f(d + 0.5) * scale) - 0.5);
     const sx = Math.floor(fx);
     fx = f(fx - sx);
-    const x1 = f(fx + 1), x2 = f(1 - fx);
+    const x1 = f(fx + 1),
+      x2 = f(1 - fx);
     const c0 = f(f(f(f(f(f(a * x1) - f(5 * a)) * x1) + f(8 * a)) * x1) - f(4 * a));
     const c1 = f(f(f(f(f(f(a + 2) * fx) - f(a + 3)) * fx) * fx) + 1);
     const c2 = f(f(f(f(f(f(a + 2) * x2) - f(a + 3)) * x2) * x2) + 1);
@@ -205,7 +206,8 @@ export function upsampleOpenCvUint8(lr: Uint8Array, lrSize: number, factor: numb
     }
   }
   const dst = new Uint8Array(out * out * channels);
-  const half = 2 ** (2 * COEF_BITS - 1), whole = 2 ** (2 * COEF_BITS);
+  const half = 2 ** (2 * COEF_BITS - 1),
+    whole = 2 ** (2 * COEF_BITS);
   for (let y = 0; y < out; y++) {
     for (let i = 0; i < out * channels; i++) {
       // Sums reach ±2³¹ range; float64 holds them exactly, and floor matches C's arithmetic shift.

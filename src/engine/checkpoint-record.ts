@@ -53,7 +53,10 @@ export const LEGACY_FILES: Record<'last' | 'best', string> = { last: 'last.json'
 export const CHECKPOINT_NAME = /^step-\d{8}(?:-\d+)?$/;
 
 export class CheckpointError extends KnownError {
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`${file}: ${problem}`);
   }
 }
@@ -100,7 +103,10 @@ export function parsePointer(file: string, key: string, v: unknown, checkpointsD
   const at = (field: string): string => (key ? `${key}.${field}` : field);
   if (!isObject(v)) throw new CheckpointError(file, `'${key || 'pointer'}' is ${shown(v)}; expected {dir, epoch, step, selection}`);
   if (typeof v.dir !== 'string' || !CHECKPOINT_NAME.test(v.dir)) {
-    throw new CheckpointError(file, `'${at('dir')}' is ${shown(v.dir)}; expected the name of a checkpoint folder inside ${checkpointsDir} (step-NNNNNNNN), refusing to follow it`);
+    throw new CheckpointError(
+      file,
+      `'${at('dir')}' is ${shown(v.dir)}; expected the name of a checkpoint folder inside ${checkpointsDir} (step-NNNNNNNN), refusing to follow it`,
+    );
   }
   for (const field of ['epoch', 'step'] as const) {
     if (!isCount(v[field])) throw new CheckpointError(file, `'${at(field)}' is ${shown(v[field])}; expected a whole number ≥ 0`);
@@ -141,7 +147,8 @@ export type RecordSources = Record<CheckpointTag, string>;
  */
 export function readLegacyRecord(checkpointsDir: string): { record: CheckpointRecord; sources: RecordSources } | null {
   const files = { last: path.join(checkpointsDir, LEGACY_FILES.last), best: path.join(checkpointsDir, LEGACY_FILES.best) };
-  const read = (tag: 'last' | 'best'): Pointer | null => (fs.existsSync(files[tag]) ? parsePointer(files[tag], '', readJsonFile(files[tag]), checkpointsDir) : null);
+  const read = (tag: 'last' | 'best'): Pointer | null =>
+    fs.existsSync(files[tag]) ? parsePointer(files[tag], '', readJsonFile(files[tag]), checkpointsDir) : null;
   const last = read('last');
   let best = read('best');
   if (!last) return null;

@@ -193,12 +193,16 @@ export function readCheckpointDir(dir: string): CheckpointState {
     throw new CheckpointError(metaFile, `not valid JSON, the file is corrupted (${(e as Error).message})`);
   }
   if (meta.format !== 'jasr-checkpoint' || meta.version !== 1) {
-    throw new CheckpointError(metaFile, `expected format 'jasr-checkpoint' version 1, found ${JSON.stringify(meta.format)} version ${JSON.stringify(meta.version)}`);
+    throw new CheckpointError(
+      metaFile,
+      `expected format 'jasr-checkpoint' version 1, found ${JSON.stringify(meta.format)} version ${JSON.stringify(meta.version)}`,
+    );
   }
   if (meta.metaSha256 !== metaDigest(meta)) throw new CheckpointError(metaFile, 'checksum mismatch: the file was corrupted or edited after saving');
   if (!fs.existsSync(tensorsFile)) throw new CheckpointError(tensorsFile, 'missing');
   const buf = fs.readFileSync(tensorsFile);
-  if (buf.length !== meta.tensorsBytes) throw new CheckpointError(tensorsFile, `expected ${meta.tensorsBytes} bytes, found ${buf.length} (truncated or corrupted)`);
+  if (buf.length !== meta.tensorsBytes)
+    throw new CheckpointError(tensorsFile, `expected ${meta.tensorsBytes} bytes, found ${buf.length} (truncated or corrupted)`);
   if (sha256(buf) !== meta.tensorsSha256) throw new CheckpointError(tensorsFile, 'checksum mismatch: the file is corrupted');
   const read = (e: TensorEntry): Float32Array => {
     // Copy out so each tensor owns an aligned buffer independent of the file buffer.
@@ -332,7 +336,13 @@ export class CheckpointStore {
     }
     const pointer: Pointer = { dir: name, epoch: state.epoch, step: state.step, selection: state.selection };
     const isBest = !!opts.candidateBest && state.selection !== null && isBetterSelection(state.selection, before?.best?.selection ?? null);
-    const record: CheckpointRecord = { format: 'jasr-checkpoints', version: 1, last: pointer, best: isBest ? pointer : (before?.best ?? null), lastGood: before?.lastGood ?? null };
+    const record: CheckpointRecord = {
+      format: 'jasr-checkpoints',
+      version: 1,
+      last: pointer,
+      best: isBest ? pointer : (before?.best ?? null),
+      lastGood: before?.lastGood ?? null,
+    };
     this.writeRecord(record);
     opts.onStage?.('recorded');
     this.removeUnreferenced(record);

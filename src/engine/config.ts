@@ -31,10 +31,7 @@ const OPTIMIZER_SCHEMA = z
     beta2: z.number().min(0).max(0.999999999).default(0.999),
     epsilon: z.number().min(0).default(1e-8),
     weightDecay: z.number().min(0).default(5e-4),
-    decay: z
-      .enum(WEIGHT_DECAY_MODES)
-      .default('coupled')
-      .describe("'coupled': L2 added to the gradient (torch.optim.Adam weight_decay); 'decoupled': AdamW"),
+    decay: z.enum(WEIGHT_DECAY_MODES).default('coupled').describe("'coupled': L2 added to the gradient (torch.optim.Adam weight_decay); 'decoupled': AdamW"),
     // Optional without a default, so recipes recorded before this key existed compare equal on resume/reuse.
     epsilonPlacement: z
       .enum(EPSILON_PLACEMENTS)
@@ -48,7 +45,10 @@ const OPTIMIZER_SCHEMA = z
 const SCHEDULE_SCHEMA = z
   .strictObject({
     type: z.enum(['step']).default('step'),
-    milestones: z.array(positiveInt).default(() => [20, 30]).describe('1-based epochs (or steps, with unit "step") after which the lr is multiplied by gamma (increasing)'),
+    milestones: z
+      .array(positiveInt)
+      .default(() => [20, 30])
+      .describe('1-based epochs (or steps, with unit "step") after which the lr is multiplied by gamma (increasing)'),
     gamma: z.number().min(0).default(0.5),
     // Optional without a default, so recipes recorded before these keys existed compare equal on resume/reuse.
     unit: z.enum(['epoch', 'step']).optional().describe("what milestones count: 'epoch' (absent: the official MultiStepLR) or optimiser 'step'"),
@@ -67,7 +67,9 @@ const SELECTION_SCHEMA = z
     mode: z
       .enum(['standard', 'official-selection'])
       .default('standard')
-      .describe("'standard': honest selection on a held-out split; 'official-selection': the official code's best epoch on the test set (optimistically biased)"),
+      .describe(
+        "'standard': honest selection on a held-out split; 'official-selection': the official code's best epoch on the test set (optimistically biased)",
+      ),
   })
   .prefault({});
 
@@ -83,7 +85,9 @@ export const TRAIN_CONFIG_SCHEMA = z
     gradClipMode: z
       .enum(CLIP_MODES)
       .optional()
-      .describe("how gradClip clips: 'norm' (absent) scales all gradients to a global norm ≤ gradClip; 'value' clamps each element to ±gradClip, as the official --gclip"),
+      .describe(
+        "how gradClip clips: 'norm' (absent) scales all gradients to a global norm ≤ gradClip; 'value' clamps each element to ±gradClip, as the official --gclip",
+      ),
     lossWeights: z.strictObject({ pixel: z.number().min(0).default(1), heatmap: z.number().min(0).default(1) }).prefault({}),
     pixelLoss: z.enum(['l1', 'l2']).default('l1'),
     heatmapLoss: z
@@ -114,7 +118,8 @@ export const TRAIN_CONFIG_SCHEMA = z
     }
     const m = c.schedule.milestones;
     for (let i = 1; i < m.length; i++) {
-      if (m[i] <= m[i - 1]) ctx.addIssue({ code: 'custom', path: ['schedule', 'milestones', i], message: `must be increasing, found ${m[i - 1]} then ${m[i]}` });
+      if (m[i] <= m[i - 1])
+        ctx.addIssue({ code: 'custom', path: ['schedule', 'milestones', i], message: `must be increasing, found ${m[i - 1]} then ${m[i]}` });
     }
   });
 

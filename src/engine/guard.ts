@@ -8,7 +8,11 @@ import type { HostTensor } from './checkpoint';
 import type { AdamState } from './optimizer';
 
 export class NonFiniteError extends KnownError {
-  constructor(readonly step: number, readonly epoch: number, message: string) {
+  constructor(
+    readonly step: number,
+    readonly epoch: number,
+    message: string,
+  ) {
     super(message);
   }
 
@@ -19,7 +23,11 @@ export class NonFiniteError extends KnownError {
 }
 
 export class NonFiniteLossError extends NonFiniteError {
-  constructor(step: number, epoch: number, readonly terms: Record<string, number>) {
+  constructor(
+    step: number,
+    epoch: number,
+    readonly terms: Record<string, number>,
+  ) {
     const list = Object.entries(terms)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
@@ -31,7 +39,11 @@ export class NonFiniteLossError extends NonFiniteError {
 }
 
 export class NonFiniteWeightsError extends NonFiniteError {
-  constructor(step: number, epoch: number, readonly tensor: string) {
+  constructor(
+    step: number,
+    epoch: number,
+    readonly tensor: string,
+  ) {
     super(step, epoch, `non-finite values in ${tensor} after step ${step} (epoch ${epoch}); this state was not saved`);
   }
 }
@@ -53,7 +65,10 @@ export function assertFiniteState(step: number, epoch: number, variables: Record
     if (i >= 0) throw new NonFiniteWeightsError(step, epoch, `variable '${name}' (value ${t.values[i]} at index ${i})`);
   }
   for (const [name, slot] of Object.entries(optimizer.slots)) {
-    for (const [moment, values] of [['m', slot.m], ['v', slot.v]] as const) {
+    for (const [moment, values] of [
+      ['m', slot.m],
+      ['v', slot.v],
+    ] as const) {
       const i = firstNonFinite(values);
       if (i >= 0) throw new NonFiniteWeightsError(step, epoch, `Adam ${moment} of '${name}' (value ${values[i]} at index ${i})`);
     }

@@ -54,7 +54,9 @@ export function progressHook(reporter: ProgressReporter, metric: string): TrainH
   return {
     onStep: (e) => reporter.update(e.progress),
     onEpoch: ({ record: rec, selection, plannedEpochs }) => {
-      const valText = Object.entries(rec.val).map(([k, v]) => `${k} ${formatNumber(v)}`).join(' ');
+      const valText = Object.entries(rec.val)
+        .map(([k, v]) => `${k} ${formatNumber(v)}`)
+        .join(' ');
       reporter.message(
         `epoch ${rec.epoch}/${plannedEpochs}: loss ${formatNumber(rec.loss.total)}${valText ? ` | val ${valText}` : ''} | ${metric} ${formatNumber(selection.value)}${rec.isBest ? ' (best)' : ''}`,
         { epoch: rec.epoch, loss: rec.loss, val: rec.val, isBest: rec.isBest },

@@ -42,7 +42,6 @@ function csvRow(columns: string[], r: StepRecord | EpochRecord): string {
   return columns.map(cell).join(',');
 }
 
-
 // Shortest round-trip text of a double; empty for a missing value.
 const fmt = (v: number | undefined): string => (v === undefined ? '' : String(v));
 
@@ -88,7 +87,8 @@ export class RunLog {
     const header = this.columns.join(',');
     if (fs.existsSync(this.csvFile) && fs.statSync(this.csvFile).size > 0) {
       const existing = fs.readFileSync(this.csvFile, 'utf8').split('\n', 1)[0];
-      if (existing !== header) throw new RunLogFormatError(this.csvFile, 1, `expected the columns '${header}' this run writes, found '${existing}' (use a new run name)`);
+      if (existing !== header)
+        throw new RunLogFormatError(this.csvFile, 1, `expected the columns '${header}' this run writes, found '${existing}' (use a new run name)`);
     } else {
       writeFileAtomic(this.csvFile, header + '\n');
     }

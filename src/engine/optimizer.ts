@@ -40,7 +40,10 @@ export class Adam {
   private readonly v: Record<string, tf.Variable> = {};
 
   /** `params` maps stable names (used in checkpoints) to the variables this optimiser updates. */
-  constructor(readonly config: AdamConfig, private readonly params: Record<string, tf.Variable>) {
+  constructor(
+    readonly config: AdamConfig,
+    private readonly params: Record<string, tf.Variable>,
+  ) {
     // tf.variable keeps its initial value's tensor alive beside the variable: tidy disposes the two zeros
     // tensors (variables are never tidied), else every training leaked two tensors per parameter.
     tf.tidy(() => {
@@ -59,7 +62,8 @@ export class Adam {
   apply(grads: NamedTensors, lr: number): void {
     const { beta1, beta2, epsilon, weightDecay, decay } = this.config;
     const placement = this.config.epsilonPlacement ?? 'after-bias-correction';
-    if (!(EPSILON_PLACEMENTS as readonly string[]).includes(placement)) throw new Error(`Adam: epsilonPlacement '${String(placement)}' is not one of ${EPSILON_PLACEMENTS.join(', ')}`);
+    if (!(EPSILON_PLACEMENTS as readonly string[]).includes(placement))
+      throw new Error(`Adam: epsilonPlacement '${String(placement)}' is not one of ${EPSILON_PLACEMENTS.join(', ')}`);
     for (const name of Object.keys(grads)) {
       if (!(name in this.params)) throw new Error(`Adam.apply: gradient for unknown parameter '${name}'`);
     }

@@ -26,7 +26,15 @@ export function runRecipe(exp: RecipeSource): Record<string, Json> {
 }
 
 /** Train keys a resume may change freely: budgets and bookkeeping that do not change what a step computes. */
-export const RESUME_FREE_KEYS = ['train.epochs', 'train.maxSteps', 'train.maxMinutes', 'train.workers', 'train.logEvery', 'train.checkpointEvery', 'train.schedule.onUnreachable'];
+export const RESUME_FREE_KEYS = [
+  'train.epochs',
+  'train.maxSteps',
+  'train.maxMinutes',
+  'train.workers',
+  'train.logEvery',
+  'train.checkpointEvery',
+  'train.schedule.onUnreachable',
+];
 
 /** Keys a finished run may differ in and still be reused by `jasr reproduce` (its time budget only). */
 export const REUSE_FREE_KEYS = ['train.maxMinutes'];

@@ -56,12 +56,26 @@ export function beginRun(a: BeginArgs, restore: (state: CheckpointState, source:
     // Killed before its first checkpoint: nothing to restore, so the run starts again from step 0.
     if (!a.logExists) throw new CheckpointError(store.recordFile, `no 'last' checkpoint in ${store.dir}: nothing to resume (start the run without --resume)`);
     runLog.truncateAfter(0);
-    runLog.append({ kind: 'event', epoch: 0, step: 0, event: 'resume', message: 'no checkpoint was saved before the interruption: starting again from step 0', time: new Date().toISOString() });
+    runLog.append({
+      kind: 'event',
+      epoch: 0,
+      step: 0,
+      event: 'resume',
+      message: 'no checkpoint was saved before the interruption: starting again from step 0',
+      time: new Date().toISOString(),
+    });
     reporter.message(`no checkpoint in ${store.dir} yet: training ${experiment.name} again from step 0`);
     return fresh;
   }
   if (!opts.resume) {
-    runLog.append({ kind: 'event', epoch: 0, step: 0, event: 'start', message: `training ${experiment.name}${a.startNote !== null ? `; ${a.startNote}` : ''}`, time: new Date().toISOString() });
+    runLog.append({
+      kind: 'event',
+      epoch: 0,
+      step: 0,
+      event: 'start',
+      message: `training ${experiment.name}${a.startNote !== null ? `; ${a.startNote}` : ''}`,
+      time: new Date().toISOString(),
+    });
     return fresh;
   }
   const source = store.path('last');

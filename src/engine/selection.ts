@@ -9,7 +9,8 @@ import type { TrainableModel } from './trainable';
 export function selectionValue(metric: TrainConfig['selection']['metric'], val: Record<string, number>, meanLoss: number): number {
   if (metric === 'loss') return val.loss ?? meanLoss;
   const v = val[metric];
-  if (v === undefined) throw new Error(`train.selection.metric '${metric}' is not among the validation metrics (${Object.keys(val).join(', ') || 'none: no validation loader'})`);
+  if (v === undefined)
+    throw new Error(`train.selection.metric '${metric}' is not among the validation metrics (${Object.keys(val).join(', ') || 'none: no validation loader'})`);
   return v;
 }
 

@@ -71,8 +71,16 @@ export { ExistingRunError, ResumeConfigError };
 
 /** Training stopped by an abort (Ctrl-C/SIGTERM) after saving; exit status 130 for SIGINT, 143 for SIGTERM. */
 export class TrainingInterruptedError extends KnownError {
-  constructor(readonly signalName: string, readonly step: number, readonly checkpoint: string, resumeCommand: string) {
-    super(`interrupted by ${signalName} at step ${step}; the state is saved in ${checkpoint}; resume with: ${resumeCommand}`, signalName === 'SIGTERM' ? 143 : 130);
+  constructor(
+    readonly signalName: string,
+    readonly step: number,
+    readonly checkpoint: string,
+    resumeCommand: string,
+  ) {
+    super(
+      `interrupted by ${signalName} at step ${step}; the state is saved in ${checkpoint}; resume with: ${resumeCommand}`,
+      signalName === 'SIGTERM' ? 143 : 130,
+    );
   }
 }
 
@@ -89,7 +97,6 @@ export interface TrainResult {
   bestCheckpoint: string | null;
   epochs: EpochRecord[];
 }
-
 
 export interface TrainLoaders<Batch, ValData> {
   train: TrainLoader<Batch>;
@@ -137,12 +144,15 @@ export async function train<Batch, ValData>(
     if (steps.note) reporter.message(steps.note);
     if (unreachable !== null) reporter.message(`warning: ${unreachable}`);
     const rng = new TrainRng(cfg.seed);
-    const begun = beginRun({ runLog, store, reporter, experiment, opts, logExists, stepsPerEpoch, startNote: unreachable !== null ? `warning: ${unreachable}` : null }, (state, source) => {
-      restoreVariables(all, state.variables, source);
-      steps.optimizers.restore(state.optimizer, (state.trainer as unknown as TrainerBook).optimizerSteps, source);
-      rng.restore(state.rng as unknown as RngState);
-      loaders.train.restore(state.dataPosition);
-    });
+    const begun = beginRun(
+      { runLog, store, reporter, experiment, opts, logExists, stepsPerEpoch, startNote: unreachable !== null ? `warning: ${unreachable}` : null },
+      (state, source) => {
+        restoreVariables(all, state.variables, source);
+        steps.optimizers.restore(state.optimizer, (state.trainer as unknown as TrainerBook).optimizerSteps, source);
+        rng.restore(state.rng as unknown as RngState);
+        loaders.train.restore(state.dataPosition);
+      },
+    );
     let { step, book, best, unvalidated } = begun;
     const { history } = begun;
 
@@ -228,7 +238,16 @@ export async function train<Batch, ValData>(
       book.epochImages += images;
       const stepInEpoch = step - (epoch - 1) * stepsPerEpoch;
       const endsEpoch = stepInEpoch === stepsPerEpoch;
-      const record: StepRecord = { kind: 'step', epoch, step, lr, loss: values, gradNorm, imagesPerSec: stepSec > 0 ? images / stepSec : 0, elapsedSec: (Date.now() - startMs) / 1000 };
+      const record: StepRecord = {
+        kind: 'step',
+        epoch,
+        step,
+        lr,
+        loss: values,
+        gradNorm,
+        imagesPerSec: stepSec > 0 ? images / stepSec : 0,
+        elapsedSec: (Date.now() - startMs) / 1000,
+      };
       const progress: ProgressInfo = {
         epoch,
         epochs: plannedEpochs,
@@ -262,12 +281,26 @@ export async function train<Batch, ValData>(
     if (interrupted) {
       const reason = typeof opts.signal?.reason === 'string' ? opts.signal.reason : 'an abort';
       const saved = store.path('last');
-      runLog.append({ kind: 'event', epoch: epochRecordOf(step), step, event: 'error', message: `interrupted by ${reason} at step ${step}; saved ${saved}`, time: new Date().toISOString() });
+      runLog.append({
+        kind: 'event',
+        epoch: epochRecordOf(step),
+        step,
+        event: 'error',
+        message: `interrupted by ${reason} at step ${step}; saved ${saved}`,
+        time: new Date().toISOString(),
+      });
       reporter.done();
       throw new TrainingInterruptedError(reason, step, saved, opts.resumeCommand ?? 'the same training with --resume (resume: true)');
     }
     const event = status === 'done' ? 'done' : 'budget';
-    runLog.append({ kind: 'event', epoch: epochRecordOf(step), step, event, message: status === 'done' ? 'finished' : `stopped by the budget at step ${step}`, time: new Date().toISOString() });
+    runLog.append({
+      kind: 'event',
+      epoch: epochRecordOf(step),
+      step,
+      event,
+      message: status === 'done' ? 'finished' : `stopped by the budget at step ${step}`,
+      time: new Date().toISOString(),
+    });
     reporter.done();
     return {
       status,

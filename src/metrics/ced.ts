@@ -136,7 +136,11 @@ export function nmeSummary(nmes: readonly number[], opts: NmeSummaryOptions = {}
   if (opts.subsets) {
     if (opts.subsets.length !== nmes.length) throw new Error(`nmeSummary: ${nmes.length} NMEs but ${opts.subsets.length} subset labels`);
     for (const label of new Set(opts.subsets)) {
-      subsets[label] = summarise(nmes.filter((_, i) => opts.subsets?.[i] === label), alphas, aucMethod);
+      subsets[label] = summarise(
+        nmes.filter((_, i) => opts.subsets?.[i] === label),
+        alphas,
+        aucMethod,
+      );
     }
   }
   return { all: summarise(nmes, alphas, aucMethod), subsets, protocol: { aucMethod, alphas, failure: 'nme > alpha', aggregate: 'mean-of-per-image' } };

@@ -120,7 +120,11 @@ function toRows<T extends ArrayLike<number>>(rows: readonly T[] | tf.Tensor2D | 
 }
 
 /** NME of each image as a fraction, with the protocol that produced it. */
-export function nmePerImage(pred: readonly Points[] | tf.Tensor3D, gt: readonly Points[] | tf.Tensor3D, opts: NmeOptions = {}): { nme: number[]; protocol: NmeProtocol } {
+export function nmePerImage(
+  pred: readonly Points[] | tf.Tensor3D,
+  gt: readonly Points[] | tf.Tensor3D,
+  opts: NmeOptions = {},
+): { nme: number[]; protocol: NmeProtocol } {
   const predRows = toArrays(pred);
   const gtRows = toArrays(gt);
   if (predRows.length !== gtRows.length) throw new Error(`nmePerImage: ${predRows.length} predictions but ${gtRows.length} ground truths`);

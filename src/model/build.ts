@@ -33,7 +33,12 @@ function checkImage(what: string, t: tf.Tensor | undefined): void {
 class ComposedModel implements FaceModel {
   private disposed = false;
 
-  constructor(readonly config: ModelConfig, readonly seed: number, private readonly scope: ParamScope, private readonly network: Network) {}
+  constructor(
+    readonly config: ModelConfig,
+    readonly seed: number,
+    private readonly scope: ParamScope,
+    private readonly network: Network,
+  ) {}
 
   apply(input: tf.Tensor4D, opts: ApplyOptions = {}): ModelOutput {
     if (this.disposed) throw new Error('FaceModel.apply: the model was disposed');

@@ -10,5 +10,13 @@ export type { FusionSpec } from './fusion';
 export { decodeHeatmaps, DECODE_WINDOW_RADIUS } from '../codec/decode';
 export type { DecodedLandmarks } from '../codec/decode';
 export { saveModel, loadModel, loadWeightsInto, fsIOHandler, ModelFileError } from './io';
-export { buildDiscriminator, DISCRIMINATORS, DISCRIMINATOR_VARIANTS, DISCRIMINATOR_CONFIG_SCHEMA, DEFAULT_DISCRIMINATOR_CONFIG, discriminatorCostTable, countDiscriminatorParams } from './discriminator';
+export {
+  buildDiscriminator,
+  DISCRIMINATORS,
+  DISCRIMINATOR_VARIANTS,
+  DISCRIMINATOR_CONFIG_SCHEMA,
+  DEFAULT_DISCRIMINATOR_CONFIG,
+  discriminatorCostTable,
+  countDiscriminatorParams,
+} from './discriminator';
 export type { Discriminator, DiscriminatorConfig, DiscriminatorVariant, DiscriminatorSpec, DiscriminatorCostRow } from './discriminator';

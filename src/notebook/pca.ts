@@ -66,7 +66,8 @@ export function pcaRgb(feature: tf.Tensor, opts: PcaOptions = {}): PcaImage {
   tf.dispose([projected, components]);
   const rgb = new Float32Array(pixels * 3);
   for (let k = 0; k < used; k++) {
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (let p = 0; p < pixels; p++) {
       lo = Math.min(lo, proj[p * used + k]);
       hi = Math.max(hi, proj[p * used + k]);

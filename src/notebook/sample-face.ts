@@ -12,10 +12,16 @@ export function pickFace(samples: FaceSample[], which: string | number = 0, spli
   if (samples.length === 0) throw new FaceChoiceError(`${FACE_ENV} / pickFace: expected a face of the ${splitName} split, found the split empty`);
   const asIndex = typeof which === 'number' ? which : /^\d+$/.test(which) ? Number(which) : null;
   if (asIndex !== null) {
-    if (asIndex >= samples.length) throw new FaceChoiceError(`${FACE_ENV} / pickFace: expected an index 0..${samples.length - 1} (the ${splitName} split has ${samples.length} faces), found ${asIndex}`);
+    if (asIndex >= samples.length)
+      throw new FaceChoiceError(
+        `${FACE_ENV} / pickFace: expected an index 0..${samples.length - 1} (the ${splitName} split has ${samples.length} faces), found ${asIndex}`,
+      );
     return samples[asIndex];
   }
   const found = samples.find((s) => s.id === which);
-  if (!found) throw new FaceChoiceError(`${FACE_ENV} / pickFace: expected an index or one of the ${splitName} split's ids (${samples.map((s) => s.id).join(', ')}), found '${which}'`);
+  if (!found)
+    throw new FaceChoiceError(
+      `${FACE_ENV} / pickFace: expected an index or one of the ${splitName} split's ids (${samples.map((s) => s.id).join(', ')}), found '${which}'`,
+    );
   return found;
 }

@@ -26,7 +26,7 @@ export async function notebookTable(name: string, opts: NotebookTableOptions): P
   await reproduceTable(name, {
     // Quick budgets last, so they win over the caller's recipe overrides.
     sets: [...(opts.sets ?? []), ...(opts.quick ? QUICK_SETS : [])],
-    runsDir: opts.quick ? dirs.runsDir : opts.runsDir ?? dirs.runsDir,
+    runsDir: opts.quick ? dirs.runsDir : (opts.runsDir ?? dirs.runsDir),
     resultsDir: dirs.resultsDir,
     staticFigures: !opts.quick,
     progress: 'quiet',

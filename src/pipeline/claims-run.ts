@@ -38,7 +38,10 @@ export async function runClaims(opts: RunClaimsOptions = {}): Promise<ClaimsRun>
   }
   const missing = (table: string): string => `table ${table} not run here; \`jasr claims\` runs it`;
   const results = judgeClaims({ ...claims, claims: wanted }, tables, missing, opts.bootstrap);
-  const designs = [...tables.values()].map((t) => `${t.table}: ${t.planned.folds} fold(s), seeds ${t.planned.seeds?.join(',') ?? 'own'}, ${t.steps ?? '—'} steps, ${t.planned.checkpoint} checkpoint, ${t.rows[0]?.intervals[t.planned.table.metrics[0]]?.faces ?? '?'} test faces`);
+  const designs = [...tables.values()].map(
+    (t) =>
+      `${t.table}: ${t.planned.folds} fold(s), seeds ${t.planned.seeds?.join(',') ?? 'own'}, ${t.steps ?? '—'} steps, ${t.planned.checkpoint} checkpoint, ${t.rows[0]?.intervals[t.planned.table.metrics[0]]?.faces ?? '?'} test faces`,
+  );
   const b = { ...DEFAULT_BOOTSTRAP, ...opts.bootstrap };
   const notes = [
     `Claims: ${file}. Each test is a paired difference a − b with its ${Math.round(b.level * 100)} % clustered bootstrap interval (${b.resamples} resamples, seed ${b.seed}); * marks an interval that excludes 0.`,

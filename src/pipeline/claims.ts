@@ -48,7 +48,8 @@ export function loadClaims(file = DEFAULT_CLAIMS_FILE): ClaimsFile {
   const claims = validate(raw, CLAIMS_SCHEMA, file);
   claims.claims.forEach((c, i) =>
     c.tests.forEach((t, j) => {
-      if (t.expect === 'comparable' && t.margin === undefined) throw new ConfigError(file, `claims[${i}].tests[${j}].margin`, "expected a margin (fraction of |mean of b|) for a 'comparable' test, found none");
+      if (t.expect === 'comparable' && t.margin === undefined)
+        throw new ConfigError(file, `claims[${i}].tests[${j}].margin`, "expected a margin (fraction of |mean of b|) for a 'comparable' test, found none");
       metricDirection(t.metric);
     }),
   );
@@ -80,7 +81,11 @@ function signedPercent(x: number): string {
 }
 
 /** The verdict of one test from the interval of a − b. */
-export function testVerdict(test: ClaimTest, d: { mean: number; lo: number; hi: number }, meanB: number): { verdict: TestResult['verdict']; bound: number | null } {
+export function testVerdict(
+  test: ClaimTest,
+  d: { mean: number; lo: number; hi: number },
+  meanB: number,
+): { verdict: TestResult['verdict']; bound: number | null } {
   if (test.expect === 'comparable') {
     const bound = (test.margin as number) * Math.abs(meanB);
     if (d.lo >= -bound && d.hi <= bound) return { verdict: 'supported', bound };
@@ -98,14 +103,24 @@ export function combine(verdicts: TestResult['verdict'][]): ClaimVerdict {
 }
 
 /** Verdicts from collected tables (by name); a claim whose table is missing is 'not measured', with the reason. */
-export function judgeClaims(claims: ClaimsFile, tables: ReadonlyMap<string, CollectResult>, missingReason: (table: string) => string, bootstrap: BootstrapOptions = {}): ClaimResult[] {
+export function judgeClaims(
+  claims: ClaimsFile,
+  tables: ReadonlyMap<string, CollectResult>,
+  missingReason: (table: string) => string,
+  bootstrap: BootstrapOptions = {},
+): ClaimResult[] {
   return claims.claims.map((claim) => {
     const t = tables.get(claim.table);
     if (!t) return { claim, verdict: 'not measured', tests: [], reason: missingReason(claim.table) };
     const tests = claim.tests.map((test): TestResult => {
       const row = (name: string) => {
         const r = t.rows.find((x) => x.experiment === name);
-        if (!r) throw new ConfigError(DEFAULT_CLAIMS_FILE, `claims ${claim.id}`, `table ${claim.table} has no row '${name}' (rows: ${t.rows.map((x) => x.experiment).join(', ')})`);
+        if (!r)
+          throw new ConfigError(
+            DEFAULT_CLAIMS_FILE,
+            `claims ${claim.id}`,
+            `table ${claim.table} has no row '${name}' (rows: ${t.rows.map((x) => x.experiment).join(', ')})`,
+          );
         return r;
       };
       const [a, b] = [row(test.a), row(test.b)];
@@ -141,7 +156,14 @@ export function writeClaims(dir: string, results: ClaimResult[], notes: string[]
   writeFileAtomic(files.md, claimsMarkdown(results, notes));
   writeJsonAtomic(files.json, {
     notes,
-    claims: results.map((r) => ({ id: r.claim.id, claim: r.claim.claim, table: r.claim.table, verdict: r.verdict, reason: r.reason, tests: r.tests.map((t) => ({ ...t.test, ...t.difference, relative: t.relative, bound: t.bound, verdict: t.verdict })) })),
+    claims: results.map((r) => ({
+      id: r.claim.id,
+      claim: r.claim.claim,
+      table: r.claim.table,
+      verdict: r.verdict,
+      reason: r.reason,
+      tests: r.tests.map((t) => ({ ...t.test, ...t.difference, relative: t.relative, bound: t.bound, verdict: t.verdict })),
+    })),
   });
   return files;
 }

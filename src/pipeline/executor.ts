@@ -16,9 +16,7 @@ export interface ExecuteOptions {
 }
 
 /** What an executor reports: finished jobs with their outcome, or a submission that finishes later. */
-export type ExecutionReport =
-  | { kind: 'finished'; outcomes: Record<string, JobOutcome> }
-  | { kind: 'submitted'; description: string };
+export type ExecutionReport = { kind: 'finished'; outcomes: Record<string, JobOutcome> } | { kind: 'submitted'; description: string };
 
 export interface Executor {
   readonly name: string;

@@ -64,14 +64,24 @@ export function readPlan(file: string): RunPlan {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new PlanError(`${file}: expected a run plan (jobs.json) written by jasr, ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'found no file' : `found invalid JSON (${(e as Error).message})`}`);
+    throw new PlanError(
+      `${file}: expected a run plan (jobs.json) written by jasr, ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'found no file' : `found invalid JSON (${(e as Error).message})`}`,
+    );
   }
   const p = raw as Partial<RunPlan>;
   if (p.format !== PLAN_FORMAT || p.version !== PLAN_VERSION || !Array.isArray(p.jobs) || typeof p.name !== 'string') {
-    throw new PlanError(`${file}: expected format '${PLAN_FORMAT}' version ${PLAN_VERSION} with a jobs array, found ${JSON.stringify({ format: p.format, version: p.version })}`);
+    throw new PlanError(
+      `${file}: expected format '${PLAN_FORMAT}' version ${PLAN_VERSION} with a jobs array, found ${JSON.stringify({ format: p.format, version: p.version })}`,
+    );
   }
   for (const [i, j] of p.jobs.entries()) {
-    const ok = j && typeof j.id === 'string' && typeof j.experimentFile === 'string' && typeof j.runDir === 'string' && Array.isArray(j.sets) && j.sets.every((s) => typeof s === 'string');
+    const ok =
+      j &&
+      typeof j.id === 'string' &&
+      typeof j.experimentFile === 'string' &&
+      typeof j.runDir === 'string' &&
+      Array.isArray(j.sets) &&
+      j.sets.every((s) => typeof s === 'string');
     if (!ok) throw new PlanError(`${file}: jobs[${i}]: expected {id, experimentFile, sets: string[], runDir, labels}`);
   }
   return makePlan(p.name, p.jobs);
@@ -106,7 +116,13 @@ export async function runJob(job: RunJob, opts: RunJobOptions = {}): Promise<Job
     return 'reused';
   }
   log(`[${job.id}] ${state === 'partial' ? 'resuming' : 'training'} → ${job.runDir}`);
-  const trained = await trainExperiment(exp, { runDir: job.runDir, resume: state === 'partial', progress: opts.progress, data: opts.data, signal: opts.signal });
+  const trained = await trainExperiment(exp, {
+    runDir: job.runDir,
+    resume: state === 'partial',
+    progress: opts.progress,
+    data: opts.data,
+    signal: opts.signal,
+  });
   trained.model.dispose();
   return state === 'partial' ? 'resumed' : 'trained';
 }

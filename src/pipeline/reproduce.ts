@@ -69,7 +69,12 @@ export async function reproduceTable(name: string, opts: ReproduceOptions = {}):
       // The same comparison `train --resume` makes (src/engine/recipe.ts), with only the time budget free: a reused
       // run must have been trained exactly as asked.
       const diffs = recipeDifferences(recordedExperiment(job.runDir), exp, REUSE_FREE_KEYS);
-      if (diffs.length > 0) throw new ConfigError(exp.file, '', `${job.runDir} was trained with a different config (${describeDifferences(diffs)}); pass --fresh to retrain it (or use another runs directory)`);
+      if (diffs.length > 0)
+        throw new ConfigError(
+          exp.file,
+          '',
+          `${job.runDir} was trained with a different config (${describeDifferences(diffs)}); pass --fresh to retrain it (or use another runs directory)`,
+        );
     }
   }
   const planFile = path.join(dir, 'jobs.json');
@@ -77,7 +82,9 @@ export async function reproduceTable(name: string, opts: ReproduceOptions = {}):
   if (opts.fresh) for (const job of jobs) clearRun(job.runDir);
 
   const executor = opts.executor ?? localExecutor;
-  log(`[${name}] ${jobs.length} run(s): ${planned.rows.length} rows × ${planned.folds} fold(s) × ${planned.seeds?.length ?? 1} seed(s)${planned.steps !== null ? `, ${planned.steps} steps each` : ''}; executor ${executor.name}; plan ${planFile}`);
+  log(
+    `[${name}] ${jobs.length} run(s): ${planned.rows.length} rows × ${planned.folds} fold(s) × ${planned.seeds?.length ?? 1} seed(s)${planned.steps !== null ? `, ${planned.steps} steps each` : ''}; executor ${executor.name}; plan ${planFile}`,
+  );
   const report = await executor.execute(planned.plan, { planFile, progress: opts.progress, signal: opts.signal, log });
   if (report.kind === 'submitted') {
     log(`[${name}] submitted: ${report.description}; build the table when the jobs are done with \`jasr collect ${name}\``);

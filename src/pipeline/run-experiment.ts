@@ -72,7 +72,14 @@ export async function trainExperiment(exp: Experiment, opts: TrainExperimentOpti
   const data = opts.data ?? (await openExperimentData(exp));
   if (data.train.length === 0) throw new ConfigError(exp.file, 'data', `the ${exp.data.format} training split is empty`);
   const dc = runDataConfig(exp);
-  const trainLoader = new BatchLoader(data.train, { scale: exp.data.scale, batchSize: dc.batchSize, seed: dc.seed, augment: dc.augment, heatmapSigma: dc.heatmapSigma, quantize: dc.quantize ?? false });
+  const trainLoader = new BatchLoader(data.train, {
+    scale: exp.data.scale,
+    batchSize: dc.batchSize,
+    seed: dc.seed,
+    augment: dc.augment,
+    heatmapSigma: dc.heatmapSigma,
+    quantize: dc.quantize ?? false,
+  });
   // Validation takes the split's samples: the evaluator (src/task/evaluate.ts) batches them as `jasr eval` does.
   const val = data.val.length > 0 ? data.val : undefined;
   const model = buildExperimentModel(exp);
@@ -113,7 +120,10 @@ export function resolveCheckpointDir(dirOrCheckpoint: string): string {
   const store = new CheckpointStore(dirOrCheckpoint);
   if (store.has('best')) return store.path('best');
   if (store.has('last')) return store.path('last');
-  throw new CheckpointError(dirOrCheckpoint, 'expected a run directory (with checkpoints/checkpoints.json) or a checkpoint directory (with meta.json), found neither');
+  throw new CheckpointError(
+    dirOrCheckpoint,
+    'expected a run directory (with checkpoints/checkpoints.json) or a checkpoint directory (with meta.json), found neither',
+  );
 }
 
 /**

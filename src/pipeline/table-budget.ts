@@ -28,12 +28,21 @@ export interface RunBudget {
 export function runBudget(id: string, runDir: string, exp: Experiment): RunBudget {
   const state = runState(runDir);
   if (state !== 'finished') {
-    throw new TableBudgetError(`${id}: expected a finished run in ${runDir}, found ${state === 'absent' ? 'nothing' : 'an unfinished run'}; run the table's jobs first (jasr reproduce, or an executor on its jobs.json)`);
+    throw new TableBudgetError(
+      `${id}: expected a finished run in ${runDir}, found ${state === 'absent' ? 'nothing' : 'an unfinished run'}; run the table's jobs first (jasr reproduce, or an executor on its jobs.json)`,
+    );
   }
   const events = readRunLog(runDir).filter((r) => r.kind === 'event');
   const last = events[events.length - 1];
   const step = readCheckpointDir(new CheckpointStore(runDir).path('last')).step;
-  return { id, runDir, step, event: last && last.kind === 'event' && last.event === 'done' ? 'done' : 'budget', maxSteps: exp.train.maxSteps ?? null, maxMinutes: exp.train.maxMinutes ?? null };
+  return {
+    id,
+    runDir,
+    step,
+    event: last && last.kind === 'event' && last.event === 'done' ? 'done' : 'budget',
+    maxSteps: exp.train.maxSteps ?? null,
+    maxMinutes: exp.train.maxMinutes ?? null,
+  };
 }
 
 /** The one step count every run got; throws when a run was cut short or the runs differ. Null without runs. */
@@ -48,7 +57,9 @@ export function checkEqualBudgets(tableFile: string, budgets: readonly RunBudget
   const steps = [...new Set(budgets.map((b) => b.step))];
   if (steps.length > 1) {
     const list = budgets.map((b) => `${b.id} ${b.step}`).join(', ');
-    throw new TableBudgetError(`${tableFile}: expected every trained run at the same step, found ${list}; set one budget for the table ('steps' in the table file)`);
+    throw new TableBudgetError(
+      `${tableFile}: expected every trained run at the same step, found ${list}; set one budget for the table ('steps' in the table file)`,
+    );
   }
   return steps.length === 1 ? steps[0] : null;
 }

@@ -97,8 +97,17 @@ export async function collectTable(name: string, opts: CollectOptions = {}, plan
   // Budgets first: a missing, unfinished or cut run fails the table before anything is evaluated or written.
   const runs: CollectedRun[] = planned.cells
     .filter((c): c is PlannedCell & { job: NonNullable<PlannedCell['job']> } => c.job !== null)
-    .map((c) => ({ id: c.job.id, row: c.row, runDir: c.job.runDir, outcome: opts.outcomes?.[c.job.id] ?? 'collected', budget: runBudget(c.job.id, c.job.runDir, c.experiment) }));
-  const steps = checkEqualBudgets(table.file, runs.map((r) => r.budget));
+    .map((c) => ({
+      id: c.job.id,
+      row: c.row,
+      runDir: c.job.runDir,
+      outcome: opts.outcomes?.[c.job.id] ?? 'collected',
+      budget: runBudget(c.job.id, c.job.runDir, c.experiment),
+    }));
+  const steps = checkEqualBudgets(
+    table.file,
+    runs.map((r) => r.budget),
+  );
 
   const dataCache = new Map<string, OpenedDataset>();
   const dataFor = async (e: Experiment): Promise<OpenedDataset> => {
@@ -113,12 +122,19 @@ export async function collectTable(name: string, opts: CollectOptions = {}, plan
   const records = new Map<string, FaceRecord[]>();
   const labels = new Map<string, { model: string; protocol: string; params: number; steps: number | null }>();
   let tapsWritten = false;
-  const score = async (row: string, cell: { fold: number; seed: number | null; experiment: Experiment }, predict: Predictor, model: FaceModel | null, info: { label: string; params: number; steps: number | null }): Promise<void> => {
+  const score = async (
+    row: string,
+    cell: { fold: number; seed: number | null; experiment: Experiment },
+    predict: Predictor,
+    model: FaceModel | null,
+    info: { label: string; params: number; steps: number | null },
+  ): Promise<void> => {
     const data = await dataFor(cell.experiment);
     const groupOf = new Map(data.test.map((s) => [s.id, s.provenance.group]));
     const evaluation = await evaluate(predict, data.test, cell.experiment.eval, { scale: cell.experiment.data.scale });
     const list = records.get(row) ?? [];
-    for (const r of evaluation.perImage) list.push({ face: r.id, group: groupOf.get(r.id) ?? r.id, fold: cell.fold, seed: cell.seed, nme: r.nme, psnr: r.psnr, ssim: r.ssim });
+    for (const r of evaluation.perImage)
+      list.push({ face: r.id, group: groupOf.get(r.id) ?? r.id, fold: cell.fold, seed: cell.seed, nme: r.nme, psnr: r.psnr, ssim: r.ssim });
     records.set(row, list);
     if (!labels.has(row)) {
       labels.set(row, { model: info.label, protocol: evaluation.protocol.name, params: info.params, steps: info.steps });
@@ -160,13 +176,19 @@ export async function collectTable(name: string, opts: CollectOptions = {}, plan
     for (let fold = 0; fold < planned.folds; fold++) {
       const exp = planned.cells.find((c) => c.fold === fold)?.experiment as Experiment;
       const data = await dataFor(exp);
-      await score(MEAN_SHAPE_ROW, { fold, seed: null, experiment: exp }, meanShapePredictor(data.train, hrSizeForScale(exp.data.scale)), null, { label: 'training-set mean shape in the crop frame (no learning)', params: 0, steps: null });
+      await score(MEAN_SHAPE_ROW, { fold, seed: null, experiment: exp }, meanShapePredictor(data.train, hrSizeForScale(exp.data.scale)), null, {
+        label: 'training-set mean shape in the crop frame (no learning)',
+        params: 0,
+        steps: null,
+      });
     }
     rowNames.push(MEAN_SHAPE_ROW);
   }
 
   const rows: CollectedRow[] = rowNames.map((row) => {
-    const recs = (records.get(row) ?? []).sort((a, b) => String(a.seed ?? '').localeCompare(String(b.seed ?? ''), 'en', { numeric: true }) || (a.face < b.face ? -1 : a.face > b.face ? 1 : 0));
+    const recs = (records.get(row) ?? []).sort(
+      (a, b) => String(a.seed ?? '').localeCompare(String(b.seed ?? ''), 'en', { numeric: true }) || (a.face < b.face ? -1 : a.face > b.face ? 1 : 0),
+    );
     const l = labels.get(row)!;
     const intervals = Object.fromEntries(table.metrics.map((m) => [m, rowInterval(row, recs, m, bootstrap)]));
     return { experiment: row, model: l.model, protocol: l.protocol, records: recs, intervals, params: l.params, steps: l.steps };
@@ -216,12 +238,22 @@ export async function collectTable(name: string, opts: CollectOptions = {}, plan
 }
 
 /** The report's view: formatted cells (one decimals setting per column), differences and the design notes. */
-export function statsTable(planned: PlannedTable, rows: CollectedRow[], differences: PairStats[], steps: number | null, bootstrap: Required<BootstrapOptions>): StatsTable {
+export function statsTable(
+  planned: PlannedTable,
+  rows: CollectedRow[],
+  differences: PairStats[],
+  steps: number | null,
+  bootstrap: Required<BootstrapOptions>,
+): StatsTable {
   const metrics = planned.table.metrics;
   // One precision per column: two significant digits of the smallest ± in the column.
   const decimals = Object.fromEntries(
     metrics.map((m) => {
-      const pms = rows.map((r) => r.intervals[m]).filter((iv): iv is MetricInterval => iv !== null).map((iv) => plusMinus(iv)).filter((v) => v > 0);
+      const pms = rows
+        .map((r) => r.intervals[m])
+        .filter((iv): iv is MetricInterval => iv !== null)
+        .map((iv) => plusMinus(iv))
+        .filter((v) => v > 0);
       return [m, pms.length > 0 ? Math.max(...pms.map(decimalsFor)) : 4];
     }),
   );
@@ -229,16 +261,18 @@ export function statsTable(planned: PlannedTable, rows: CollectedRow[], differen
     experiment: r.experiment,
     model: r.model,
     protocol: r.protocol,
-    cells: Object.fromEntries(metrics.map((m) => {
-      const iv = r.intervals[m];
-      return [m, iv ? { text: formatMean(iv, { decimals: decimals[m] }), mean: iv.mean, lo: iv.lo, hi: iv.hi } : null];
-    })),
+    cells: Object.fromEntries(
+      metrics.map((m) => {
+        const iv = r.intervals[m];
+        return [m, iv ? { text: formatMean(iv, { decimals: decimals[m] }), mean: iv.mean, lo: iv.lo, hi: iv.hi } : null];
+      }),
+    ),
     info: { steps: r.steps, seeds: r.intervals[metrics.find((m) => r.intervals[m]) ?? '']?.seeds ?? null, params: r.params },
   }));
   const faces = rows[0]?.records.filter((x) => x.seed === rows[0].records[0].seed).length ?? 0;
   const groups = Object.values(rows[0]?.intervals ?? {}).find((iv) => iv)?.groups ?? 0;
   const notes = [
-    `Design: ${planned.folds > 1 ? `${planned.folds}-fold cross-validation by group (every face a test face once, fold seed ${planned.foldSeed})` : "the data set's own test split"}; ${faces} test faces in ${groups} groups; ${planned.seeds ? `training seeds ${planned.seeds.join(', ')}` : 'one training seed per row (the experiment\'s own)'}; ${steps !== null ? `${steps} optimiser steps for every trained row` : 'no trained rows'}; the ${planned.checkpoint === 'last' ? 'last checkpoint of every run (equal steps)' : 'checkpoint each run selected on its validation split'} evaluated.`,
+    `Design: ${planned.folds > 1 ? `${planned.folds}-fold cross-validation by group (every face a test face once, fold seed ${planned.foldSeed})` : "the data set's own test split"}; ${faces} test faces in ${groups} groups; ${planned.seeds ? `training seeds ${planned.seeds.join(', ')}` : "one training seed per row (the experiment's own)"}; ${steps !== null ? `${steps} optimiser steps for every trained row` : 'no trained rows'}; the ${planned.checkpoint === 'last' ? 'last checkpoint of every run (equal steps)' : 'checkpoint each run selected on its validation split'} evaluated.`,
     `Cells: mean ± the larger distance to the ends of its ${Math.round(bootstrap.level * 100)} % ${bootstrap.method} bootstrap interval (${bootstrap.resamples} resamples of groups of faces${planned.seeds && planned.seeds.length > 1 ? ' and of seeds' : ''}, seed ${bootstrap.seed}); differences are paired by face, * marks an interval that excludes 0; p: sign-flip test over groups; detectable (80 %): the true difference this design marks with probability 0.8 (docs/statistics.md).`,
   ];
   return {

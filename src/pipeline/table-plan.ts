@@ -57,7 +57,9 @@ export function foldSets(folds: number, fold: number, foldSeed: number): string[
 
 /** `cpu-jasrnet.fold2of5.seed3.steps400`: everything that makes the run differ, so tables of other designs keep theirs. */
 function jobId(row: string, folds: number, fold: number, seed: number | null, steps: number | null): string {
-  return [row, folds > 1 ? `fold${fold}of${folds}` : null, seed !== null ? `seed${seed}` : null, steps !== null ? `steps${steps}` : null].filter((p) => p !== null).join('.');
+  return [row, folds > 1 ? `fold${fold}of${folds}` : null, seed !== null ? `seed${seed}` : null, steps !== null ? `steps${steps}` : null]
+    .filter((p) => p !== null)
+    .join('.');
 }
 
 export function planTable(name: string, opts: TablePlanOptions = {}): PlannedTable {
@@ -82,7 +84,8 @@ export function planTable(name: string, opts: TablePlanOptions = {}): PlannedTab
   ];
   const rows = table.rowSpecs.map((r) => loadTableRow(r, common));
   const dataKey = (e: Experiment): string => JSON.stringify({ ...runDataConfig(e), augment: null, batchSize: null, seed: null });
-  if (new Set(rows.map(dataKey)).size > 1) throw new ConfigError(table.file, 'experiments', 'the rows read different datasets or splits; one table compares models on one test split');
+  if (new Set(rows.map(dataKey)).size > 1)
+    throw new ConfigError(table.file, 'experiments', 'the rows read different datasets or splits; one table compares models on one test split');
 
   const cells: PlannedCell[] = [];
   const jobs: RunJob[] = [];
@@ -95,8 +98,14 @@ export function planTable(name: string, opts: TablePlanOptions = {}): PlannedTab
         const experiment = loadTableRow(table.rowSpecs[r], sets);
         let job: RunJob | null = null;
         if (trainable) {
-          const id = jobId(row.name, folds, fold, seed, configuredSteps !== null ? experiment.train.maxSteps ?? null : null);
-          job = { id, experimentFile: table.rowSpecs[r].file, sets: [...table.rowSpecs[r].sets, ...sets], runDir: path.join(runsDir, id), labels: { row: row.name, fold: folds > 1 ? fold : null, seed } };
+          const id = jobId(row.name, folds, fold, seed, configuredSteps !== null ? (experiment.train.maxSteps ?? null) : null);
+          job = {
+            id,
+            experimentFile: table.rowSpecs[r].file,
+            sets: [...table.rowSpecs[r].sets, ...sets],
+            runDir: path.join(runsDir, id),
+            labels: { row: row.name, fold: folds > 1 ? fold : null, seed },
+          };
           jobs.push(job);
         }
         cells.push({ row: row.name, fold, seed, experiment, job });

@@ -93,12 +93,31 @@ export function rowInterval(row: string, records: readonly FaceRecord[], metric:
   return { mean: iv.mean, lo: iv.lo, hi: iv.hi, faces: iv.faces, groups: iv.groups, seeds: t.values.length };
 }
 
-export function pairStats(a: string, aRecords: readonly FaceRecord[], b: string, bRecords: readonly FaceRecord[], metric: string, bootstrap: BootstrapOptions = {}): PairStats | null {
+export function pairStats(
+  a: string,
+  aRecords: readonly FaceRecord[],
+  b: string,
+  bRecords: readonly FaceRecord[],
+  metric: string,
+  bootstrap: BootstrapOptions = {},
+): PairStats | null {
   const ta = metricTable(a, aRecords, metric);
   const tb = metricTable(b, bRecords, metric);
   if (!ta || !tb) return null;
   const d = pairedDifference(ta, tb, { bootstrap });
   const v = verdict(d, metricDirection(metric));
   const mde80 = minimumDetectableEffect(groupDifferenceSd(ta, tb), Math.max(2, effectiveGroupCount(ta.groups)), { power: 0.8 });
-  return { a, b, metric, mean: d.mean, lo: d.lo, hi: d.hi, p: d.p, test: d.test, excludesZero: d.excludesZero, better: v.better === 'a' ? a : v.better === 'b' ? b : null, mde80 };
+  return {
+    a,
+    b,
+    metric,
+    mean: d.mean,
+    lo: d.lo,
+    hi: d.hi,
+    p: d.p,
+    test: d.test,
+    excludesZero: d.excludesZero,
+    better: v.better === 'a' ? a : v.better === 'b' ? b : null,
+    mde80,
+  };
 }

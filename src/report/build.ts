@@ -42,7 +42,8 @@ function figuresDirName(page: ReportPage): string {
 export async function buildReport(inputDir: string, opts: BuildReportOptions): Promise<BuildReportResult> {
   const inputs = discoverInputs(inputDir);
   const pages = inputs.map((x) => (x.kind === 'table' ? tablePage(x) : runPage(x)));
-  if (fs.existsSync(opts.outDir) && !fs.statSync(opts.outDir).isDirectory()) throw new ReportOutputError(`${opts.outDir}: expected a directory for the report pages, found a file`);
+  if (fs.existsSync(opts.outDir) && !fs.statSync(opts.outDir).isDirectory())
+    throw new ReportOutputError(`${opts.outDir}: expected a directory for the report pages, found a file`);
   fs.mkdirSync(opts.outDir, { recursive: true });
   const formats = opts.formats ?? ['png', 'svg'];
 
@@ -71,6 +72,9 @@ export async function buildReport(inputDir: string, opts: BuildReportOptions): P
 
   const index = path.join(opts.outDir, 'index.html');
   const items = built.map((p) => `<li><a href="${encodeURI(path.basename(p.html))}">${p.title.replace(/</g, '&lt;')}</a> (${p.figureCount} figures)</li>`);
-  writeFileAtomic(index, `<!doctype html><html><head><meta charset="utf-8"><title>jasr report</title></head><body><h1>jasr report</h1><p>From ${path.resolve(inputDir).replace(/</g, '&lt;')}</p><ul>${items.join('')}</ul></body></html>\n`);
+  writeFileAtomic(
+    index,
+    `<!doctype html><html><head><meta charset="utf-8"><title>jasr report</title></head><body><h1>jasr report</h1><p>From ${path.resolve(inputDir).replace(/</g, '&lt;')}</p><ul>${items.join('')}</ul></body></html>\n`,
+  );
   return { pages: built, index, staticSkippedBecause: exported.skippedBecause };
 }

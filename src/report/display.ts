@@ -85,7 +85,10 @@ function figureSummary(fig: Figure): string {
 export function displayFigure(fig: Figure): void {
   const inKernel = isInKernel();
   const html = figureHtml(fig, { inlinePlotly: inKernel && !plotlyInlined });
-  const shown = displayBundle({ 'application/vnd.plotly.v1+json': { data: fig.data, layout: fig.layout }, 'text/html': html, 'text/plain': figureSummary(fig) }, figureSummary(fig));
+  const shown = displayBundle(
+    { 'application/vnd.plotly.v1+json': { data: fig.data, layout: fig.layout }, 'text/html': html, 'text/plain': figureSummary(fig) },
+    figureSummary(fig),
+  );
   if (shown) plotlyInlined = true;
 }
 
@@ -119,7 +122,11 @@ export function resultRowsHtml(rows: ResultRow[], opts: MarkdownOptions = {}): s
     }),
     r.protocol,
   ]);
-  return htmlTable(header, body, header.map((h) => metrics.includes(h)));
+  return htmlTable(
+    header,
+    body,
+    header.map((h) => metrics.includes(h)),
+  );
 }
 
 function isDataFrame(x: unknown): x is Danfo.DataFrame {

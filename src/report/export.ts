@@ -42,7 +42,6 @@ export function chromiumProblem(): string | null {
 }
 
 export async function launchChromium(): Promise<Browser> {
-   
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   // 30 s, not playwright's 180 s: a Chromium that cannot start should cost the report little before it says so.
   return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
@@ -77,7 +76,12 @@ function decodeDataUrl(url: string): Buffer {
 /** The first line of a launch failure (playwright appends its whole call log), for a one-line note. */
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
-  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'unknown error';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? 'unknown error'
+  );
 }
 
 /**
@@ -113,7 +117,10 @@ export async function exportFigures(jobs: ExportJob[]): Promise<ExportResult> {
             const P = (globalThis as unknown as { Plotly: { toImage(f: unknown, o: unknown): Promise<string> } }).Plotly;
             return P.toImage(fig, opts);
           },
-          { fig: { data: job.figure.data, layout: { ...job.figure.layout, width, height } }, opts: { format, width, height, scale: format === 'png' ? job.scale ?? 1 : 1 } },
+          {
+            fig: { data: job.figure.data, layout: { ...job.figure.layout, width, height } },
+            opts: { format, width, height, scale: format === 'png' ? (job.scale ?? 1) : 1 },
+          },
         );
         writeFileAtomic(current, decodeDataUrl(url));
         written.push(current);

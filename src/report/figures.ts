@@ -83,7 +83,8 @@ export interface IntervalValue {
 /** Bars with asymmetric error bars from lo to hi, one group per series (e.g. one bar per row for a metric). */
 export function intervalBars(categories: string[], groups: { name: string; values: (IntervalValue | null)[] }[], opts: AxisTitles = {}): Figure {
   for (const g of groups) {
-    if (g.values.length !== categories.length) throw new Error(`intervalBars: group '${g.name}' has ${g.values.length} values for ${categories.length} categories`);
+    if (g.values.length !== categories.length)
+      throw new Error(`intervalBars: group '${g.name}' has ${g.values.length} values for ${categories.length} categories`);
   }
   return {
     data: groups.map((g, i) => ({
@@ -91,7 +92,12 @@ export function intervalBars(categories: string[], groups: { name: string; value
       name: g.name,
       x: categories,
       y: g.values.map((v) => v?.mean ?? null),
-      error_y: { type: 'data', symmetric: false, array: g.values.map((v) => (v ? v.hi - v.mean : null)), arrayminus: g.values.map((v) => (v ? v.mean - v.lo : null)) },
+      error_y: {
+        type: 'data',
+        symmetric: false,
+        array: g.values.map((v) => (v ? v.hi - v.mean : null)),
+        arrayminus: g.values.map((v) => (v ? v.mean - v.lo : null)),
+      },
       marker: { color: PALETTE[i % PALETTE.length] },
     })),
     layout: { ...baseLayout(opts), barmode: 'group' },
@@ -232,7 +238,12 @@ export function heatmapGrid(maps: Map2d[], opts: { title?: string; columns?: num
   const rows = Math.ceil(maps.length / columns);
   // Roughly square cells at the default 900 px export width, so little space is lost to aspect-ratio padding.
   const height = (opts.title ? 60 : 30) + rows * Math.round(880 / columns);
-  const layout: PlotlyObject = { title: opts.title ? { text: opts.title } : undefined, margin: { l: 10, r: 10, t: opts.title ? 50 : 20, b: 10 }, showlegend: false, height };
+  const layout: PlotlyObject = {
+    title: opts.title ? { text: opts.title } : undefined,
+    margin: { l: 10, r: 10, t: opts.title ? 50 : 20, b: 10 },
+    showlegend: false,
+    height,
+  };
   const annotations: PlotlyObject[] = [];
   const data = maps.map((m, i) => {
     const { xRef, yRef } = hiddenImageAxes(layout, cells[i]);
@@ -417,7 +428,18 @@ export function srGrid(rows: SrRow[], opts: { title?: string } = {}): Figure {
     if (row.label !== '') {
       // The row's label sits above its first cell, left-aligned, so long ids are never clipped by the margin.
       const first = cells[r * columns];
-      annotations.push({ text: row.label, showarrow: false, xref: 'paper', yref: 'paper', x: first.xDomain[0], y: first.yDomain[1], xanchor: 'left', yanchor: 'bottom', yshift: r === 0 && titled ? 16 : 0, font: { size: 11 } });
+      annotations.push({
+        text: row.label,
+        showarrow: false,
+        xref: 'paper',
+        yref: 'paper',
+        x: first.xDomain[0],
+        y: first.yDomain[1],
+        xanchor: 'left',
+        yanchor: 'bottom',
+        yshift: r === 0 && titled ? 16 : 0,
+        font: { size: 11 },
+      });
     }
   });
   if (titled) titled.forEach((t, c) => annotations.push(panelTitle(t, cells[c])));

@@ -30,7 +30,12 @@ export interface ReportPage {
 }
 
 export function slugify(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'figure';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'figure'
+  );
 }
 
 function extrasSections(extras: ExtrasOnDisk): ReportSection[] {
@@ -54,7 +59,12 @@ function extrasSections(extras: ExtrasOnDisk): ReportSection[] {
     const stem = path.basename(f.file, '.json');
     for (const [name, tap] of Object.entries(f.taps)) featureFigures.push({ slug: slugify(`features-${stem}-${name}`), figure: featureMapGrid(name, tap) });
   }
-  if (featureFigures.length > 0) sections.push({ heading: 'Feature maps', html: '<p>First map: mean over channels; then the first channels, each on its own colour scale.</p>', figures: featureFigures });
+  if (featureFigures.length > 0)
+    sections.push({
+      heading: 'Feature maps',
+      html: '<p>First map: mean over channels; then the first channels, each on its own colour scale.</p>',
+      figures: featureFigures,
+    });
   return sections;
 }
 
@@ -87,7 +97,9 @@ export function tablePage(t: TableResults): ReportPage {
     {
       heading: 'Table',
       // A table written with intervals (src/pipeline/table-collect.ts) shows `mean ± interval` cells and its differences.
-      html: (hasIntervals(t.dir) ? statsToHtml(rows, readStatsTable(t.dir), metrics) : resultRowsHtml(rows, { decimals: t.table.decimals })) + `<p class="protocol">Protocol${protocols.length > 1 ? 's' : ''}: ${protocols.map(escapeHtml).join('; ')}</p>`,
+      html:
+        (hasIntervals(t.dir) ? statsToHtml(rows, readStatsTable(t.dir), metrics) : resultRowsHtml(rows, { decimals: t.table.decimals })) +
+        `<p class="protocol">Protocol${protocols.length > 1 ? 's' : ''}: ${protocols.map(escapeHtml).join('; ')}</p>`,
       figures: [],
     },
     { heading: 'Metrics', figures },
@@ -139,16 +151,48 @@ export function runFigures(log: RunLogRecord[]): ReportFigure[] {
   const figures: ReportFigure[] = [];
   if (steps.length > 0) {
     const terms = mapKeys(steps, (r) => r.loss);
-    if (terms.length > 0) figures.push({ slug: 'loss-per-step', figure: lossFigure(terms.map((t) => curveOf(steps, `loss.${t}`, 'step', (r) => r.loss[t])), 'Training loss per step', 'step') });
-    figures.push({ slug: 'lr-per-step', figure: lineCurves([curveOf(steps, 'lr', 'step', (r) => r.lr)], { title: 'Learning rate', xTitle: 'step', yTitle: 'lr' }) });
-    figures.push({ slug: 'grad-norm-per-step', figure: lineCurves([curveOf(steps, 'gradNorm', 'step', (r) => r.gradNorm)], { title: 'Gradient norm (before clipping)', xTitle: 'step', yTitle: 'gradNorm' }) });
-    figures.push({ slug: 'images-per-sec-per-step', figure: lineCurves([curveOf(steps, 'imagesPerSec', 'step', (r) => r.imagesPerSec)], { title: 'Throughput', xTitle: 'step', yTitle: 'images/s' }) });
+    if (terms.length > 0)
+      figures.push({
+        slug: 'loss-per-step',
+        figure: lossFigure(
+          terms.map((t) => curveOf(steps, `loss.${t}`, 'step', (r) => r.loss[t])),
+          'Training loss per step',
+          'step',
+        ),
+      });
+    figures.push({
+      slug: 'lr-per-step',
+      figure: lineCurves([curveOf(steps, 'lr', 'step', (r) => r.lr)], { title: 'Learning rate', xTitle: 'step', yTitle: 'lr' }),
+    });
+    figures.push({
+      slug: 'grad-norm-per-step',
+      figure: lineCurves([curveOf(steps, 'gradNorm', 'step', (r) => r.gradNorm)], {
+        title: 'Gradient norm (before clipping)',
+        xTitle: 'step',
+        yTitle: 'gradNorm',
+      }),
+    });
+    figures.push({
+      slug: 'images-per-sec-per-step',
+      figure: lineCurves([curveOf(steps, 'imagesPerSec', 'step', (r) => r.imagesPerSec)], { title: 'Throughput', xTitle: 'step', yTitle: 'images/s' }),
+    });
   }
   if (epochs.length > 0) {
     const terms = mapKeys(epochs, (r) => r.loss);
-    if (terms.length > 0) figures.push({ slug: 'loss-per-epoch', figure: lossFigure(terms.map((t) => curveOf(epochs, `loss.${t}`, 'epoch', (r) => r.loss[t])), 'Mean training loss per epoch', 'epoch') });
+    if (terms.length > 0)
+      figures.push({
+        slug: 'loss-per-epoch',
+        figure: lossFigure(
+          terms.map((t) => curveOf(epochs, `loss.${t}`, 'epoch', (r) => r.loss[t])),
+          'Mean training loss per epoch',
+          'epoch',
+        ),
+      });
     for (const k of mapKeys(epochs, (r) => r.val)) {
-      figures.push({ slug: slugify(`val-${k}-per-epoch`), figure: lineCurves([curveOf(epochs, `val.${k}`, 'epoch', (r) => r.val[k])], { title: `Validation ${k} per epoch`, xTitle: 'epoch', yTitle: k }) });
+      figures.push({
+        slug: slugify(`val-${k}-per-epoch`),
+        figure: lineCurves([curveOf(epochs, `val.${k}`, 'epoch', (r) => r.val[k])], { title: `Validation ${k} per epoch`, xTitle: 'epoch', yTitle: k }),
+      });
     }
   }
   return figures;
@@ -160,8 +204,14 @@ export function runPage(run: RunResults): ReportPage {
   const torn = run.tornLine === undefined ? '' : ` Line ${run.tornLine} was torn (the run was stopped while writing it) and is skipped.`;
   const summary =
     `<p>${count('step')} step record(s), ${count('epoch')} epoch record(s), ${events.length} event(s) from <code>${escapeHtml(path.join(run.dir, 'log.jsonl'))}</code>.${escapeHtml(torn)}</p>` +
-    (events.length > 0 ? `<ul>${events.map((e) => `<li>step ${e.step}: ${escapeHtml(e.event)} — ${escapeHtml(e.message)} (${escapeHtml(e.time)})</li>`).join('')}</ul>` : '');
-  return { name: `run-${slugify(run.name)}`, title: `Run: ${run.name}`, sections: [{ heading: 'Training curves', html: summary, figures: runFigures(run.log) }, ...extrasSections(run)] };
+    (events.length > 0
+      ? `<ul>${events.map((e) => `<li>step ${e.step}: ${escapeHtml(e.event)} — ${escapeHtml(e.message)} (${escapeHtml(e.time)})</li>`).join('')}</ul>`
+      : '');
+  return {
+    name: `run-${slugify(run.name)}`,
+    title: `Run: ${run.name}`,
+    sections: [{ heading: 'Training curves', html: summary, figures: runFigures(run.log) }, ...extrasSections(run)],
+  };
 }
 
 function escapeHtml(s: string): string {
@@ -187,7 +237,9 @@ export function renderPage(page: ReportPage, staticFiles: Map<string, string[]> 
       const id = `fig-${f.slug}`;
       const height = typeof f.figure.layout.height === 'number' ? f.figure.layout.height : 450;
       const links = (staticFiles.get(f.slug) ?? []).map((p) => `<a href="${escapeHtml(p)}">${escapeHtml(path.extname(p).slice(1).toUpperCase())}</a>`);
-      parts.push(`<div class="figure"><div id="${id}" class="plot" style="height:${height}px"></div>${links.length ? `<div class="static">static: ${links.join(' · ')}</div>` : ''}</div>`);
+      parts.push(
+        `<div class="figure"><div id="${id}" class="plot" style="height:${height}px"></div>${links.length ? `<div class="static">static: ${links.join(' · ')}</div>` : ''}</div>`,
+      );
       draws.push(`Plotly.newPlot(${JSON.stringify(id)},${jsonForScript(f.figure.data)},${jsonForScript(f.figure.layout)},{responsive:true});`);
     }
   }

@@ -17,8 +17,7 @@ import * as path from 'path';
 export const KERNEL_NAME = 'jasr-tslab';
 export const KERNEL_DISPLAY_NAME = 'TypeScript (jasr-kit)';
 export const SYSTEM_KERNELS_DIR = '/usr/local/share/jupyter/kernels';
-export const JUPYTER_APT_HINT =
-  'apt-get install -y --no-install-recommends jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel';
+export const JUPYTER_APT_HINT = 'apt-get install -y --no-install-recommends jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel';
 export const JUPYTER_SERVER_APT_HINT = 'apt-get install -y --no-install-recommends jupyter-notebook';
 
 /** The checkout root: the nearest folder above this file whose package.json is jasr-kit's. */

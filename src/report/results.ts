@@ -12,7 +12,10 @@ import { FileSystemError, KnownError, isFsError } from '../core/errors';
 import { RunLogRecord, readRunLogFile } from '../core/run-log';
 
 export class ResultsFormatError extends KnownError {
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`${file}: ${problem}`);
   }
 }
@@ -145,7 +148,10 @@ const SAMPLE_PANELS: [key: string, title: string][] = [
 
 export function readSampleJson(file: string): SrSample {
   const root = expectRecord(file, 'top level', readJson(file));
-  const panels = SAMPLE_PANELS.filter(([k]) => root[k] !== undefined && root[k] !== null).map(([k, title]) => ({ title, image: readImage(file, `key '${k}'`, root[k]) }));
+  const panels = SAMPLE_PANELS.filter(([k]) => root[k] !== undefined && root[k] !== null).map(([k, title]) => ({
+    title,
+    image: readImage(file, `key '${k}'`, root[k]),
+  }));
   if (panels.length === 0) throw new ResultsFormatError(file, "expected at least one of the images 'lr', 'input', 'sr', 'hr'; found none");
   const hr = panels.find((p) => p.title === 'HR') ?? panels.find((p) => p.title === 'SR');
   const label = root.label === undefined ? path.basename(file, '.json') : expectString(file, "key 'label'", root.label);
@@ -169,13 +175,15 @@ export function readFeaturesJson(file: string): Record<string, FeatureTap> {
     let data: ArrayLike<number>;
     if (typeof o.data === 'string') {
       const bytes = Buffer.from(o.data, 'base64');
-      if (bytes.length % 4 !== 0) throw new ResultsFormatError(file, `tap '${name}'.data: base64 float32 must decode to a multiple of 4 bytes, found ${bytes.length}`);
+      if (bytes.length % 4 !== 0)
+        throw new ResultsFormatError(file, `tap '${name}'.data: base64 float32 must decode to a multiple of 4 bytes, found ${bytes.length}`);
       data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
     } else {
       data = expectNumberArray(file, `tap '${name}'.data`, o.data);
     }
     const expected = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== expected) throw new ResultsFormatError(file, `tap '${name}': shape [${shape.join(',')}] needs ${expected} values, found ${data.length}`);
+    if (data.length !== expected)
+      throw new ResultsFormatError(file, `tap '${name}': shape [${shape.join(',')}] needs ${expected} values, found ${data.length}`);
     taps[name] = { shape, data };
   }
   return taps;

@@ -158,10 +158,23 @@ export function statsToMarkdown(t: StatsTable): string {
     ...t.metrics.map((m) => r.cells[m]?.text ?? '—'),
     ...infoKeys.map((k) => (r.info[k] === null || r.info[k] === undefined ? '—' : escapeMarkdownCell(String(r.info[k])))),
   ]);
-  const parts = [padTable(header, body, header.map((h) => t.metrics.includes(h) || infoKeys.includes(h)))];
+  const parts = [
+    padTable(
+      header,
+      body,
+      header.map((h) => t.metrics.includes(h) || infoKeys.includes(h)),
+    ),
+  ];
   if (t.differences.length > 0) {
     const dh = ['difference', 'metric', 'a − b', 'p', 'favours', 'detectable (80 %)'];
-    const db = t.differences.map((d) => [escapeMarkdownCell(`${d.a} − ${d.b}`), d.metric, d.text, d.p < 0.001 ? '<0.001' : d.p.toFixed(3), d.better ?? '—', d.mde80Text]);
+    const db = t.differences.map((d) => [
+      escapeMarkdownCell(`${d.a} − ${d.b}`),
+      d.metric,
+      d.text,
+      d.p < 0.001 ? '<0.001' : d.p.toFixed(3),
+      d.better ?? '—',
+      d.mde80Text,
+    ]);
     parts.push('', padTable(dh, db, [false, false, true, true, false, true]));
   }
   if (t.notes.length > 0) parts.push('', ...t.notes.map((n) => `${n}  `));
@@ -186,7 +199,10 @@ export function statsToCsv(t: StatsTable): string {
 
 export function differencesToCsv(t: StatsTable): string {
   const lines = ['a,b,metric,difference,lo,hi,p,excludes zero,favours,detectable (80 %)'];
-  for (const d of t.differences) lines.push([d.a, d.b, d.metric, String(d.mean), String(d.lo), String(d.hi), String(d.p), String(d.marked), d.better ?? '', String(d.mde80)].map(csvCell).join(','));
+  for (const d of t.differences)
+    lines.push(
+      [d.a, d.b, d.metric, String(d.mean), String(d.lo), String(d.hi), String(d.p), String(d.marked), d.better ?? '', String(d.mde80)].map(csvCell).join(','),
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -196,7 +212,12 @@ export function differencesToCsv(t: StatsTable): string {
  */
 export function writeStatsTable(dir: string, t: StatsTable): { json: string; csv: string; md: string; differences: string } {
   fs.mkdirSync(dir, { recursive: true });
-  const files = { json: path.join(dir, 'table.json'), csv: path.join(dir, 'table.csv'), md: path.join(dir, 'table.md'), differences: path.join(dir, 'differences.csv') };
+  const files = {
+    json: path.join(dir, 'table.json'),
+    csv: path.join(dir, 'table.csv'),
+    md: path.join(dir, 'table.md'),
+    differences: path.join(dir, 'differences.csv'),
+  };
   const rows = t.rows.map((r) => ({
     experiment: r.experiment,
     model: r.model,
@@ -216,7 +237,7 @@ let danfo: typeof Danfo | null = null;
 
 /** danfojs-node takes about a second to load (it pulls in all of tfjs), so only pay when a DataFrame is asked for. */
 export function loadDanfo(): typeof Danfo {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+   
   if (!danfo) danfo = require('danfojs-node') as typeof Danfo;
   return danfo;
 }
@@ -251,9 +272,15 @@ export function readStatsTable(dir: string): StatsOnDisk {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<StatsOnDisk>;
   } catch (e) {
-    throw new StatsFileError(`${file}: expected a results table written by the kit, found ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no file' : `invalid JSON (${(e as Error).message})`}`);
+    throw new StatsFileError(
+      `${file}: expected a results table written by the kit, found ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no file' : `invalid JSON (${(e as Error).message})`}`,
+    );
   }
-  return { intervals: raw.intervals ?? {}, differences: Array.isArray(raw.differences) ? raw.differences : [], notes: Array.isArray(raw.notes) ? raw.notes : [] };
+  return {
+    intervals: raw.intervals ?? {},
+    differences: Array.isArray(raw.differences) ? raw.differences : [],
+    notes: Array.isArray(raw.notes) ? raw.notes : [],
+  };
 }
 
 function escapeHtmlText(s: string): string {
@@ -265,12 +292,18 @@ export function statsToHtml(rows: ResultRow[], stats: StatsOnDisk, metrics: stri
   const shown = metrics.filter((m) => rows.some((r) => stats.intervals[r.experiment]?.[m]));
   const head = `<tr><th>experiment</th><th>model</th>${shown.map((m) => `<th>${escapeHtmlText(m)}</th>`).join('')}</tr>`;
   const body = rows
-    .map((r) => `<tr><td>${escapeHtmlText(r.experiment)}</td><td>${escapeHtmlText(r.model)}</td>${shown.map((m) => `<td style="text-align:right">${escapeHtmlText(stats.intervals[r.experiment]?.[m]?.text ?? '—')}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${escapeHtmlText(r.experiment)}</td><td>${escapeHtmlText(r.model)}</td>${shown.map((m) => `<td style="text-align:right">${escapeHtmlText(stats.intervals[r.experiment]?.[m]?.text ?? '—')}</td>`).join('')}</tr>`,
+    )
     .join('');
   let html = `<table class="jasr-table">${head}${body}</table>`;
   if (stats.differences.length > 0) {
     const dRows = stats.differences
-      .map((d) => `<tr><td>${escapeHtmlText(`${d.a} − ${d.b}`)}</td><td>${escapeHtmlText(d.metric)}</td><td style="text-align:right">${d.marked ? '<b>' : ''}${escapeHtmlText(d.text)}${d.marked ? '</b>' : ''}</td><td style="text-align:right">${d.p < 0.001 ? '&lt;0.001' : d.p.toFixed(3)}</td><td>${escapeHtmlText(d.better ?? '—')}</td><td style="text-align:right">${escapeHtmlText(d.mde80Text)}</td></tr>`)
+      .map(
+        (d) =>
+          `<tr><td>${escapeHtmlText(`${d.a} − ${d.b}`)}</td><td>${escapeHtmlText(d.metric)}</td><td style="text-align:right">${d.marked ? '<b>' : ''}${escapeHtmlText(d.text)}${d.marked ? '</b>' : ''}</td><td style="text-align:right">${d.p < 0.001 ? '&lt;0.001' : d.p.toFixed(3)}</td><td>${escapeHtmlText(d.better ?? '—')}</td><td style="text-align:right">${escapeHtmlText(d.mde80Text)}</td></tr>`,
+      )
       .join('');
     html += `<h3>Paired differences</h3><table class="jasr-table"><tr><th>difference</th><th>metric</th><th>a − b</th><th>p</th><th>favours</th><th>detectable (80 %)</th></tr>${dRows}</table>`;
   }

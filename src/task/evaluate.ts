@@ -162,7 +162,10 @@ function summaryOf(rows: PerImageResult[], cfg: EvalConfig, alphas: number[]): E
 
 function protocolName(image: ImageProtocol | undefined, nme: NmeProtocol | undefined, cfg: EvalConfig, dataset?: EvaluateOptions['dataset']): string {
   const parts: string[] = [];
-  if (image) parts.push(`image ${image.name} (Y ${image.yConversion}, crop ${image.crop} ${image.borderPx}px, SSIM gauss${image.ssim.windowSize} ${image.ssim.covariance})`);
+  if (image)
+    parts.push(
+      `image ${image.name} (Y ${image.yConversion}, crop ${image.crop} ${image.borderPx}px, SSIM gauss${image.ssim.windowSize} ${image.ssim.covariance})`,
+    );
   if (nme) parts.push(`NME ${nme.normalizer} ${nme.normalizerDefinition} (${nme.reduction}), AUC exact @${cfg.aucAlphas.join('/')}, FR >${cfg.failureAlpha}`);
   if (dataset) parts.push(`data ${dataset.name}: crop ${dataset.crop.source} (${dataset.crop.description}), labels: ${describeLabels(dataset.labels)}`);
   return parts.join(' · ') || 'none';
@@ -170,7 +173,14 @@ function protocolName(image: ImageProtocol | undefined, nme: NmeProtocol | undef
 
 /** Runs `predict` over `samples` in order (no augmentation) and measures everything it predicts. */
 export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: EvalConfig, opts: EvaluateOptions): Promise<Evaluation> {
-  const loader = new BatchLoader(samples, { scale: opts.scale, batchSize: opts.batchSize ?? 4, seed: 0, shuffle: false, heatmapSigma: opts.heatmapSigma, quantize: opts.quantize ?? false });
+  const loader = new BatchLoader(samples, {
+    scale: opts.scale,
+    batchSize: opts.batchSize ?? 4,
+    seed: 0,
+    shuffle: false,
+    heatmapSigma: opts.heatmapSigma,
+    quantize: opts.quantize ?? false,
+  });
   const subsetOf = opts.subsetOf ?? ((s: FaceSample) => s.provenance.source);
   const subsetById = new Map(samples.map((s) => [s.id, subsetOf(s)]));
   const alphas = [...new Set([...cfg.aucAlphas, cfg.failureAlpha])];
@@ -212,7 +222,12 @@ export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: E
     }
   }
   const subsets: Record<string, EvaluationSummary> = {};
-  for (const label of new Set(perImage.map((r) => r.subset))) subsets[label] = summaryOf(perImage.filter((r) => r.subset === label), cfg, alphas);
+  for (const label of new Set(perImage.map((r) => r.subset)))
+    subsets[label] = summaryOf(
+      perImage.filter((r) => r.subset === label),
+      cfg,
+      alphas,
+    );
   const loss = lossBatches > 0 ? Object.fromEntries(Object.entries(lossSums).map(([k, v]) => [k, v / lossBatches])) : undefined;
   return {
     ...(loss ? { loss } : {}),

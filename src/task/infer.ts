@@ -31,15 +31,16 @@ export interface InferResult {
   sizes: { original: [number, number]; lr: number; hr: number };
 }
 
-
 /** Draws 3×3 dots in place (8-bit RGB). */
 export function drawLandmarks(img: RgbImage, points: [number, number][], colour: [number, number, number] = [0, 255, 0]): RgbImage {
   const out = { ...img, data: Uint8Array.from(img.data) };
   for (const [px, py] of points) {
-    const cx = Math.round(px), cy = Math.round(py);
+    const cx = Math.round(px),
+      cy = Math.round(py);
     for (let dy = -1; dy <= 1; dy++) {
       for (let dx = -1; dx <= 1; dx++) {
-        const x = cx + dx, y = cy + dy;
+        const x = cx + dx,
+          y = cy + dy;
         if (x < 0 || y < 0 || x >= img.width || y >= img.height) continue;
         for (let c = 0; c < 3; c++) out.data[(y * img.width + x) * 3 + c] = colour[c];
       }
@@ -56,7 +57,9 @@ export interface InferOptions {
 export function inferFace(model: FaceModel, image: RgbImage, opts: InferOptions = {}): InferResult {
   const quantize = opts.quantize ?? false;
   if (model.config.architecture === 'align-only' && model.config.alignInput === 'hr') {
-    throw new InferModelError("expected a model that reads the LR face, found an align-only model with model.alignInput 'hr' (an upper bound that reads the real HR face); a tiny face has no HR original to give it");
+    throw new InferModelError(
+      "expected a model that reads the LR face, found an align-only model with model.alignInput 'hr' (an upper bound that reads the real HR face); a tiny face has no HR original to give it",
+    );
   }
   const scale = model.config.scale;
   const hrSize = hrSizeForScale(scale);

@@ -32,7 +32,12 @@ export function validationMetrics(e: Evaluation, names: string[]): Record<string
   const out: Record<string, number> = {};
   for (const k of names) {
     const v = available[k];
-    if (v === undefined) throw new Error(`validation: the evaluation has no '${k}' (it measured ${Object.keys(available).filter((n) => available[n] !== undefined).join(', ')})`);
+    if (v === undefined)
+      throw new Error(
+        `validation: the evaluation has no '${k}' (it measured ${Object.keys(available)
+          .filter((n) => available[n] !== undefined)
+          .join(', ')})`,
+      );
     out[k] = v;
   }
   return out;

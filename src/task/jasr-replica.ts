@@ -34,7 +34,10 @@ export const jasrReplica: ReplicaModule<FaceBatch> = {
       return Object.fromEntries(TENSOR_KEYS.map((k) => [k, part(batch[k])])) as Record<TensorKey, tf.Tensor>;
     });
     const rest: BatchPayload[] = [];
-    const host = Object.fromEntries(TENSOR_KEYS.map((k) => [k, batch[k].dataSync() as Float32Array | Int32Array])) as Record<TensorKey, Float32Array | Int32Array>;
+    const host = Object.fromEntries(TENSOR_KEYS.map((k) => [k, batch[k].dataSync() as Float32Array | Int32Array])) as Record<
+      TensorKey,
+      Float32Array | Int32Array
+    >;
     let start = head0;
     for (const count of counts.slice(1)) {
       const tensors: Record<string, TensorPayload> = {};

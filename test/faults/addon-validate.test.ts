@@ -4,7 +4,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  ADDON_PATH, CHECKSUM_SUFFIX, NATIVE_ADDON_PATH_ENV_VAR, NATIVE_KERNELS_ENV_VAR, addonPath, checkElfHeader, loadNativeAddon, validateAddonFile,
+  ADDON_PATH,
+  CHECKSUM_SUFFIX,
+  NATIVE_ADDON_PATH_ENV_VAR,
+  NATIVE_KERNELS_ENV_VAR,
+  addonPath,
+  checkElfHeader,
+  loadNativeAddon,
+  validateAddonFile,
 } from '../../src/backend/native-addon';
 
 /**
@@ -60,12 +67,18 @@ describe('faults: native addon file validated before it is loaded', function () 
     for (const at of [100, original.length >> 1, original.length - 1]) {
       const flipped = Buffer.from(original);
       flipped[at] ^= 0x01;
-      refused(copy(`flip-${at}.node`, flipped), /: SHA-256 [0-9a-f]{12}… differs from [0-9a-f]{12}… recorded in .*flip-\d+\.node\.sha256 \(a partial copy or another build/);
+      refused(
+        copy(`flip-${at}.node`, flipped),
+        /: SHA-256 [0-9a-f]{12}… differs from [0-9a-f]{12}… recorded in .*flip-\d+\.node\.sha256 \(a partial copy or another build/,
+      );
     }
   });
 
   it('non-ELF, 32-bit, big-endian, executable (not shared) and another machine are refused by the header', () => {
-    refused(copy('text.node', Buffer.from('#!/bin/sh\necho not an addon\n'.repeat(10))), /text\.node: not an ELF file \(expected magic 7f 45 4c 46, found 23 21 2f 62\)$/);
+    refused(
+      copy('text.node', Buffer.from('#!/bin/sh\necho not an addon\n'.repeat(10))),
+      /text\.node: not an ELF file \(expected magic 7f 45 4c 46, found 23 21 2f 62\)$/,
+    );
     const patched = (offset: number, value: number[]): Buffer => {
       const b = Buffer.from(original);
       value.forEach((v, i) => (b[offset + i] = v));
@@ -83,8 +96,14 @@ describe('faults: native addon file validated before it is loaded', function () 
   });
 
   it('a missing or malformed checksum file is refused; a directory or a missing file is unreadable, not a crash', () => {
-    refused(copy('nosum.node', original, null), /nosum\.node\.sha256: missing \(written by bash native\/cpu-kernels\/build\.sh after a successful build; rerun it\)$/);
-    refused(copy('badsum.node', original, 'not-a-hash  jasr_native.node\n'), /badsum\.node\.sha256: expected a SHA-256 in hex \(64 characters\), found 'not-a-hash'$/);
+    refused(
+      copy('nosum.node', original, null),
+      /nosum\.node\.sha256: missing \(written by bash native\/cpu-kernels\/build\.sh after a successful build; rerun it\)$/,
+    );
+    refused(
+      copy('badsum.node', original, 'not-a-hash  jasr_native.node\n'),
+      /badsum\.node\.sha256: expected a SHA-256 in hex \(64 characters\), found 'not-a-hash'$/,
+    );
     const sub = path.join(dir, 'folder.node');
     fs.mkdirSync(sub);
     refused(sub, /folder\.node: (expected a regular file|unreadable \(EISDIR\))$/);
@@ -100,7 +119,10 @@ describe('faults: native addon file validated before it is loaded', function () 
     assert.match(r.reason ?? '', /^refused: .*env-half\.node: truncated: /);
     const missing = loadNativeAddon({ [NATIVE_ADDON_PATH_ENV_VAR]: path.join(dir, 'nowhere.node') });
     assert.match(missing.reason ?? '', new RegExp(`nowhere\\.node missing \\(named by ${NATIVE_ADDON_PATH_ENV_VAR}\\)$`));
-    assert.deepEqual(loadNativeAddon({ [NATIVE_KERNELS_ENV_VAR]: '0', [NATIVE_ADDON_PATH_ENV_VAR]: half }), { ok: false, reason: `disabled by ${NATIVE_KERNELS_ENV_VAR}=0` });
+    assert.deepEqual(loadNativeAddon({ [NATIVE_KERNELS_ENV_VAR]: '0', [NATIVE_ADDON_PATH_ENV_VAR]: half }), {
+      ok: false,
+      reason: `disabled by ${NATIVE_KERNELS_ENV_VAR}=0`,
+    });
   });
 
   it('jasr doctor --json in a child process with a truncated addon: exit 0 on XNNPACK, the reason in the report, no SIGBUS', function () {
@@ -109,10 +131,18 @@ describe('faults: native addon file validated before it is loaded', function () 
     const env: NodeJS.ProcessEnv = { ...process.env, [NATIVE_ADDON_PATH_ENV_VAR]: half };
     delete env.JASR_BACKEND;
     delete env[NATIVE_KERNELS_ENV_VAR];
-    const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'jasr.js'), 'doctor', '--json'], { env, encoding: 'utf8', timeout: 100_000 });
+    const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'jasr.js'), 'doctor', '--json'], {
+      env,
+      encoding: 'utf8',
+      timeout: 100_000,
+    });
     assert.equal(run.signal, null, `killed by ${run.signal}: ${run.stderr}`);
     assert.equal(run.status, 0, run.stderr);
-    const report = JSON.parse(run.stdout) as { canTrain: boolean; backend: { backend: string; nativeConv?: { active: boolean; reason?: string } }; checks: { name: string; ok: boolean; detail: string }[] };
+    const report = JSON.parse(run.stdout) as {
+      canTrain: boolean;
+      backend: { backend: string; nativeConv?: { active: boolean; reason?: string } };
+      checks: { name: string; ok: boolean; detail: string }[];
+    };
     assert.equal(report.canTrain, true);
     assert.equal(report.backend.backend, 'wasm');
     assert.equal(report.backend.nativeConv?.active, false);

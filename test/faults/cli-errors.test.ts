@@ -80,9 +80,15 @@ describe('faults: one-line errors across the CLI', () => {
 
   before(async () => {
     const noise = (seed: number, size: number): Buffer => Buffer.from(Array.from({ length: size * size * 3 }, (_, i) => (i * 7919 + seed * 104729) % 251));
-    await sharp(noise(1, 32), { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(f('a.png'));
-    await sharp(noise(2, 32), { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(f('b.png'));
-    await sharp(noise(3, 16), { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(f('small.png'));
+    await sharp(noise(1, 32), { raw: { width: 32, height: 32, channels: 3 } })
+      .png()
+      .toFile(f('a.png'));
+    await sharp(noise(2, 32), { raw: { width: 32, height: 32, channels: 3 } })
+      .png()
+      .toFile(f('b.png'));
+    await sharp(noise(3, 16), { raw: { width: 16, height: 16, channels: 3 } })
+      .png()
+      .toFile(f('small.png'));
     fs.writeFileSync(f('text.png'), 'this is a text file, not a PNG\n');
     fs.writeFileSync(f('truncated.png'), fs.readFileSync(f('a.png')).subarray(0, 200));
     fs.writeFileSync(f('bad.pts'), 'version: 1\nn_points: 2\n{\n1 2\nx 3\n}\n');
@@ -105,33 +111,158 @@ describe('faults: one-line errors across the CLI', () => {
   });
 
   const cases = (): Case[] => [
-    { name: 'model: --config that does not exist', args: ['model', 'summary', '--config', f('nope.json')], code: 2, mentions: [f('nope.json'), 'file not found'] },
-    { name: 'model: --config that is not JSON', args: ['model', 'summary', '--config', f('broken.json')], code: 2, mentions: [f('broken.json'), 'not valid JSON'] },
-    { name: 'model: --set with a wrong value type', args: ['model', 'summary', '--config', f('tiny.json'), '--set', 'model.features=abc'], code: 2, mentions: ["key 'model.features'", 'expected a number', '"abc"'] },
-    { name: 'model: --set without =', args: ['model', 'summary', '--config', f('tiny.json'), '--set', 'model.features'], code: 2, mentions: [f('tiny.json'), '--set', "'model.features'"] },
-    { name: 'model: --set of an unknown key', args: ['model', 'summary', '--config', f('tiny.json'), '--set', 'model.bogus=1'], code: 2, mentions: ["key 'model.bogus'", 'unknown key'] },
-    { name: 'metrics: an SR file that is not an image', args: ['metrics', '--sr', f('text.png'), '--hr', f('a.png')], code: 1, mentions: [f('text.png'), 'cannot decode image', 'bytes that do not decode'] },
-    { name: 'metrics: a truncated PNG', args: ['metrics', '--sr', f('truncated.png'), '--hr', f('a.png')], code: 1, mentions: [f('truncated.png'), 'cannot decode image', '200 bytes'] },
-    { name: 'metrics: an HR file that does not exist', args: ['metrics', '--sr', f('a.png'), '--hr', f('missing.png')], code: 1, mentions: [f('missing.png'), 'file not found'] },
-    { name: 'metrics: SR and HR of different sizes', args: ['metrics', '--sr', f('a.png'), '--hr', f('small.png')], code: 1, mentions: [f('a.png'), f('small.png'), '16×16', '32×32'] },
-    { name: 'metrics: a pts file with a bad line', args: ['metrics', '--sr', f('a.png'), '--hr', f('b.png'), '--protocol', 'jasr', '--landmarks', f('bad.pts')], code: 1, mentions: [`${f('bad.pts')}:5`, "'x'"] },
-    { name: 'metrics: --box with three numbers', args: ['metrics', '--sr', f('a.png'), '--hr', f('b.png'), '--box', '1,2,3'], code: 2, mentions: ['--box', 'four comma-separated numbers', "'1,2,3'"] },
-    { name: 'metrics: --box with right < left', args: ['metrics', '--sr', f('a.png'), '--hr', f('b.png'), '--protocol', 'jasr', '--box', '20,20,5,5'], code: 2, mentions: ['--box', 'x1 < x2', "'20,20,5,5'"] },
-    { name: 'metrics: --scale that is not a number', args: ['metrics', '--sr', f('a.png'), '--hr', f('b.png'), '--scale', 'eight'], code: 2, mentions: ['--scale', "'eight'"] },
-    { name: 'infer: a checkpoint directory that does not exist', args: ['infer', '--checkpoint', f('no-run'), '--image', f('a.png')], code: 1, mentions: [f('no-run'), '--checkpoint', 'no such directory'] },
-    { name: 'infer: a checkpoint path that is a file', args: ['infer', '--checkpoint', f('a-file'), '--image', f('a.png')], code: 1, mentions: [f('a-file'), '--checkpoint', 'found a file'] },
-    { name: 'infer: an image that is not an image', args: ['infer', '--checkpoint', f('empty-run'), '--image', f('text.png'), '--out', f('infer-out')], code: 1, mentions: [f('text.png'), 'cannot decode image'] },
-    { name: 'infer: a run directory without checkpoints', args: ['infer', '--checkpoint', f('empty-run'), '--image', f('a.png'), '--out', f('infer-out')], code: 1, mentions: [f('empty-run'), 'expected a run directory'] },
-    { name: 'infer: --out is a file', args: ['infer', '--checkpoint', f('empty-run'), '--image', f('a.png'), '--out', f('a-file')], code: 1, mentions: [f('a-file'), '--out', 'found a file'] },
+    {
+      name: 'model: --config that does not exist',
+      args: ['model', 'summary', '--config', f('nope.json')],
+      code: 2,
+      mentions: [f('nope.json'), 'file not found'],
+    },
+    {
+      name: 'model: --config that is not JSON',
+      args: ['model', 'summary', '--config', f('broken.json')],
+      code: 2,
+      mentions: [f('broken.json'), 'not valid JSON'],
+    },
+    {
+      name: 'model: --set with a wrong value type',
+      args: ['model', 'summary', '--config', f('tiny.json'), '--set', 'model.features=abc'],
+      code: 2,
+      mentions: ["key 'model.features'", 'expected a number', '"abc"'],
+    },
+    {
+      name: 'model: --set without =',
+      args: ['model', 'summary', '--config', f('tiny.json'), '--set', 'model.features'],
+      code: 2,
+      mentions: [f('tiny.json'), '--set', "'model.features'"],
+    },
+    {
+      name: 'model: --set of an unknown key',
+      args: ['model', 'summary', '--config', f('tiny.json'), '--set', 'model.bogus=1'],
+      code: 2,
+      mentions: ["key 'model.bogus'", 'unknown key'],
+    },
+    {
+      name: 'metrics: an SR file that is not an image',
+      args: ['metrics', '--sr', f('text.png'), '--hr', f('a.png')],
+      code: 1,
+      mentions: [f('text.png'), 'cannot decode image', 'bytes that do not decode'],
+    },
+    {
+      name: 'metrics: a truncated PNG',
+      args: ['metrics', '--sr', f('truncated.png'), '--hr', f('a.png')],
+      code: 1,
+      mentions: [f('truncated.png'), 'cannot decode image', '200 bytes'],
+    },
+    {
+      name: 'metrics: an HR file that does not exist',
+      args: ['metrics', '--sr', f('a.png'), '--hr', f('missing.png')],
+      code: 1,
+      mentions: [f('missing.png'), 'file not found'],
+    },
+    {
+      name: 'metrics: SR and HR of different sizes',
+      args: ['metrics', '--sr', f('a.png'), '--hr', f('small.png')],
+      code: 1,
+      mentions: [f('a.png'), f('small.png'), '16×16', '32×32'],
+    },
+    {
+      name: 'metrics: a pts file with a bad line',
+      args: ['metrics', '--sr', f('a.png'), '--hr', f('b.png'), '--protocol', 'jasr', '--landmarks', f('bad.pts')],
+      code: 1,
+      mentions: [`${f('bad.pts')}:5`, "'x'"],
+    },
+    {
+      name: 'metrics: --box with three numbers',
+      args: ['metrics', '--sr', f('a.png'), '--hr', f('b.png'), '--box', '1,2,3'],
+      code: 2,
+      mentions: ['--box', 'four comma-separated numbers', "'1,2,3'"],
+    },
+    {
+      name: 'metrics: --box with right < left',
+      args: ['metrics', '--sr', f('a.png'), '--hr', f('b.png'), '--protocol', 'jasr', '--box', '20,20,5,5'],
+      code: 2,
+      mentions: ['--box', 'x1 < x2', "'20,20,5,5'"],
+    },
+    {
+      name: 'metrics: --scale that is not a number',
+      args: ['metrics', '--sr', f('a.png'), '--hr', f('b.png'), '--scale', 'eight'],
+      code: 2,
+      mentions: ['--scale', "'eight'"],
+    },
+    {
+      name: 'infer: a checkpoint directory that does not exist',
+      args: ['infer', '--checkpoint', f('no-run'), '--image', f('a.png')],
+      code: 1,
+      mentions: [f('no-run'), '--checkpoint', 'no such directory'],
+    },
+    {
+      name: 'infer: a checkpoint path that is a file',
+      args: ['infer', '--checkpoint', f('a-file'), '--image', f('a.png')],
+      code: 1,
+      mentions: [f('a-file'), '--checkpoint', 'found a file'],
+    },
+    {
+      name: 'infer: an image that is not an image',
+      args: ['infer', '--checkpoint', f('empty-run'), '--image', f('text.png'), '--out', f('infer-out')],
+      code: 1,
+      mentions: [f('text.png'), 'cannot decode image'],
+    },
+    {
+      name: 'infer: a run directory without checkpoints',
+      args: ['infer', '--checkpoint', f('empty-run'), '--image', f('a.png'), '--out', f('infer-out')],
+      code: 1,
+      mentions: [f('empty-run'), 'expected a run directory'],
+    },
+    {
+      name: 'infer: --out is a file',
+      args: ['infer', '--checkpoint', f('empty-run'), '--image', f('a.png'), '--out', f('a-file')],
+      code: 1,
+      mentions: [f('a-file'), '--out', 'found a file'],
+    },
     { name: 'report: a folder that does not exist', args: ['report', f('nowhere')], code: 1, mentions: [f('nowhere'), 'no such directory'] },
-    { name: 'report: a folder with neither tables nor runs', args: ['report', f('no-results')], code: 1, mentions: [f('no-results'), 'table.json', 'log.jsonl'] },
-    { name: 'report: a table with a string metric', args: ['report', f('bad-table'), '--no-static'], code: 1, mentions: [f('bad-table/table.json'), 'rows[0].psnr', '"27.5"'] },
-    { name: 'report: a ced.json with a string value', args: ['report', f('bad-ced'), '--no-static'], code: 1, mentions: [f('bad-ced/ced.json'), "key 'jasrnet'[1]", '"x"'] },
-    { name: 'report: a run log with a malformed middle line', args: ['report', f('bad-log'), '--no-static'], code: 1, mentions: [f('bad-log/log.jsonl'), 'line 2', 'not valid JSON'] },
+    {
+      name: 'report: a folder with neither tables nor runs',
+      args: ['report', f('no-results')],
+      code: 1,
+      mentions: [f('no-results'), 'table.json', 'log.jsonl'],
+    },
+    {
+      name: 'report: a table with a string metric',
+      args: ['report', f('bad-table'), '--no-static'],
+      code: 1,
+      mentions: [f('bad-table/table.json'), 'rows[0].psnr', '"27.5"'],
+    },
+    {
+      name: 'report: a ced.json with a string value',
+      args: ['report', f('bad-ced'), '--no-static'],
+      code: 1,
+      mentions: [f('bad-ced/ced.json'), "key 'jasrnet'[1]", '"x"'],
+    },
+    {
+      name: 'report: a run log with a malformed middle line',
+      args: ['report', f('bad-log'), '--no-static'],
+      code: 1,
+      mentions: [f('bad-log/log.jsonl'), 'line 2', 'not valid JSON'],
+    },
     { name: 'report: --out is a file', args: ['report', f('bad-log'), '--out', f('a-file')], code: 1, mentions: [f('bad-log/log.jsonl')] },
-    { name: 'reproduce: a table that does not exist', args: ['reproduce', 'nosuch', '--experiments-dir', f('experiments')], code: 1, mentions: [f('experiments/tables/nosuch.json'), 'no such table', 'known: t'] },
-    { name: 'reproduce: --set of an unknown key', args: ['reproduce', 't', '--experiments-dir', f('experiments'), '--set', 'train.bogus=1'], code: 1, mentions: [f('experiments/tiny.json'), "key 'train.bogus'", 'unknown key'] },
-    { name: 'reproduce: --budget-minutes 0', args: ['reproduce', 't', '--experiments-dir', f('experiments'), '--budget-minutes', '0'], code: 2, mentions: ['--budget-minutes', 'a number > 0', 'found 0'] },
+    {
+      name: 'reproduce: a table that does not exist',
+      args: ['reproduce', 'nosuch', '--experiments-dir', f('experiments')],
+      code: 1,
+      mentions: [f('experiments/tables/nosuch.json'), 'no such table', 'known: t'],
+    },
+    {
+      name: 'reproduce: --set of an unknown key',
+      args: ['reproduce', 't', '--experiments-dir', f('experiments'), '--set', 'train.bogus=1'],
+      code: 1,
+      mentions: [f('experiments/tiny.json'), "key 'train.bogus'", 'unknown key'],
+    },
+    {
+      name: 'reproduce: --budget-minutes 0',
+      args: ['reproduce', 't', '--experiments-dir', f('experiments'), '--budget-minutes', '0'],
+      code: 2,
+      mentions: ['--budget-minutes', 'a number > 0', 'found 0'],
+    },
     { name: 'train: --config that does not exist', args: ['train', '--config', f('nope.json')], code: 1, mentions: [f('nope.json'), 'file not found'] },
     { name: 'data: --root that does not exist', args: ['data', 'inspect', '--format', '300w', '--root', f('no-300w')], code: 1, mentions: [f('no-300w')] },
   ];
@@ -158,11 +289,21 @@ describe('faults: one-line errors across the CLI', () => {
   });
 
   it('the same as real processes of bin/jasr.js (a sample: config, image, pts, run log, checkpoint, option value)', async () => {
-    const sample = ['model: --set with a wrong value type', 'metrics: a truncated PNG', 'metrics: a pts file with a bad line', 'report: a run log with a malformed middle line', 'infer: a run directory without checkpoints', 'metrics: --box with three numbers'];
+    const sample = [
+      'model: --set with a wrong value type',
+      'metrics: a truncated PNG',
+      'metrics: a pts file with a bad line',
+      'report: a run log with a malformed middle line',
+      'infer: a run directory without checkpoints',
+      'metrics: --box with three numbers',
+    ];
     const chosen = cases().filter((c) => sample.includes(c.name));
     assert.equal(chosen.length, sample.length);
     const outcomes = await pool(chosen, 2, (c) => jasr(c.args));
-    assert.deepEqual(chosen.flatMap((c, i) => problemsOf(c, outcomes[i])), []);
+    assert.deepEqual(
+      chosen.flatMap((c, i) => problemsOf(c, outcomes[i])),
+      [],
+    );
   });
 
   it('--debug (or JASR_DEBUG=1) keeps the stack of a known error', async () => {

@@ -100,7 +100,11 @@ describe('faults: a trained run through report and infer (curves, Chromium failu
     const config = writeTinyExperiment(dir);
     const t = await jasr(['train', '--config', config, '--run-dir', runDir, '--progress', 'quiet', '--set', 'train.epochs=2', '--set', 'train.maxSteps=4']);
     assert.equal(t.code, 0, t.stderr);
-    logged = fs.readFileSync(path.join(runDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Logged);
+    logged = fs
+      .readFileSync(path.join(runDir, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Logged);
     fs.mkdirSync(full);
     tmpfs = tryMountTmpfs(full);
   });
@@ -113,8 +117,14 @@ describe('faults: a trained run through report and infer (curves, Chromium failu
   it('jasr report on a run jasr train wrote: its curves are the logged values', async () => {
     const steps = logged.filter((r) => r.kind === 'step');
     const epochs = logged.filter((r) => r.kind === 'epoch');
-    assert.deepEqual(steps.map((s) => s.step), [1, 2, 3, 4]);
-    assert.deepEqual(epochs.map((e) => e.epoch), [1, 2]);
+    assert.deepEqual(
+      steps.map((s) => s.step),
+      [1, 2, 3, 4],
+    );
+    assert.deepEqual(
+      epochs.map((e) => e.epoch),
+      [1, 2],
+    );
     const out = path.join(dir, 'report');
     const r = await jasr(['report', runDir, '--out', out, '--no-static']);
     assert.equal(r.code, 0, r.stderr);
@@ -122,17 +132,35 @@ describe('faults: a trained run through report and infer (curves, Chromium failu
     const data = plotData(fs.readFileSync(path.join(out, 'run-run.html'), 'utf8'));
     const loss = data.get('fig-loss-per-step');
     assert.ok(loss, `figures: ${[...data.keys()].join(', ')}`);
-    assert.deepEqual(loss.map((s) => s.name), Object.keys(steps[0].loss).map((t) => `loss.${t}`));
+    assert.deepEqual(
+      loss.map((s) => s.name),
+      Object.keys(steps[0].loss).map((t) => `loss.${t}`),
+    );
     for (const s of loss) {
       assert.deepEqual(s.x, [1, 2, 3, 4]);
-      assert.deepEqual(s.y, steps.map((st) => st.loss[s.name.slice(5)]));
+      assert.deepEqual(
+        s.y,
+        steps.map((st) => st.loss[s.name.slice(5)]),
+      );
     }
-    assert.deepEqual(data.get('fig-lr-per-step')?.[0].y, steps.map((s) => s.lr));
+    assert.deepEqual(
+      data.get('fig-lr-per-step')?.[0].y,
+      steps.map((s) => s.lr),
+    );
     const psnr = data.get('fig-val-psnr-per-epoch')?.[0];
     assert.deepEqual(psnr?.x, [1, 2]);
-    assert.deepEqual(psnr?.y, epochs.map((e) => e.val?.psnr));
-    assert.ok(psnr.y.every((v) => v > 5 && v < 60), `validation PSNR in dB: ${psnr.y}`);
-    assert.deepEqual(data.get('fig-loss-per-epoch')?.[0].y, epochs.map((e) => e.loss.total));
+    assert.deepEqual(
+      psnr?.y,
+      epochs.map((e) => e.val?.psnr),
+    );
+    assert.ok(
+      psnr.y.every((v) => v > 5 && v < 60),
+      `validation PSNR in dB: ${psnr.y}`,
+    );
+    assert.deepEqual(
+      data.get('fig-loss-per-epoch')?.[0].y,
+      epochs.map((e) => e.loss.total),
+    );
   });
 
   it('a torn last line (a kill while logging) is skipped and said on the page; the curves keep the complete records', async () => {
@@ -155,7 +183,10 @@ describe('faults: a trained run through report and infer (curves, Chromium failu
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stderr.trimEnd().split('\n');
     assert.equal(lines.length, 1, r.stderr);
-    assert.ok(lines[0].startsWith('jasr report: HTML written without static PNG/SVG figures: ') && lines[0].includes(`Chromium at ${fake} failed to start`), lines[0]);
+    assert.ok(
+      lines[0].startsWith('jasr report: HTML written without static PNG/SVG figures: ') && lines[0].includes(`Chromium at ${fake} failed to start`),
+      lines[0],
+    );
     const html = fs.readFileSync(path.join(out, 'run-run.html'), 'utf8');
     assert.ok(html.includes('Static figures skipped: Chromium at') && html.includes('Plotly.newPlot("fig-loss-per-step"'));
     assert.deepEqual(fs.readdirSync(out).sort(), ['index.html', 'run-run.html']);
@@ -164,7 +195,11 @@ describe('faults: a trained run through report and infer (curves, Chromium failu
   const enospc = (): NodeJS.ErrnoException => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
 
   it('a full disk during jasr infer: one line naming the file, no 0-byte or temporary file', async () => {
-    const face = floatToRgb(new Float32Array(20 * 14 * 3).map((_, i) => (i % 29) / 29), 20, 14);
+    const face = floatToRgb(
+      new Float32Array(20 * 14 * 3).map((_, i) => (i % 29) / 29),
+      20,
+      14,
+    );
     const image = path.join(dir, 'face.png');
     await writeImage(image, face);
     const out = path.join(full, 'infer');
@@ -186,7 +221,10 @@ describe('faults: a trained run through report and infer (curves, Chromium failu
     console.log(`      full disk by ${tmpfs ? 'a 64 KiB tmpfs' : 'the fault hook'}: ${r.stderr.trim()}`);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`^jasr infer: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/face-[a-z]+\\.(png|json): no space left on device \\(ENOSPC\\)$`, 'm'));
+    assert.match(
+      r.stderr,
+      new RegExp(`^jasr infer: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/face-[a-z]+\\.(png|json): no space left on device \\(ENOSPC\\)$`, 'm'),
+    );
     assert.deepEqual(leftovers(out), []);
   });
 

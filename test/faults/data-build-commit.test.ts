@@ -41,7 +41,10 @@ describe('faults: the manifest is the commit of `jasr data build --force`', func
   it('a full disk before the manifest rename: the build fails naming manifest.json, the folder is byte-identical', async () => {
     const before = hashTree(dir);
     failAt('temporary-written');
-    await assert.rejects(buildEmbedded({ out: dir, force: true, ...ONE_SOURCE }), (e: Error) => e instanceof FileSystemError && e.message === `${path.join(dir, MANIFEST_NAME)}: no space left on device (ENOSPC)`);
+    await assert.rejects(
+      buildEmbedded({ out: dir, force: true, ...ONE_SOURCE }),
+      (e: Error) => e instanceof FileSystemError && e.message === `${path.join(dir, MANIFEST_NAME)}: no space left on device (ENOSPC)`,
+    );
     assert.deepEqual(hashTree(dir), before);
     assert.equal(readManifest(dir)!.samples.length, SMALL_FACES);
   });
@@ -58,7 +61,10 @@ describe('faults: the manifest is the commit of `jasr data build --force`', func
     assert.ok(problems.includes(`${rel('README-mine.txt')}: not named by manifest.json (extra file)`), problems.join('\n'));
     // The old PNGs (6) are leftovers the next build removes; nothing is missing or damaged.
     assert.equal(problems.filter((p) => /left by an interrupted build/.test(p)).length, SMALL_FACES);
-    assert.deepEqual(problems.filter((p) => !/extra file|skipped at build time|left by an interrupted build/.test(p)), []);
+    assert.deepEqual(
+      problems.filter((p) => !/extra file|skipped at build time|left by an interrupted build/.test(p)),
+      [],
+    );
   });
 
   it('a clean --force rebuild removes what the kit wrote and nothing else', async () => {
@@ -88,7 +94,12 @@ describe('faults: the manifest is the commit of `jasr data build --force`', func
     fs.writeFileSync(path.join(flat, MANIFEST_NAME), JSON.stringify(m));
     fs.writeFileSync(path.join(flat, 'mine.png'), 'a user file that looks like a PNG name');
     const extra = `${path.join(flat, 'mine.png')}: not named by manifest.json (extra file)`;
-    assert.deepEqual(inspectDataset('embedded', flat).problems.map((p) => p.message).filter((x) => !/skipped at build time/.test(x)), [extra]);
+    assert.deepEqual(
+      inspectDataset('embedded', flat)
+        .problems.map((p) => p.message)
+        .filter((x) => !/skipped at build time/.test(x)),
+      [extra],
+    );
     const r = await buildEmbedded({ out: flat, force: true, ...ONE_SOURCE });
     const imageDir = path.dirname(r.manifest.samples[0].image);
     assert.deepEqual([...hashTree(flat).keys()].sort(), [`${imageDir}/`, ...r.manifest.samples.map((s) => s.image), MANIFEST_NAME, 'mine.png'].sort());

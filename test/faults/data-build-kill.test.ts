@@ -22,7 +22,9 @@ type Outcome = 'old set' | 'new set' | 'no set';
 
 /** Problems that are damage (a file missing, cut, changed or extra), as opposed to skipped faces or leftovers. */
 function damage(dir: string): string[] {
-  return inspectDataset('embedded', dir).problems.map((p) => p.message).filter((m) => !/skipped at build time|left by an interrupted build/.test(m));
+  return inspectDataset('embedded', dir)
+    .problems.map((p) => p.message)
+    .filter((m) => !/skipped at build time|left by an interrupted build/.test(m));
 }
 
 /**
@@ -51,7 +53,10 @@ async function checkAfterKill(dir: string, old: { manifest: string; files: Map<s
   assert.equal(ds.train.length + ds.val.length + ds.test.length, SMALL_FACES);
   // The next build's clean-up leaves exactly the set: inspect then reports nothing but skipped faces.
   removeLeftovers(dir, state.manifest);
-  assert.deepEqual(inspectDataset('embedded', dir).problems.filter((p) => !/skipped at build time/.test(p.message)), []);
+  assert.deepEqual(
+    inspectDataset('embedded', dir).problems.filter((p) => !/skipped at build time/.test(p.message)),
+    [],
+  );
   return outcome;
 }
 
@@ -75,30 +80,35 @@ describe('faults: killing `jasr data build` at random points', function () {
     // Timed kills spread over a whole build; keyed ones land within ms after the last source's PNGs, i.e. around
     // the manifest write and the old set's removal (where a timed kill rarely lands), or between the two sources.
     const cases = Array.from({ length: timed + keyed }, (_, i) => {
-      const kill = i < timed
-        ? { killAfterMs: Math.round(rng() * 1.1 * buildMs) }
-        : { killAfterLog: { nth: rng() < 0.25 ? 1 : SMALL_SOURCES, delayMs: Math.floor(rng() * 25) } };
+      const kill =
+        i < timed
+          ? { killAfterMs: Math.round(rng() * 1.1 * buildMs) }
+          : { killAfterLog: { nth: rng() < 0.25 ? 1 : SMALL_SOURCES, delayMs: Math.floor(rng() * 25) } };
       return { i, force: i % 2 === 1, ...kill };
     });
     const results: string[] = [];
     let killed = 0;
     // Two children at a time: the kill points are random anyway, and the suite stays short.
     for (let k = 0; k < cases.length; k += 2) {
-      await Promise.all(cases.slice(k, k + 2).map(async (c) => {
-        const dir = path.join(root, `kill-${c.i}`);
-        let old: { manifest: string; files: Map<string, string> } | null = null;
-        if (c.force) {
-          fs.cpSync(smallDir, dir, { recursive: true });
-          old = { manifest: fs.readFileSync(path.join(dir, MANIFEST_NAME), 'utf8'), files: hashTree(dir) };
-        }
-        const run = await runBuildChild(dir, c);
-        if (run.killed) killed++;
-        const outcome = await checkAfterKill(dir, old);
-        const when = c.killAfterLog ? `${c.killAfterLog.delayMs} ms after source ${c.killAfterLog.nth}` : `${c.killAfterMs} ms`;
-        results.push(`#${c.i} ${c.force ? '--force' : 'first'} kill at ${when}: ${run.killed ? outcome : `finished first (${outcome})`}`);
-      }));
+      await Promise.all(
+        cases.slice(k, k + 2).map(async (c) => {
+          const dir = path.join(root, `kill-${c.i}`);
+          let old: { manifest: string; files: Map<string, string> } | null = null;
+          if (c.force) {
+            fs.cpSync(smallDir, dir, { recursive: true });
+            old = { manifest: fs.readFileSync(path.join(dir, MANIFEST_NAME), 'utf8'), files: hashTree(dir) };
+          }
+          const run = await runBuildChild(dir, c);
+          if (run.killed) killed++;
+          const outcome = await checkAfterKill(dir, old);
+          const when = c.killAfterLog ? `${c.killAfterLog.delayMs} ms after source ${c.killAfterLog.nth}` : `${c.killAfterMs} ms`;
+          results.push(`#${c.i} ${c.force ? '--force' : 'first'} kill at ${when}: ${run.killed ? outcome : `finished first (${outcome})`}`);
+        }),
+      );
     }
-    console.log(`      build of ${SMALL_FACES} faces: ${buildMs} ms;\n      ${results.sort((a, b) => parseInt(a.slice(1)) - parseInt(b.slice(1))).join('\n      ')}`);
+    console.log(
+      `      build of ${SMALL_FACES} faces: ${buildMs} ms;\n      ${results.sort((a, b) => parseInt(a.slice(1)) - parseInt(b.slice(1))).join('\n      ')}`,
+    );
     assert.ok(killed >= 1, `no child was killed before it finished: ${results.join('; ')}`);
   });
 
@@ -111,7 +121,7 @@ describe('faults: killing `jasr data build` at random points', function () {
     assert.equal(left.length, 2, left.join(', '));
     assert.equal(left[0], LOCK_FILE);
     assert.match(left[1], /^images-[0-9a-z]+-\d+$/);
-    assert.ok(fs.readdirSync(path.join(dir, left[1])).length >= 3, 'the first source\'s 3 PNGs were written before the kill');
+    assert.ok(fs.readdirSync(path.join(dir, left[1])).length >= 3, "the first source's 3 PNGs were written before the kill");
     const r = await buildEmbedded({ out: dir, sourceLimit: 1, videoFrames: 0 });
     assert.ok(r.rebuilt);
     assert.equal(r.manifest.samples.length, 3);
@@ -125,25 +135,36 @@ describe('faults: killing `jasr data build` at random points', function () {
     const attempts: Promise<Error | null>[] = [];
     const run = await runBuildChild(dir, {
       onReady: (pid) => {
-        attempts.push((async () => {
-          const lockFile = path.join(dir, LOCK_FILE);
-          for (let t = 0; t < 1000 && !fs.existsSync(lockFile); t++) await new Promise((r) => setTimeout(r, 10));
-          const holder = new RegExp(`${dir}: in use by jasr data build \\(pid ${pid} on `);
-          await assert.rejects(buildEmbedded({ out: dir, sourceLimit: 1, videoFrames: 0 }), (e: Error) => e instanceof LockedError && holder.test(e.message) && !e.message.includes('\n'));
-          const cli = await runCli(['data', 'build', '--out', dir, '--force']);
-          assert.equal(cli.code, 1);
-          assert.equal(cli.err.length, 1, cli.err.join('\n'));
-          assert.match(cli.err[0], new RegExp(`^jasr data: ${holder.source}`));
-          // The set being built is not yet there for train/eval either: refused, not half-read.
-          await assert.rejects(openDataset({ format: 'embedded', root: dir }), /no manifest\.json, only the working files of a build/);
-        })().then(() => null, (e: Error) => e));
+        attempts.push(
+          (async () => {
+            const lockFile = path.join(dir, LOCK_FILE);
+            for (let t = 0; t < 1000 && !fs.existsSync(lockFile); t++) await new Promise((r) => setTimeout(r, 10));
+            const holder = new RegExp(`${dir}: in use by jasr data build \\(pid ${pid} on `);
+            await assert.rejects(
+              buildEmbedded({ out: dir, sourceLimit: 1, videoFrames: 0 }),
+              (e: Error) => e instanceof LockedError && holder.test(e.message) && !e.message.includes('\n'),
+            );
+            const cli = await runCli(['data', 'build', '--out', dir, '--force']);
+            assert.equal(cli.code, 1);
+            assert.equal(cli.err.length, 1, cli.err.join('\n'));
+            assert.match(cli.err[0], new RegExp(`^jasr data: ${holder.source}`));
+            // The set being built is not yet there for train/eval either: refused, not half-read.
+            await assert.rejects(openDataset({ format: 'embedded', root: dir }), /no manifest\.json, only the working files of a build/);
+          })().then(
+            () => null,
+            (e: Error) => e,
+          ),
+        );
       },
     });
     assert.equal(attempts.length, 1);
     const failed = await attempts[0];
     if (failed) throw failed;
     assert.equal(run.code, 0);
-    assert.ok(run.lines.some((l) => l.startsWith(`built ${SMALL_FACES} `)), run.lines.join(' | '));
+    assert.ok(
+      run.lines.some((l) => l.startsWith(`built ${SMALL_FACES} `)),
+      run.lines.join(' | '),
+    );
     assert.deepEqual(damage(dir), []);
     assert.ok(!fs.existsSync(path.join(dir, LOCK_FILE)), 'the lock is released after the build');
   });

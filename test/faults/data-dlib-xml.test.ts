@@ -26,7 +26,10 @@ function fixture(root: string): { xml: string; landmarks: number[][] } {
     return { image, box: [10 + k, 12, 230, 240] as [number, number, number, number], landmarks: lm };
   });
   // dlib's files carry a stylesheet instruction, a name and a comment before <images>.
-  const xml = formatDlibXml(faces).replace('<dataset>', "<?xml-stylesheet type='text/xsl' href='image_metadata_stylesheet.xsl'?>\n<dataset>\n<name>faults</name>\n<comment>made by the test &amp; checked</comment>");
+  const xml = formatDlibXml(faces).replace(
+    '<dataset>',
+    "<?xml-stylesheet type='text/xsl' href='image_metadata_stylesheet.xsl'?>\n<dataset>\n<name>faults</name>\n<comment>made by the test &amp; checked</comment>",
+  );
   return { xml, landmarks };
 }
 
@@ -53,8 +56,14 @@ describe('faults: dlib XML read by a real parser', function () {
 
   const end = (): number => xml.lastIndexOf('</dataset>') + '</dataset>'.length - 1;
   const structural = (): number[] => [
-    1, xml.indexOf('<images>') + 3, xml.indexOf("x='") + 4, xml.indexOf('</box>') + 6, xml.indexOf('</image>') + 8,
-    xml.lastIndexOf('</box>') + 3, xml.lastIndexOf('</images>') + 9, end(),
+    1,
+    xml.indexOf('<images>') + 3,
+    xml.indexOf("x='") + 4,
+    xml.indexOf('</box>') + 6,
+    xml.indexOf('</image>') + 8,
+    xml.lastIndexOf('</box>') + 3,
+    xml.lastIndexOf('</images>') + 9,
+    end(),
   ];
   const seed = faultSeed(7);
   const randomCuts = LONG ? 300 : 12;
@@ -67,12 +76,15 @@ describe('faults: dlib XML read by a real parser', function () {
       const file = path.join(root, `cut-${i}.xml`);
       fs.writeFileSync(file, text);
       const where = `cut ${i} at ${cut}/${xml.length}`;
-      assert.throws(() => readDlibXml(file), (e: Error) => {
-        assert.ok(e instanceof AnnotationError, `${where}: ${e.message}`);
-        assert.equal(e.line, lastLine(text), `${where}: ${e.message}`);
-        assert.ok(e.message.startsWith(`${file}:${lastLine(text)}: malformed XML: `), `${where}: ${e.message}`);
-        return true;
-      });
+      assert.throws(
+        () => readDlibXml(file),
+        (e: Error) => {
+          assert.ok(e instanceof AnnotationError, `${where}: ${e.message}`);
+          assert.equal(e.line, lastLine(text), `${where}: ${e.message}`);
+          assert.ok(e.message.startsWith(`${file}:${lastLine(text)}: malformed XML: `), `${where}: ${e.message}`);
+          return true;
+        },
+      );
       const r = readDlibXml(file, 68, { skipBad: true });
       const closed = text.split('</box>').length - 1;
       assert.equal(r.records.length, closed, where);
@@ -85,19 +97,31 @@ describe('faults: dlib XML read by a real parser', function () {
   const malformed: [string, (x: string) => string, RegExp][] = [
     ['a mistyped end tag', (x) => x.replace('</box>', '</bx>'), /malformed XML: unexpected close tag/],
     ['an unquoted attribute', (x) => x.replace("top='12'", 'top=12'), /malformed XML: unquoted attribute value/],
-    ['a part outside a box', (x) => x.replace('</box>\n  </image>', "</box>\n<part name='00' x='1' y='1'/>\n  </image>"), /expected <part> inside <box>, found it outside/],
-    ['a nested image', (x) => x.replace("<image file='images/face1.jpg'>", "<image file='images/face1.jpg'>\n<image file='images/face1.jpg'>"), /expected <\/image> before the next <image>/],
+    [
+      'a part outside a box',
+      (x) => x.replace('</box>\n  </image>', "</box>\n<part name='00' x='1' y='1'/>\n  </image>"),
+      /expected <part> inside <box>, found it outside/,
+    ],
+    [
+      'a nested image',
+      (x) => x.replace("<image file='images/face1.jpg'>", "<image file='images/face1.jpg'>\n<image file='images/face1.jpg'>"),
+      /expected <\/image> before the next <image>/,
+    ],
   ];
   for (const [what, edit, message] of malformed) {
     it(`${what} is an error at the line of the damage`, () => {
       const text = edit(xml);
       assert.notEqual(text, xml);
       // The damage sits on the first line where the two texts differ (the edit's own line, or the one it adds).
-      const a = xml.split('\n'), b = text.split('\n');
+      const a = xml.split('\n'),
+        b = text.split('\n');
       const line = b.findIndex((l, i) => l !== a[i]) + 1;
       const file = path.join(root, `bad-${what.replace(/ /g, '-')}.xml`);
       fs.writeFileSync(file, text);
-      assert.throws(() => readDlibXml(file), (e: Error) => e instanceof AnnotationError && e.line === line && message.test(e.message) && e.message.startsWith(`${file}:${line}: `));
+      assert.throws(
+        () => readDlibXml(file),
+        (e: Error) => e instanceof AnnotationError && e.line === line && message.test(e.message) && e.message.startsWith(`${file}:${line}: `),
+      );
     });
   }
 
@@ -106,7 +130,10 @@ describe('faults: dlib XML read by a real parser', function () {
     const text = xml.replace("file='images/face2.jpg'", "file='images/face2&.jpg'");
     const file = path.join(root, 'bad-ampersand.xml');
     fs.writeFileSync(file, text);
-    assert.throws(() => readDlibXml(file), (e: Error) => e instanceof AnnotationError && e.message === `${file}:${lastLine(text)}: malformed XML: unclosed tag: images`);
+    assert.throws(
+      () => readDlibXml(file),
+      (e: Error) => e instanceof AnnotationError && e.message === `${file}:${lastLine(text)}: malformed XML: unclosed tag: images`,
+    );
     const r = readDlibXml(file, 68, { skipBad: true });
     assert.equal(r.records.length, 2);
     assert.equal(r.problems.length, 1);

@@ -44,7 +44,10 @@ export interface ChildOptions {
 /** Runs test/faults/data-build-child.ts on `out`, optionally SIGKILLing it at a chosen moment. */
 export function runBuildChild(out: string, opts: ChildOptions = {}): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'tsx/cjs', CHILD, out, opts.force ? '1' : '0', String(opts.limit ?? SMALL_SOURCES)], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-r', 'tsx/cjs', CHILD, out, opts.force ? '1' : '0', String(opts.limit ?? SMALL_SOURCES)], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const lines: string[] = [];
     let buffered = '';
     let readyAt = 0;
@@ -56,7 +59,9 @@ export function runBuildChild(out: string, opts: ChildOptions = {}): Promise<Chi
       }, ms);
     };
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.stdout.on('data', (d: Buffer) => {
       buffered += d.toString();
       const parts = buffered.split('\n');
@@ -112,7 +117,13 @@ export function hashTree(dir: string): Map<string, string> {
         out.set(`${r}/`, 'dir');
         walk(r);
       } else {
-        out.set(r, crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, r))).digest('hex'));
+        out.set(
+          r,
+          crypto
+            .createHash('sha256')
+            .update(fs.readFileSync(path.join(dir, r)))
+            .digest('hex'),
+        );
       }
     }
   };

@@ -20,7 +20,10 @@ async function userFolder(root: string, name: string): Promise<string> {
   const photo = fs.readFileSync(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample1.jpg'));
   fs.writeFileSync(path.join(dir, 'portrait.jpg'), photo);
   await sharp(photo).resize(64, 48).png().toFile(path.join(dir, 'me.png'));
-  await sharp(photo).resize(32, 32).png().toFile(path.join(dir, 'holiday', 'beach.png'));
+  await sharp(photo)
+    .resize(32, 32)
+    .png()
+    .toFile(path.join(dir, 'holiday', 'beach.png'));
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'my notes\n');
   fs.writeFileSync(path.join(dir, '.hidden'), 'x');
   return dir;
@@ -46,7 +49,11 @@ describe('faults: the embedded-set builder refuses folders it did not make', fun
     const dir = await userFolder(root, 'photos');
     const before = hashTree(dir);
     assert.equal(before.size, 6); // 5 files + 1 subfolder
-    await assertRefused(buildEmbedded({ out: dir, sourceLimit: 1, videoFrames: 0 }), dir, /found 5 entries the kit did not write \('[^']+', '[^']+', '[^']+', …\) and no manifest\.json/);
+    await assertRefused(
+      buildEmbedded({ out: dir, sourceLimit: 1, videoFrames: 0 }),
+      dir,
+      /found 5 entries the kit did not write \('[^']+', '[^']+', '[^']+', …\) and no manifest\.json/,
+    );
     await assertRefused(buildEmbedded({ out: dir, force: true, sourceLimit: 1, videoFrames: 0 }), dir, /choose another --out/);
     assert.deepEqual(hashTree(dir), before);
   });
@@ -62,7 +69,7 @@ describe('faults: the embedded-set builder refuses folders it did not make', fun
     assert.deepEqual(hashTree(dir), before);
   });
 
-  it('a single user PNG, or a manifest.json that is not the kit\'s, is enough to refuse', async () => {
+  it("a single user PNG, or a manifest.json that is not the kit's, is enough to refuse", async () => {
     const one = path.join(root, 'one');
     fs.mkdirSync(one);
     fs.copyFileSync(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg'), path.join(one, 'only.png'));

@@ -11,7 +11,9 @@ import { inspectDataset } from '../../src/data/inspect';
 import { runCli, smallSet, tempDir } from './data-fixture';
 
 function problems(dir: string): string[] {
-  return inspectDataset('embedded', dir).problems.map((p) => p.message).filter((m) => !/skipped at build time/.test(m));
+  return inspectDataset('embedded', dir)
+    .problems.map((p) => p.message)
+    .filter((m) => !/skipped at build time/.test(m));
 }
 
 describe('faults: inspect verifies every file of the embedded set', function () {
@@ -49,7 +51,14 @@ describe('faults: inspect verifies every file of the embedded set', function () 
     altered[altered.length >> 1] ^= 0xff;
     fs.writeFileSync(file(2), altered);
     fs.chmodSync(file(3), 0o000);
-    const unreadable = (() => { try { fs.readFileSync(file(3)); return false; } catch { return true; } })(); // root reads anyway
+    const unreadable = (() => {
+      try {
+        fs.readFileSync(file(3));
+        return false;
+      } catch {
+        return true;
+      }
+    })(); // root reads anyway
     const got = problems(dir);
     const expected = [
       `${file(0)}: named by manifest.json, not found`,
@@ -82,11 +91,16 @@ describe('faults: inspect verifies every file of the embedded set', function () 
 
   it('a set without recorded sizes and hashes (older builds) is still checked: a cut PNG lacks its end chunk', () => {
     const { dir, m, file } = copy();
-    for (const s of m.samples) { delete s.bytes; delete s.sha256; }
+    for (const s of m.samples) {
+      delete s.bytes;
+      delete s.sha256;
+    }
     fs.writeFileSync(path.join(dir, MANIFEST_NAME), JSON.stringify(m));
     assert.deepEqual(problems(dir), []);
     const full = fs.readFileSync(file(4));
     fs.writeFileSync(file(4), full.subarray(0, full.length - 5));
-    assert.deepEqual(problems(dir), [`${file(4)}: expected a complete PNG (signature and IEND end chunk), found ${full.length - 5} bytes without them (cut short or not a PNG)`]);
+    assert.deepEqual(problems(dir), [
+      `${file(4)}: expected a complete PNG (signature and IEND end chunk), found ${full.length - 5} bytes without them (cut short or not a PNG)`,
+    ]);
   });
 });

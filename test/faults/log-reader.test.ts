@@ -29,8 +29,26 @@ function prng(seed: number): () => number {
 
 const cols = { lossTerms: ['total', 'pixel', 'heatmap'], metrics: ['psnr', 'nme'] };
 const start: EventRecord = { kind: 'event', epoch: 0, step: 0, event: 'start', message: 'training t', time: '2026-01-01T00:00:00.000Z' };
-const step = (s: number): StepRecord => ({ kind: 'step', epoch: 1 + Math.floor((s - 1) / 2), step: s, lr: 1e-3 / s, loss: { total: 1 / s + 0.5, pixel: 0.1 / s, heatmap: 0.4 + 1 / (3 * s) }, gradNorm: 2.5 * s, imagesPerSec: 3 + s / 7, elapsedSec: s * 0.3 });
-const epoch = (e: number): EpochRecord => ({ kind: 'epoch', epoch: e, step: 2 * e, lr: 1e-3, loss: { total: 1 / e, pixel: 0.2, heatmap: 0.8 / e }, val: { psnr: 20 + e / 3, nme: 0.1 / e }, isBest: e === 1, elapsedSec: e });
+const step = (s: number): StepRecord => ({
+  kind: 'step',
+  epoch: 1 + Math.floor((s - 1) / 2),
+  step: s,
+  lr: 1e-3 / s,
+  loss: { total: 1 / s + 0.5, pixel: 0.1 / s, heatmap: 0.4 + 1 / (3 * s) },
+  gradNorm: 2.5 * s,
+  imagesPerSec: 3 + s / 7,
+  elapsedSec: s * 0.3,
+});
+const epoch = (e: number): EpochRecord => ({
+  kind: 'epoch',
+  epoch: e,
+  step: 2 * e,
+  lr: 1e-3,
+  loss: { total: 1 / e, pixel: 0.2, heatmap: 0.8 / e },
+  val: { psnr: 20 + e / 3, nme: 0.1 / e },
+  isBest: e === 1,
+  elapsedSec: e,
+});
 const RECORDS: RunLogRecord[] = [start, step(1), step(2), epoch(1), step(3), step(4), epoch(2)];
 const TEXT = RECORDS.map((r) => JSON.stringify(r) + '\n').join('');
 
@@ -60,16 +78,31 @@ describe('faults: the run-log reader', () => {
     const lines = TEXT.split('\n');
     lines[2] = lines[2].slice(0, 30);
     fs.writeFileSync(file, lines.join('\n') + '{"kind":"st');
-    assert.throws(() => readRunLog(dir), (e: Error) => e instanceof RunLogFormatError && oneLine(e).startsWith(`${file}: line 3: not valid JSON`));
+    assert.throws(
+      () => readRunLog(dir),
+      (e: Error) => e instanceof RunLogFormatError && oneLine(e).startsWith(`${file}: line 3: not valid JSON`),
+    );
     // Valid JSON of the wrong shape is never "torn", not even on the last line.
     fs.writeFileSync(file, TEXT + '{"kind":"step","epoch":3,"step":"5"}\n');
-    assert.throws(() => readRunLog(dir), (e: Error) => oneLine(e) === `${file}: line 8: key 'step': expected a finite number, found the string "5"`);
+    assert.throws(
+      () => readRunLog(dir),
+      (e: Error) => oneLine(e) === `${file}: line 8: key 'step': expected a finite number, found the string "5"`,
+    );
     fs.writeFileSync(file, TEXT.replace('"event":"start"', '"event":"paused"'));
-    assert.throws(() => readRunLog(dir), (e: Error) => oneLine(e) === `${file}: line 1: key 'event': expected one of start, resume, budget, done, non-finite, error, found the string "paused"`);
+    assert.throws(
+      () => readRunLog(dir),
+      (e: Error) => oneLine(e) === `${file}: line 1: key 'event': expected one of start, resume, budget, done, non-finite, error, found the string "paused"`,
+    );
     fs.writeFileSync(file, TEXT.replace('"kind":"epoch"', '"kind":"epoc"'));
-    assert.throws(() => readRunLog(dir), (e: Error) => oneLine(e) === `${file}: line 4: key 'kind': expected 'step', 'epoch' or 'event', found the string "epoc"`);
+    assert.throws(
+      () => readRunLog(dir),
+      (e: Error) => oneLine(e) === `${file}: line 4: key 'kind': expected 'step', 'epoch' or 'event', found the string "epoc"`,
+    );
     fs.writeFileSync(file, TEXT.replace('"loss":{"total":1.5,', '"loss":{"total":"1.5",'));
-    assert.throws(() => readRunLog(dir), (e: Error) => oneLine(e) === `${file}: line 2: key 'loss.total': expected a number (or null for a non-finite value), found the string "1.5"`);
+    assert.throws(
+      () => readRunLog(dir),
+      (e: Error) => oneLine(e) === `${file}: line 2: key 'loss.total': expected a number (or null for a non-finite value), found the string "1.5"`,
+    );
   });
 
   it('non-finite values written as null read back as NaN', () => {
@@ -123,7 +156,12 @@ describe('faults: the run-log reader', () => {
       const damaged = [...lines];
       const pos = Math.floor(rand() * damaged[at].length);
       const kind = Math.floor(rand() * 3);
-      damaged[at] = kind === 0 ? damaged[at].slice(0, pos) : kind === 1 ? damaged[at].slice(0, pos) + damaged[at].slice(pos + 1) : damaged[at].slice(0, pos) + '#' + damaged[at].slice(pos + 1);
+      damaged[at] =
+        kind === 0
+          ? damaged[at].slice(0, pos)
+          : kind === 1
+            ? damaged[at].slice(0, pos) + damaged[at].slice(pos + 1)
+            : damaged[at].slice(0, pos) + '#' + damaged[at].slice(pos + 1);
       const text = damaged.join('\n') + '\n';
       let read;
       try {
@@ -153,7 +191,10 @@ describe('faults: the run-log reader', () => {
     writeTable(table, rows, { title: 'T' });
     fs.writeFileSync(path.join(table, 'ced.json'), JSON.stringify({ jasrnet: [0.05, 0.07, 0.125] }));
     fs.mkdirSync(path.join(table, 'samples'));
-    fs.writeFileSync(path.join(table, 'samples', 's.json'), JSON.stringify({ hr: { width: 2, height: 1, data: Buffer.alloc(6, 9).toString('base64') }, landmarksTrue: [[0.5, 0.25]] }));
+    fs.writeFileSync(
+      path.join(table, 'samples', 's.json'),
+      JSON.stringify({ hr: { width: 2, height: 1, data: Buffer.alloc(6, 9).toString('base64') }, landmarksTrue: [[0.5, 0.25]] }),
+    );
     const run = path.join(dir, 'results', 'r');
     fs.mkdirSync(run);
     fs.writeFileSync(path.join(run, 'log.jsonl'), TEXT);

@@ -118,7 +118,11 @@ describe('faults/run: crashes while saving and SIGKILL during training', functio
     const rng = new TrainRng(20261203);
     const kills = LONG ? 30 : 4;
     const logFile = path.join(runDir, 'log.jsonl');
-    const newestStep = (): number => Math.max(0, ...[...(fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '').matchAll(/"kind":"step","epoch":\d+,"step":(\d+)/g)].map((m) => Number(m[1])));
+    const newestStep = (): number =>
+      Math.max(
+        0,
+        ...[...(fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '').matchAll(/"kind":"step","epoch":\d+,"step":(\d+)/g)].map((m) => Number(m[1])),
+      );
     const landed: number[] = [];
     for (let i = 0; i < kills; i++) {
       const resume = fs.existsSync(path.join(runDir, 'log.jsonl'));
@@ -139,7 +143,10 @@ describe('faults/run: crashes while saving and SIGKILL during training', functio
       assert.equal(exit.signal, 'SIGKILL', exit.stderr);
       landed.push(checkCrashInvariants(runDir, reference.epochs, `kill ${i + 1}`));
     }
-    assert.ok(landed.length >= Math.min(3, kills) && landed.some((s) => s > 0 && s < steps), `too few kills landed during training (last steps after kills: ${landed})`);
+    assert.ok(
+      landed.length >= Math.min(3, kills) && landed.some((s) => s > 0 && s < steps),
+      `too few kills landed during training (last steps after kills: ${landed})`,
+    );
     const final = startTinyChild(runDir, { train, resume: true });
     const finalExit = await final.exited;
     assert.equal(finalExit.code, 0, finalExit.stderr);

@@ -42,7 +42,10 @@ describe('faults/run: one writer per run directory', function () {
       }
     };
     const model = new TinyModel();
-    const first = train(model, { train: new TinyLoader(dataset(TRAIN_DATA_SEED), { gate }), val }, tinyExperiment({ checkpointEvery: 1 }), { runDir, progress: 'quiet' });
+    const first = train(model, { train: new TinyLoader(dataset(TRAIN_DATA_SEED), { gate }), val }, tinyExperiment({ checkpointEvery: 1 }), {
+      runDir,
+      progress: 'quiet',
+    });
     await isParked;
 
     const intruder = new TinyModel();
@@ -56,7 +59,10 @@ describe('faults/run: one writer per run directory', function () {
     assert.equal(cli.code, 1, cli.stderr);
     const lines = cli.stderr.trim().split('\n');
     assert.equal(lines.length, 1, cli.stderr);
-    assert.match(lines[0], new RegExp(`^jasr train: ${path.resolve(runDir)}: in use by jasr train \\(pid ${process.pid} on .* since .*\\); wait for it to finish`));
+    assert.match(
+      lines[0],
+      new RegExp(`^jasr train: ${path.resolve(runDir)}: in use by jasr train \\(pid ${process.pid} on .* since .*\\); wait for it to finish`),
+    );
 
     release();
     const result = await first;
@@ -66,7 +72,9 @@ describe('faults/run: one writer per run directory', function () {
     const ref = new TinyModel();
     await train(ref, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment({ checkpointEvery: 1 }), { runDir: refDir, progress: 'quiet' });
     assert.deepEqual(learningRecords(runDir), learningRecords(refDir));
-    const events = readRunLog(runDir).filter((r) => r.kind === 'event').map((r) => (r as { event: string }).event);
+    const events = readRunLog(runDir)
+      .filter((r) => r.kind === 'event')
+      .map((r) => (r as { event: string }).event);
     assert.deepEqual(events, ['start', 'done']);
     assert.ok(!fs.existsSync(path.join(runDir, '.jasr-lock')), 'the lock is released at the end');
     for (const m of [model, ref]) m.dispose();

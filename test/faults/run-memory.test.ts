@@ -18,7 +18,10 @@ describe('faults/run: several trainings in one process (reproduce, npm start, no
     const start = tf.memory().numTensors;
     const counts: number[] = [];
     for (const run of ['a', 'b']) {
-      await train(model, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment({ checkpointEvery: 2 }), { runDir: path.join(root, run), progress: 'quiet' });
+      await train(model, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment({ checkpointEvery: 2 }), {
+        runDir: path.join(root, run),
+        progress: 'quiet',
+      });
       counts.push(tf.memory().numTensors - start);
     }
     // Before the optimiser fix each training left 2 tensors per parameter (here 2 parameters: +4, then +8).

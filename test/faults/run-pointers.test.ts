@@ -39,7 +39,7 @@ async function jasr(argv: string[]): Promise<{ code: number; stderr: string }> {
 
 // The fs module object itself (the `import * as` namespace is read-only): replacing its writeSync is seen by
 // every module that calls fs.writeSync, which is how a full disk is simulated below.
- 
+
 const nodeFs: typeof fs = require('fs');
 
 /** A pid that belonged to a process that has exited. */
@@ -62,13 +62,25 @@ describe('faults/run: pointer records are data, not paths to follow', () => {
     fs.mkdirSync(path.join(store.dir, 'step-00000007'));
     fs.symlinkSync(outsideCkpt, path.join(store.dir, 'step-00000008'));
     const edits: [string, (r: typeof record) => string, RegExp][] = [
-      ['../..', (r) => JSON.stringify({ ...r, best: { ...r.best, dir: `../../${path.relative(run, outsideCkpt)}` } }), /'best\.dir' is "\.\.\/\.\.\/.*"; expected the name of a checkpoint folder inside .*refusing to follow it/],
+      [
+        '../..',
+        (r) => JSON.stringify({ ...r, best: { ...r.best, dir: `../../${path.relative(run, outsideCkpt)}` } }),
+        /'best\.dir' is "\.\.\/\.\.\/.*"; expected the name of a checkpoint folder inside .*refusing to follow it/,
+      ],
       ['absolute', (r) => JSON.stringify({ ...r, best: { ...r.best, dir: outsideCkpt } }), /'best\.dir' is "\/.*refusing to follow it/],
       ['missing', (r) => JSON.stringify({ ...r, best: { ...r.best, dir: 'step-00000009' } }), /'best' names step-00000009, which is missing from/],
       ['garbage', () => '{"format": "jasr-checkpoints", "last": {"dir": "step-0', /not valid JSON, the file is corrupted or was edited/],
       ['not JSON of a record', () => '[1, 2]', /expected format 'jasr-checkpoints' version 1, found \[1,2\]/],
-      ['not a checkpoint', (r) => JSON.stringify({ ...r, best: { ...r.best, dir: 'step-00000007' } }), /'best' names step-00000007, which is not a complete checkpoint \(no meta\.json in it\)/],
-      ['a link out', (r) => JSON.stringify({ ...r, best: { ...r.best, dir: 'step-00000008' } }), /'best' names step-00000008, which is a symbolic link, not a checkpoint folder/],
+      [
+        'not a checkpoint',
+        (r) => JSON.stringify({ ...r, best: { ...r.best, dir: 'step-00000007' } }),
+        /'best' names step-00000007, which is not a complete checkpoint \(no meta\.json in it\)/,
+      ],
+      [
+        'a link out',
+        (r) => JSON.stringify({ ...r, best: { ...r.best, dir: 'step-00000008' } }),
+        /'best' names step-00000008, which is a symbolic link, not a checkpoint folder/,
+      ],
       ['a number for a step', (r) => JSON.stringify({ ...r, last: { ...r.last, step: 'six' } }), /'last\.step' is "six"; expected a whole number/],
     ];
     for (const [label, edit, message] of edits) {
@@ -99,13 +111,22 @@ describe('faults/run: pointer records are data, not paths to follow', () => {
     const run = tmpDir('legacy');
     const store = new CheckpointStore(run);
     // Checkpoint folders made by the current writer in two scratch runs, then laid out as the old writer left them.
-    for (const [step, psnr] of [[3, 20], [6, 22]]) {
+    for (const [step, psnr] of [
+      [3, 20],
+      [6, 22],
+    ]) {
       const scratch = new CheckpointStore(tmpDir('legacy-scratch'));
       scratch.save(state(step, psnr), { candidateBest: true });
       fs.mkdirSync(store.dir, { recursive: true });
       fs.cpSync(scratch.path('last'), path.join(store.dir, `step-${String(step).padStart(8, '0')}`), { recursive: true });
     }
-    const pointer = (step: number, psnr: number): string => JSON.stringify({ dir: `step-${String(step).padStart(8, '0')}`, epoch: step / 3, step, selection: { metric: 'psnr', value: psnr, higherIsBetter: true, epoch: step / 3 } });
+    const pointer = (step: number, psnr: number): string =>
+      JSON.stringify({
+        dir: `step-${String(step).padStart(8, '0')}`,
+        epoch: step / 3,
+        step,
+        selection: { metric: 'psnr', value: psnr, higherIsBetter: true, epoch: step / 3 },
+      });
     // The old writer moved last to step 6 (PSNR 22) and crashed before moving best off step 3 (PSNR 20).
     fs.writeFileSync(path.join(store.dir, 'last.json'), pointer(6, 22));
     fs.writeFileSync(path.join(store.dir, 'best.json'), pointer(3, 20));
@@ -114,14 +135,23 @@ describe('faults/run: pointer records are data, not paths to follow', () => {
     assert.equal(store.load('best').selection?.value, 22);
     // A legacy pointer is validated like the record, naming its own file.
     fs.writeFileSync(path.join(store.dir, 'last.json'), JSON.stringify({ dir: '../../x', epoch: 0, step: 0, selection: null }));
-    assert.throws(() => store.load('last'), (e: Error) => e.message.startsWith(path.join(store.dir, 'last.json')) && /refusing to follow it/.test(e.message));
+    assert.throws(
+      () => store.load('last'),
+      (e: Error) => e.message.startsWith(path.join(store.dir, 'last.json')) && /refusing to follow it/.test(e.message),
+    );
     fs.writeFileSync(path.join(store.dir, 'last.json'), pointer(6, 22));
     // The next save writes checkpoints.json, removes the two files, keeps best on 6 and drops step 3.
     store.save(state(9, 21), { candidateBest: true });
     assert.ok(!fs.existsSync(path.join(store.dir, 'last.json')) && !fs.existsSync(path.join(store.dir, 'best.json')));
     const record = store.record()!;
     assert.deepEqual([record.last.step, record.best?.step], [9, 6]);
-    assert.deepEqual(fs.readdirSync(store.dir).filter((f) => f.startsWith('step-')).sort(), ['step-00000006', 'step-00000009']);
+    assert.deepEqual(
+      fs
+        .readdirSync(store.dir)
+        .filter((f) => f.startsWith('step-'))
+        .sort(),
+      ['step-00000006', 'step-00000009'],
+    );
   });
 
   it('clean-up removes only temporaries the kit wrote whose writer is gone', () => {
@@ -176,7 +206,10 @@ describe('faults/run: pointer records are data, not paths to follow', () => {
       if (stage === 'temporary-written') throw enospc();
     });
     try {
-      assert.throws(() => store.save(state(6, 30), { candidateBest: true }), (e: Error) => e instanceof FileSystemError && e.message === `${store.recordFile}: no space left on device (ENOSPC)`);
+      assert.throws(
+        () => store.save(state(6, 30), { candidateBest: true }),
+        (e: Error) => e instanceof FileSystemError && e.message === `${store.recordFile}: no space left on device (ENOSPC)`,
+      );
     } finally {
       setWriteFaultForTests();
     }

@@ -34,13 +34,23 @@ describe('faults/run: resume refuses a changed recipe; an interruption saves and
       train(model, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, changed, { runDir, progress: 'quiet', resume: true }),
       (e: Error) =>
         e instanceof ResumeConfigError &&
-        e.message === `${runDir}: --resume with a config that differs from the run's (train.batchSize 2 → 4, train.optimizer.lr 0.2 → 0.05, train.seed 1 → 7); resume with the recorded values, pass --allow-config-change to accept the change (it is logged), or start a new run`,
+        e.message ===
+          `${runDir}: --resume with a config that differs from the run's (train.batchSize 2 → 4, train.optimizer.lr 0.2 → 0.05, train.seed 1 → 7); resume with the recorded values, pass --allow-config-change to accept the change (it is logged), or start a new run`,
     );
     assert.equal(fs.readFileSync(path.join(runDir, 'log.jsonl'), 'utf8'), logBefore, 'a refused resume writes nothing');
     // Budgets may change without the flag (epochs 4 → 5, maxSteps 4 → unset).
-    const budget = await train(model, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment({ epochs: 5, maxSteps: 6 }), { runDir, progress: 'quiet', resume: true });
+    const budget = await train(model, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment({ epochs: 5, maxSteps: 6 }), {
+      runDir,
+      progress: 'quiet',
+      resume: true,
+    });
     assert.equal(budget.step, 6);
-    const accepted = await train(model, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, { ...changed, train: { ...changed.train, epochs: 5 } }, { runDir, progress: 'quiet', resume: true, allowConfigChange: true });
+    const accepted = await train(
+      model,
+      { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val },
+      { ...changed, train: { ...changed.train, epochs: 5 } },
+      { runDir, progress: 'quiet', resume: true, allowConfigChange: true },
+    );
     assert.equal(accepted.step, 15);
     const resume = events(runDir).filter((e) => e.event === 'resume');
     assert.equal(resume.length, 2);
@@ -71,7 +81,8 @@ describe('faults/run: resume refuses a changed recipe; an interruption saves and
       (e: Error) =>
         e instanceof TrainingInterruptedError &&
         e.exitCode === 143 &&
-        e.message === `interrupted by SIGTERM at step 5; the state is saved in ${path.join(runDir, 'checkpoints', 'step-00000005')}; resume with: jasr train --config tiny.json --resume`,
+        e.message ===
+          `interrupted by SIGTERM at step 5; the state is saved in ${path.join(runDir, 'checkpoints', 'step-00000005')}; resume with: jasr train --config tiny.json --resume`,
     );
     assert.equal(new CheckpointStore(runDir).load('last').step, 5, 'step 5 is mid-epoch 2: saved on the way out');
     model.dispose();
@@ -79,7 +90,10 @@ describe('faults/run: resume refuses a changed recipe; an interruption saves and
     await train(resumed, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment(), { runDir, progress: 'quiet', resume: true });
     assert.deepEqual(learningRecords(runDir), learningRecords(refDir));
     assert.deepEqual(Array.from(resumed.w.dataSync()), Array.from(ref.w.dataSync()));
-    assert.deepEqual(events(runDir).map((e) => e.event), ['start', 'error', 'resume', 'done']);
+    assert.deepEqual(
+      events(runDir).map((e) => e.event),
+      ['start', 'error', 'resume', 'done'],
+    );
     for (const m of [ref, resumed]) m.dispose();
     tf.dispose([val.x, val.y]);
   });
@@ -105,10 +119,17 @@ describe('faults/run: resume refuses a changed recipe; an interruption saves and
     const resumed = new TinyModel();
     await train(resumed, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment(), { runDir, progress: 'quiet', resume: true });
     assert.deepEqual(learningRecords(runDir), learningRecords(refDir));
-    assert.deepEqual(events(runDir).map((e) => e.event), ['start', 'resume', 'done']);
+    assert.deepEqual(
+      events(runDir).map((e) => e.event),
+      ['start', 'resume', 'done'],
+    );
     // A resume of a directory with neither log nor checkpoint has nothing to continue.
     await assert.rejects(
-      train(resumed, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment(), { runDir: path.join(root, 'empty'), progress: 'quiet', resume: true }),
+      train(resumed, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, tinyExperiment(), {
+        runDir: path.join(root, 'empty'),
+        progress: 'quiet',
+        resume: true,
+      }),
       /checkpoints\.json: no 'last' checkpoint in .*: nothing to resume \(start the run without --resume\)/,
     );
     for (const m of [ref, resumed]) m.dispose();
@@ -120,10 +141,14 @@ describe('faults/run: resume refuses a changed recipe; an interruption saves and
     const config = writeTinyExperiment(root);
     const runDir = path.join(root, 'run');
     const sets = ['--set', 'train.maxSteps=4', '--set', 'train.epochs=2', '--set', 'train.checkpointEvery=1'];
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'jasr.js'), 'train', '--config', config, ...sets, '--run-dir', runDir, '--progress', 'quiet'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'jasr.js'), 'train', '--config', config, ...sets, '--run-dir', runDir, '--progress', 'quiet'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -137,12 +162,20 @@ describe('faults/run: resume refuses a changed recipe; an interruption saves and
     assert.equal(code, 130, `stderr: ${stderr}`);
     const resumeCommand = `jasr train --config ${config} --set train.maxSteps=4 --set train.epochs=2 --set train.checkpointEvery=1 --run-dir ${runDir} --resume`;
     const last = stderr.trim().split('\n').pop()!;
-    assert.match(last, new RegExp(`^jasr train: interrupted by SIGINT at step [1-3]; the state is saved in .*step-0000000[1-3]; resume with: ${resumeCommand.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`));
+    assert.match(
+      last,
+      new RegExp(
+        `^jasr train: interrupted by SIGINT at step [1-3]; the state is saved in .*step-0000000[1-3]; resume with: ${resumeCommand.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`,
+      ),
+    );
     const interruptedAt = Number(/at step (\d)/.exec(last)![1]);
     assert.equal(new CheckpointStore(runDir).load('last').step, interruptedAt);
 
     const argv = resumeCommand.split(' ').slice(2);
-    await assert.rejects(trainCommand.run([...argv, '--set', 'train.optimizer.lr=0.002', '--progress', 'quiet']), /differs from the run's \(train\.optimizer\.lr 0\.001 → 0\.002\)/);
+    await assert.rejects(
+      trainCommand.run([...argv, '--set', 'train.optimizer.lr=0.002', '--progress', 'quiet']),
+      /differs from the run's \(train\.optimizer\.lr 0\.001 → 0\.002\)/,
+    );
     const printed: string[] = [];
     const original = console.log;
     console.log = (...parts: unknown[]) => printed.push(parts.join(' '));
@@ -151,8 +184,13 @@ describe('faults/run: resume refuses a changed recipe; an interruption saves and
     } finally {
       console.log = original;
     }
-    const steps = readRunLog(runDir).filter((r) => r.kind === 'step').map((r) => r.step);
+    const steps = readRunLog(runDir)
+      .filter((r) => r.kind === 'step')
+      .map((r) => r.step);
     assert.deepEqual(steps, [1, 2, 3, 4]);
-    assert.deepEqual(events(runDir).map((e) => e.event), ['start', 'error', 'resume', 'done']);
+    assert.deepEqual(
+      events(runDir).map((e) => e.event),
+      ['start', 'error', 'resume', 'done'],
+    );
   });
 });

@@ -46,7 +46,10 @@ export class TinyLoader implements TrainLoader<Batch> {
   readonly batchesPerEpoch = SAMPLES / 4;
   private epoch = 0;
   private cursor = 0;
-  constructor(private readonly data: Data, private readonly opts: LoaderOptions = {}) {}
+  constructor(
+    private readonly data: Data,
+    private readonly opts: LoaderOptions = {},
+  ) {}
   async next(): Promise<Batch> {
     if (this.opts.delayMs) await new Promise((r) => setTimeout(r, this.opts.delayMs));
     if (this.opts.gate) await this.opts.gate();
@@ -86,7 +89,10 @@ export class TinyModel implements TrainableModel<Batch, Batch> {
     return [this.w, this.b];
   }
   lossFn(batch: Batch, ctx: StepContext): { total: tf.Scalar; terms: Record<string, tf.Scalar> } {
-    const noise = tf.tensor2d(Array.from({ length: batch.x.shape[0] * FEATURES }, () => 0.3 * ctx.rng.normal()), batch.x.shape);
+    const noise = tf.tensor2d(
+      Array.from({ length: batch.x.shape[0] * FEATURES }, () => 0.3 * ctx.rng.normal()),
+      batch.x.shape,
+    );
     const pred = batch.x.add(noise).matMul(this.w).add(this.b);
     const data = tf.losses.meanSquaredError(batch.y, pred) as tf.Scalar;
     const reg = this.w.square().sum().mul(0.01) as tf.Scalar;

@@ -17,7 +17,14 @@ async function gradsOn(backend: string, f: (...xs: tf.Tensor[]) => tf.Scalar, in
 }
 
 /** Plain conv and fused conv (bias + relu) outputs on the named backend. */
-async function forwardOn(backend: string, x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor1D, stride: number | [number, number], pad: Pad): Promise<Float32Array[]> {
+async function forwardOn(
+  backend: string,
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  bias: tf.Tensor1D,
+  stride: number | [number, number],
+  pad: Pad,
+): Promise<Float32Array[]> {
   assert.ok(await tf.setBackend(backend), `could not switch to ${backend}`);
   const outs = [tf.conv2d(x, w, stride, pad), tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias, activation: 'relu' })];
   const values = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
@@ -36,7 +43,19 @@ export function convParityCases(): void {
   for (const kernel of [1, 3]) for (const stride of [1, 2]) for (const pad of ['same', 'valid'] as Pad[]) cases.push({ kernel, stride, pad });
   // The model's explicit 'pad 1' convs, plus shapes no model uses yet (asymmetric strides and pads, 5×5 stride 3).
   cases.push({ kernel: 3, stride: 2, pad: 1 }, { kernel: 3, stride: 1, pad: 1 }, { kernel: 1, stride: 2, pad: 1 });
-  cases.push({ kernel: 3, stride: [2, 1], pad: [[0, 0], [2, 0], [1, 3], [0, 0]] }, { kernel: 5, stride: 3, pad: 'same' });
+  cases.push(
+    {
+      kernel: 3,
+      stride: [2, 1],
+      pad: [
+        [0, 0],
+        [2, 0],
+        [1, 3],
+        [0, 0],
+      ],
+    },
+    { kernel: 5, stride: 3, pad: 'same' },
+  );
 
   cases.forEach(({ kernel, stride, pad }, i) => {
     it(`conv2d ${kernel}×${kernel} stride ${stride} pad ${JSON.stringify(pad)}: forward within 1e-5, dx and dW within 1e-4 (plain and fused with bias + relu)`, async () => {
@@ -59,17 +78,25 @@ export function convParityCases(): void {
       await tf.setBackend('wasm');
       tf.dispose([x, w, bias, dyWeights]);
 
-      ['plain', 'fused'].forEach((name, k) => assert.ok(relativeError(forwardWasm[k], forwardCpu[k]) < 1e-5, `${name} forward: relative error ${relativeError(forwardWasm[k], forwardCpu[k])}`));
+      ['plain', 'fused'].forEach((name, k) =>
+        assert.ok(relativeError(forwardWasm[k], forwardCpu[k]) < 1e-5, `${name} forward: relative error ${relativeError(forwardWasm[k], forwardCpu[k])}`),
+      );
       ['dx', 'dW'].forEach((name, k) => assert.ok(relativeError(onWasm[k], onCpu[k]) < 1e-4, `${name}: relative error ${relativeError(onWasm[k], onCpu[k])}`));
-      ['dx', 'dW', 'dbias'].forEach((name, k) => assert.ok(relativeError(fusedWasm[k], fusedCpu[k]) < 1e-4, `fused ${name}: relative error ${relativeError(fusedWasm[k], fusedCpu[k])}`));
-      assert.equal(onWasm[0].length, inputShape.reduce((a, b) => a * b));
+      ['dx', 'dW', 'dbias'].forEach((name, k) =>
+        assert.ok(relativeError(fusedWasm[k], fusedCpu[k]) < 1e-4, `fused ${name}: relative error ${relativeError(fusedWasm[k], fusedCpu[k])}`),
+      );
+      assert.equal(
+        onWasm[0].length,
+        inputShape.reduce((a, b) => a * b),
+      );
       assert.equal(onWasm[1].length, kernel * kernel * inputShape[3] * outChannels);
     });
   });
 
   it('a small 64-channel conv net trains with Adam on wasm: loss falls, tensor count stays flat', async () => {
     assert.equal(tf.getBackend(), 'wasm');
-    const init = (shape: number[], seed: number): tf.Variable => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / (shape[0] * shape[1] * shape[2])), 'float32', seed));
+    const init = (shape: number[], seed: number): tf.Variable =>
+      tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / (shape[0] * shape[1] * shape[2])), 'float32', seed));
     const w1 = init([3, 3, 3, 64], 1);
     const w2 = init([3, 3, 64, 64], 2);
     const w3 = init([1, 1, 64, 3], 3);

@@ -39,13 +39,21 @@ export function importGraph(srcDir: string): { files: string[]; edges: ImportEdg
   const edges: ImportEdge[] = [];
   const unresolved: string[] = [];
   for (const f of files) {
-    const text = fs.readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    const text = fs
+      .readFileSync(f, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
     for (const m of text.matchAll(SPEC)) {
       const target = resolveSpec(f, m[2]);
       const lineStart = text.lastIndexOf('\n', m.index) + 1;
       const statement = text.slice(lineStart, m.index);
       if (target === null) unresolved.push(`${rel(f)} → ${m[2]}`);
-      else edges.push({ from: rel(f), to: path.relative(srcDir, target).startsWith('..') ? `../${path.relative(path.dirname(srcDir), target)}` : rel(target), typeOnly: /^\s*(import|export)\s+type\b/.test(statement) });
+      else
+        edges.push({
+          from: rel(f),
+          to: path.relative(srcDir, target).startsWith('..') ? `../${path.relative(path.dirname(srcDir), target)}` : rel(target),
+          typeOnly: /^\s*(import|export)\s+type\b/.test(statement),
+        });
     }
   }
   return { files: files.map(rel), edges, unresolved };

@@ -49,7 +49,7 @@ export interface ExecuteOptions {
 const JUPYTER = '/usr/bin/jupyter';
 
 function joinText(t: string | string[] | undefined): string {
-  return Array.isArray(t) ? t.join('') : t ?? '';
+  return Array.isArray(t) ? t.join('') : (t ?? '');
 }
 
 export function executeNotebook(notebookPath: string, opts: ExecuteOptions = {}): NotebookRun {

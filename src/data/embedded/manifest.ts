@@ -100,7 +100,8 @@ function readManifestFile(dir: string): ManifestRead {
   if (typeof m !== 'object' || m === null || typeof m.labeller !== 'string' || !Array.isArray(m.samples)) {
     return { kind: 'other', why: `a ${MANIFEST_NAME} that is not an embedded-set manifest` };
   }
-  if (m.version !== MANIFEST_VERSION) return { kind: 'other', why: `an embedded-set ${MANIFEST_NAME} of version ${m.version}, this kit reads ${MANIFEST_VERSION}` };
+  if (m.version !== MANIFEST_VERSION)
+    return { kind: 'other', why: `an embedded-set ${MANIFEST_NAME} of version ${m.version}, this kit reads ${MANIFEST_VERSION}` };
   const bad = m.samples.find((s) => typeof s?.image !== 'string' || !IMAGE_PATH_PATTERN.test(s.image));
   if (bad) return { kind: 'other', why: `a ${MANIFEST_NAME} naming image '${bad?.image}' outside the kit's layout` };
   return { kind: 'kit', manifest: m as Manifest };
@@ -153,8 +154,14 @@ export function setFolderState(dir: string): SetFolderState {
   if (all.length === 0) return { kind: 'empty' };
   const other = all.filter((e) => !isKitScratch(e.name) && !(e.isDirectory() && isKitImageDir(dir, e.name)));
   if (other.length === 0) return { kind: 'leftover' };
-  const names = other.slice(0, 3).map((e) => `'${e.name}'`).join(', ');
-  return { kind: 'foreign', found: `${other.length} entr${other.length === 1 ? 'y' : 'ies'} the kit did not write (${names}${other.length > 3 ? ', …' : ''}) and no ${MANIFEST_NAME}` };
+  const names = other
+    .slice(0, 3)
+    .map((e) => `'${e.name}'`)
+    .join(', ');
+  return {
+    kind: 'foreign',
+    found: `${other.length} entr${other.length === 1 ? 'y' : 'ies'} the kit did not write (${names}${other.length > 3 ? ', …' : ''}) and no ${MANIFEST_NAME}`,
+  };
 }
 
 /** The image folders a manifest names ('' for PNGs beside the manifest). */
@@ -256,14 +263,23 @@ export function verifySet(dir: string, m: Manifest, buildInProgress: boolean): {
       }
     } else if (e.isDirectory() && IMAGE_DIR_PATTERN.test(e.name)) {
       if (buildInProgress) notes.push(`${path.join(dir, e.name)}: being written by a \`jasr data build\` in progress`);
-      else if (isKitImageDir(dir, e.name)) add(e.name, 'image folder not named by manifest.json, left by an interrupted build (`jasr data build --force` removes it)');
+      else if (isKitImageDir(dir, e.name))
+        add(e.name, 'image folder not named by manifest.json, left by an interrupted build (`jasr data build --force` removes it)');
       else {
         for (const f of entries(path.join(dir, e.name))) {
-          add(`${e.name}/${f.name}`, isKitImageFile(f.name) ? 'left by an interrupted build (`jasr data build --force` removes it)' : 'not named by manifest.json (extra file; the kit keeps it)');
+          add(
+            `${e.name}/${f.name}`,
+            isKitImageFile(f.name)
+              ? 'left by an interrupted build (`jasr data build --force` removes it)'
+              : 'not named by manifest.json (extra file; the kit keeps it)',
+          );
         }
       }
     } else if (!named.has(e.name)) {
-      add(e.name, isKitScratch(e.name) ? 'left by an interrupted kit process (`jasr data build --force` removes it)' : 'not named by manifest.json (extra file)');
+      add(
+        e.name,
+        isKitScratch(e.name) ? 'left by an interrupted kit process (`jasr data build --force` removes it)' : 'not named by manifest.json (extra file)',
+      );
     }
   }
   return { problems, notes };
@@ -276,7 +292,12 @@ export async function loadManifestSample(dir: string, s: ManifestSample): Promis
   }
   const points = s.landmarks.length / 2;
   return {
-    id: s.id, hr: rgbToFloat(img), hrSize: s.hrSize, landmarks: Float32Array.from(s.landmarks),
-    visible: new Uint8Array(points).fill(1), box: s.box, provenance: s.provenance,
+    id: s.id,
+    hr: rgbToFloat(img),
+    hrSize: s.hrSize,
+    landmarks: Float32Array.from(s.landmarks),
+    visible: new Uint8Array(points).fill(1),
+    box: s.box,
+    provenance: s.provenance,
   };
 }

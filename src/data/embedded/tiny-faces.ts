@@ -46,7 +46,11 @@ export function parseNpy(bytes: Buffer, file: string): NpyArray {
     throw new Error(`${file}: header: expected 'descr', 'fortran_order' and 'shape' keys, found ${JSON.stringify(header.trim())}`);
   }
   if (fortran === 'True') throw new Error(`${file}: header: expected fortran_order False (C order), found True`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
   if (shape.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`${file}: header: expected a shape of non-negative integers, found (${shapeText})`);
   const count = shape.reduce((a, b) => a * b, 1);
   const itemSize: Record<string, number> = { '<f8': 8, '<f4': 4, '|u1': 1 };

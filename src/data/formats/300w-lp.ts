@@ -42,7 +42,10 @@ export function read300WLP(root: string, subset: Subset300WLP | 'all' = 'all', o
     collect(problems, opts, () => {
       const dir = path.join(root, name);
       requireDirectory(dir, `300W-LP ${name}`);
-      for (const mat of fs.readdirSync(dir).filter((f) => f.endsWith('.mat')).sort()) {
+      for (const mat of fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.mat'))
+        .sort()) {
         const file = path.join(dir, mat);
         collect(problems, opts, () => {
           const pose = poseFromPosePara(file, readMatV5(file));

@@ -25,7 +25,8 @@ export function parseAflwAnnotation(file: string): { landmarks: Float32Array; vi
     const parts = text.trim().split(/\s+/);
     if (parts.length !== 4) throw new AnnotationError(file, i + 1, `expected '<index> <x> <y> <visible>', found '${text}'`);
     const idx = parseNumber(parts[0], file, i + 1, 'point index');
-    if (!Number.isInteger(idx) || idx < 1 || idx > AFLW_POINTS) throw new AnnotationError(file, i + 1, `expected a point index 1…${AFLW_POINTS}, found ${parts[0]}`);
+    if (!Number.isInteger(idx) || idx < 1 || idx > AFLW_POINTS)
+      throw new AnnotationError(file, i + 1, `expected a point index 1…${AFLW_POINTS}, found ${parts[0]}`);
     landmarks[2 * (idx - 1)] = parseNumber(parts[1], file, i + 1, `x of point ${idx}`);
     landmarks[2 * (idx - 1) + 1] = parseNumber(parts[2], file, i + 1, `y of point ${idx}`);
     visible[idx - 1] = parseNumber(parts[3], file, i + 1, `visibility of point ${idx}`) > 0 ? 1 : 0;
@@ -36,7 +37,10 @@ export function parseAflwAnnotation(file: string): { landmarks: Float32Array; vi
 /** The list files under root: `*.GTB`, `*.GTL` or `*.txt` whose name contains the split. */
 export function aflwListFiles(root: string, split: string): string[] {
   requireDirectory(root, 'AFLW root');
-  const lists = fs.readdirSync(root).filter((f) => /\.(GTB|GTL|txt)$/.test(f) && (split === 'all' || f.toLowerCase().includes(split))).sort();
+  const lists = fs
+    .readdirSync(root)
+    .filter((f) => /\.(GTB|GTL|txt)$/.test(f) && (split === 'all' || f.toLowerCase().includes(split)))
+    .sort();
   if (lists.length === 0) throw new AnnotationError(root, null, `expected an AFLW list file (*.GTB/*.GTL/*.txt) for split '${split}', found none`);
   return lists.map((f) => path.join(root, f));
 }
@@ -51,7 +55,8 @@ export function readAflw(root: string, split: 'train' | 'test' | 'all' = 'all', 
       const lineNo = i + 1;
       collect(problems, opts, () => {
         const parts = text.trim().split(/\s+/);
-        if (parts.length !== 6 && parts.length !== 7) throw new AnnotationError(list, lineNo, `expected '<image> <annotation> x1 y1 x2 y2 [faceSize]', found ${parts.length} fields`);
+        if (parts.length !== 6 && parts.length !== 7)
+          throw new AnnotationError(list, lineNo, `expected '<image> <annotation> x1 y1 x2 y2 [faceSize]', found ${parts.length} fields`);
         if (parts[1] === 'None') throw new AnnotationError(list, lineNo, 'expected an annotation file, found None');
         const image = path.resolve(root, parts[0]);
         requireImage(image, list, lineNo);

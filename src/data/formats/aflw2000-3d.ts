@@ -41,7 +41,10 @@ export function readAflw20003d(root: string, opts: ReaderOptions = {}): ReadResu
   requireDirectory(root, 'AFLW2000-3D');
   const problems: Problem[] = [];
   const records: LandmarkRecord[] = [];
-  const mats = fs.readdirSync(root).filter((f) => f.endsWith('.mat')).sort();
+  const mats = fs
+    .readdirSync(root)
+    .filter((f) => f.endsWith('.mat'))
+    .sort();
   if (mats.length === 0) throw new AnnotationError(root, null, 'expected AFLW2000-3D .mat files (image00002.mat, …), found none');
   for (const name of mats) {
     const file = path.join(root, name);

@@ -4,7 +4,19 @@
  * `list_eval_partition.txt` (`<image> 0|1|2` = train|val|test) and images in `img_align_celeba/`.
  */
 import * as path from 'path';
-import { AnnotationError, LandmarkRecord, Problem, ReadResult, ReaderOptions, allVisible, collect, parseNumber, readLines, requireDirectory, requireImage } from './common';
+import {
+  AnnotationError,
+  LandmarkRecord,
+  Problem,
+  ReadResult,
+  ReaderOptions,
+  allVisible,
+  collect,
+  parseNumber,
+  readLines,
+  requireDirectory,
+  requireImage,
+} from './common';
 
 export const CELEBA_POINTS = 5;
 export const CELEBA_LANDMARK_FILE = 'list_landmarks_align_celeba.txt';
@@ -41,7 +53,8 @@ export function readCelebA(root: string, split: 'train' | 'val' | 'test' | 'all'
     rows++;
     collect(problems, opts, () => {
       const parts = text.split(/\s+/);
-      if (parts.length !== 1 + 2 * CELEBA_POINTS) throw new AnnotationError(landmarkFile, i + 1, `expected an image name and ${2 * CELEBA_POINTS} numbers, found ${parts.length} fields`);
+      if (parts.length !== 1 + 2 * CELEBA_POINTS)
+        throw new AnnotationError(landmarkFile, i + 1, `expected an image name and ${2 * CELEBA_POINTS} numbers, found ${parts.length} fields`);
       const landmarks = new Float32Array(2 * CELEBA_POINTS);
       for (let k = 0; k < 2 * CELEBA_POINTS; k++) landmarks[k] = parseNumber(parts[k + 1], landmarkFile, i + 1, header[k]);
       const subset = partition.get(parts[0]);

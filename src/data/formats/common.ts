@@ -9,7 +9,11 @@ import type { LabelProvenance } from '../types';
 import { KnownError } from '../../core/errors';
 
 export class AnnotationError extends KnownError {
-  constructor(readonly file: string, readonly line: number | null, problem: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number | null,
+    problem: string,
+  ) {
     super(`${file}${line !== null ? `:${line}` : ''}: ${problem}`);
   }
 }

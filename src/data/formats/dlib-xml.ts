@@ -30,9 +30,16 @@ export function labelsFromComment(comment: string): LabelStatement | null {
 }
 
 /** One element as parsed: its attributes and the line its start tag ends on (dlib writes one tag per line). */
-interface Tag { attrs: Record<string, string>; line: number }
-interface BoxTag extends Tag { parts: Tag[] }
-interface ImageTag extends Tag { boxes: BoxTag[] }
+interface Tag {
+  attrs: Record<string, string>;
+  line: number;
+}
+interface BoxTag extends Tag {
+  parts: Tag[];
+}
+interface ImageTag extends Tag {
+  boxes: BoxTag[];
+}
 
 /**
  * The `<image>`/`<box>`/`<part>` elements of a dlib XML text. A box counts only once its end tag is read, so a
@@ -94,7 +101,10 @@ export function readDlibXml(xmlFile: string, points = 68, opts: ReaderOptions = 
   const dir = path.dirname(file);
   const subset = path.basename(file, '.xml');
   const { images, comment, error } = parseElements(file, text);
-  if (error) collect(problems, opts, () => { throw error; });
+  if (error)
+    collect(problems, opts, () => {
+      throw error;
+    });
   const stated = labelsFromComment(comment);
   for (const img of images) {
     const rel = img.attrs.file;
@@ -109,21 +119,31 @@ export function readDlibXml(xmlFile: string, points = 68, opts: ReaderOptions = 
         const a = box.attrs;
         if (a.ignore === '1') return;
         const num = (k: string): number => parseNumber(a[k] ?? '', file, boxLine, `box attribute ${k}`);
-        const top = num('top'), left = num('left'), width = num('width'), height = num('height');
+        const top = num('top'),
+          left = num('left'),
+          width = num('width'),
+          height = num('height');
         const landmarks = new Float32Array(2 * points);
         const visible = new Uint8Array(points);
         for (const part of box.parts) {
           const pa = part.attrs;
           const idx = parseNumber(pa.name ?? '', file, boxLine, 'part name');
-          if (!Number.isInteger(idx) || idx < 0 || idx >= points) throw new AnnotationError(file, boxLine, `expected part names 0…${points - 1}, found '${pa.name}'`);
+          if (!Number.isInteger(idx) || idx < 0 || idx >= points)
+            throw new AnnotationError(file, boxLine, `expected part names 0…${points - 1}, found '${pa.name}'`);
           landmarks[2 * idx] = parseNumber(pa.x ?? '', file, boxLine, `x of part ${idx}`);
           landmarks[2 * idx + 1] = parseNumber(pa.y ?? '', file, boxLine, `y of part ${idx}`);
           visible[idx] = 1;
         }
         if (box.parts.length === 0) return;
         records.push({
-          image: path.resolve(dir, rel), annotation: file, line: boxLine, landmarks, visible,
-          box: [left, top, left + width, top + height], subset, ...(stated ? { labels: stated } : {}),
+          image: path.resolve(dir, rel),
+          annotation: file,
+          line: boxLine,
+          landmarks,
+          visible,
+          box: [left, top, left + width, top + height],
+          subset,
+          ...(stated ? { labels: stated } : {}),
         });
       });
     }
@@ -137,9 +157,14 @@ export function readDlibXml(xmlFile: string, points = 68, opts: ReaderOptions = 
  * testing_with_face_landmarks.xml).
  */
 export function readDlibXmlSplits(root: string, opts: ReaderOptions = {}, points = 68): Record<string, ReadResult> {
-  const xmls = fs.existsSync(root) && fs.statSync(root).isDirectory()
-    ? fs.readdirSync(root).filter((f) => f.endsWith('.xml')).sort().map((f) => path.join(root, f))
-    : [root];
+  const xmls =
+    fs.existsSync(root) && fs.statSync(root).isDirectory()
+      ? fs
+          .readdirSync(root)
+          .filter((f) => f.endsWith('.xml'))
+          .sort()
+          .map((f) => path.join(root, f))
+      : [root];
   if (xmls.length === 0) throw new AnnotationError(root, null, 'expected dlib imglab .xml files, found none');
   const out: Record<string, ReadResult> = {};
   for (const x of xmls) {
@@ -151,7 +176,10 @@ export function readDlibXmlSplits(root: string, opts: ReaderOptions = {}, points
 }
 
 export function findXml(dir: string): string {
-  const xml = fs.readdirSync(dir).filter((f) => f.endsWith('.xml')).sort();
+  const xml = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.xml'))
+    .sort();
   if (xml.length === 0) throw new AnnotationError(dir, null, 'expected a dlib imglab .xml file in this directory, found none');
   return path.join(dir, xml[0]);
 }

@@ -5,7 +5,19 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { AnnotationError, IMAGE_EXTENSIONS, LandmarkRecord, Problem, ReadResult, ReaderOptions, allVisible, collect, parseNumber, readLines, requireDirectory } from './common';
+import {
+  AnnotationError,
+  IMAGE_EXTENSIONS,
+  LandmarkRecord,
+  Problem,
+  ReadResult,
+  ReaderOptions,
+  allVisible,
+  collect,
+  parseNumber,
+  readLines,
+  requireDirectory,
+} from './common';
 
 export const HELEN_POINTS = 194;
 
@@ -34,7 +46,13 @@ export function formatHelenAnnotation(name: string, landmarks: ArrayLike<number>
 
 function indexImages(root: string): Map<string, string> {
   const found = new Map<string, string>();
-  const dirs = [root, ...fs.readdirSync(root).map((d) => path.join(root, d)).filter((d) => fs.statSync(d).isDirectory() && path.basename(d) !== 'annotation')];
+  const dirs = [
+    root,
+    ...fs
+      .readdirSync(root)
+      .map((d) => path.join(root, d))
+      .filter((d) => fs.statSync(d).isDirectory() && path.basename(d) !== 'annotation'),
+  ];
   for (const dir of dirs) {
     for (const f of fs.readdirSync(dir)) {
       const ext = path.extname(f);
@@ -46,7 +64,11 @@ function indexImages(root: string): Map<string, string> {
 
 function readNameList(file: string): Set<string> | null {
   if (!fs.existsSync(file)) return null;
-  return new Set(readLines(file).map((l) => l.trim()).filter((l) => l !== ''));
+  return new Set(
+    readLines(file)
+      .map((l) => l.trim())
+      .filter((l) => l !== ''),
+  );
 }
 
 export function readHelen(root: string, split: 'train' | 'test' | 'all' = 'all', opts: ReaderOptions = {}): ReadResult {
@@ -61,7 +83,10 @@ export function readHelen(root: string, split: 'train' | 'test' | 'all' = 'all',
   }
   const problems: Problem[] = [];
   const records: LandmarkRecord[] = [];
-  const files = fs.readdirSync(annotationDir).filter((f) => f.endsWith('.txt')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const files = fs
+    .readdirSync(annotationDir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   for (const f of files) {
     const file = path.join(annotationDir, f);
     collect(problems, opts, () => {

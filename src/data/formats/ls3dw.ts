@@ -69,6 +69,7 @@ export function readLs3dw(root: string, subset: Ls3dwSubset | 'all' = 'all', opt
       collect(problems, opts, () => records.push(...readFolder(path.join(root, name), name, opts, problems)));
     }
   }
-  if (records.length === 0 && problems.length === 0) throw new AnnotationError(root, null, `expected LS3D-W .t7 files under ${subset === 'all' ? LS3DW_SUBSETS.join(', ') : subset}, found none`);
+  if (records.length === 0 && problems.length === 0)
+    throw new AnnotationError(root, null, `expected LS3D-W .t7 files under ${subset === 'all' ? LS3DW_SUBSETS.join(', ') : subset}, found none`);
   return { records, problems, points: LS3DW_POINTS };
 }

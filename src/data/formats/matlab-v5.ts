@@ -18,13 +18,42 @@ import { AnnotationError } from './common';
 
 /** MATLAB array classes (mxClassID). */
 const CLASS_NAMES: Record<number, string> = {
-  1: 'cell', 2: 'struct', 3: 'object', 4: 'char', 5: 'sparse', 6: 'double', 7: 'single',
-  8: 'int8', 9: 'uint8', 10: 'int16', 11: 'uint16', 12: 'int32', 13: 'uint32', 14: 'int64', 15: 'uint64',
+  1: 'cell',
+  2: 'struct',
+  3: 'object',
+  4: 'char',
+  5: 'sparse',
+  6: 'double',
+  7: 'single',
+  8: 'int8',
+  9: 'uint8',
+  10: 'int16',
+  11: 'uint16',
+  12: 'int32',
+  13: 'uint32',
+  14: 'int64',
+  15: 'uint64',
 };
 const NUMERIC_CLASSES = new Set(['double', 'single', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
 
 /** Data element types (miINT8 …) and their element size in bytes where they hold numbers. */
-const MI = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15, UTF8: 16, UTF16: 17, UTF32: 18 };
+const MI = {
+  INT8: 1,
+  UINT8: 2,
+  INT16: 3,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  SINGLE: 7,
+  DOUBLE: 9,
+  INT64: 12,
+  UINT64: 13,
+  MATRIX: 14,
+  COMPRESSED: 15,
+  UTF8: 16,
+  UTF16: 17,
+  UTF32: 18,
+};
 const MI_SIZES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 7: 4, 9: 8, 12: 8, 13: 8, 16: 1, 17: 2, 18: 4 };
 
 export interface MatVariable {
@@ -48,7 +77,12 @@ export interface ReadMatOptions {
 
 class Reader {
   readonly view: DataView;
-  constructor(readonly file: string, readonly bytes: Uint8Array, readonly little: boolean, readonly base: string) {
+  constructor(
+    readonly file: string,
+    readonly bytes: Uint8Array,
+    readonly little: boolean,
+    readonly base: string,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -94,20 +128,42 @@ function readNumbers(r: Reader, el: Element, what: string): Float64Array {
   if (el.length % size !== 0) r.fail(el.start, `${what} holds ${el.length} bytes, not a multiple of its ${size}-byte elements`);
   const n = el.length / size;
   const out = new Float64Array(n);
-  const v = r.view, le = r.little, s = el.start;
+  const v = r.view,
+    le = r.little,
+    s = el.start;
   for (let i = 0; i < n; i++) {
     const o = s + i * size;
     switch (el.type) {
-      case MI.INT8: out[i] = v.getInt8(o); break;
-      case MI.UINT8: out[i] = v.getUint8(o); break;
-      case MI.INT16: out[i] = v.getInt16(o, le); break;
-      case MI.UINT16: out[i] = v.getUint16(o, le); break;
-      case MI.INT32: out[i] = v.getInt32(o, le); break;
-      case MI.UINT32: out[i] = v.getUint32(o, le); break;
-      case MI.SINGLE: out[i] = v.getFloat32(o, le); break;
-      case MI.DOUBLE: out[i] = v.getFloat64(o, le); break;
-      case MI.INT64: out[i] = Number(v.getBigInt64(o, le)); break;
-      case MI.UINT64: out[i] = Number(v.getBigUint64(o, le)); break;
+      case MI.INT8:
+        out[i] = v.getInt8(o);
+        break;
+      case MI.UINT8:
+        out[i] = v.getUint8(o);
+        break;
+      case MI.INT16:
+        out[i] = v.getInt16(o, le);
+        break;
+      case MI.UINT16:
+        out[i] = v.getUint16(o, le);
+        break;
+      case MI.INT32:
+        out[i] = v.getInt32(o, le);
+        break;
+      case MI.UINT32:
+        out[i] = v.getUint32(o, le);
+        break;
+      case MI.SINGLE:
+        out[i] = v.getFloat32(o, le);
+        break;
+      case MI.DOUBLE:
+        out[i] = v.getFloat64(o, le);
+        break;
+      case MI.INT64:
+        out[i] = Number(v.getBigInt64(o, le));
+        break;
+      case MI.UINT64:
+        out[i] = Number(v.getBigUint64(o, le));
+        break;
     }
   }
   return out;
@@ -124,7 +180,8 @@ function decodeText(r: Reader, el: Element): string {
 /** Parses one miMATRIX element's data [start, end). */
 function readMatrix(r: Reader, start: number, end: number): MatVariable {
   const flagsEl = readTag(r, start, end, 'array flags');
-  if (flagsEl.type !== MI.UINT32 || flagsEl.length !== 8) r.fail(start, `expected array flags (miUINT32, 8 bytes), found type ${flagsEl.type} with ${flagsEl.length} bytes`);
+  if (flagsEl.type !== MI.UINT32 || flagsEl.length !== 8)
+    r.fail(start, `expected array flags (miUINT32, 8 bytes), found type ${flagsEl.type} with ${flagsEl.length} bytes`);
   const flags = r.u32(flagsEl.start);
   const classId = flags & 0xff;
   const className = CLASS_NAMES[classId];
@@ -174,8 +231,11 @@ function readHeader(file: string, bytes: Uint8Array): boolean {
   if (!little && indicator !== 'MI') {
     // A v4 MAT-file has no text header: it starts with a 20-byte matrix header whose first word (type) has zero bytes.
     const v4 = !text.startsWith('MATLAB') && (bytes[0] === 0 || bytes[1] === 0 || bytes[2] === 0 || bytes[3] === 0);
-    fail(v4 ? 'expected a MATLAB v5 MAT-file, found what looks like a v4 MAT-file (no text header); save it again with -v6 or -v7'
-      : `expected a MATLAB v5 MAT-file (endian indicator 'IM' or 'MI' at byte 126), found '${indicator.replace(/[^\x20-\x7e]/g, '?')}'`);
+    fail(
+      v4
+        ? 'expected a MATLAB v5 MAT-file, found what looks like a v4 MAT-file (no text header); save it again with -v6 or -v7'
+        : `expected a MATLAB v5 MAT-file (endian indicator 'IM' or 'MI' at byte 126), found '${indicator.replace(/[^\x20-\x7e]/g, '?')}'`,
+    );
   }
   const version = new DataView(bytes.buffer, bytes.byteOffset + 124, 2).getUint16(0, little);
   if (version === 0x0200 || text.startsWith('MATLAB 7.3')) {
@@ -207,7 +267,12 @@ export function parseMatV5(file: string, bytes: Uint8Array, opts: ReadMatOptions
         const why = e instanceof RangeError ? `inflates past ${maxInflated} bytes` : `is not a valid zlib stream (${(e as Error).message})`;
         top.fail(offset, `compressed variable ${why}`);
       }
-      const inner = new Reader(file, new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength), little, ` (inside the compressed variable at byte ${offset})`);
+      const inner = new Reader(
+        file,
+        new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength),
+        little,
+        ` (inside the compressed variable at byte ${offset})`,
+      );
       const innerEl = readTag(inner, 0, inflated.length, 'the compressed variable');
       if (innerEl.type !== MI.MATRIX) inner.fail(0, `expected miMATRIX (14) inside miCOMPRESSED, found type ${innerEl.type}`);
       if (innerEl.length > 0) {
@@ -239,7 +304,12 @@ export function readMatV5(file: string, opts: ReadMatOptions = {}): Map<string, 
  */
 export function requireMatrix(file: string, vars: Map<string, MatVariable>, name: string, rows: number, cols: number): Float64Array {
   const v = vars.get(name);
-  if (!v) throw new AnnotationError(file, null, `expected a variable '${name}' (${rows}×${cols}), found only ${[...vars.keys()].map((k) => `'${k}'`).join(', ') || 'no variables'}`);
+  if (!v)
+    throw new AnnotationError(
+      file,
+      null,
+      `expected a variable '${name}' (${rows}×${cols}), found only ${[...vars.keys()].map((k) => `'${k}'`).join(', ') || 'no variables'}`,
+    );
   if (!v.real) throw new AnnotationError(file, null, `expected '${name}' to be numeric, found class ${v.className}`);
   if (v.imag) throw new AnnotationError(file, null, `expected '${name}' to be real, found a complex array`);
   if (v.dims.length !== 2 || v.dims[0] !== rows || v.dims[1] !== cols) {

@@ -5,7 +5,19 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { AnnotationError, LandmarkRecord, ReadResult, ReaderOptions, Problem, allVisible, collect, imageBeside, parseNumber, readLines, requireDirectory } from './common';
+import {
+  AnnotationError,
+  LandmarkRecord,
+  ReadResult,
+  ReaderOptions,
+  Problem,
+  allVisible,
+  collect,
+  imageBeside,
+  parseNumber,
+  readLines,
+  requireDirectory,
+} from './common';
 
 export type Subset300W = 'training' | 'common' | 'challenging' | 'full';
 
@@ -57,7 +69,10 @@ export function formatPts(landmarks: ArrayLike<number>): string {
 export function readPtsFolder(dir: string, subset: string, points: number, opts: ReaderOptions, problems: Problem[]): LandmarkRecord[] {
   requireDirectory(dir, `${subset} (${path.basename(dir)})`);
   const records: LandmarkRecord[] = [];
-  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.pts')).sort()) {
+  for (const name of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.pts'))
+    .sort()) {
     const file = path.join(dir, name);
     collect(problems, opts, () => {
       const landmarks = parsePts(file, points);

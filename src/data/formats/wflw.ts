@@ -4,7 +4,19 @@
  * illumination, make-up, occlusion, blur) and the image path relative to `WFLW_images/`.
  */
 import * as path from 'path';
-import { AnnotationError, LandmarkRecord, Problem, ReadResult, ReaderOptions, allVisible, collect, parseNumber, readLines, requireDirectory, requireImage } from './common';
+import {
+  AnnotationError,
+  LandmarkRecord,
+  Problem,
+  ReadResult,
+  ReaderOptions,
+  allVisible,
+  collect,
+  parseNumber,
+  readLines,
+  requireDirectory,
+  requireImage,
+} from './common';
 
 export const WFLW_POINTS = 98;
 export const WFLW_ATTRIBUTES = ['pose', 'expression', 'illumination', 'makeup', 'occlusion', 'blur'] as const;
@@ -28,7 +40,8 @@ export function readWflw(root: string, split: 'train' | 'test', opts: ReaderOpti
     const lineNo = i + 1;
     collect(problems, opts, () => {
       const parts = text.trim().split(/\s+/);
-      if (parts.length !== WFLW_FIELDS) throw new AnnotationError(file, lineNo, `expected ${WFLW_FIELDS} fields (196 coordinates, 4 box, 6 attributes, image), found ${parts.length}`);
+      if (parts.length !== WFLW_FIELDS)
+        throw new AnnotationError(file, lineNo, `expected ${WFLW_FIELDS} fields (196 coordinates, 4 box, 6 attributes, image), found ${parts.length}`);
       const landmarks = new Float32Array(2 * WFLW_POINTS);
       for (let k = 0; k < 2 * WFLW_POINTS; k++) landmarks[k] = parseNumber(parts[k], file, lineNo, `coordinate ${k}`);
       const b = [0, 1, 2, 3].map((k) => parseNumber(parts[2 * WFLW_POINTS + k], file, lineNo, `box value ${k}`));
@@ -40,7 +53,16 @@ export function readWflw(root: string, split: 'train' | 'test', opts: ReaderOpti
       });
       const image = path.join(root, 'WFLW_images', parts[WFLW_FIELDS - 1]);
       requireImage(image, file, lineNo);
-      records.push({ image, annotation: file, line: lineNo, landmarks, visible: allVisible(WFLW_POINTS), box: [b[0], b[1], b[2], b[3]], subset: split, attributes });
+      records.push({
+        image,
+        annotation: file,
+        line: lineNo,
+        landmarks,
+        visible: allVisible(WFLW_POINTS),
+        box: [b[0], b[1], b[2], b[3]],
+        subset: split,
+        attributes,
+      });
     });
   });
   return { records, problems, points: WFLW_POINTS };

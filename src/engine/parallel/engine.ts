@@ -30,7 +30,11 @@ export interface GradientEngine<Batch> {
 
 class SingleThreadEngine<B, V> implements GradientEngine<B> {
   readonly replicas = 1;
-  constructor(private readonly model: TrainableModel<B, V>, private readonly trainable: Record<string, tf.Variable>, readonly note: string | null) {}
+  constructor(
+    private readonly model: TrainableModel<B, V>,
+    private readonly trainable: Record<string, tf.Variable>,
+    readonly note: string | null,
+  ) {}
 
   async compute(batch: B, ctx: StepContext): Promise<LocalGradients> {
     return localGradients(this.model, batch, ctx, this.trainable);
@@ -79,7 +83,10 @@ class DataParallelEngine<B, V> implements GradientEngine<B> {
       throw e;
     }
     try {
-      return { values: weightedMeans([local.values, ...shards.map((s) => s.values)], counts), grads: combine(this.pool.gradLayout, local.grads, shards, counts) };
+      return {
+        values: weightedMeans([local.values, ...shards.map((s) => s.values)], counts),
+        grads: combine(this.pool.gradLayout, local.grads, shards, counts),
+      };
     } finally {
       tf.dispose(Object.values(local.grads));
     }
@@ -141,7 +148,6 @@ export async function createGradientEngine<B, V>(
   const recipe = model.replicaRecipe();
   let module: ReplicaModule<B>;
   try {
-     
     const loaded = (require(recipe.module) as Record<string, ReplicaModule<B> | undefined>)[recipe.exportName];
     if (!loaded) throw new Error(`${recipe.module} has no export '${recipe.exportName}'`);
     module = loaded;

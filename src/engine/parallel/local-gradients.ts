@@ -21,12 +21,15 @@ export function localGradients<B, V>(model: TrainableModel<B, V>, batch: B, ctx:
   let value: tf.Scalar;
   let rawGrads: NamedTensors;
   try {
-    ({ value, grads: rawGrads } = tf.variableGrads(() => {
-      const out = model.lossFn(batch, ctx);
-      kept = {};
-      for (const [k, t] of Object.entries(out.terms)) kept[k] = t === out.total ? t : tf.keep(t);
-      return out.total;
-    }, names.map((n) => trainable[n])));
+    ({ value, grads: rawGrads } = tf.variableGrads(
+      () => {
+        const out = model.lossFn(batch, ctx);
+        kept = {};
+        for (const [k, t] of Object.entries(out.terms)) kept[k] = t === out.total ? t : tf.keep(t);
+        return out.total;
+      },
+      names.map((n) => trainable[n]),
+    ));
   } finally {
     model.disposeBatch(batch);
   }

@@ -26,7 +26,4 @@ export interface StepMessage {
 
 export type ToWorker = InitMessage | StepMessage;
 
-export type FromWorker =
-  | { kind: 'ready' }
-  | { kind: 'stepped'; values: Record<string, number>; present: string[] }
-  | { kind: 'error'; message: string };
+export type FromWorker = { kind: 'ready' } | { kind: 'stepped'; values: Record<string, number>; present: string[] } | { kind: 'error'; message: string };

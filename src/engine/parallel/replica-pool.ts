@@ -37,7 +37,10 @@ export class ReplicaPool {
   private readonly slots: Slot[] = [];
   private closed = false;
 
-  private constructor(readonly weightLayout: FlatLayout, readonly gradLayout: FlatLayout) {
+  private constructor(
+    readonly weightLayout: FlatLayout,
+    readonly gradLayout: FlatLayout,
+  ) {
     this.weights = sharedFloats(weightLayout);
   }
 
@@ -68,7 +71,18 @@ export class ReplicaPool {
         pool.slots.push(slot);
       }
       await Promise.all(
-        pool.slots.map((s) => pool.request(s, { kind: 'init', recipe, backend, replicas: count + 1, weightLayout, weights: pool.weights, gradLayout, grads: s.grads } satisfies InitMessage)),
+        pool.slots.map((s) =>
+          pool.request(s, {
+            kind: 'init',
+            recipe,
+            backend,
+            replicas: count + 1,
+            weightLayout,
+            weights: pool.weights,
+            gradLayout,
+            grads: s.grads,
+          } satisfies InitMessage),
+        ),
       );
       return pool;
     } catch (e) {

@@ -19,7 +19,7 @@ class NoRngInWorkers extends TrainRng {
     super(0);
   }
   override next(): number {
-    throw new Error('lossFn drew from ctx.rng in a data-parallel worker, which cannot reproduce the trainer\'s RNG; set train.workers to 1');
+    throw new Error("lossFn drew from ctx.rng in a data-parallel worker, which cannot reproduce the trainer's RNG; set train.workers to 1");
   }
 }
 
@@ -40,7 +40,7 @@ async function initialise(init: InitMessage): Promise<Replica> {
   // Each replica takes its share of the cores; the default (all cores each) would oversubscribe them.
   shareCores(init.backend, init.replicas);
   // A recipe names its module by absolute path; require is the point (tsx compiles it), hence no static import.
-   
+
   const exports = require(init.recipe.module) as Record<string, ReplicaModule<unknown> | undefined>;
   const module = exports[init.recipe.exportName];
   if (!module) throw new Error(`${init.recipe.module}: no export '${init.recipe.exportName}'`);

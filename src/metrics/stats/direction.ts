@@ -13,7 +13,10 @@ export const METRIC_DIRECTIONS: Readonly<Record<string, MetricDirection>> = { ps
 export function metricDirection(metric: string): MetricDirection {
   const base = metric.split('@')[0].trim().toLowerCase();
   const d = METRIC_DIRECTIONS[base];
-  if (!d) throw new StatsInputError(`metric ${JSON.stringify(metric)}: expected one of ${Object.keys(METRIC_DIRECTIONS).join(', ')} (optionally with @α), found no known direction`);
+  if (!d)
+    throw new StatsInputError(
+      `metric ${JSON.stringify(metric)}: expected one of ${Object.keys(METRIC_DIRECTIONS).join(', ')} (optionally with @α), found no known direction`,
+    );
   return d;
 }
 

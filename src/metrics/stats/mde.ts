@@ -24,7 +24,8 @@ export interface MdeOptions {
 export function minimumDetectableEffect(sdOfGroupDifferences: number, groups: number, options: MdeOptions = {}): number {
   const level = options.level ?? 0.95;
   const power = options.power ?? 0.5;
-  if (!(sdOfGroupDifferences >= 0 && Number.isFinite(sdOfGroupDifferences))) throw new StatsInputError(`minimum detectable effect: expected a finite SD ≥ 0, found ${sdOfGroupDifferences}`);
+  if (!(sdOfGroupDifferences >= 0 && Number.isFinite(sdOfGroupDifferences)))
+    throw new StatsInputError(`minimum detectable effect: expected a finite SD ≥ 0, found ${sdOfGroupDifferences}`);
   if (!(groups >= 2 && Number.isFinite(groups))) throw new StatsInputError(`minimum detectable effect: expected a number of groups ≥ 2, found ${groups}`);
   if (!(level > 0 && level < 1)) throw new StatsInputError(`minimum detectable effect level: expected a coverage in (0, 1), found ${level}`);
   if (!(power >= 0.5 && power < 1)) throw new StatsInputError(`minimum detectable effect power: expected a probability in [0.5, 1), found ${power}`);

@@ -61,7 +61,8 @@ export function signFlipTest(groupTotals: readonly number[], options: SignFlipOp
   const o = { ...DEFAULT_SIGN_FLIP, ...options };
   const G = groupTotals.length;
   if (G < 2) throw new StatsInputError(`sign-flip test: expected at least 2 groups, found ${G}`);
-  if (!groupTotals.every(Number.isFinite)) throw new StatsInputError(`sign-flip test: expected finite group differences, found ${groupTotals.find((d) => !Number.isFinite(d))}`);
+  if (!groupTotals.every(Number.isFinite))
+    throw new StatsInputError(`sign-flip test: expected finite group differences, found ${groupTotals.find((d) => !Number.isFinite(d))}`);
   if (!Number.isInteger(o.exactUpToGroups) || o.exactUpToGroups < 1 || o.exactUpToGroups > 24) {
     throw new StatsInputError(`sign-flip test exactUpToGroups: expected an integer in [1, 24], found ${o.exactUpToGroups}`);
   }
@@ -79,7 +80,8 @@ export function signFlipTest(groupTotals: readonly number[], options: SignFlipOp
     }
     return { p: extreme / patterns, method: 'exact', flips: patterns, groups: G };
   }
-  if (!Number.isInteger(o.resamples) || o.resamples < 100) throw new StatsInputError(`sign-flip test resamples: expected an integer ≥ 100, found ${o.resamples}`);
+  if (!Number.isInteger(o.resamples) || o.resamples < 100)
+    throw new StatsInputError(`sign-flip test resamples: expected an integer ≥ 100, found ${o.resamples}`);
   const rng = new Rng(o.seed);
   let extreme = 0;
   for (let b = 0; b < o.resamples; b++) {

@@ -40,7 +40,8 @@ export function checkTable(t: FaceTable, minGroups = 2): void {
   const name = t.label ?? 'statistics input';
   if (t.values.length === 0) throw new StatsInputError(`${name}: expected values for at least one seed, found none`);
   t.values.forEach((row, s) => {
-    if (row.length !== t.groups.length) throw new StatsInputError(`${name}: seed row ${s} has ${row.length} values, expected one per face (${t.groups.length})`);
+    if (row.length !== t.groups.length)
+      throw new StatsInputError(`${name}: seed row ${s} has ${row.length} values, expected one per face (${t.groups.length})`);
     row.forEach((v, i) => {
       if (!Number.isFinite(v)) throw new StatsInputError(`${name}: seed row ${s}, face ${i} (group ${t.groups[i]}): expected a finite number, found ${v}`);
     });
@@ -82,7 +83,8 @@ export function faceTableFromRecords(records: readonly FaceValueRecord[], label?
   const cell = new Map<string, number>();
   for (const r of records) {
     const g = groupOf.get(r.face);
-    if (g !== undefined && g !== r.group) throw new StatsInputError(`${name}: face ${r.face} is in group ${g} and in group ${r.group}; expected one group per face`);
+    if (g !== undefined && g !== r.group)
+      throw new StatsInputError(`${name}: face ${r.face} is in group ${g} and in group ${r.group}; expected one group per face`);
     groupOf.set(r.face, r.group);
     const key = `${String(r.seed ?? '')}\u0000${r.face}`;
     if (cell.has(key)) throw new StatsInputError(`${name}: face ${r.face} has two values for seed ${r.seed ?? '(none)'}; expected one`);

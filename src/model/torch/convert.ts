@@ -95,7 +95,10 @@ function torchShape(kitShape: readonly number[]): number[] {
  */
 function describeFile(tensors: ReadonlyMap<string, TorchTensor>, config: ModelConfig): string {
   const features = tensors.get('head.0.weight')?.shape[0];
-  const trunk = [...tensors.keys()].map((k) => /^features\.(\d+)\./.exec(k)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]) / 2 + 1);
+  const trunk = [...tensors.keys()]
+    .map((k) => /^features\.(\d+)\./.exec(k))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]) / 2 + 1);
   const trunkBlocks = trunk.length > 0 ? Math.max(...trunk) : 0;
   const heatmaps = tensors.get(`stages.0.${2 * 2}.weight`)?.shape[0];
   const stages = new Set([...tensors.keys()].map((k) => /^stages\.(\d+)\./.exec(k)?.[1]).filter((x) => x !== undefined)).size;
@@ -136,7 +139,10 @@ export function stateDictToKit(
     const parts: string[] = [];
     if (missing.length > 0) parts.push(`missing keys: ${listed(missing)}`);
     if (extra.length > 0) parts.push(`unexpected keys: ${listed(extra)}`);
-    throw new TorchImportError(file, `state dict does not match JASRNet with features=${config.features}, trunkBlocks=${config.trunkBlocks}, landmarks=${config.landmarks}, stages=${config.stages}${describeFile(tensors, config)} — ${parts.join('; ')}`);
+    throw new TorchImportError(
+      file,
+      `state dict does not match JASRNet with features=${config.features}, trunkBlocks=${config.trunkBlocks}, landmarks=${config.landmarks}, stages=${config.stages}${describeFile(tensors, config)} — ${parts.join('; ')}`,
+    );
   }
 
   const variables: Record<string, HostValues> = {};
@@ -144,7 +150,10 @@ export function stateDictToKit(
     const t = tensors.get(key)!;
     const want = torchShape(kitShape);
     if (!sameShape(t.shape, want)) {
-      throw new TorchImportError(file, `key '${key}': expected shape ${shapeText(want)} (${part === 'kernel' ? 'OIHW ' : ''}for features=${config.features}, landmarks=${config.landmarks}), found ${shapeText(t.shape)}`);
+      throw new TorchImportError(
+        file,
+        `key '${key}': expected shape ${shapeText(want)} (${part === 'kernel' ? 'OIHW ' : ''}for features=${config.features}, landmarks=${config.landmarks}), found ${shapeText(t.shape)}`,
+      );
     }
     const values = t.float32(`key '${key}'`, file);
     variables[`${conv.kit}/${part}`] = {
@@ -161,11 +170,15 @@ export function stateDictToKit(
       const t = tensors.get(key);
       if (!t) continue;
       const want = reference[part];
-      if (!sameShape(t.shape, want.shape)) throw new TorchImportError(file, `key '${key}': expected shape ${shapeText(want.shape)} (frozen MeanShift), found ${shapeText(t.shape)}`);
+      if (!sameShape(t.shape, want.shape))
+        throw new TorchImportError(file, `key '${key}': expected shape ${shapeText(want.shape)} (frozen MeanShift), found ${shapeText(t.shape)}`);
       const values = t.float32(`key '${key}'`, file);
       const worst = values.reduce((m, v, i) => Math.max(m, Math.abs(v - want.values[i])), 0);
       if (worst > MEAN_SHIFT_TOLERANCE) {
-        throw new TorchImportError(file, `key '${key}': the frozen MeanShift differs from the official ImageNet mean/std (max difference ${worst.toPrecision(3)}); the kit's MeanShift is fixed, so these weights would not reproduce`);
+        throw new TorchImportError(
+          file,
+          `key '${key}': the frozen MeanShift differs from the official ImageNet mean/std (max difference ${worst.toPrecision(3)}); the kit's MeanShift is fixed, so these weights would not reproduce`,
+        );
       }
       meanShiftChecked.push(key);
     }

@@ -2,7 +2,10 @@
 import { KnownError } from '../../core/errors';
 
 export class TorchImportError extends KnownError {
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`${file}: ${problem}`);
   }
 }

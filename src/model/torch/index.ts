@@ -22,7 +22,13 @@ export { jasrnetConvNames, jasrnetKitShapes, MEAN_SHIFT_KEYS } from './jasrnet-n
  * not a weight, and the official 0.1 is the kit's default.)
  */
 export function checkOfficialTopology(config: ModelConfig, where: string): void {
-  const want: [keyof ModelConfig, unknown][] = [['architecture', 'jasrnet'], ['fusion', 'additive'], ['meanShift', 'faithful'], ['srResidual', 'none'], ['scale', 8]];
+  const want: [keyof ModelConfig, unknown][] = [
+    ['architecture', 'jasrnet'],
+    ['fusion', 'additive'],
+    ['meanShift', 'faithful'],
+    ['srResidual', 'none'],
+    ['scale', 8],
+  ];
   for (const [key, value] of want) {
     if (config[key] !== value) {
       throw new TorchImportError(where, `model.${key} must be ${JSON.stringify(value)} to hold official JASRNet weights, found ${JSON.stringify(config[key])}`);

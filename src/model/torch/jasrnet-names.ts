@@ -35,7 +35,13 @@ function blocks(kit: string, torch: string, count: number, first: number, f: num
   return out;
 }
 
-const conv = (kit: string, torch: string, inChannels: number, outChannels: number, pixelShuffle = false): ConvName => ({ kit, torch, pixelShuffle, inChannels, outChannels });
+const conv = (kit: string, torch: string, inChannels: number, outChannels: number, pixelShuffle = false): ConvName => ({
+  kit,
+  torch,
+  pixelShuffle,
+  inChannels,
+  outChannels,
+});
 
 /** Every conv of the official JASRNet with `config`'s depths, kit name ↔ state-dict name. */
 export function jasrnetConvNames(config: ModelConfig): ConvName[] {

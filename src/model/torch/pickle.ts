@@ -16,7 +16,10 @@ export class PyDict {
 
 /** Something an allowed GLOBAL stands for that REDUCE may call. */
 export class PyCallable {
-  constructor(readonly qualifiedName: string, readonly call: (args: unknown[]) => unknown) {}
+  constructor(
+    readonly qualifiedName: string,
+    readonly call: (args: unknown[]) => unknown,
+  ) {}
 }
 
 export interface PickleEnv {
@@ -28,19 +31,75 @@ export interface PickleEnv {
   file: string;
 }
 
-
 const OPCODE_NAMES: Record<number, string> = {
-  0x28: 'MARK', 0x2e: 'STOP', 0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x46: 'FLOAT', 0x49: 'INT', 0x4a: 'BININT',
-  0x4b: 'BININT1', 0x4c: 'LONG', 0x4d: 'BININT2', 0x4e: 'NONE', 0x50: 'PERSID', 0x51: 'BINPERSID', 0x52: 'REDUCE',
-  0x53: 'STRING', 0x54: 'BINSTRING', 0x55: 'SHORT_BINSTRING', 0x56: 'UNICODE', 0x58: 'BINUNICODE', 0x61: 'APPEND',
-  0x62: 'BUILD', 0x63: 'GLOBAL', 0x64: 'DICT', 0x7d: 'EMPTY_DICT', 0x65: 'APPENDS', 0x67: 'GET', 0x68: 'BINGET',
-  0x69: 'INST', 0x6a: 'LONG_BINGET', 0x6c: 'LIST', 0x5d: 'EMPTY_LIST', 0x6f: 'OBJ', 0x70: 'PUT', 0x71: 'BINPUT',
-  0x72: 'LONG_BINPUT', 0x73: 'SETITEM', 0x74: 'TUPLE', 0x29: 'EMPTY_TUPLE', 0x75: 'SETITEMS', 0x47: 'BINFLOAT',
-  0x80: 'PROTO', 0x81: 'NEWOBJ', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x85: 'TUPLE1', 0x86: 'TUPLE2',
-  0x87: 'TUPLE3', 0x88: 'NEWTRUE', 0x89: 'NEWFALSE', 0x8a: 'LONG1', 0x8b: 'LONG4', 0x42: 'BINBYTES',
-  0x43: 'SHORT_BINBYTES', 0x8c: 'SHORT_BINUNICODE', 0x8d: 'BINUNICODE8', 0x8e: 'BINBYTES8', 0x8f: 'EMPTY_SET',
-  0x90: 'ADDITEMS', 0x91: 'FROZENSET', 0x92: 'NEWOBJ_EX', 0x93: 'STACK_GLOBAL', 0x94: 'MEMOIZE', 0x95: 'FRAME',
-  0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
+  0x28: 'MARK',
+  0x2e: 'STOP',
+  0x30: 'POP',
+  0x31: 'POP_MARK',
+  0x32: 'DUP',
+  0x46: 'FLOAT',
+  0x49: 'INT',
+  0x4a: 'BININT',
+  0x4b: 'BININT1',
+  0x4c: 'LONG',
+  0x4d: 'BININT2',
+  0x4e: 'NONE',
+  0x50: 'PERSID',
+  0x51: 'BINPERSID',
+  0x52: 'REDUCE',
+  0x53: 'STRING',
+  0x54: 'BINSTRING',
+  0x55: 'SHORT_BINSTRING',
+  0x56: 'UNICODE',
+  0x58: 'BINUNICODE',
+  0x61: 'APPEND',
+  0x62: 'BUILD',
+  0x63: 'GLOBAL',
+  0x64: 'DICT',
+  0x7d: 'EMPTY_DICT',
+  0x65: 'APPENDS',
+  0x67: 'GET',
+  0x68: 'BINGET',
+  0x69: 'INST',
+  0x6a: 'LONG_BINGET',
+  0x6c: 'LIST',
+  0x5d: 'EMPTY_LIST',
+  0x6f: 'OBJ',
+  0x70: 'PUT',
+  0x71: 'BINPUT',
+  0x72: 'LONG_BINPUT',
+  0x73: 'SETITEM',
+  0x74: 'TUPLE',
+  0x29: 'EMPTY_TUPLE',
+  0x75: 'SETITEMS',
+  0x47: 'BINFLOAT',
+  0x80: 'PROTO',
+  0x81: 'NEWOBJ',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+  0x85: 'TUPLE1',
+  0x86: 'TUPLE2',
+  0x87: 'TUPLE3',
+  0x88: 'NEWTRUE',
+  0x89: 'NEWFALSE',
+  0x8a: 'LONG1',
+  0x8b: 'LONG4',
+  0x42: 'BINBYTES',
+  0x43: 'SHORT_BINBYTES',
+  0x8c: 'SHORT_BINUNICODE',
+  0x8d: 'BINUNICODE8',
+  0x8e: 'BINBYTES8',
+  0x8f: 'EMPTY_SET',
+  0x90: 'ADDITEMS',
+  0x91: 'FROZENSET',
+  0x92: 'NEWOBJ_EX',
+  0x93: 'STACK_GLOBAL',
+  0x94: 'MEMOIZE',
+  0x95: 'FRAME',
+  0x96: 'BYTEARRAY8',
+  0x97: 'NEXT_BUFFER',
+  0x98: 'READONLY_BUFFER',
 };
 
 /** Runs the pickle in `bytes` and returns the object STOP leaves on the stack. */
@@ -92,7 +151,9 @@ export function unpickle(bytes: Uint8Array, env: PickleEnv): unknown {
   const resolveGlobal = (module: string, name: string): unknown => {
     const key = `${module}.${name}`;
     if (!env.globals.has(key)) {
-      fail(`GLOBAL '${key}' is not allowed (a PyTorch state dict needs only ${[...env.globals.keys()].filter((k) => !k.endsWith('Storage')).join(', ')} and torch.*Storage); refusing the file`);
+      fail(
+        `GLOBAL '${key}' is not allowed (a PyTorch state dict needs only ${[...env.globals.keys()].filter((k) => !k.endsWith('Storage')).join(', ')} and torch.*Storage); refusing the file`,
+      );
     }
     return env.globals.get(key);
   };
@@ -153,7 +214,8 @@ export function unpickle(bytes: Uint8Array, env: PickleEnv): unknown {
       case 0x4d: // BININT2
         stack.push(view.getUint16(take(2), true));
         break;
-      case 0x8a: { // LONG1: little-endian two's complement of n bytes
+      case 0x8a: {
+        // LONG1: little-endian two's complement of n bytes
         const n = bytes[take(1)];
         const at = take(n);
         let v = 0n;
@@ -166,12 +228,14 @@ export function unpickle(bytes: Uint8Array, env: PickleEnv): unknown {
       case 0x47: // BINFLOAT (big-endian double)
         stack.push(view.getFloat64(take(8), false));
         break;
-      case 0x58: { // BINUNICODE
+      case 0x58: {
+        // BINUNICODE
         const n = view.getUint32(take(4), true);
         stack.push(text(take(n), n));
         break;
       }
-      case 0x8c: { // SHORT_BINUNICODE
+      case 0x8c: {
+        // SHORT_BINUNICODE
         const n = bytes[take(1)];
         stack.push(text(take(n), n));
         break;
@@ -182,12 +246,14 @@ export function unpickle(bytes: Uint8Array, env: PickleEnv): unknown {
       case 0x85: // TUPLE1
         stack.push([pop()]);
         break;
-      case 0x86: { // TUPLE2
+      case 0x86: {
+        // TUPLE2
         const b = pop();
         stack.push([pop(), b]);
         break;
       }
-      case 0x87: { // TUPLE3
+      case 0x87: {
+        // TUPLE3
         const c = pop();
         const b = pop();
         stack.push([pop(), b, c]);
@@ -200,14 +266,16 @@ export function unpickle(bytes: Uint8Array, env: PickleEnv): unknown {
       case 0x5d: // EMPTY_LIST
         stack.push([]);
         break;
-      case 0x61: { // APPEND
+      case 0x61: {
+        // APPEND
         const v = pop();
         const list = top();
         if (!Array.isArray(list)) fail('APPEND to something that is not a list');
         (list as unknown[]).push(v);
         break;
       }
-      case 0x65: { // APPENDS
+      case 0x65: {
+        // APPENDS
         const items = popMark();
         const list = top();
         if (!Array.isArray(list)) fail('APPENDS to something that is not a list');
@@ -217,19 +285,22 @@ export function unpickle(bytes: Uint8Array, env: PickleEnv): unknown {
       case 0x7d: // EMPTY_DICT
         stack.push(new PyDict());
         break;
-      case 0x64: { // DICT
+      case 0x64: {
+        // DICT
         const d = new PyDict();
         setItems(d, popMark());
         stack.push(d);
         break;
       }
-      case 0x73: { // SETITEM
+      case 0x73: {
+        // SETITEM
         const v = pop();
         const k = pop();
         setItems(top(), [k, v]);
         break;
       }
-      case 0x75: { // SETITEMS
+      case 0x75: {
+        // SETITEMS
         const items = popMark();
         setItems(top(), items);
         break;
@@ -249,19 +320,22 @@ export function unpickle(bytes: Uint8Array, env: PickleEnv): unknown {
       case 0x6a: // LONG_BINGET
         stack.push(memoGet(view.getUint32(take(4), true)));
         break;
-      case 0x63: { // GLOBAL
+      case 0x63: {
+        // GLOBAL
         const module = line();
         stack.push(resolveGlobal(module, line()));
         break;
       }
-      case 0x93: { // STACK_GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL with non-string names');
         stack.push(resolveGlobal(module as string, name as string));
         break;
       }
-      case 0x52: { // REDUCE
+      case 0x52: {
+        // REDUCE
         const args = pop();
         const callable = pop();
         if (!(callable instanceof PyCallable)) fail('REDUCE on something that is not an allowed callable');
@@ -269,7 +343,8 @@ export function unpickle(bytes: Uint8Array, env: PickleEnv): unknown {
         stack.push((callable as PyCallable).call(args as unknown[]));
         break;
       }
-      case 0x62: { // BUILD: only a dict's own state (OrderedDict `_metadata`) is accepted, and kept uninterpreted.
+      case 0x62: {
+        // BUILD: only a dict's own state (OrderedDict `_metadata`) is accepted, and kept uninterpreted.
         const state = pop();
         const obj = top();
         if (!(obj instanceof PyDict)) fail('BUILD on something that is not a dict');

@@ -25,7 +25,11 @@ const STORAGE_TYPES: Record<string, { dtype: string; bytes: number }> = {
 };
 
 class StorageType {
-  constructor(readonly name: string, readonly dtype: string, readonly elementBytes: number) {}
+  constructor(
+    readonly name: string,
+    readonly dtype: string,
+    readonly elementBytes: number,
+  ) {}
 }
 
 interface Storage {
@@ -37,7 +41,12 @@ interface Storage {
 
 /** One tensor as the pickle describes it; values are read (and dtype/layout checked) only when asked for. */
 export class TorchTensor {
-  constructor(readonly storage: Storage, readonly offset: number, readonly shape: number[], readonly stride: number[]) {}
+  constructor(
+    readonly storage: Storage,
+    readonly offset: number,
+    readonly shape: number[],
+    readonly stride: number[],
+  ) {}
 
   get dtype(): string {
     return this.storage.type.dtype;
@@ -60,7 +69,10 @@ export class TorchTensor {
   /** The values as float32, row-major (a strided view, e.g. a saved transpose, is gathered); `what` names the tensor in errors. */
   float32(what: string, file: string): Float32Array {
     if (this.dtype !== 'float32') {
-      throw new TorchImportError(file, `${what}: storage is torch.${this.storage.type.name} (${this.dtype}); only float32 (torch.FloatStorage) is supported — save the model after model.float()`);
+      throw new TorchImportError(
+        file,
+        `${what}: storage is torch.${this.storage.type.name} (${this.dtype}); only float32 (torch.FloatStorage) is supported — save the model after model.float()`,
+      );
     }
     const n = this.numel;
     if (this.isContiguous()) {
@@ -107,7 +119,10 @@ export function readTorchFile(bytes: Uint8Array, file: string): TorchFile {
   const entries = readStoredZip(bytes, file);
   const pickles = [...entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (pickles.length !== 1) {
-    throw new TorchImportError(file, `expected exactly one '<name>/data.pkl' in the zip (a torch.save file), found ${pickles.length} among [${[...entries.keys()].slice(0, 6).join(', ')}]`);
+    throw new TorchImportError(
+      file,
+      `expected exactly one '<name>/data.pkl' in the zip (a torch.save file), found ${pickles.length} among [${[...entries.keys()].slice(0, 6).join(', ')}]`,
+    );
   }
   const archiveName = pickles[0].slice(0, -'/data.pkl'.length);
   const byteorder = entries.get(`${archiveName}/byteorder`);
@@ -118,11 +133,14 @@ export function readTorchFile(bytes: Uint8Array, file: string): TorchFile {
   const storages = new Map<string, Storage>();
   const persistentLoad = (pid: unknown): Storage => {
     if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage') {
-      const found = Array.isArray(pid) ? `a ${pid.length}-tuple starting ${typeof pid[0] === 'string' ? `'${pid[0].slice(0, 40)}'` : typeof pid[0]}` : typeof pid;
+      const found = Array.isArray(pid)
+        ? `a ${pid.length}-tuple starting ${typeof pid[0] === 'string' ? `'${pid[0].slice(0, 40)}'` : typeof pid[0]}`
+        : typeof pid;
       throw new TorchImportError(file, `persistent id: expected ('storage', torch.<T>Storage, key, location, numel), found ${found}`);
     }
     const [, type, key, , numel] = pid as [string, unknown, unknown, unknown, unknown];
-    if (!(type instanceof StorageType)) throw new TorchImportError(file, `persistent id for storage ${String(key)}: the second item is not a torch.*Storage type`);
+    if (!(type instanceof StorageType))
+      throw new TorchImportError(file, `persistent id for storage ${String(key)}: the second item is not a torch.*Storage type`);
     if (typeof key !== 'string' || !Number.isSafeInteger(numel) || (numel as number) < 0) {
       throw new TorchImportError(file, `persistent id for storage ${String(key)}: expected a string key and a non-negative element count`);
     }
@@ -136,7 +154,10 @@ export function readTorchFile(bytes: Uint8Array, file: string): TorchFile {
     if (!data) throw new TorchImportError(file, `storage '${key}': zip entry '${entryName}' is missing`);
     const expectedBytes = (numel as number) * type.elementBytes;
     if (data.byteLength !== expectedBytes) {
-      throw new TorchImportError(file, `storage '${key}' (torch.${type.name}): expected ${numel} elements = ${expectedBytes} bytes, zip entry '${entryName}' has ${data.byteLength}`);
+      throw new TorchImportError(
+        file,
+        `storage '${key}' (torch.${type.name}): expected ${numel} elements = ${expectedBytes} bytes, zip entry '${entryName}' has ${data.byteLength}`,
+      );
     }
     const storage: Storage = { key, type, numel: numel as number, bytes: data };
     storages.set(key, storage);
@@ -146,32 +167,46 @@ export function readTorchFile(bytes: Uint8Array, file: string): TorchFile {
   const rebuildTensor = (args: unknown[]): TorchTensor => {
     if (args.length < 6 || args.length > 7) throw new TorchImportError(file, `_rebuild_tensor_v2 with ${args.length} arguments (expected 6 or 7)`);
     const [storage, offset, shape, stride] = args;
-    if (typeof storage !== 'object' || storage === null || !('bytes' in storage)) throw new TorchImportError(file, '_rebuild_tensor_v2: the first argument is not a storage');
-    if (!Number.isSafeInteger(offset) || (offset as number) < 0) throw new TorchImportError(file, `_rebuild_tensor_v2: storage offset ${String(offset)} is not a non-negative integer`);
+    if (typeof storage !== 'object' || storage === null || !('bytes' in storage))
+      throw new TorchImportError(file, '_rebuild_tensor_v2: the first argument is not a storage');
+    if (!Number.isSafeInteger(offset) || (offset as number) < 0)
+      throw new TorchImportError(file, `_rebuild_tensor_v2: storage offset ${String(offset)} is not a non-negative integer`);
     if (!isIntList(shape) || !isIntList(stride) || shape.length !== stride.length) {
-      throw new TorchImportError(file, `_rebuild_tensor_v2: size ${JSON.stringify(shape)} and stride ${JSON.stringify(stride)} must be equal-length lists of non-negative integers`);
+      throw new TorchImportError(
+        file,
+        `_rebuild_tensor_v2: size ${JSON.stringify(shape)} and stride ${JSON.stringify(stride)} must be equal-length lists of non-negative integers`,
+      );
     }
     const s = storage as Storage;
     const t = new TorchTensor(s, offset as number, shape, stride);
     // The furthest element the view reaches must lie inside the storage (for any strides, contiguous or not).
     const last = t.numel === 0 ? -1 : shape.reduce((acc, size, d) => acc + (size - 1) * stride[d], offset as number);
     if (t.numel > 0 && last >= s.numel) {
-      throw new TorchImportError(file, `tensor on storage '${s.key}': offset ${offset} with shape [${shape}] and stride [${stride}] reaches element ${last}, beyond the storage's ${s.numel} elements`);
+      throw new TorchImportError(
+        file,
+        `tensor on storage '${s.key}': offset ${offset} with shape [${shape}] and stride [${stride}] reaches element ${last}, beyond the storage's ${s.numel} elements`,
+      );
     }
     return t;
   };
 
   const globals = new Map<string, unknown>([
-    ['collections.OrderedDict', new PyCallable('collections.OrderedDict', (args) => {
-      if (args.length !== 0) throw new TorchImportError(file, 'collections.OrderedDict called with arguments (expected an empty call followed by SETITEMS)');
-      return new PyDict();
-    })],
+    [
+      'collections.OrderedDict',
+      new PyCallable('collections.OrderedDict', (args) => {
+        if (args.length !== 0) throw new TorchImportError(file, 'collections.OrderedDict called with arguments (expected an empty call followed by SETITEMS)');
+        return new PyDict();
+      }),
+    ],
     ['torch._utils._rebuild_tensor_v2', new PyCallable('torch._utils._rebuild_tensor_v2', rebuildTensor)],
     // nn.Parameter pickled directly (a state dict saved with keep_vars=True): (data, requires_grad, hooks).
-    ['torch._utils._rebuild_parameter', new PyCallable('torch._utils._rebuild_parameter', (args) => {
-      if (!(args[0] instanceof TorchTensor)) throw new TorchImportError(file, '_rebuild_parameter: the first argument is not a tensor');
-      return args[0];
-    })],
+    [
+      'torch._utils._rebuild_parameter',
+      new PyCallable('torch._utils._rebuild_parameter', (args) => {
+        if (!(args[0] instanceof TorchTensor)) throw new TorchImportError(file, '_rebuild_parameter: the first argument is not a tensor');
+        return args[0];
+      }),
+    ],
   ]);
   for (const [name, t] of Object.entries(STORAGE_TYPES)) globals.set(`torch.${name}`, new StorageType(name, t.dtype, t.bytes));
 
@@ -210,8 +245,16 @@ export function findStateDict(root: unknown, file: string): { tensors: Map<strin
     }
   }
   if (!tensors) {
-    const found = root instanceof PyDict ? `a dict with keys [${[...root.entries.keys()].slice(0, 10).join(', ')}]` : Array.isArray(root) ? 'a list or tuple' : `a ${typeof root}`;
-    throw new TorchImportError(file, `expected a state dict (names → tensors) or a dict holding one under ${WRAPPER_KEYS.map((k) => `'${k}'`).join('/')}, found ${found}`);
+    const found =
+      root instanceof PyDict
+        ? `a dict with keys [${[...root.entries.keys()].slice(0, 10).join(', ')}]`
+        : Array.isArray(root)
+          ? 'a list or tuple'
+          : `a ${typeof root}`;
+    throw new TorchImportError(
+      file,
+      `expected a state dict (names → tensors) or a dict holding one under ${WRAPPER_KEYS.map((k) => `'${k}'`).join('/')}, found ${found}`,
+    );
   }
   const out = new Map<string, TorchTensor>();
   for (const [k, t] of tensors) {

@@ -44,13 +44,19 @@ export function crc32(bytes: Uint8Array): number {
 /** Little-endian reads that fail with the file's name instead of a RangeError. */
 class Reader {
   private readonly view: DataView;
-  constructor(readonly bytes: Uint8Array, readonly file: string) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly file: string,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   need(offset: number, length: number, what: string): void {
     if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > this.bytes.length) {
-      throw new TorchImportError(this.file, `zip ${what} at byte ${offset} (+${length}) lies outside the file (${this.bytes.length} bytes): truncated or not a zip archive`);
+      throw new TorchImportError(
+        this.file,
+        `zip ${what} at byte ${offset} (+${length}) lies outside the file (${this.bytes.length} bytes): truncated or not a zip archive`,
+      );
     }
   }
 
@@ -80,7 +86,8 @@ interface Directory {
 
 function findDirectory(r: Reader): Directory {
   const n = r.bytes.length;
-  if (n < EOCD_SIZE) throw new TorchImportError(r.file, `not a zip archive (${n} bytes; torch.save writes a zip since PyTorch 1.6, the legacy format is not supported)`);
+  if (n < EOCD_SIZE)
+    throw new TorchImportError(r.file, `not a zip archive (${n} bytes; torch.save writes a zip since PyTorch 1.6, the legacy format is not supported)`);
   let eocd = -1;
   for (let i = n - EOCD_SIZE; i >= Math.max(0, n - EOCD_SIZE - MAX_COMMENT); i--) {
     if (r.u32(i, 'end record') === EOCD_SIGNATURE && i + EOCD_SIZE + r.u16(i + 20, 'comment length') === n) {
@@ -89,7 +96,8 @@ function findDirectory(r: Reader): Directory {
     }
   }
   if (eocd < 0) {
-    const head = r.bytes[0] === 0x80 ? ' (it starts like a raw pickle: the legacy pre-1.6 torch.save format, not supported; re-save with a current PyTorch)' : '';
+    const head =
+      r.bytes[0] === 0x80 ? ' (it starts like a raw pickle: the legacy pre-1.6 torch.save format, not supported; re-save with a current PyTorch)' : '';
     throw new TorchImportError(r.file, `no zip end-of-central-directory record: truncated or not a zip archive${head}`);
   }
   let entries = r.u16(eocd + 10, 'entry count');
@@ -97,9 +105,11 @@ function findDirectory(r: Reader): Directory {
   let offset = r.u32(eocd + 16, 'directory offset');
   if (entries === 0xffff || size === U32_MAX || offset === U32_MAX) {
     const locator = eocd - 20;
-    if (locator < 0 || r.u32(locator, 'zip64 locator') !== ZIP64_LOCATOR_SIGNATURE) throw new TorchImportError(r.file, 'zip64 fields without a zip64 end-record locator: corrupted archive');
+    if (locator < 0 || r.u32(locator, 'zip64 locator') !== ZIP64_LOCATOR_SIGNATURE)
+      throw new TorchImportError(r.file, 'zip64 fields without a zip64 end-record locator: corrupted archive');
     const record = r.u64(locator + 8, 'zip64 end-record offset');
-    if (r.u32(record, 'zip64 end record') !== ZIP64_EOCD_SIGNATURE) throw new TorchImportError(r.file, `no zip64 end record at byte ${record}: corrupted archive`);
+    if (r.u32(record, 'zip64 end record') !== ZIP64_EOCD_SIGNATURE)
+      throw new TorchImportError(r.file, `no zip64 end record at byte ${record}: corrupted archive`);
     entries = r.u64(record + 32, 'zip64 entry count');
     size = r.u64(record + 40, 'zip64 directory size');
     offset = r.u64(record + 48, 'zip64 directory offset');
@@ -109,7 +119,13 @@ function findDirectory(r: Reader): Directory {
 }
 
 /** Reads the zip64 extended-information extra field for whichever of the three values were 0xFFFFFFFF. */
-function zip64Values(r: Reader, extraStart: number, extraLength: number, wanted: { size: boolean; compressed: boolean; offset: boolean }, name: string): number[] {
+function zip64Values(
+  r: Reader,
+  extraStart: number,
+  extraLength: number,
+  wanted: { size: boolean; compressed: boolean; offset: boolean },
+  name: string,
+): number[] {
   let p = extraStart;
   while (p + 4 <= extraStart + extraLength) {
     const id = r.u16(p, 'extra field id');
@@ -163,10 +179,16 @@ export function readStoredZip(bytes: Uint8Array, file: string): Map<string, Uint
       if (wanted.offset) local = values.shift()!;
     }
     if (flags & 0x1) throw new TorchImportError(file, `zip entry '${name}' is encrypted; expected the plain archive torch.save writes`);
-    if (method !== 0) throw new TorchImportError(file, `zip entry '${name}' is compressed (method ${method}); torch.save writes STORED entries (method 0) — was the file re-zipped?`);
-    if (compressed !== size) throw new TorchImportError(file, `zip entry '${name}' is STORED but its compressed size (${compressed}) differs from its size (${size})`);
+    if (method !== 0)
+      throw new TorchImportError(
+        file,
+        `zip entry '${name}' is compressed (method ${method}); torch.save writes STORED entries (method 0) — was the file re-zipped?`,
+      );
+    if (compressed !== size)
+      throw new TorchImportError(file, `zip entry '${name}' is STORED but its compressed size (${compressed}) differs from its size (${size})`);
     if (out.has(name)) throw new TorchImportError(file, `zip entry '${name}' appears twice`);
-    if (r.u32(local, `local header of '${name}'`) !== LOCAL_SIGNATURE) throw new TorchImportError(file, `zip entry '${name}': no local header at byte ${local}`);
+    if (r.u32(local, `local header of '${name}'`) !== LOCAL_SIGNATURE)
+      throw new TorchImportError(file, `zip entry '${name}': no local header at byte ${local}`);
     // The data starts after the local header's own name and extra field (torch ≥ 2 pads the local extra field to
     // align tensors to 64 bytes, so it differs from the central directory's).
     const dataStart = local + 30 + r.u16(local + 26, 'local name length') + r.u16(local + 28, 'local extra length');
