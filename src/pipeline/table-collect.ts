@@ -131,7 +131,11 @@ export async function collectTable(name: string, opts: CollectOptions = {}, plan
   ): Promise<void> => {
     const data = await dataFor(cell.experiment);
     const groupOf = new Map(data.test.map((s) => [s.id, s.provenance.group]));
-    const evaluation = await evaluate(predict, data.test, cell.experiment.eval, { scale: cell.experiment.data.scale });
+    const evaluation = await evaluate(predict, data.test, cell.experiment.eval, {
+      scale: cell.experiment.data.scale,
+      quantize: cell.experiment.data.quantize ?? false,
+      dataset: data.info,
+    });
     const list = records.get(row) ?? [];
     for (const r of evaluation.perImage)
       list.push({ face: r.id, group: groupOf.get(r.id) ?? r.id, fold: cell.fold, seed: cell.seed, nme: r.nme, psnr: r.psnr, ssim: r.ssim });
