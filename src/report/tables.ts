@@ -237,7 +237,6 @@ let danfo: typeof Danfo | null = null;
 
 /** danfojs-node takes about a second to load (it pulls in all of tfjs), so only pay when a DataFrame is asked for. */
 export function loadDanfo(): typeof Danfo {
-   
   if (!danfo) danfo = require('danfojs-node') as typeof Danfo;
   return danfo;
 }
