@@ -28,7 +28,6 @@ describe('config/recipe: an experiment file as overrides for others', () => {
       'train.schedule.milestones=[1000]',
       'train.schedule.gamma=0.5',
       'train.logEvery=5',
-      'train.maxMinutes=8',
       'train.maxSteps=2000',
     ]);
   });
