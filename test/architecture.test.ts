@@ -71,6 +71,13 @@ describe('architecture: import rules of src/', () => {
     assert.deepStrictEqual(bad, []);
   });
 
+  it('names files, not folders (tslab, which runs the notebooks, cannot resolve a directory import: write ./x/index)', () => {
+    assert.deepStrictEqual(
+      graph.edges.filter((e) => e.directoryImport).map((e) => `${e.from} → ${e.to}`),
+      [],
+    );
+  });
+
   it('has no import cycles', () => {
     assert.deepStrictEqual(importCycles(graph.files, graph.edges), []);
   });

@@ -6,7 +6,7 @@ import { Command } from './command';
 import { OptionValueError, UsageError, parseArgs } from './args';
 import { parseProgress } from './train';
 import { tablePlanOptions } from './reproduce';
-import { initBackend } from '../backend';
+import { initBackend } from '../backend/index';
 import { executorNames, getExecutor } from '../pipeline/executor';
 import { runClaims } from '../pipeline/claims-run';
 import { claimsMarkdown, loadClaims } from '../pipeline/claims';

@@ -5,7 +5,7 @@
  */
 import { Command } from './command';
 import { UsageError, parseArgs } from './args';
-import { initBackend } from '../backend';
+import { initBackend } from '../backend/index';
 import { listTables } from '../config/tables';
 import { planTable } from '../pipeline/table-plan';
 import { collectTable } from '../pipeline/table-collect';

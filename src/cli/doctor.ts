@@ -2,7 +2,7 @@
  * `jasr doctor [--json]`: which backend the kit uses here and why the faster ones were skipped, versions, the
  * optional tools (Jupyter, tslab kernel, Chromium), and a tiny real training step. Exit 0 when the kit can train.
  */
-import { BackendReport, initBackend } from '../backend';
+import { BackendReport, initBackend } from '../backend/index';
 import { NativeProbe } from '../backend/detect-native';
 import {
   JASR_KERNEL_NAME,

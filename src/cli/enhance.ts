@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Command } from './command';
 import { OptionValueError, UsageError, parseArgs } from './args';
 import { KnownError } from '../core/errors';
-import { initBackend } from '../backend';
+import { initBackend } from '../backend/index';
 import { loadRunModel } from '../pipeline/run-experiment';
 import { DEFAULT_DETECTOR_OPTIONS, DETECTORS, DetectorName } from '../task/enhance-detect';
 import { loadDetector } from '../task/enhance-detector-node';

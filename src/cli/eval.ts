@@ -4,7 +4,7 @@
  */
 import { Command } from './command';
 import { UsageError, parseArgs } from './args';
-import { initBackend } from '../backend';
+import { initBackend } from '../backend/index';
 import { openExperimentData, loadRunModel } from '../pipeline/run-experiment';
 import { evaluate, metricsRow, modelPredictor } from '../task/evaluate';
 import { toMarkdown } from '../report/tables';

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import { Command } from './command';
 import { UsageError, parseArgs } from './args';
 import { KnownError } from '../core/errors';
-import { initBackend } from '../backend';
+import { initBackend } from '../backend/index';
 import { loadRunModel } from '../pipeline/run-experiment';
 import { exportWebModel } from '../task/export-web';
 

@@ -13,7 +13,7 @@ import { lockDir } from '../core/lock';
 import { writeJsonAtomic } from '../core/atomic-write';
 import { Experiment, loadExperiment } from '../config/load';
 import type { Json } from '../core/overrides';
-import { checkOfficialTopology, importJasrnetTorch, TorchImport } from '../model/torch';
+import { checkOfficialTopology, importJasrnetTorch, TorchImport } from '../model/torch/index';
 import { CheckpointState, CheckpointStore } from '../engine/checkpoint';
 import { DEFAULT_RUNS_DIR } from '../pipeline/run-experiment';
 

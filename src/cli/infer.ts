@@ -11,7 +11,7 @@ import { Command } from './command';
 import { UsageError, parseArgs } from './args';
 import { KnownError } from '../core/errors';
 import { writeJsonAtomic } from '../core/atomic-write';
-import { initBackend } from '../backend';
+import { initBackend } from '../backend/index';
 import { readImage, writeImage } from '../data/image-io';
 import { loadRunModel } from '../pipeline/run-experiment';
 import { InferModelError, inferFace } from '../task/infer';

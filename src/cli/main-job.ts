@@ -10,7 +10,7 @@ import { Command } from './command';
 import { UsageError, parseArgs } from './args';
 import { parseProgress } from './train';
 import { printReproduced } from './reproduce';
-import { initBackend } from '../backend';
+import { initBackend } from '../backend/index';
 import { buildEmbedded } from '../data/embedded/build';
 import { reproduceTable } from '../pipeline/reproduce';
 import { runClaims } from '../pipeline/claims-run';

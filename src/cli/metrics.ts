@@ -7,7 +7,7 @@ import { OptionValueError, UsageError, parseArgs } from './args';
 import { KnownError } from '../core/errors';
 import { readImage, rgbToFloat } from '../data/image-io';
 import { parsePts } from '../data/formats/pts300w';
-import { Box, IMAGE_PROTOCOL_NAMES, ImageProtocolName, evaluateImagesExact, landmarkBox } from '../metrics';
+import { Box, IMAGE_PROTOCOL_NAMES, ImageProtocolName, evaluateImagesExact, landmarkBox } from '../metrics/index';
 
 const OPTIONS = {
   sr: { value: true, placeholder: '<png>', description: 'super-resolved image' },

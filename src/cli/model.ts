@@ -22,7 +22,7 @@ const formatCount = (n: number): string => n.toLocaleString('en-US');
 
 async function builtTrainableParams(config: ModelConfig): Promise<number> {
   // Loaded only with --build, so a plain summary does not initialise TF.js.
-  const { initBackend } = require('../backend') as typeof import('../backend');
+  const { initBackend } = require('../backend/index') as typeof import('../backend/index');
   const { buildModel } = require('../model/build') as typeof import('../model/build');
   await initBackend({ quiet: true });
   const model = buildModel(config);

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Command } from './command';
 import { OptionValueError, UsageError, parseArgs } from './args';
 import { parseProgress } from './train';
-import { initBackend } from '../backend';
+import { initBackend } from '../backend/index';
 import { listTables } from '../config/tables';
 import { planTable, TablePlanOptions } from '../pipeline/table-plan';
 import { reproduceTable, ReproduceResult } from '../pipeline/reproduce';

@@ -7,7 +7,7 @@
 import { Command } from './command';
 import { OptionValueError, UsageError, parseArgs } from './args';
 import { parseProgress } from './train';
-import { initBackend } from '../backend';
+import { initBackend } from '../backend/index';
 import { readPlan, runJob, jobExperiment } from '../pipeline/jobs';
 import { TrainingInterruptedError } from '../engine/trainer';
 import { REQUEUE_EXIT } from '../pipeline/executors/slurm-script';

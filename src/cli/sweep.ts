@@ -8,7 +8,7 @@ import * as path from 'path';
 import { Command } from './command';
 import { OptionValueError, UsageError, parseArgs } from './args';
 import { parseProgress } from './train';
-import { initBackend } from '../backend';
+import { initBackend } from '../backend/index';
 import { loadExperiment } from '../config/load';
 import { parseGridAxis, writeSweep } from '../pipeline/sweep';
 import { reproduceTable } from '../pipeline/reproduce';

@@ -7,7 +7,7 @@ import { Command } from './command';
 import { UsageError, parseArgs } from './args';
 import type { ProgressMode } from '../engine/progress';
 import { loadExperiment } from '../config/load';
-import { initBackend } from '../backend';
+import { initBackend } from '../backend/index';
 import { trainExperiment, DEFAULT_RUNS_DIR } from '../pipeline/run-experiment';
 
 const PROGRESS_MODES: ProgressMode[] = ['auto', 'tty', 'plain', 'quiet', 'json'];

@@ -3,7 +3,7 @@
  * already, as `jasr main` does with its own table), then every claim's verdict, written to results/claims/.
  */
 import * as path from 'path';
-import { DEFAULT_BOOTSTRAP } from '../metrics/stats';
+import { DEFAULT_BOOTSTRAP } from '../metrics/stats/index';
 import { ClaimResult, DEFAULT_CLAIMS_FILE, judgeClaims, loadClaims, writeClaims } from './claims';
 import { reproduceTable, ReproduceOptions } from './reproduce';
 import type { CollectResult } from './table-collect';

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { ConfigError, validate } from '../core/schema';
 import { EXPERIMENTS_DIR } from '../config/tables';
 import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write';
-import { BootstrapOptions, decimalsFor, formatDifference, metricDirection, plusMinus } from '../metrics/stats';
+import { BootstrapOptions, decimalsFor, formatDifference, metricDirection, plusMinus } from '../metrics/stats/index';
 import type { CollectResult } from './table-collect';
 import { pairStats, PairStats } from './table-stats';
 

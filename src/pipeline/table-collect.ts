@@ -18,7 +18,7 @@ import type { FaceModel } from '../model/types';
 import { hrSizeForScale } from '../core/geometry';
 import { CheckpointStore, readCheckpointDir } from '../engine/checkpoint';
 import { evaluate, meanShapePredictor, modelPredictor, Predictor } from '../task/evaluate';
-import { BootstrapOptions, DEFAULT_BOOTSTRAP, formatDifference, formatMean, decimalsFor, plusMinus } from '../metrics/stats';
+import { BootstrapOptions, DEFAULT_BOOTSTRAP, formatDifference, formatMean, decimalsFor, plusMinus } from '../metrics/stats/index';
 import { writeStatsTable, StatsTable, StatsRow } from '../report/tables';
 import { buildReport, BuildReportResult } from '../report/build';
 import { buildExperimentModel, loadRunModel, openExperimentData, resolveCheckpointDir, runDataConfig } from './run-experiment';

@@ -17,7 +17,7 @@ import {
   perFaceAuc,
   perFaceFailure,
   verdict,
-} from '../metrics/stats';
+} from '../metrics/stats/index';
 
 /** One face of one row, scored by the model of one fold trained with one seed (null: a row without seeds). */
 export interface FaceRecord {

@@ -10,6 +10,8 @@ export interface ImportEdge {
   to: string;
   /** `import type` edges vanish at run time but still tie the layers together: they count. */
   typeOnly: boolean;
+  /** The specifier names a folder (resolved through its index.ts), which tslab cannot resolve. */
+  directoryImport: boolean;
 }
 
 const SPEC = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)(['"])(\.{1,2}\/[^'"]+)\1/g;
@@ -24,12 +26,13 @@ function listTs(dir: string): string[] {
   return out;
 }
 
-function resolveSpec(fromFile: string, spec: string): string | null {
+function resolveSpec(fromFile: string, spec: string): { file: string; directory: boolean } | null {
   const base = path.resolve(path.dirname(fromFile), spec);
-  for (const c of [`${base}.ts`, base, path.join(base, 'index.ts')]) {
-    if (fs.existsSync(c) && fs.statSync(c).isFile()) return c;
+  for (const c of [`${base}.ts`, base]) {
+    if (fs.existsSync(c) && fs.statSync(c).isFile()) return { file: c, directory: false };
   }
-  return null;
+  const index = path.join(base, 'index.ts');
+  return fs.existsSync(index) ? { file: index, directory: true } : null;
 }
 
 /** Edges between files under `srcDir` (paths relative to `srcDir`, '/'-separated); unresolved specs are returned apart. */
@@ -44,7 +47,8 @@ export function importGraph(srcDir: string): { files: string[]; edges: ImportEdg
       .replace(/\/\*[\s\S]*?\*\//g, '')
       .replace(/^\s*\/\/.*$/gm, '');
     for (const m of text.matchAll(SPEC)) {
-      const target = resolveSpec(f, m[2]);
+      const resolved = resolveSpec(f, m[2]);
+      const target = resolved?.file ?? null;
       const lineStart = text.lastIndexOf('\n', m.index) + 1;
       const statement = text.slice(lineStart, m.index);
       if (target === null) unresolved.push(`${rel(f)} → ${m[2]}`);
@@ -53,6 +57,7 @@ export function importGraph(srcDir: string): { files: string[]; edges: ImportEdg
           from: rel(f),
           to: path.relative(srcDir, target).startsWith('..') ? `../${path.relative(path.dirname(srcDir), target)}` : rel(target),
           typeOnly: /^\s*(import|export)\s+type\b/.test(statement),
+          directoryImport: resolved?.directory ?? false,
         });
     }
   }

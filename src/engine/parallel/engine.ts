@@ -6,7 +6,7 @@
  * are unchanged) and publishes its weights to the workers before each step.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName } from '../../backend';
+import type { BackendName } from '../../backend/index';
 // A file, not the folder: tslab cannot import directories.
 import { preferredReplicas, replicableBackend, replicasPointless, shareCores } from '../../backend/thread-budget';
 import type { NamedTensors } from '../optimizer';

@@ -1,5 +1,5 @@
 /** Messages between the trainer's main thread and its replica workers. */
-import type { BackendName } from '../../backend';
+import type { BackendName } from '../../backend/index';
 import type { FlatLayout } from './layout';
 import type { BatchPayload, ReplicaRecipe } from './types';
 

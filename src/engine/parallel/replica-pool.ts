@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import type { BackendName } from '../../backend';
+import type { BackendName } from '../../backend/index';
 import type { FromWorker, InitMessage, StepMessage } from './messages';
 import { FlatLayout, sharedFloats } from './layout';
 import type { BatchPayload, ReplicaRecipe } from './types';

@@ -4,7 +4,7 @@
  * computes loss and gradients on its shard, writes the gradients to its shared buffer and reports the losses.
  */
 import { parentPort } from 'worker_threads';
-import { initBackend } from '../../backend';
+import { initBackend } from '../../backend/index';
 import { shareCores } from '../../backend/thread-budget';
 import { TrainRng } from '../rng';
 import type { TrainableModel } from '../trainable';
