@@ -58,3 +58,12 @@ export class FileSystemError extends KnownError {
     super(describeFsError(cause, file));
   }
 }
+
+/** How a found value reads in a one-line error ("found the string \"5\"", "found nothing (key missing)"). */
+export function describeFound(v: unknown): string {
+  if (v === undefined) return 'nothing (key missing)';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}

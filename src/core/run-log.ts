@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { FileSystemError, KnownError, isFsError } from './errors';
+import { FileSystemError, KnownError, describeFound, isFsError } from './errors';
 
 export interface StepRecord {
   kind: 'step';
@@ -61,14 +61,6 @@ export class RunLogFormatError extends KnownError {
   }
 }
 
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing (key missing)';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
-}
-
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Checks one parsed line against the record types; returns the record or what is wrong with it. */
@@ -77,7 +69,7 @@ class RecordChecker {
 
   finite(key: string): number {
     const v = this.o[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`key '${key}': expected a finite number, found ${describe(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`key '${key}': expected a finite number, found ${describeFound(v)}`);
     return v;
   }
 
@@ -85,16 +77,17 @@ class RecordChecker {
   measured(key: string): number {
     const v = this.o[key];
     if (v === null) return NaN;
-    if (typeof v !== 'number') throw new Error(`key '${key}': expected a number (or null for a non-finite value), found ${describe(v)}`);
+    if (typeof v !== 'number') throw new Error(`key '${key}': expected a number (or null for a non-finite value), found ${describeFound(v)}`);
     return v;
   }
 
   measuredMap(key: string): Record<string, number> {
     const m = this.o[key];
-    if (!isObject(m)) throw new Error(`key '${key}': expected an object of named numbers, found ${describe(m)}`);
+    if (!isObject(m)) throw new Error(`key '${key}': expected an object of named numbers, found ${describeFound(m)}`);
     const out: Record<string, number> = {};
     for (const [k, v] of Object.entries(m)) {
-      if (v !== null && typeof v !== 'number') throw new Error(`key '${key}.${k}': expected a number (or null for a non-finite value), found ${describe(v)}`);
+      if (v !== null && typeof v !== 'number')
+        throw new Error(`key '${key}.${k}': expected a number (or null for a non-finite value), found ${describeFound(v)}`);
       out[k] = v === null ? NaN : (v as number); // 'as': tslab compiles without strictNullChecks, where typeof does not narrow here
     }
     return out;
@@ -102,20 +95,20 @@ class RecordChecker {
 
   text(key: string): string {
     const v = this.o[key];
-    if (typeof v !== 'string') throw new Error(`key '${key}': expected a string, found ${describe(v)}`);
+    if (typeof v !== 'string') throw new Error(`key '${key}': expected a string, found ${describeFound(v)}`);
     return v;
   }
 
   flag(key: string): boolean {
     const v = this.o[key];
-    if (typeof v !== 'boolean') throw new Error(`key '${key}': expected true or false, found ${describe(v)}`);
+    if (typeof v !== 'boolean') throw new Error(`key '${key}': expected true or false, found ${describeFound(v)}`);
     return v;
   }
 }
 
 /** The typed record of one parsed line (fields the types do not name are dropped); throws a plain Error with the problem. */
 export function toRunLogRecord(value: unknown): RunLogRecord {
-  if (!isObject(value)) throw new Error(`expected a JSON object, found ${describe(value)}`);
+  if (!isObject(value)) throw new Error(`expected a JSON object, found ${describeFound(value)}`);
   const c = new RecordChecker(value);
   const at = { epoch: c.finite('epoch'), step: c.finite('step') };
   switch (value.kind) {
@@ -142,11 +135,11 @@ export function toRunLogRecord(value: unknown): RunLogRecord {
     case 'event': {
       const event = c.text('event');
       if (!(RUN_EVENTS as readonly string[]).includes(event))
-        throw new Error(`key 'event': expected one of ${RUN_EVENTS.join(', ')}, found ${describe(event)}`);
+        throw new Error(`key 'event': expected one of ${RUN_EVENTS.join(', ')}, found ${describeFound(event)}`);
       return { kind: 'event', ...at, event: event as RunEvent, message: c.text('message'), time: c.text('time') };
     }
     default:
-      throw new Error(`key 'kind': expected 'step', 'epoch' or 'event', found ${describe(value.kind)}`);
+      throw new Error(`key 'kind': expected 'step', 'epoch' or 'event', found ${describeFound(value.kind)}`);
   }
 }
 

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FeatureTap, Points, RgbPixels } from './figures';
 import { ResultRow } from './tables';
-import { FileSystemError, KnownError, isFsError } from '../core/errors';
+import { FileSystemError, KnownError, describeFound, isFsError } from '../core/errors';
 import { RunLogRecord, readRunLogFile } from '../core/run-log';
 
 export class ResultsFormatError extends KnownError {
@@ -18,14 +18,6 @@ export class ResultsFormatError extends KnownError {
   ) {
     super(`${file}: ${problem}`);
   }
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing (key missing)';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
 }
 
 function readJson(file: string): unknown {
@@ -48,22 +40,22 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function expectRecord(file: string, where: string, v: unknown): Record<string, unknown> {
-  if (!isRecord(v)) throw new ResultsFormatError(file, `${where}: expected an object, found ${describe(v)}`);
+  if (!isRecord(v)) throw new ResultsFormatError(file, `${where}: expected an object, found ${describeFound(v)}`);
   return v;
 }
 
 function expectString(file: string, where: string, v: unknown): string {
-  if (typeof v !== 'string') throw new ResultsFormatError(file, `${where}: expected a string, found ${describe(v)}`);
+  if (typeof v !== 'string') throw new ResultsFormatError(file, `${where}: expected a string, found ${describeFound(v)}`);
   return v;
 }
 
 function expectNumber(file: string, where: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ResultsFormatError(file, `${where}: expected a finite number, found ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ResultsFormatError(file, `${where}: expected a finite number, found ${describeFound(v)}`);
   return v;
 }
 
 function expectNumberArray(file: string, where: string, v: unknown): number[] {
-  if (!Array.isArray(v)) throw new ResultsFormatError(file, `${where}: expected an array of numbers, found ${describe(v)}`);
+  if (!Array.isArray(v)) throw new ResultsFormatError(file, `${where}: expected an array of numbers, found ${describeFound(v)}`);
   v.forEach((x, i) => expectNumber(file, `${where}[${i}]`, x));
   return v as number[];
 }
@@ -78,7 +70,7 @@ const ROW_TEXT_KEYS = new Set(['experiment', 'model', 'protocol']);
 
 export function readTableJson(file: string): TableFile {
   const root = expectRecord(file, 'top level', readJson(file));
-  if (!Array.isArray(root.rows)) throw new ResultsFormatError(file, `key 'rows': expected an array of result rows, found ${describe(root.rows)}`);
+  if (!Array.isArray(root.rows)) throw new ResultsFormatError(file, `key 'rows': expected an array of result rows, found ${describeFound(root.rows)}`);
   const rows = root.rows.map((raw, i): ResultRow => {
     const where = `rows[${i}]`;
     const r = expectRecord(file, where, raw);
@@ -122,9 +114,9 @@ function readImage(file: string, where: string, v: unknown): RgbPixels {
 }
 
 function readPoints(file: string, where: string, v: unknown): Points {
-  if (!Array.isArray(v)) throw new ResultsFormatError(file, `${where}: expected an array of [x, y] points, found ${describe(v)}`);
+  if (!Array.isArray(v)) throw new ResultsFormatError(file, `${where}: expected an array of [x, y] points, found ${describeFound(v)}`);
   return v.map((p, i) => {
-    if (!Array.isArray(p) || p.length !== 2) throw new ResultsFormatError(file, `${where}[${i}]: expected [x, y], found ${describe(p)}`);
+    if (!Array.isArray(p) || p.length !== 2) throw new ResultsFormatError(file, `${where}[${i}]: expected [x, y], found ${describeFound(p)}`);
     return [expectNumber(file, `${where}[${i}][0]`, p[0]), expectNumber(file, `${where}[${i}][1]`, p[1])] as const;
   });
 }

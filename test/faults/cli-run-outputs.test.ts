@@ -6,48 +6,14 @@
  * 64 KiB tmpfs where this process may mount one (root), else the atomic writer's fault hook raising ENOSPC.
  */
 import { strict as assert } from 'assert';
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeTinyExperiment } from '../helpers/cli-tiny';
-import { main } from '../../src/cli/main';
+import { jasr, jasrInProcess, Outcome } from '../helpers/cli-process';
 import { isTemporaryName, setWriteFaultForTests } from '../../src/core/atomic-write';
 import { floatToRgb, writeImage } from '../../src/data/image-io';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function jasr(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'jasr.js'), ...args], { cwd: ROOT, env: { ...process.env, JASR_DEBUG: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** main() in this process with its console output captured (for the fault-hook variant, which is per process). */
-async function jasrInProcess(args: string[]): Promise<Outcome> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved = { log: console.log, error: console.error, warn: console.warn };
-  console.log = (...p: unknown[]) => out.push(p.join(' '));
-  console.error = console.warn = (...p: unknown[]) => err.push(p.join(' '));
-  try {
-    return { code: await main(args), stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    Object.assign(console, saved);
-  }
-}
 
 /** The `data` argument of each Plotly.newPlot call in a report page, by figure id. */
 function plotData(html: string): Map<string, { name: string; x: number[]; y: number[] }[]> {
