@@ -149,11 +149,17 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
       ['nme', 'auc@0.07', 'auc@0.08', 'fr@0.08'],
     );
     assert.match(titleOf(figs[3]), /test faces per experiment/);
-    const psnrBars = figs[4].data[0] as PlotTrace & { error_y: { array: (number | null)[]; arrayminus: (number | null)[] } };
+    const psnrBars = figs[4].data[0] as PlotTrace & { y: (number | null)[]; error_y: { array: (number | null)[]; arrayminus: (number | null)[] } };
     assert.deepEqual(psnrBars.x, rows);
+    // Rows with an SR output (not align-only, not mean-shape) have a PSNR, and each of those an interval.
+    const withPsnr = psnrBars.y.map((v, i) => (typeof v === 'number' ? i : -1)).filter((i) => i >= 0);
+    assert.deepEqual(
+      withPsnr.map((i) => rows[i]),
+      ['cpu-bicubic', 'cpu-sr-only', 'cpu-two-stage', 'cpu-jasrnet'],
+    );
     assert.ok(
-      psnrBars.error_y.array.slice(0, 5).every((v) => typeof v === 'number' && v >= 0),
-      'an interval for every row with PSNR',
+      withPsnr.every((i) => typeof psnrBars.error_y.array[i] === 'number' && (psnrBars.error_y.array[i] as number) >= 0),
+      `an interval for every row with PSNR: ${JSON.stringify(psnrBars.error_y)}`,
     );
     assert.match(titleOf(figs[6]), /paired differences: psnr/);
     assert.equal(tables(run).length, 2);
