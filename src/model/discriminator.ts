@@ -250,25 +250,21 @@ class BuiltDiscriminator implements Discriminator {
   }
 
   trainableVariables(): tf.Variable[] {
-    return this.scope.params.map((p) => p.variable);
+    return this.scope.variables();
   }
 
   namedVariables(): Record<string, tf.Variable> {
-    const out: Record<string, tf.Variable> = {};
-    for (const p of this.scope.params) out[p.name] = p.variable;
-    return out;
+    return this.scope.namedVariables();
   }
 
   parameterTable(): ParameterRow[] {
-    const rows = new Map<string, number>();
-    for (const p of this.scope.params) rows.set(p.module, (rows.get(p.module) ?? 0) + p.variable.size);
-    return [...rows].map(([module, params]) => ({ module, params }));
+    return this.scope.parameterTable();
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const p of this.scope.params) p.variable.dispose();
+    this.scope.disposeVariables();
   }
 }
 

@@ -72,6 +72,29 @@ export class ParamScope {
     return this.registry.params;
   }
 
+  /** Every variable made through this scope's registry, in creation order (what a model trains). */
+  variables(): tf.Variable[] {
+    return this.registry.params.map((p) => p.variable);
+  }
+
+  /** The variables by their full names (checkpoints, weight files). */
+  namedVariables(): Record<string, tf.Variable> {
+    const out: Record<string, tf.Variable> = {};
+    for (const p of this.registry.params) out[p.name] = p.variable;
+    return out;
+  }
+
+  /** Parameters per module, in creation order (the model summary's rows). */
+  parameterTable(): { module: string; params: number }[] {
+    const rows = new Map<string, number>();
+    for (const p of this.registry.params) rows.set(p.module, (rows.get(p.module) ?? 0) + p.variable.size);
+    return [...rows].map(([module, params]) => ({ module, params }));
+  }
+
+  disposeVariables(): void {
+    for (const p of this.registry.params) p.variable.dispose();
+  }
+
   /** Conv kernel [k, k, in, out], initialised per the model's scheme (fan-in = k·k·in for He). */
   kernel(name: string, kernelSize: number, inChannels: number, outChannels: number): tf.Variable {
     const fullName = this.join(name);
