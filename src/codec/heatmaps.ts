@@ -1,5 +1,5 @@
 /**
- * Target heatmaps exactly as the official `generate_label_map` (reference notes §1.5): Gaussian σ in HR pixels,
+ * Target heatmaps exactly as the official `generate_label_map` (docs/official-code.md §1): Gaussian σ in HR pixels,
  * one map per landmark on a grid of stride HEATMAP_STRIDE whose cell (i, j) is centred at HR (offset + j·stride,
  * offset + i·stride), offset = stride/2 − 0.5; values < 0.01 → 0, clip ≤ 1, × visibility; last channel background.
  * Visibility first goes through the official `apply_bound` rule (boundVisibility): a point outside the crop gets
@@ -19,7 +19,7 @@ export interface HeatmapTarget {
 }
 
 /**
- * The official `apply_bound` (reference notes §1.5, docs/model.md): a landmark outside [0, W]×[0, H] (bounds
+ * The official `apply_bound` (docs/official-code.md §1, docs/model.md): a landmark outside [0, W]×[0, H] (bounds
  * included) is invisible, for the heatmaps, the mask and NME alike. Returns a new array; a NaN coordinate is out.
  */
 export function boundVisibility(landmarks: ArrayLike<number>, visible: ArrayLike<number>, width: number, height: number): Uint8Array {

@@ -1,7 +1,7 @@
 /**
  * Seeded augmentation of HR face samples: horizontal flip (official: x' = W − x with the landmark permutation),
  * rotation/scale/translation jitter (one affine warp of image and landmarks), colour jitter, and offline ×K
- * expansion (the official training set is 15 × the 3,148 300W faces, reference notes §2).
+ * expansion (the official training set is 15 × the 3,148 300W faces, docs/official-code.md §3).
  */
 import type { FaceSample } from './types';
 import { flipTable } from './flip-tables';

@@ -1,6 +1,6 @@
 /**
- * What the data layer hands to models, metrics and training (contract written by the lead; the data issue
- * owns this file and may extend it without breaking these fields).
+ * What the data layer hands to models, metrics and training. Extend it without breaking these fields: models,
+ * metrics, the engine and the notebooks read them.
  * Coordinates are in HR pixels, x right, y down, pixel centres at integer + 0 (the `.pts` convention used as-is,
  * as the official code does).
  */

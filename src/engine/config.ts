@@ -1,6 +1,6 @@
 /**
  * The `train` section of an experiment: optimiser, schedule, loss weighting, model selection and budgets.
- * Defaults follow the official JASRNet recipe (reference notes §2): Adam lr 5e-5, β (0.9, 0.999), ε 1e-8,
+ * Defaults follow the official JASRNet recipe (docs/official-code.md §3): Adam lr 5e-5, β (0.9, 0.999), ε 1e-8,
  * coupled L2 5e-4 on every parameter, MultiStepLR [20, 30] γ 0.5, 40 epochs, batch 2, no clipping, seed 1,
  * loss = 1·heatmap + 1·L1. The one deliberate difference: the official code picks the best epoch by *test*
  * PSNR; here selection uses the validation split unless the run names the mode 'official-selection'.

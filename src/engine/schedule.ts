@@ -1,6 +1,6 @@
 /**
  * Learning rate per epoch (1-based), as PyTorch MultiStepLR stepped at the start of each epoch in the
- * official code: lr for epochs 1..m1, lr·γ for m1+1..m2, lr·γ² after m2 (reference notes §2). With
+ * official code: lr for epochs 1..m1, lr·γ for m1+1..m2, lr·γ² after m2 (docs/official-code.md §3). With
  * `unit: 'step'` the milestones count optimiser steps instead (1-based step s gets lr·γ^#{m : s > m}), so a
  * step-budgeted run can place its decay without converting steps to epochs.
  *

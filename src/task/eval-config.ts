@@ -1,6 +1,6 @@
 /**
  * The `eval` section of an experiment: which named protocol measures the results, and the landmark-metric
- * choices that differ between papers (reference notes peers-and-metrics §6). Kept here rather than in
+ * choices that differ between papers (docs/metrics.md). Kept here rather than in
  * src/metrics because it is only the experiment-file view of those choices; the metrics module owns the maths.
  *
  * Each option is declared once, in EVAL_CONFIG_SCHEMA; EvalConfig and DEFAULT_EVAL_CONFIG are derived from it.
