@@ -1,5 +1,5 @@
 // Conv2D forward, backward-data and backward-weights on oneDNN (the library PyTorch's CPU convs use),
-// called by the wasm backend's conv kernels (src/backend/native-conv/) directly on the wasm heap: the tensors stay
+// called by the wasm backend's conv kernels (src/backend/wasm-native-conv-kernels.ts) directly on the wasm heap: the tensors stay
 // where TF.js keeps them (NHWC activations, HWIO filters) and nothing is copied across the JS boundary.
 //
 // Each Node thread (main thread, every worker_thread) has its own primitive cache and scratchpad (thread_local),
