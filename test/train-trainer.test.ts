@@ -9,7 +9,7 @@ import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../src/engine/config';
 import { CheckpointStore } from '../src/engine/checkpoint';
 import { readRunLog, StepRecord, EpochRecord } from '../src/engine/log';
 import { NonFiniteLossError } from '../src/engine/guard';
-import { TrainRng } from '../src/engine/rng';
+import { dataset, shuffledBatch } from './faults/run-tiny';
 
 interface Batch {
   x: tf.Tensor2D;
@@ -18,13 +18,6 @@ interface Batch {
 
 const FEATURES = 4;
 const SAMPLES = 12;
-
-function dataset(seed: number): { x: number[][]; y: number[] } {
-  const r = new TrainRng(seed);
-  const wTrue = [0.5, -1, 2, 0.25];
-  const x = Array.from({ length: SAMPLES }, () => Array.from({ length: FEATURES }, () => r.normal()));
-  return { x, y: x.map((row) => row.reduce((s, v, i) => s + v * wTrue[i], 0.5)) };
-}
 
 /** Batches of 4 from 12 samples, reshuffled every epoch from (seed, epoch); position {epoch, cursor}. */
 class TinyLoader implements TrainLoader<Batch> {
@@ -43,15 +36,9 @@ class TinyLoader implements TrainLoader<Batch> {
       this.epoch += 1;
       this.cursor = 0;
     }
-    const order = Array.from({ length: SAMPLES }, (_, i) => i);
-    const r = new TrainRng(1000 + this.epoch);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(r.next() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    const picks = order.slice(this.cursor * 4, this.cursor * 4 + 4);
+    const batch = shuffledBatch(this.data, this.epoch, this.cursor);
     this.cursor += 1;
-    return { x: tf.tensor2d(picks.map((i) => this.data.x[i])), y: tf.tensor2d(picks.map((i) => [this.data.y[i]])) };
+    return batch;
   }
   state(): { epoch: number; cursor: number } {
     return { epoch: this.epoch, cursor: this.cursor };

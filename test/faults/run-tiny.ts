@@ -34,6 +34,18 @@ export function dataset(seed: number): Data {
   return { x, y: x.map((row) => row.reduce((s, v, i) => s + v * wTrue[i], 0.5)) };
 }
 
+/** Batch `cursor` (4 samples) of epoch `epoch`: the epoch's seeded shuffle of the data, as the tiny loaders serve it. */
+export function shuffledBatch(data: Data, epoch: number, cursor: number): Batch {
+  const order = Array.from({ length: SAMPLES }, (_, i) => i);
+  const r = new TrainRng(1000 + epoch);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(r.next() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const picks = order.slice(cursor * 4, cursor * 4 + 4);
+  return { x: tf.tensor2d(picks.map((i) => data.x[i])), y: tf.tensor2d(picks.map((i) => [data.y[i]])) };
+}
+
 export interface LoaderOptions {
   /** Waited before each batch (ms): makes a child's training last long enough to be killed mid-way. */
   delayMs?: number;
@@ -57,15 +69,9 @@ export class TinyLoader implements TrainLoader<Batch> {
       this.epoch += 1;
       this.cursor = 0;
     }
-    const order = Array.from({ length: SAMPLES }, (_, i) => i);
-    const r = new TrainRng(1000 + this.epoch);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(r.next() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    const picks = order.slice(this.cursor * 4, this.cursor * 4 + 4);
+    const batch = shuffledBatch(this.data, this.epoch, this.cursor);
     this.cursor += 1;
-    return { x: tf.tensor2d(picks.map((i) => this.data.x[i])), y: tf.tensor2d(picks.map((i) => [this.data.y[i]])) };
+    return batch;
   }
   state(): { epoch: number; cursor: number } {
     return { epoch: this.epoch, cursor: this.cursor };
