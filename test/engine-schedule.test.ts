@@ -8,7 +8,15 @@ import * as path from 'path';
 import { train } from '../src/engine/trainer';
 import { DEFAULT_TRAIN_CONFIG, TRAIN_CONFIG_SCHEMA } from '../src/engine/config';
 import { EpochRecord, StepRecord, readRunLog } from '../src/engine/log';
-import { UnreachableMilestoneError, budgetReach, describeUnreachable, learningRateAt, unreachableMilestones } from '../src/engine/schedule';
+import {
+  UnreachableMilestoneError,
+  budgetReach,
+  describeSchedule,
+  describeUnreachable,
+  learningRateAt,
+  resolveSchedule,
+  unreachableMilestones,
+} from '../src/engine/schedule';
 import { TinyLoader, TinyModel, TRAIN_DATA_SEED, dataset, makeVal, tinyExperiment, tmpDir } from './faults/run-tiny';
 
 describe('engine/schedule: milestones in epochs or steps, and the ones a budget never reaches', () => {
@@ -83,6 +91,46 @@ describe('engine/schedule: milestones in epochs or steps, and the ones a budget 
       );
       const start2 = records[0];
       assert.ok(start2.kind === 'event' && start2.message === 'training tiny');
+    } finally {
+      model.dispose();
+      val.x.dispose();
+      val.y.dispose();
+    }
+  });
+
+  it("budget-fraction milestones resolve to steps of the run's own budget, and are validated as fractions", () => {
+    const frac = { ...DEFAULT_TRAIN_CONFIG.schedule, milestones: [0.5, 0.75], gamma: 0.5, unit: 'budget' as const };
+    // 300 steps (the npm start budget) and 2000 (the recipe's): the decay lands at the same point of training.
+    assert.deepEqual(resolveSchedule(frac, budgetReach(9, 400, 300)).milestones, [150, 225]);
+    assert.deepEqual(resolveSchedule(frac, budgetReach(9, 400, 2000)).milestones, [1000, 1500]);
+    assert.equal(resolveSchedule(frac, budgetReach(9, 400, 2000)).unit, 'step');
+    // Without maxSteps the budget is epochs × steps per epoch; tiny budgets merge fractions rounding to one step.
+    assert.deepEqual(resolveSchedule(frac, budgetReach(3, 2)).milestones, [3, 5]);
+    assert.deepEqual(resolveSchedule(frac, budgetReach(1, 1, 1)).milestones, [1]);
+    assert.equal(describeSchedule(frac, budgetReach(9, 400, 300)), 'lr ×0.5 after steps 150, 225 (0.5, 0.75 of 300 steps)');
+    assert.throws(() => learningRateAt(1, frac, 1, 1), /must be resolved to steps first/);
+    // Fractions only with unit 'budget', whole numbers only without it.
+    assert.throws(() => TRAIN_CONFIG_SCHEMA.parse({ schedule: { unit: 'budget', milestones: [0.5, 1.5] } }), /fraction of the budget in \(0, 1\).*found 1\.5/s);
+    assert.throws(() => TRAIN_CONFIG_SCHEMA.parse({ schedule: { unit: 'step', milestones: [0.5] } }), /whole step number.*found 0\.5/s);
+    assert.throws(() => TRAIN_CONFIG_SCHEMA.parse({ schedule: { milestones: [2.5] } }), /whole epoch number.*found 2\.5/s);
+    assert.deepEqual(TRAIN_CONFIG_SCHEMA.parse({ schedule: { unit: 'budget', milestones: [0.6] } }).schedule.milestones, [0.6]);
+  });
+
+  it('train() steps budget-fraction milestones at their resolved steps and says so at start', async () => {
+    const val = makeVal();
+    const model = new TinyModel();
+    try {
+      const runDir = path.join(tmpDir('sched-budget'), 'run');
+      // 3 steps per epoch, 2 epochs, budget 6 steps: fractions 0.5 and 0.75 → after steps 3 and 5 (4.5 rounds to 5).
+      const exp = tinyExperiment({ epochs: 2, schedule: { type: 'step', milestones: [0.5, 0.75], gamma: 0.5, unit: 'budget', onUnreachable: 'refuse' } });
+      await train(model, { train: new TinyLoader(dataset(TRAIN_DATA_SEED)), val }, exp, { runDir, progress: 'quiet' });
+      const records = readRunLog(runDir);
+      assert.deepEqual(
+        records.filter((r): r is StepRecord => r.kind === 'step').map((r) => r.lr),
+        [0.2, 0.2, 0.2, 0.1, 0.1, 0.05],
+      );
+      const start = records[0];
+      assert.ok(start.kind === 'event' && start.message === 'training tiny; lr ×0.5 after steps 3, 5 (0.5, 0.75 of 6 steps)');
     } finally {
       model.dispose();
       val.x.dispose();

@@ -46,12 +46,19 @@ const SCHEDULE_SCHEMA = z
   .strictObject({
     type: z.enum(['step']).default('step'),
     milestones: z
-      .array(positiveInt)
+      .array(z.number().positive())
       .default(() => [20, 30])
-      .describe('1-based epochs (or steps, with unit "step") after which the lr is multiplied by gamma (increasing)'),
+      .describe(
+        '1-based epochs (or steps, with unit "step"; or fractions in (0, 1) of the step budget, with unit "budget") after which the lr is multiplied by gamma (increasing)',
+      ),
     gamma: z.number().min(0).default(0.5),
     // Optional without a default, so recipes recorded before these keys existed compare equal on resume/reuse.
-    unit: z.enum(['epoch', 'step']).optional().describe("what milestones count: 'epoch' (absent: the official MultiStepLR) or optimiser 'step'"),
+    unit: z
+      .enum(['epoch', 'step', 'budget'])
+      .optional()
+      .describe(
+        "what milestones count: 'epoch' (absent: the official MultiStepLR), optimiser 'step', or 'budget': fractions of the run's last step (train.maxSteps or epochs × steps per epoch), so a table that changes the steps keeps the decay at the same point of training",
+      ),
     onUnreachable: z
       .enum(['warn', 'refuse'])
       .optional()
@@ -117,6 +124,15 @@ export const TRAIN_CONFIG_SCHEMA = z
       });
     }
     const m = c.schedule.milestones;
+    m.forEach((v, i) => {
+      if (c.schedule.unit === 'budget' ? !(v < 1) : !Number.isInteger(v)) {
+        const expected =
+          c.schedule.unit === 'budget'
+            ? 'a fraction of the budget in (0, 1) (train.schedule.unit is "budget")'
+            : `a whole ${c.schedule.unit ?? 'epoch'} number`;
+        ctx.addIssue({ code: 'custom', path: ['schedule', 'milestones', i], message: `expected ${expected}, found ${v}` });
+      }
+    });
     for (let i = 1; i < m.length; i++) {
       if (m[i] <= m[i - 1])
         ctx.addIssue({ code: 'custom', path: ['schedule', 'milestones', i], message: `must be increasing, found ${m[i - 1]} then ${m[i]}` });

@@ -4,6 +4,9 @@
  * `unit: 'step'` the milestones count optimiser steps instead (1-based step s gets lr·γ^#{m : s > m}), so a
  * step-budgeted run can place its decay without converting steps to epochs.
  *
+ * With `unit: 'budget'` the milestones are fractions of the run's step budget; resolveSchedule turns them into
+ * step milestones once the budget is known (at the start of a training), so the rest of the engine sees steps.
+ *
  * A milestone the budget never reaches is a schedule that silently does nothing (issue 21: the CPU recipe's
  * milestone at epoch 1000 with a budget ending near epoch 223); unreachableMilestones finds them at start.
  */
@@ -13,6 +16,7 @@ import type { ScheduleConfig } from './config';
 export function learningRateAt(baseLr: number, schedule: ScheduleConfig, epoch: number, step?: number): number {
   if (!Number.isInteger(epoch) || epoch < 1) throw new Error(`learningRateAt: epoch is 1-based, got ${epoch}`);
   let at = epoch;
+  if (schedule.unit === 'budget') throw new Error('learningRateAt: budget-fraction milestones must be resolved to steps first (resolveSchedule)');
   if (schedule.unit === 'step') {
     if (step === undefined || !Number.isInteger(step) || step < 1) throw new Error(`learningRateAt: milestones in steps need the 1-based step, got ${step}`);
     at = step;
@@ -58,4 +62,23 @@ export function describeUnreachable(schedule: ScheduleConfig, reach: BudgetReach
     `${never.length === 1 ? 'it never fires' : 'they never fire'} and the lr ends at ${finalLr}; lower the milestones, give them in steps ` +
     `(train.schedule.unit "step"), or raise the budget (train.epochs / train.maxSteps)`
   );
+}
+
+/**
+ * The schedule in the units the engine steps with: budget fractions become step milestones (fraction × last step,
+ * rounded, at least 1; fractions that round to the same step merge), every other schedule is returned as is.
+ */
+export function resolveSchedule(schedule: ScheduleConfig, reach: BudgetReach): ScheduleConfig {
+  if (schedule.unit !== 'budget') return schedule;
+  const steps = [...new Set(schedule.milestones.map((f) => Math.max(1, Math.round(f * reach.lastStep))))];
+  return { ...schedule, unit: 'step', milestones: steps };
+}
+
+/** For the start message: `lr ×0.5 after steps 150, 225 (0.5, 0.75 of 300 steps)`; null without milestones. */
+export function describeSchedule(schedule: ScheduleConfig, reach: BudgetReach): string | null {
+  if (schedule.milestones.length === 0) return null;
+  const resolved = resolveSchedule(schedule, reach);
+  const unit = resolved.unit === 'step' ? 'steps' : 'epochs';
+  const fractions = schedule.unit === 'budget' ? ` (${schedule.milestones.join(', ')} of ${reach.lastStep} steps)` : '';
+  return `lr ×${schedule.gamma} after ${unit} ${resolved.milestones.join(', ')}${fractions}`;
 }

@@ -21,7 +21,7 @@ import type { Json } from '../core/overrides';
 import type { TrainConfig } from './config';
 import { TrainHook, callbackHook, checkpointHook, progressHook, runLogHook } from './hooks';
 import { validateEpoch } from './selection';
-import { UnreachableMilestoneError, budgetReach, describeUnreachable, learningRateAt } from './schedule';
+import { UnreachableMilestoneError, budgetReach, describeSchedule, describeUnreachable, learningRateAt, resolveSchedule } from './schedule';
 import { createStepper, Stepper } from './stepper';
 import { CheckpointStore, SelectionRecord, isBetterSelection, restoreVariables, snapshotVariables } from './checkpoint';
 import { EpochRecord, RunLog, StepRecord } from './log';
@@ -109,14 +109,16 @@ export async function train<Batch, ValData>(
   experiment: TrainExperiment,
   opts: TrainOptions,
 ): Promise<TrainResult> {
-  const cfg = experiment.train;
   const stepsPerEpoch = loaders.train.batchesPerEpoch;
   if (!(stepsPerEpoch >= 1)) throw new Error(`train: the training loader has ${stepsPerEpoch} batches per epoch`);
+  const reach = budgetReach(stepsPerEpoch, experiment.train.epochs, experiment.train.maxSteps);
+  // Budget-fraction milestones become steps here, once; the stepper and the log see step milestones.
+  const cfg = { ...experiment.train, schedule: resolveSchedule(experiment.train.schedule, reach) };
   if (cfg.selection.metric !== 'loss' && loaders.val === undefined) {
     throw new Error(`train: selection by '${cfg.selection.metric}' needs a validation loader (or set train.selection.metric to 'loss')`);
   }
   // A decay the budget never reaches is said at start, or refused before anything is written.
-  const unreachable = describeUnreachable(cfg.schedule, budgetReach(stepsPerEpoch, cfg.epochs, cfg.maxSteps), stepsPerEpoch, cfg.optimizer.lr);
+  const unreachable = describeUnreachable(cfg.schedule, reach, stepsPerEpoch, cfg.optimizer.lr);
   if (unreachable !== null && cfg.schedule.onUnreachable === 'refuse') {
     throw new UnreachableMilestoneError(`${experiment.name}: ${unreachable} (refused: train.schedule.onUnreachable is "refuse")`);
   }
@@ -143,9 +145,13 @@ export async function train<Batch, ValData>(
     stepper = steps;
     if (steps.note) reporter.message(steps.note);
     if (unreachable !== null) reporter.message(`warning: ${unreachable}`);
+    // Budget fractions are said in steps at start: where the decay lands depends on the budget of this run.
+    const budgetNote = experiment.train.schedule.unit === 'budget' ? describeSchedule(experiment.train.schedule, reach) : null;
+    if (budgetNote !== null) reporter.message(budgetNote);
+    const startNote = [unreachable !== null ? `warning: ${unreachable}` : null, budgetNote].filter((n) => n !== null).join('; ');
     const rng = new TrainRng(cfg.seed);
     const begun = beginRun(
-      { runLog, store, reporter, experiment, opts, logExists, stepsPerEpoch, startNote: unreachable !== null ? `warning: ${unreachable}` : null },
+      { runLog, store, reporter, experiment, opts, logExists, stepsPerEpoch, startNote: startNote === '' ? null : startNote },
       (state, source) => {
         restoreVariables(all, state.variables, source);
         steps.optimizers.restore(state.optimizer, (state.trainer as unknown as TrainerBook).optimizerSteps, source);
