@@ -11,6 +11,7 @@ import { KnownError } from '../../core/errors';
 import type { Executor } from '../executor';
 import type { JobOutcome } from '../jobs';
 import { KIT_ROOT } from './slurm';
+import { loggedStep, planProgressLine } from './plan-progress';
 
 export class ParallelRunError extends KnownError {}
 
@@ -21,7 +22,10 @@ export function defaultParallelism(): number {
 
 const OUTCOME_LINE = /^run-job outcome: (trained|resumed|reused|no training)$/m;
 
-export function localParallelExecutor(processes = defaultParallelism()): Executor {
+/** How often the parent prints the plan's progress line (the children write their own logs only). */
+const PROGRESS_EVERY_MS = 30_000;
+
+export function localParallelExecutor(processes = defaultParallelism(), progressEveryMs = PROGRESS_EVERY_MS): Executor {
   return {
     name: 'local-parallel',
     async execute(plan, opts) {
@@ -33,6 +37,11 @@ export function localParallelExecutor(processes = defaultParallelism()): Executo
       const outcomes: Record<string, JobOutcome> = {};
       const failures: string[] = [];
       let next = 0;
+      const running = new Set<number>();
+      const startStep = plan.jobs.map((j) => loggedStep(j.runDir));
+      const began = Date.now();
+      const tick = (): void => log(planProgressLine(plan.jobs, { started: next, running: [...running] }, startStep, (Date.now() - began) / 1000));
+      const ticker = opts.progress === 'quiet' ? null : setInterval(tick, progressEveryMs);
       const runOne = (index: number): Promise<void> =>
         new Promise((resolve) => {
           const job = plan.jobs[index];
@@ -40,6 +49,7 @@ export function localParallelExecutor(processes = defaultParallelism()): Executo
           // The log is appended to (a resumed run keeps its history); this process's lines start at `from`.
           const from = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
           const out = fs.openSync(logFile, 'a');
+          running.add(index);
           log(`[${job.id}] started (process ${index + 1}/${plan.jobs.length}; log ${logFile})`);
           const child = spawn(
             process.execPath,
@@ -52,6 +62,7 @@ export function localParallelExecutor(processes = defaultParallelism()): Executo
           const onAbort = (): void => void child.kill('SIGTERM');
           opts.signal?.addEventListener('abort', onAbort);
           child.on('close', (code, sig) => {
+            running.delete(index);
             opts.signal?.removeEventListener('abort', onAbort);
             fs.closeSync(out);
             const m = OUTCOME_LINE.exec(fs.readFileSync(logFile).subarray(from).toString('utf8'));
@@ -64,7 +75,12 @@ export function localParallelExecutor(processes = defaultParallelism()): Executo
       const worker = async (): Promise<void> => {
         while (next < plan.jobs.length && !opts.signal?.aborted) await runOne(next++);
       };
-      await Promise.all(Array.from({ length: n }, worker));
+      try {
+        await Promise.all(Array.from({ length: n }, worker));
+      } finally {
+        if (ticker !== null) clearInterval(ticker);
+      }
+      if (ticker !== null) tick();
       if (failures.length > 0) throw new ParallelRunError(`${failures.length} of ${plan.jobs.length} runs failed: ${failures.join(', ')}`);
       return { kind: 'finished', outcomes };
     },
