@@ -12,13 +12,11 @@ import { parseProgress } from './train';
 import { printReproduced } from './reproduce';
 import { initBackend } from '../backend/index';
 import { buildEmbedded } from '../data/embedded/build';
-import { reproduceTable } from '../pipeline/reproduce';
+import { MAIN_TABLE, reproduceTable } from '../pipeline/reproduce';
 import { runClaims } from '../pipeline/claims-run';
 import { claimsMarkdown } from '../pipeline/claims';
 import { EXECUTOR_OPTIONS, executorFromArgs } from '../pipeline/executors/cli-options';
 import { defaultParallelism, localParallelExecutor } from '../pipeline/executors/local-parallel';
-
-export const MAIN_TABLE = 'main-cpu';
 
 const OPTIONS = {
   fresh: { description: 'retrain every run instead of reusing finished ones' },
@@ -35,8 +33,8 @@ export const command: Command = {
   summary: 'npm start: build the embedded faces, train JASRNet-cpu and baselines, write results/main-cpu/',
   usage: 'main [--fresh] [--budget-minutes N] [--progress mode] [--table name] [--no-static] [--executor local|local-parallel|slurm [--processes N]]',
   options: OPTIONS,
-  details: `The table's design is experiments/tables/main-cpu.json: 3-fold cross-validation by group over the embedded faces,
-one seed, 500 optimiser steps for every trained row (four rows × three folds = 12 runs), the last checkpoint of each
+  details: `The table's design is experiments/tables/main-cpu.json: 2-fold cross-validation by group over the embedded faces,
+one seed, 400 optimiser steps for every trained row (four rows × two folds = 8 runs), the last checkpoint of each
 evaluated. The runs train side by side, one single-threaded process per core (local-parallel): on 2 cores two
 1-thread runs finished 2 × 150 steps in 70 s where one 2-thread run took 54 s for 150 (the wasm ops are
 single-threaded, so a second thread helps only the oneDNN convolutions). A run stopped by a wall-clock cap before its steps fails the table: rows are never compared at unequal

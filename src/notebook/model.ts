@@ -1,7 +1,8 @@
 /**
- * The trained JASRNet a notebook shows. Full mode loads the main-cpu run that `npm start` writes
- * (runs/cpu-jasrnet), or trains the same experiment briefly when it is absent; quick mode trains a tiny
- * copy of it into the quick scratch folder, once, and every later notebook reuses it.
+ * The trained JASRNet a notebook shows. Full mode loads a finished cpu-jasrnet run of the main-cpu table that
+ * `npm start` writes (its first finished fold, with that fold's split, so the test faces shown were never trained
+ * on), else a finished runs/cpu-jasrnet (`jasr train`), or trains the same experiment briefly when neither exists;
+ * quick mode trains a tiny copy of it into the quick scratch folder, once, and every later notebook reuses it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,6 +10,8 @@ import { loadExperiment, Experiment } from '../config/load';
 import type { FaceModel } from '../model/types';
 import type { OpenedDataset } from '../data/open';
 import { loadRunModel, openExperimentData, runState, trainExperiment } from '../pipeline/run-experiment';
+import { MAIN_TABLE } from '../pipeline/reproduce';
+import { planTable } from '../pipeline/table-plan';
 import { QUICK_SETS, notebookDirs } from './mode';
 
 export const NOTEBOOK_EXPERIMENT = path.join('experiments', 'cpu', 'jasrnet.json');
@@ -37,10 +40,18 @@ async function loadFinished(runDir: string): Promise<NotebookModel> {
   return { model: loaded.model, experiment: loaded.experiment, data, runDir, source: `loaded ${loaded.checkpointDir}` };
 }
 
+/** The main table's first finished run of `row` (its fold's split travels in the run's recorded experiment), or null. */
+export function mainTableRun(row: string, runsDir: string): string | null {
+  const cell = planTable(MAIN_TABLE, { runsDir }).cells.find((c) => c.row === row && c.job !== null && runState(c.job.runDir) === 'finished');
+  return cell?.job?.runDir ?? null;
+}
+
 export async function notebookModel(opts: NotebookModelOptions): Promise<NotebookModel> {
   const { runsDir } = notebookDirs(opts.quick);
   const sets = opts.quick ? [...QUICK_SETS] : [];
   const experiment = loadExperiment(NOTEBOOK_EXPERIMENT, sets);
+  const tableRun = opts.quick ? null : mainTableRun(experiment.name, runsDir);
+  if (tableRun !== null) return loadFinished(tableRun);
   const mainRun = path.join(runsDir, experiment.name);
   if (runState(mainRun) === 'finished') return loadFinished(mainRun);
   const runDir = opts.quick ? mainRun : path.join(runsDir, BRIEF_RUNS_SUBDIR, experiment.name);

@@ -22,6 +22,8 @@ import { runState } from './run-experiment';
 import { planTable, PlannedTable, TablePlanOptions } from './table-plan';
 import { collectTable, CollectOptions, CollectResult } from './table-collect';
 
+/** The table `npm start` reproduces (experiments/tables/main-cpu.json); notebooks load its runs. */
+export const MAIN_TABLE = 'main-cpu';
 export interface ReproduceOptions extends TablePlanOptions, Omit<CollectOptions, 'outcomes'> {
   /** Clear the table's runs (only the files the kit wrote in them) and train them again. */
   fresh?: boolean;
