@@ -36,8 +36,8 @@ export const command: Command = {
   details: `Claims are data (experiments/claims.json): a table and paired tests a − b ('better': the 95 % interval excludes 0
 in the metric's good direction; 'comparable': it lies within ± margin × |mean of b|). Every table a claim needs is
 reproduced (finished runs reused) and results/claims/claims.md and claims.json are written. Verdicts: supported,
-contradicted, inconclusive (at this size), reported as measured. With the tables' default designs (3 folds, 500 steps,
-one seed) all four claims need main-cpu, x4-cpu and fusion-cpu.`,
+contradicted, inconclusive (at this size), reported as measured. With the tables' default designs (main-cpu: 2 folds ×
+400 steps; x4-cpu and fusion-cpu: 3 folds × 500 steps; one seed) all four claims need main-cpu, x4-cpu and fusion-cpu.`,
   async run(argv: string[]): Promise<number> {
     const args = parseArgs(argv, OPTIONS);
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
