@@ -139,10 +139,11 @@ describe('data: pseudo-3D labels of the embedded set (face mesh)', function () {
         const d = s.depth!;
         const io = Math.hypot(s.landmarks[72] - s.landmarks[90], s.landmarks[73] - s.landmarks[91]);
         // The nose tip stands in front of the ear-side jaw ends (0, 16) and the outer eye corners (36, 45). Each pair
-        // is averaged over both sides: under yaw the near side comes forward, the far side goes back.
+        // is averaged over both sides: under yaw the near side comes forward, the far side goes back. Over the full
+        // set (docs/embedded-3d.md) these margins are at least 0.62 and 0.21 inter-ocular distances.
         const pair = (a: number, b: number): number => (d[a] + d[b]) / 2;
         assert.ok(d[30] - pair(0, 16) > 0.3 * io, `${s.id}: z30 ${d[30]} vs jaw ends ${pair(0, 16)} (inter-ocular ${io})`);
-        assert.ok(d[30] - pair(36, 45) > 0.2 * io, `${s.id}: z30 ${d[30]} vs eye corners ${pair(36, 45)} (inter-ocular ${io})`);
+        assert.ok(d[30] - pair(36, 45) > 0.15 * io, `${s.id}: z30 ${d[30]} vs eye corners ${pair(36, 45)} (inter-ocular ${io})`);
         assert.ok(pair(36, 45) > pair(0, 16), `${s.id}: eye corners in front of the jaw ends`);
         // 2D agreement per face (docs/embedded-3d.md): the full set's mean is ~6 %, its worst face ~25 %; these three
         // faces (small, turned) measured up to ~20 %.
