@@ -8,6 +8,7 @@ import { FACE_MESH_POINTS, FACE_MESH_POSE_POINTS, FACE_MESH_TO_IBUG68 } from '..
 import { headPoseFromMesh } from '../src/data/embedded/face-mesh-pose';
 import { labellerAgreement } from '../src/data/embedded/labeller-agreement';
 import { openDataset } from '../src/data/open';
+import { inspectDataset } from '../src/data/inspect';
 import { landmarkBox } from '../src/data/crop';
 import { command as dataCommand } from '../src/cli/data';
 
@@ -116,6 +117,7 @@ describe('data: pseudo-3D labels of the embedded set (face mesh)', function () {
       assert.strictEqual(manifest.version, 2);
       assert.strictEqual(manifest.samples.length, 3);
       assert.match(manifest.labeller3d ?? '', /^@vladmandic\/human 3\.3\.6 models\/facemesh\.json/);
+      assert.ok(inspectDataset('embedded', dir).notes.includes(`3D labels (depth, pose; manifest version 2): ${manifest.labeller3d}`));
       assert.ok(
         manifest.notes.some((n) => /^3D labels \(face mesh\): [\d.]+ s of this build's [\d.]+ s$/.test(n)),
         manifest.notes.join('; '),
@@ -215,6 +217,7 @@ describe('data: pseudo-3D labels of the embedded set (face mesh)', function () {
       const ds = await openDataset({ format: 'embedded', root: old });
       for (const s of [...ds.train, ...ds.val, ...ds.test]) assert.ok(s.depth === undefined && s.pose === undefined, s.id);
       assert.strictEqual(readManifest(old)?.version, 1, 'reading must not upgrade a folder the user named');
+      assert.ok(inspectDataset('embedded', old).notes.includes('no 3D labels (manifest version 1); `jasr data build` adds them in place'));
       const up = await buildEmbedded({ out: old });
       assert.strictEqual(up.rebuilt, false);
       const after = readManifest(old)!;
