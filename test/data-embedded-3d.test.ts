@@ -11,6 +11,10 @@ import { openDataset } from '../src/data/open';
 import { inspectDataset } from '../src/data/inspect';
 import { landmarkBox } from '../src/data/crop';
 import { command as dataCommand } from '../src/cli/data';
+import * as tf from '@tensorflow/tfjs';
+import { loadFaceMesh } from '../src/data/embedded/face-mesh';
+import { meshLabels } from '../src/data/embedded/mesh-labels';
+import { readImage, rgbToFloat } from '../src/data/image-io';
 
 /** The manifest as a kit of version 1 wrote it: no 3D fields. */
 function asVersion1(m: Manifest): Manifest {
@@ -153,6 +157,17 @@ describe('data: pseudo-3D labels of the embedded set (face mesh)', function () {
         for (let i = 0; i < 68; i++) sum += Math.hypot(s.landmarks3d![3 * i] - s.landmarks[2 * i], s.landmarks3d![3 * i + 1] - s.landmarks[2 * i + 1]);
         assert.ok(sum / 68 / io < 0.25, `${s.id}: NME ${((100 * sum) / 68 / io).toFixed(2)} %`);
       }
+    });
+
+    it('labelling a stored PNG again gives the manifest values exactly and leaves no tensor behind', async () => {
+      const model = await loadFaceMesh();
+      const s = manifest.samples[0];
+      const hr = rgbToFloat(await readImage(path.join(dir, s.image)));
+      meshLabels(model, hr, s.hrSize, s.landmarks); // the first run may allocate the model's lasting state
+      const before = tf.memory().numTensors;
+      const again = meshLabels(model, hr, s.hrSize, s.landmarks);
+      assert.strictEqual(tf.memory().numTensors, before);
+      assert.deepStrictEqual(again, { landmarks3d: s.landmarks3d, depth: s.depth, pose: s.pose, meshScore: s.meshScore });
     });
 
     it('labeller agreement: its mean NME equals an independent recomputation; regions and 68 points reported', () => {

@@ -60,7 +60,7 @@ function parseFormat(v: string | undefined): DatasetFormat {
 
 export const command: Command = {
   name: 'data',
-  summary: 'Build the embedded real-face set, inspect datasets on disk, picture LR/HR/heatmap examples',
+  summary: 'Build the embedded real-face set, inspect datasets on disk, picture LR/HR/heatmap examples, compare the embedded labellers',
   usage:
     'data build [--out dir] [--force] | data inspect --format <f> [--root dir] [--labels l] [--crop c] [--json] | data show --format <f> [--root dir] [--split s] [--index i] [--scale 8] [--labels l] [--crop c] --out sample.png | data labellers [--root dir] [--json]',
   options: OPTIONS,

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { initBackend } from '../../backend/index'; // '/index': tslab (notebooks) cannot resolve directory imports
 import { writeJsonAtomic } from '../../core/atomic-write';
 import { readImage, rgbToFloat } from '../image-io';
-import { EmbeddedSetError, MANIFEST_NAME, MANIFEST_VERSION, Manifest } from './manifest';
+import { EmbeddedSetError, MANIFEST_NAME, MANIFEST_VERSION, Manifest, ManifestSample } from './manifest';
 import { loadFaceMesh } from './face-mesh';
 import { meshLabellerName, meshLabels } from './mesh-labels';
 
@@ -20,7 +20,7 @@ export async function upgradeManifest(dir: string, old: Manifest, log: (line: st
   const started = Date.now();
   await initBackend({ quiet: true });
   const model = await loadFaceMesh();
-  const samples = [];
+  const samples: ManifestSample[] = [];
   for (const s of old.samples) {
     const img = await readImage(path.join(dir, s.image));
     if (img.width !== s.hrSize || img.height !== s.hrSize) {
