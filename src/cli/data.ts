@@ -1,12 +1,15 @@
 /**
- * `jasr data build | inspect | show`: build the embedded real-face set, count a dataset on disk, or picture one
- * training example (LR, bicubic input, HR, heatmap sum with landmarks).
+ * `jasr data build | inspect | show | labellers`: build the embedded real-face set, count a dataset on disk,
+ * picture one training example (LR, bicubic input, HR, heatmap sum with landmarks), or compare the embedded
+ * set's 2D and 3D labellers.
  */
 import * as path from 'path';
 import { Command } from './command';
 import { UsageError, parseArgs } from './args';
 import { DATASET_FORMATS, DatasetFormat } from '../data/config';
 import { buildEmbedded } from '../data/embedded/build';
+import { EmbeddedSetError, defaultEmbeddedDir, readManifest } from '../data/embedded/manifest';
+import { LabellerAgreement, labellerAgreement } from '../data/embedded/labeller-agreement';
 import { inspectDataset } from '../data/inspect';
 import { openDataset } from '../data/open';
 import { makePair } from '../data/pairs';
@@ -34,7 +37,7 @@ const OPTIONS = {
     description: "inspect/show: declare how the landmarks were made (default: what the files state, else the format's registry default)",
   },
   crop: { value: true, placeholder: '<box|landmarks>', description: "inspect/show: crop source (default the format's registry default; margin data.margin)" },
-  json: { description: 'inspect: print one JSON object' },
+  json: { description: 'inspect, labellers: print one JSON object' },
 };
 
 function parseLabels(v: string | undefined): DeclaredLabels | undefined {
@@ -57,9 +60,9 @@ function parseFormat(v: string | undefined): DatasetFormat {
 
 export const command: Command = {
   name: 'data',
-  summary: 'Build the embedded real-face set, inspect datasets on disk, picture LR/HR/heatmap examples',
+  summary: 'Build the embedded real-face set, inspect datasets on disk, picture LR/HR/heatmap examples, compare the embedded labellers',
   usage:
-    'data build [--out dir] [--force] | data inspect --format <f> [--root dir] [--labels l] [--crop c] [--json] | data show --format <f> [--root dir] [--split s] [--index i] [--scale 8] [--labels l] [--crop c] --out sample.png',
+    'data build [--out dir] [--force] | data inspect --format <f> [--root dir] [--labels l] [--crop c] [--json] | data show --format <f> [--root dir] [--split s] [--index i] [--scale 8] [--labels l] [--crop c] --out sample.png | data labellers [--root dir] [--json]',
   options: OPTIONS,
   details: `Formats (the dataset registry, src/data/registry.ts; files are read from disk, never downloaded):
 ${Object.entries(DATASETS)
@@ -70,7 +73,7 @@ ${Object.entries(DATASETS)
       return await runData(argv);
     } catch (e) {
       // Bad data on disk is the user's to fix: one clear line naming the file, not a stack trace.
-      if (e instanceof AnnotationError || e instanceof ImageReadError) {
+      if (e instanceof AnnotationError || e instanceof ImageReadError || e instanceof EmbeddedSetError) {
         console.error(`jasr data: ${e.message}`);
         return 1;
       }
@@ -142,5 +145,32 @@ async function runData(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  throw new UsageError(`expected a subcommand build, inspect or show, got '${sub ?? ''}'`);
+  if (sub === 'labellers') {
+    // Read only: comparing labels never builds or upgrades a set.
+    const dir = path.resolve(args.string('root') ?? defaultEmbeddedDir());
+    const manifest = readManifest(dir);
+    if (!manifest) throw new EmbeddedSetError(`${dir}: expected an embedded set (manifest.json), found none; \`jasr data build\` makes one`);
+    const agreement = labellerAgreement(manifest, path.join(dir, 'manifest.json'));
+    if (args.flag('json')) console.log(JSON.stringify(agreement, null, 1));
+    else printAgreement(dir, agreement);
+    return 0;
+  }
+  throw new UsageError(`expected a subcommand build, inspect, show or labellers, got '${sub ?? ''}'`);
+}
+
+const pct = (v: number): string => (100 * v).toFixed(2);
+
+function printAgreement(dir: string, a: LabellerAgreement): void {
+  console.log(`${dir}: ${a.faces} faces in ${a.groups} photo/video groups`);
+  console.log(`2D: ${a.labeller}`);
+  console.log(`3D: ${a.labeller3d}`);
+  console.log(`protocol: ${a.protocol}`);
+  console.log(`mean NME ${pct(a.mean.mean)} % [${pct(a.mean.lo)}, ${pct(a.mean.hi)}]; median ${pct(a.median)} %; max ${pct(a.max.nme)} % (${a.max.id})`);
+  console.log('region        points  NME % [interval]');
+  for (const r of a.regions) console.log(`${r.name.padEnd(13)} ${r.points.padEnd(7)} ${pct(r.nme.mean)} [${pct(r.nme.lo)}, ${pct(r.nme.hi)}]`);
+  console.log('point  vertex  NME % [interval]        mean offset dx, dy (% inter-ocular)');
+  for (const p of a.perPoint) {
+    const iv = `${pct(p.nme.mean)} [${pct(p.nme.lo)}, ${pct(p.nme.hi)}]`;
+    console.log(`${String(p.point).padStart(5)}  ${String(p.meshVertex).padStart(6)}  ${iv.padEnd(22)}  ${pct(p.dx).padStart(6)}, ${pct(p.dy).padStart(6)}`);
+  }
 }

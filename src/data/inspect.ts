@@ -100,6 +100,9 @@ export function inspectDataset(format: DatasetFormat, root?: string, opts: Inspe
         `${groups.size} groups (photos/people/videos), no group in two splits`,
         `built in ${m.buildSeconds.toFixed(1)} s at ${m.builtAt}`,
         m.labeller,
+        m.labeller3d
+          ? `3D labels (depth, pose; manifest version ${m.version}): ${m.labeller3d}`
+          : `no 3D labels (manifest version ${m.version}); \`jasr data build\` adds them in place`,
       ],
     };
   }

