@@ -19,6 +19,7 @@ import { Adam } from '../src/engine/optimizer';
 import { localGradients } from '../src/engine/parallel/local-gradients';
 import { CheckpointStore } from '../src/engine/checkpoint';
 import { NonFiniteLossError } from '../src/engine/guard';
+import { train } from '../src/engine/trainer';
 import { readRunLog, StepRecord } from '../src/engine/log';
 import type { Player } from '../src/engine/stepper';
 import type { StepContext, TrainableModel } from '../src/engine/trainable';
@@ -159,6 +160,13 @@ describe('adversarial: two-player training of the face task', function () {
       return { total: l.total.dataSync()[0], adversarial: l.terms.adversarial.dataSync()[0], pixel: l.terms.pixel.dataSync()[0] };
     });
     assert.ok(Number.isNaN(values.adversarial) && Number.isNaN(values.total) && Number.isFinite(values.pixel));
+    // The trainer refuses G's update and names the player and the term.
+    const loader = new BatchLoader(syntheticFaces(2, 1, 128, 'syn-gan'), { scale: 8, batchSize: 2, seed: 1, heatmapSigma: 10 });
+    const byLoss = { ...poisoned, train: { ...poisoned.train, selection: { ...poisoned.train.selection, metric: 'loss' as const } } };
+    await assert.rejects(
+      train(gan, { train: loader }, byLoss, { runDir: path.join(root, 'poisoned'), progress: 'quiet' }),
+      /non-finite loss at step 1 \(epoch 1\) in player G's update: total, adversarial.* not finite \(total=NaN, pixel=[0-9.]+/,
+    );
     gan.dispose();
     model.dispose();
 
