@@ -1,5 +1,5 @@
 /**
- * Every notebook (01–08) executed headless through Debian's nbconvert and the project's jasr-tslab kernel in
+ * Every notebook (01–09) executed headless through Debian's nbconvert and the project's jasr-tslab kernel in
  * quick mode (JASR_QUICK=1), with the quick scratch folder pointed at a fresh temporary directory so every run
  * is trained here. Checks per notebook: no error output or stderr text, the expected number of plotly
  * figures and tables, and content recomputed here independently where it matters (05 shows the fused
@@ -49,7 +49,7 @@ function imageBytes(t: PlotTrace): number[] {
   return (t.z ?? []).flat(2);
 }
 
-describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode', function () {
+describe('notebooks: 01–09 executed through Jupyter + jasr-tslab in quick mode', function () {
   this.timeout(300000);
   let scratch: string;
   const times: Record<string, number> = {};
@@ -76,10 +76,10 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
     );
   });
 
-  it('lists exactly the eight notebooks, committed clean (no outputs, execution_count null)', () => {
+  it('lists exactly the nine notebooks, committed clean (no outputs, execution_count null)', () => {
     const names = fs
       .readdirSync(path.join(ROOT, 'notebooks'))
-      .filter((f) => /^0[1-8]-.*\.ipynb$/.test(f))
+      .filter((f) => /^0[1-9]-.*\.ipynb$/.test(f))
       .sort();
     assert.deepEqual(names, [
       '01-quickstart.ipynb',
@@ -90,6 +90,7 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
       '06-tiny-faces-in-the-wild.ipynb',
       '07-ced-curves.ipynb',
       '08-claims.ipynb',
+      '09-adversarial.ipynb',
     ]);
     for (const n of names) {
       const nb = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', n), 'utf8')) as {
@@ -267,6 +268,41 @@ describe('notebooks: 01–08 executed through Jupyter + jasr-tslab in quick mode
       figs[1].data.reduce((n, t) => n + (t.y?.length ?? 0), 0),
       3,
       'claim a: jasrnet − align-only; claim b: − align-only and − two-stage',
+    );
+  });
+
+  it('09-adversarial: the adversarial-cpu table with identity and downstream-NME columns, SR with zoomed eyes, both players’ curves, forest plots', () => {
+    const run = runNotebook('09-adversarial.ipynb');
+    const rows = ['cpu-jasrnet', 'cpu-jasrnet-gan', 'cpu-jasrnet-gan-hc', 'cpu-sr-only', 'cpu-sr-only-gan', 'mean-shape'];
+    const t = tables(run);
+    assert.equal(t.length, 2);
+    for (const r of rows) assert.ok(t[1].includes(r), `row ${r} in the formatted table`);
+    for (const m of ['identity', 'downstream-nme']) assert.ok(t[1].includes(m), `column ${m}`);
+    assert.match(stdoutOf(run), /identity: face-api 128-D recognition cosine.*downstream NME: face-api 68-point net on SR/);
+    const figs = plots(run);
+    // SR grid, G curves, D curves, one forest plot per metric of the pairs (psnr, ssim, nme, identity, downstream-nme).
+    assert.equal(figs.length, 8);
+    const grid = figs[0].data.filter((d) => d.type === 'image');
+    assert.equal(grid.length, 3 * 5, 'SR, SR eyes, HR eyes for each of the 5 rows with SR');
+    const eyes = grid.find((d) => d.name === 'SR eyes ×3')!;
+    const full = grid.find((d) => d.name === 'SR')!;
+    assert.ok((eyes.z?.length ?? 0) % 3 === 0 && (eyes.z?.length ?? 0) < 3 * (full.z?.length ?? 0), 'a 3× crop smaller than 3× the image');
+    assert.deepEqual(
+      figs[1].data.map((d) => d.name),
+      ['G total', 'pixel', 'heatmap', 'adversarial (unweighted)'],
+    );
+    assert.deepEqual(
+      figs[2].data.map((d) => d.name),
+      ['D loss', 'D mean logit on HR', 'D mean logit on SR'],
+    );
+    assert.deepEqual(figs[1].data[0].x, [1, 2, 3], 'a step record for each of the 3 quick steps');
+    assert.ok(
+      (figs[2].data[0].y as number[]).every((v) => Number.isFinite(v) && v > 0),
+      'D loss logged from step 1 (warm-up: measured)',
+    );
+    assert.deepEqual(
+      figs.slice(3).map(titleOf),
+      ['psnr', 'ssim', 'nme', 'identity', 'downstream-nme'].map((m) => `paired differences: ${m}`),
     );
   });
 });

@@ -8,11 +8,14 @@ import { MODEL_CONFIG_SCHEMA } from '../model/config';
 import { TRAIN_CONFIG_SCHEMA } from '../engine/config';
 import { EVAL_CONFIG_SCHEMA } from '../task/eval-config';
 import { DATA_CONFIG_SCHEMA } from '../data/config';
+import { ADVERSARIAL_CONFIG_SCHEMA } from '../task/adversarial-config';
 
 export const SECTIONS = {
   model: MODEL_CONFIG_SCHEMA,
   data: DATA_CONFIG_SCHEMA,
-  train: TRAIN_CONFIG_SCHEMA,
+  // The engine's train section, plus the face task's two-player option (it names the discriminator, which the
+  // generic engine may not import); safeExtend keeps the section's cross-key rules.
+  train: TRAIN_CONFIG_SCHEMA.safeExtend({ adversarial: ADVERSARIAL_CONFIG_SCHEMA.optional() }),
   eval: EVAL_CONFIG_SCHEMA,
 };
 

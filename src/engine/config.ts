@@ -23,7 +23,8 @@ export const EPSILON_PLACEMENTS = ['after-bias-correction', 'before-bias-correct
 /** How train.gradClip clips (src/engine/clip.ts, docs/model.md "Gradient clipping"). */
 export const CLIP_MODES = ['norm', 'value'] as const;
 
-const OPTIMIZER_SCHEMA = z
+/** Also the adversarial section's discriminator optimiser (src/task/adversarial-config.ts). */
+export const OPTIMIZER_SCHEMA = z
   .strictObject({
     type: z.enum(['adam']).default('adam'),
     lr: z.number().min(0).default(5e-5).describe('learning rate'),
@@ -42,7 +43,7 @@ const OPTIMIZER_SCHEMA = z
   })
   .prefault({});
 
-const SCHEDULE_SCHEMA = z
+export const SCHEDULE_SCHEMA = z
   .strictObject({
     type: z.enum(['step']).default('step'),
     milestones: z
@@ -95,7 +96,20 @@ export const TRAIN_CONFIG_SCHEMA = z
       .describe(
         "how gradClip clips: 'norm' (absent) scales all gradients to a global norm ≤ gradClip; 'value' clamps each element to ±gradClip, as the official --gclip",
       ),
-    lossWeights: z.strictObject({ pixel: z.number().min(0).default(1), heatmap: z.number().min(0).default(1) }).prefault({}),
+    lossWeights: z
+      .strictObject({
+        pixel: z.number().min(0).default(1),
+        heatmap: z.number().min(0).default(1),
+        // Optional without a default, so recipes recorded before this key existed compare equal on resume/reuse.
+        heatmapConsistency: z
+          .number()
+          .min(0)
+          .optional()
+          .describe(
+            'weight of the heatmap-consistency term (Super-FAN: the alignment branch on the SR image against the HR heatmaps); absent = 0, jasrnet only',
+          ),
+      })
+      .prefault({}),
     pixelLoss: z.enum(['l1', 'l2']).default('l1'),
     heatmapLoss: z
       .enum(['official', 'mean'])

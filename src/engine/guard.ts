@@ -27,6 +27,8 @@ export class NonFiniteLossError extends NonFiniteError {
     step: number,
     epoch: number,
     readonly terms: Record<string, number>,
+    /** The player whose loss or gradient it was, when a model has several (./stepper.ts). */
+    readonly player?: string,
   ) {
     const list = Object.entries(terms)
       .map(([k, v]) => `${k}=${v}`)
@@ -34,7 +36,8 @@ export class NonFiniteLossError extends NonFiniteError {
     const bad = Object.entries(terms)
       .filter(([, v]) => !Number.isFinite(v))
       .map(([k]) => k);
-    super(step, epoch, `non-finite loss at step ${step} (epoch ${epoch}): ${bad.join(', ')} not finite (${list}); the update was not applied`);
+    const who = player === undefined ? '' : ` in player ${player}'s update`;
+    super(step, epoch, `non-finite loss at step ${step} (epoch ${epoch})${who}: ${bad.join(', ')} not finite (${list}); the update was not applied`);
   }
 }
 
@@ -49,8 +52,8 @@ export class NonFiniteWeightsError extends NonFiniteError {
 }
 
 /** Throws NonFiniteLossError if any value is NaN or ±Infinity. `step` is the 1-based step that produced them. */
-export function assertFiniteLoss(step: number, epoch: number, terms: Record<string, number>): void {
-  if (Object.values(terms).some((v) => !Number.isFinite(v))) throw new NonFiniteLossError(step, epoch, terms);
+export function assertFiniteLoss(step: number, epoch: number, terms: Record<string, number>, player?: string): void {
+  if (Object.values(terms).some((v) => !Number.isFinite(v))) throw new NonFiniteLossError(step, epoch, terms, player);
 }
 
 function firstNonFinite(values: Float32Array): number {

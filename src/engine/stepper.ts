@@ -31,6 +31,12 @@ export interface Player<Batch> {
   schedule?: ScheduleConfig;
   /** Updates per optimiser step (default 1), each a fresh loss and gradient on the same batch. */
   updatesPerStep?: number;
+  /**
+   * Steps 1 … warmupSteps only measure this player's loss (for the log and the finite check; no gradient, no
+   * update, its optimiser's step count stays 0): e.g. a discriminator held still while the generator learns the
+   * pixel solution first. Default 0.
+   */
+  warmupSteps?: number;
 }
 
 /** A trainable stepped by several players instead of its single lossFn. */
@@ -117,18 +123,46 @@ function named(all: Record<string, tf.Variable>, vars: tf.Variable[], who: strin
   return out;
 }
 
-/** Clips, checks and applies one gradient set; disposes `grads`. */
-function update(grads: NamedTensors, values: Record<string, number>, cfg: TrainConfig, adam: Adam, lr: number, ctx: StepContext, before: () => void): number {
+/**
+ * Clips, checks and applies one gradient set; disposes `grads`. `player` names the player in the non-finite
+ * message (with several players), whose terms then carry their logged names.
+ */
+function update(
+  grads: NamedTensors,
+  values: Record<string, number>,
+  cfg: TrainConfig,
+  adam: Adam,
+  lr: number,
+  ctx: StepContext,
+  before: () => void,
+  player?: { name: string; prefix: string },
+): number {
   const { clipped, norm } = clipGradients(grads, cfg.gradClip, cfg.gradClipMode ?? 'norm');
   tf.dispose(Object.values(grads));
   try {
-    assertFiniteLoss(ctx.step, ctx.epoch, { ...values, gradNorm: norm });
+    assertFiniteLoss(ctx.step, ctx.epoch, prefixed({ ...values, gradNorm: norm }, player?.prefix ?? ''), player?.name);
     before();
     adam.apply(clipped, lr);
   } finally {
     tf.dispose(Object.values(clipped));
   }
   return norm;
+}
+
+function prefixed(values: Record<string, number>, prefix: string): Record<string, number> {
+  return prefix === '' ? values : Object.fromEntries(Object.entries(values).map(([k, v]) => [`${prefix}${k}`, v]));
+}
+
+/** A player's loss without gradients (its warm-up): the values to log, checked finite. */
+function measure<B>(p: RuntimePlayer<B>, batch: B, ctx: StepContext, prefix: string): Record<string, number> {
+  const values = tf.tidy(() => {
+    const { total, terms } = p.spec.lossFn(batch, ctx);
+    const out: Record<string, number> = { total: total.dataSync()[0] };
+    for (const [k, v] of Object.entries(terms)) out[k] = v.dataSync()[0];
+    return out;
+  });
+  assertFiniteLoss(ctx.step, ctx.epoch, prefixed(values, prefix), p.spec.name);
+  return values;
 }
 
 class SinglePlayerStepper<B> implements Stepper<B> {
@@ -178,18 +212,35 @@ class MultiPlayerStepper<B, V> implements Stepper<B> {
         // localGradients reads lossFn and disposeBatch: this player's loss, and the batch kept for the next player.
         const view = { lossFn: (b: B, c: StepContext) => p.spec.lossFn(b, c), disposeBatch: (): void => undefined } as unknown as TrainableModel<B, V>;
         const lr = learningRateAt(p.optimizer.lr, p.schedule, ctx.epoch, ctx.step);
-        for (let u = 0; u < (p.spec.updatesPerStep ?? 1); u++) {
-          const { values, grads } = localGradients(view, batch, ctx, p.vars);
-          const norm = update(grads, values, this.cfg, this.adams[i], lr, ctx, () => {
-            if (first) beforeUpdate(values);
-            first = false;
-          });
+        const prefix = i === 0 ? '' : `${p.spec.name}.`;
+        const record = (values: Record<string, number>, norm: number): void => {
           if (i === 0) {
             out.values = { ...values, ...out.values };
             out.gradNorm = norm;
           } else {
-            for (const [k, v] of Object.entries(values)) out.values[`${p.spec.name}.${k}`] = v;
+            Object.assign(out.values, prefixed(values, prefix));
           }
+        };
+        if (ctx.step <= (p.spec.warmupSteps ?? 0)) {
+          record(measure(p, batch, ctx, prefix), 0);
+          return;
+        }
+        for (let u = 0; u < (p.spec.updatesPerStep ?? 1); u++) {
+          const { values, grads } = localGradients(view, batch, ctx, p.vars);
+          const norm = update(
+            grads,
+            values,
+            this.cfg,
+            this.adams[i],
+            lr,
+            ctx,
+            () => {
+              if (first) beforeUpdate(values);
+              first = false;
+            },
+            { name: p.spec.name, prefix },
+          );
+          record(values, norm);
         }
       });
     } finally {

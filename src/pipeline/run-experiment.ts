@@ -17,7 +17,9 @@ import { BatchLoader } from '../data/loader';
 import { ConfigError } from '../core/schema';
 import { Experiment, loadExperiment } from '../config/load';
 import { CheckpointError, CheckpointStore, readCheckpointDir, restoreVariables } from '../engine/checkpoint';
-import { JasrTrainable } from '../task/jasr-adapter';
+import { JasrTrainable, ValidationOptions } from '../task/jasr-adapter';
+import { generatorProblem, JasrGanTrainable } from '../task/jasr-gan';
+import { buildDiscriminator } from '../model/discriminator';
 import { train, TrainOptions, TrainResult } from '../engine/trainer';
 import { readRunLog } from '../engine/log';
 
@@ -33,6 +35,39 @@ export function runDataConfig(exp: Experiment): DataConfig {
 export function checkExperiment(exp: Experiment): void {
   if (exp.data.scale !== exp.model.scale) {
     throw new ConfigError(exp.file, 'data.scale', `must equal model.scale: data.scale is ${exp.data.scale}, model.scale is ${exp.model.scale}`);
+  }
+  const arch = exp.model.architecture;
+  if ((exp.train.lossWeights.heatmapConsistency ?? 0) > 0 && arch !== 'jasrnet')
+    throw new ConfigError(
+      exp.file,
+      'train.lossWeights.heatmapConsistency',
+      `needs model.architecture 'jasrnet' (its alignment branch is applied to its SR output), found '${arch}'`,
+    );
+  const adv = exp.train.adversarial;
+  if (adv) {
+    const problem = generatorProblem(exp.model, adv);
+    if (problem !== null) throw new ConfigError(exp.file, 'train.adversarial', problem);
+  }
+}
+
+/**
+ * The trainable of an experiment: the joint-loss adapter, or the two-player GAN one with train.adversarial. The
+ * caller disposes the model, then the trainable (which frees the discriminator).
+ */
+export function experimentTrainable(exp: Experiment, model: FaceModel, validation: ValidationOptions): JasrTrainable | JasrGanTrainable {
+  const adv = exp.train.adversarial;
+  return adv ? new JasrGanTrainable(model, exp.train, adv, exp.eval, validation) : new JasrTrainable(model, exp.train, exp.eval, validation);
+}
+
+/** The generator's share of a checkpoint's variables: a GAN run also saved its discriminator (disc/…). */
+export function generatorVariables<T>(exp: Experiment, saved: Record<string, T>): Record<string, T> {
+  if (!exp.train.adversarial) return saved;
+  const d = buildDiscriminator(exp.train.adversarial.discriminator, exp.train.seed);
+  try {
+    const names = new Set(Object.keys(d.namedVariables()));
+    return Object.fromEntries(Object.entries(saved).filter(([n]) => !names.has(n)));
+  } finally {
+    d.dispose();
   }
 }
 
@@ -83,14 +118,18 @@ export async function trainExperiment(exp: Experiment, opts: TrainExperimentOpti
   // Validation takes the split's samples: the evaluator (src/task/evaluate.ts) batches them as `jasr eval` does.
   const val = data.val.length > 0 ? data.val : undefined;
   const model = buildExperimentModel(exp);
+  let trainable: JasrTrainable | JasrGanTrainable | undefined;
   try {
-    const trainable = new JasrTrainable(model, exp.train, exp.eval, { heatmapSigma: dc.heatmapSigma, quantize: dc.quantize ?? false, dataset: data.info });
+    trainable = experimentTrainable(exp, model, { heatmapSigma: dc.heatmapSigma, quantize: dc.quantize ?? false, dataset: data.info });
     const { data: _unused, runDir: _dir, ...trainOpts } = opts;
     const result = await train(trainable, { train: trainLoader, val }, exp, { ...trainOpts, runDir });
     return { result, runDir, model, data };
   } catch (e) {
     model.dispose();
     throw e;
+  } finally {
+    // The returned model is the generator; a GAN's discriminator is not needed past training.
+    if (trainable instanceof JasrGanTrainable) trainable.dispose();
   }
 }
 
@@ -157,7 +196,7 @@ export function loadRunModel(dirOrCheckpoint: string, sets: string[] = [], confi
   const state = readCheckpointDir(checkpointDir);
   const model = buildExperimentModel(experiment);
   try {
-    restoreVariables(model.namedVariables(), state.variables, checkpointDir);
+    restoreVariables(model.namedVariables(), generatorVariables(experiment, state.variables), checkpointDir);
   } catch (e) {
     model.dispose();
     throw e;

@@ -17,7 +17,7 @@ import type { OpenedDataset } from '../data/open';
 import type { FaceModel } from '../model/types';
 import { hrSizeForScale } from '../core/geometry';
 import { CheckpointStore, readCheckpointDir } from '../engine/checkpoint';
-import { evaluate, meanShapePredictor, modelPredictor, Predictor } from '../task/evaluate';
+import { evaluate, FACE_METRIC_COLUMNS, meanShapePredictor, modelPredictor, Predictor } from '../task/evaluate';
 import { BootstrapOptions, DEFAULT_BOOTSTRAP, formatDifference, formatMean, decimalsFor, plusMinus } from '../metrics/stats/index';
 import { writeStatsTable, StatsTable, StatsRow } from '../report/tables';
 import { buildReport, BuildReportResult } from '../report/build';
@@ -135,10 +135,21 @@ export async function collectTable(name: string, opts: CollectOptions = {}, plan
       scale: cell.experiment.data.scale,
       quantize: cell.experiment.data.quantize ?? false,
       dataset: data.info,
+      faceMetrics: table.metrics.some((m) => (FACE_METRIC_COLUMNS as readonly string[]).includes(m)),
     });
     const list = records.get(row) ?? [];
     for (const r of evaluation.perImage)
-      list.push({ face: r.id, group: groupOf.get(r.id) ?? r.id, fold: cell.fold, seed: cell.seed, nme: r.nme, psnr: r.psnr, ssim: r.ssim });
+      list.push({
+        face: r.id,
+        group: groupOf.get(r.id) ?? r.id,
+        fold: cell.fold,
+        seed: cell.seed,
+        nme: r.nme,
+        psnr: r.psnr,
+        ssim: r.ssim,
+        ...(r.identity !== undefined ? { identity: r.identity } : {}),
+        ...(r.downstreamNme !== undefined ? { downstreamNme: r.downstreamNme } : {}),
+      });
     records.set(row, list);
     if (!labels.has(row)) {
       labels.set(row, { model: info.label, protocol: evaluation.protocol.name, params: info.params, steps: info.steps });

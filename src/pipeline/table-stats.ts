@@ -29,6 +29,9 @@ export interface FaceRecord {
   nme?: number;
   psnr?: number;
   ssim?: number;
+  /** Per-face identity similarity and downstream NME, when the table asks for them. */
+  identity?: number;
+  downstreamNme?: number;
 }
 
 export interface MetricInterval {
@@ -57,7 +60,7 @@ export interface PairStats {
   mde80: number;
 }
 
-/** Per-face value of a table metric: nme/psnr/ssim as measured; auc@α and fr@α from the face's NME. */
+/** Per-face value of a table metric: nme/psnr/ssim/identity/downstream-nme as measured; auc@α and fr@α from the face's NME. */
 export function faceValue(r: FaceRecord, metric: string): number | undefined {
   const [base, alphaText] = metric.split('@');
   if (base === 'auc' || base === 'fr') {
@@ -65,7 +68,8 @@ export function faceValue(r: FaceRecord, metric: string): number | undefined {
     const alpha = Number(alphaText);
     return (base === 'auc' ? perFaceAuc : perFaceFailure)([r.nme], alpha)[0];
   }
-  if (base === 'nme' || base === 'psnr' || base === 'ssim') return r[base];
+  if (base === 'nme' || base === 'psnr' || base === 'ssim' || base === 'identity') return r[base];
+  if (base === 'downstream-nme') return r.downstreamNme;
   return undefined;
 }
 

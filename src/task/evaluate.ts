@@ -12,6 +12,8 @@ import { disposeBatch, FaceBatch, FaceSample } from '../data/types';
 import { evaluateImages } from '../metrics/evaluate-images';
 import { nmePerImage, NmeNormalizer, NmeProtocol } from '../metrics/nme';
 import { nmeSummary, NmeSummary } from '../metrics/ced';
+import { identitySimilarity } from '../metrics/identity';
+import { downstreamNme } from '../metrics/downstream-nme';
 import type { Box, ImageProtocol } from '../metrics/protocols';
 import type { EvalConfig } from './eval-config';
 import { mapPixelCentre } from '../core/geometry';
@@ -91,6 +93,10 @@ export interface PerImageResult {
   nme?: number;
   psnr?: number;
   ssim?: number;
+  /** With faceMetrics: cosine similarity of face-api recognition embeddings of SR and HR (src/metrics/identity.ts). */
+  identity?: number;
+  /** With faceMetrics: NME of face-api's 68-point detector run on SR (src/metrics/downstream-nme.ts). */
+  downstreamNme?: number;
 }
 
 export interface EvaluationSummary {
@@ -101,6 +107,8 @@ export interface EvaluationSummary {
   failureRate: Record<string, number>;
   psnr?: number;
   ssim?: number;
+  identity?: number;
+  downstreamNme?: number;
 }
 
 export interface EvaluationProtocol {
@@ -138,6 +146,11 @@ export interface EvaluateOptions {
   quantize?: boolean;
   /** The dataset's facts printed with every result (crop, label provenance) and its NME normaliser for 'auto'. */
   dataset?: Pick<DatasetInfo, 'name' | 'crop' | 'labels' | 'nmeNormaliser'>;
+  /**
+   * Also the metrics that see faces, on every SR image: identity similarity and downstream NME (face-api's nets,
+   * 68-point datasets only; docs/adversarial.md). Off by default: they cost two networks' forward passes per image.
+   */
+  faceMetrics?: boolean;
 }
 
 function mean(xs: number[]): number {
@@ -157,6 +170,10 @@ function summaryOf(rows: PerImageResult[], cfg: EvalConfig, alphas: number[]): E
   if (psnrs.length > 0) out.psnr = mean(psnrs);
   const ssims = rows.map((r) => r.ssim).filter((v): v is number => v !== undefined);
   if (ssims.length > 0) out.ssim = mean(ssims);
+  const identities = rows.map((r) => r.identity).filter((v): v is number => v !== undefined);
+  if (identities.length > 0) out.identity = mean(identities);
+  const downstream = rows.map((r) => r.downstreamNme).filter((v): v is number => v !== undefined);
+  if (downstream.length > 0) out.downstreamNme = mean(downstream);
   return out;
 }
 
@@ -187,6 +204,7 @@ export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: E
   const perImage: PerImageResult[] = [];
   let imageProtocol: ImageProtocol | undefined;
   let nmeProtocol: NmeProtocol | undefined;
+  let faceProtocol: string | undefined;
   const lossSums: Record<string, number> = {};
   let lossBatches = 0;
   for (let i = 0; i < loader.batchesPerEpoch; i++) {
@@ -202,10 +220,22 @@ export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: E
       const boxes = (batch.box.arraySync() as number[][]).map((b) => [b[0], b[1], b[2], b[3]] as Box);
       if (prediction.sr) {
         const sr = tf.tidy(() => tf.clipByValue(prediction.sr as tf.Tensor4D, 0, 1) as tf.Tensor4D);
-        const m = evaluateImages(sr, batch.hr, { protocol: cfg.protocol, scale: opts.scale, boxes });
-        sr.dispose();
-        imageProtocol = m.protocol;
-        rows.forEach((r, k) => Object.assign(r, { psnr: m.perImage.psnr[k], ssim: m.perImage.ssim[k] }));
+        try {
+          const m = evaluateImages(sr, batch.hr, { protocol: cfg.protocol, scale: opts.scale, boxes });
+          imageProtocol = m.protocol;
+          rows.forEach((r, k) => Object.assign(r, { psnr: m.perImage.psnr[k], ssim: m.perImage.ssim[k] }));
+          if (opts.faceMetrics) {
+            const faces = await faceMetrics(
+              sr,
+              batch,
+              cfg.nmeNormaliser === 'auto' ? (opts.dataset?.nmeNormaliser as NmeNormalizer | undefined) : cfg.nmeNormaliser,
+            );
+            faceProtocol = faces.protocol;
+            rows.forEach((r, k) => Object.assign(r, { identity: faces.identity[k], downstreamNme: faces.downstreamNme[k] }));
+          }
+        } finally {
+          sr.dispose();
+        }
       }
       if (prediction.landmarksHr) {
         // 'auto': the dataset's benchmark normaliser when the dataset is known (src/data/registry.ts), else by point count.
@@ -236,7 +266,7 @@ export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: E
     subsets,
     ced: perImage.map((r) => r.nme).filter((v): v is number => v !== undefined),
     protocol: {
-      name: protocolName(imageProtocol, nmeProtocol, cfg, opts.dataset),
+      name: [protocolName(imageProtocol, nmeProtocol, cfg, opts.dataset), ...(faceProtocol ? [faceProtocol] : [])].join(' · '),
       ...(opts.dataset ? { data: { name: opts.dataset.name, crop: opts.dataset.crop, labels: describeLabels(opts.dataset.labels) } } : {}),
       image: imageProtocol,
       nme: nmeProtocol,
@@ -255,5 +285,31 @@ export function metricsRow(e: Evaluation): Record<string, number | null> {
   row[`fr@${e.protocol.failureAlpha}`] = s.failureRate[String(e.protocol.failureAlpha)] ?? null;
   row.psnr = s.psnr ?? null;
   row.ssim = s.ssim ?? null;
+  if (s.identity !== undefined) row.identity = s.identity;
+  if (s.downstreamNme !== undefined) row['downstream-nme'] = s.downstreamNme;
   return row;
+}
+
+/** The table columns of the metrics that see faces (EvaluateOptions.faceMetrics). */
+export const FACE_METRIC_COLUMNS = ['identity', 'downstream-nme'] as const;
+
+/**
+ * Identity similarity and downstream NME of SR images (in [0, 1]) against the batch's HR faces and ground-truth
+ * landmarks; both crop nothing but what src/metrics/identity.ts documents (face-api's recognition box from the
+ * ground truth, the same for SR and HR).
+ */
+async function faceMetrics(
+  sr: tf.Tensor4D,
+  batch: FaceBatch,
+  normalizer: NmeNormalizer | undefined,
+): Promise<{ identity: number[]; downstreamNme: number[]; protocol: string }> {
+  const landmarks = (batch.landmarks.arraySync() as number[][][]).map((points) => Float32Array.from(points.flat()));
+  const identity = await identitySimilarity(sr, batch.hr, landmarks);
+  const downstream = await downstreamNme(sr, landmarks, { visible: batch.visible, ...(normalizer ? { normalizer } : {}) });
+  const p = downstream.protocol;
+  return {
+    identity,
+    downstreamNme: downstream.nme,
+    protocol: `identity: face-api 128-D recognition cosine, recognition box from the ground truth, 8-bit · downstream NME: face-api 68-point net on SR, ${p.normalizer} (${p.reduction})`,
+  };
 }

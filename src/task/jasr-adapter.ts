@@ -6,7 +6,7 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { FaceModel, ModelOutput } from '../model/types';
-import { jointLoss, JointLossConfig } from '../losses/index'; // '/index': tslab (notebooks) cannot resolve directory imports
+import { heatmapConsistencyLoss, jointLoss, JointLossConfig } from '../losses/index'; // '/index': tslab (notebooks) cannot resolve directory imports
 import { disposeBatch, FaceBatch, FaceSample } from '../data/types';
 import { evaluate, EvaluateOptions, Evaluation, modelPredictor } from './evaluate';
 import type { TrainConfig } from '../engine/config';
@@ -55,12 +55,25 @@ export interface JasrReplicaArgs {
   eval: EvalConfig;
 }
 
+/** train.lossWeights.heatmapConsistency, refused (one line) on a model that cannot compute the term. */
+export function heatmapConsistencyWeight(model: FaceModel, train: TrainConfig): number {
+  const weight = train.lossWeights.heatmapConsistency ?? 0;
+  // jasrnet only: its alignment branch reads an HR-sized image, so it can be applied to its own SR output; the
+  // two-stage cascade would run its SR net again on the SR image, the other architectures lack SR or heatmaps.
+  if (weight > 0 && model.config.architecture !== 'jasrnet')
+    throw new Error(
+      `train.lossWeights.heatmapConsistency needs model.architecture 'jasrnet' (the alignment branch applied to the SR output), found '${model.config.architecture}'`,
+    );
+  return weight;
+}
+
 export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
-  readonly lossTermNames = ['pixel', 'heatmap'];
+  readonly lossTermNames: string[];
   readonly metricNames: string[];
   private readonly loss: JointLossConfig;
   private readonly hasSr: boolean;
   private readonly hasHeatmaps: boolean;
+  private readonly consistencyWeight: number;
 
   constructor(
     readonly model: FaceModel,
@@ -73,6 +86,8 @@ export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
     this.hasSr = arch !== 'align-only';
     this.hasHeatmaps = arch !== 'sr-only' && arch !== 'bicubic';
     this.metricNames = ['loss', 'pixel', 'heatmap', ...(this.hasSr ? ['psnr', 'ssim'] : []), ...(this.hasHeatmaps ? ['nme'] : [])];
+    this.consistencyWeight = heatmapConsistencyWeight(model, train);
+    this.lossTermNames = ['pixel', 'heatmap', ...(this.consistencyWeight > 0 ? ['heatmapConsistency'] : [])];
   }
 
   namedVariables(): Record<string, tf.Variable> {
@@ -89,10 +104,26 @@ export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
     return { module: path.join(__dirname, 'jasr-replica.ts'), exportName: 'jasrReplica', args: args as unknown as Json };
   }
 
-  lossFn(batch: FaceBatch, _ctx: StepContext): LossTerms {
+  lossFn(batch: FaceBatch, ctx: StepContext): LossTerms {
+    return this.jointTerms(batch, ctx).loss;
+  }
+
+  /**
+   * The joint loss (+ heatmap consistency) of one batch and the model output it came from (for a GAN's generator
+   * term, ./jasr-gan.ts); the output's tensors belong to the caller's tidy scope.
+   */
+  jointTerms(batch: FaceBatch, _ctx: StepContext): { loss: LossTerms; out: ModelOutput } {
     const out = this.model.apply(batch.input, { hr: batch.hr });
     const l = jointLoss(out, { hr: batch.hr, heatmaps: batch.heatmaps, mask: batch.mask }, this.loss);
-    return { total: l.total, terms: { pixel: l.pixel, heatmap: l.heatmap } };
+    const terms: Record<string, tf.Scalar> = { pixel: l.pixel, heatmap: l.heatmap };
+    let total = l.total;
+    if (this.consistencyWeight > 0) {
+      // Super-FAN: the alignment branch on the SR image should find the ground-truth heatmaps (docs/adversarial.md).
+      const onSr = this.model.apply(out.sr as tf.Tensor4D).heatmaps;
+      terms.heatmapConsistency = heatmapConsistencyLoss(onSr, batch.heatmaps, batch.mask, this.train.heatmapLoss);
+      total = tf.add(total, tf.mul(this.consistencyWeight, terms.heatmapConsistency));
+    }
+    return { loss: { total, terms }, out };
   }
 
   /**

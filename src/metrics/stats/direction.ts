@@ -6,8 +6,17 @@ import { StatsInputError } from './table';
 
 export type MetricDirection = 'higher' | 'lower';
 
-/** Higher is better for PSNR, SSIM and AUC; lower is better for NME and the failure rate. */
-export const METRIC_DIRECTIONS: Readonly<Record<string, MetricDirection>> = { psnr: 'higher', ssim: 'higher', auc: 'higher', nme: 'lower', fr: 'lower' };
+/** Higher is better for PSNR, SSIM, AUC and identity similarity; lower is better for NME (also downstream) and the failure rate. */
+export const METRIC_DIRECTIONS: Readonly<Record<string, MetricDirection>> = {
+  psnr: 'higher',
+  ssim: 'higher',
+  auc: 'higher',
+  nme: 'lower',
+  fr: 'lower',
+  // The metrics that see faces (src/metrics/identity.ts, src/metrics/downstream-nme.ts).
+  identity: 'higher',
+  'downstream-nme': 'lower',
+};
 
 /** The direction of a column name; `auc@0.08` and `fr@0.1` use the name before `@`, case-insensitively. */
 export function metricDirection(metric: string): MetricDirection {
