@@ -14,7 +14,7 @@ import type { OptimizerConfig, ScheduleConfig, TrainConfig } from './config';
 import { Adam, AdamState, NamedTensors } from './optimizer';
 import { clipGradients } from './clip';
 import { assertFiniteLoss } from './guard';
-import { learningRateAt } from './schedule';
+import { BudgetReach, learningRateAt, resolveSchedule } from './schedule';
 import { createGradientEngine, GradientEngine } from './parallel/engine';
 import { localGradients } from './parallel/local-gradients';
 import type { LossTerms, StepContext, TrainableModel } from './trainable';
@@ -253,7 +253,12 @@ class MultiPlayerStepper<B, V> implements Stepper<B> {
 }
 
 /** The stepper for `model`: its players, or the single player its lossFn and trainableVariables make. */
-export async function createStepper<B, V>(model: TrainableModel<B, V>, cfg: TrainConfig, all: Record<string, tf.Variable>): Promise<Stepper<B>> {
+export async function createStepper<B, V>(
+  model: TrainableModel<B, V>,
+  cfg: TrainConfig,
+  all: Record<string, tf.Variable>,
+  reach?: BudgetReach,
+): Promise<Stepper<B>> {
   if (!hasPlayers(model)) {
     const trainable = named(all, model.trainableVariables(), 'trainable');
     const adam = new Adam(cfg.optimizer, trainable);
@@ -275,7 +280,9 @@ export async function createStepper<B, V>(model: TrainableModel<B, V>, cfg: Trai
       if (other !== undefined) throw new Error(`train: variable '${n}' belongs to players '${other}' and '${spec.name}'; each variable has one optimiser`);
       seen.set(n, spec.name);
     }
-    return { spec, vars, optimizer: spec.optimizer ?? cfg.optimizer, schedule: spec.schedule ?? cfg.schedule };
+    // A player's own schedule in budget fractions resolves against the same budget as train.schedule (the trainer's).
+    const schedule = spec.schedule && reach ? resolveSchedule(spec.schedule, reach) : (spec.schedule ?? cfg.schedule);
+    return { spec, vars, optimizer: spec.optimizer ?? cfg.optimizer, schedule };
   });
   if (new Set(specs.map((s) => s.name)).size !== specs.length) throw new Error(`train: player names must be unique (${specs.map((s) => s.name).join(', ')})`);
   const adams = players.map((p) => new Adam(p.optimizer, p.vars));

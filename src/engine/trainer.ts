@@ -141,7 +141,7 @@ export async function train<Batch, ValData>(
     }
     const runLog = new RunLog(opts.runDir, { lossTerms: ['total', ...model.lossTermNames], metrics: model.metricNames });
     log = runLog;
-    const steps = await createStepper(model, cfg, all);
+    const steps = await createStepper(model, cfg, all, reach);
     stepper = steps;
     if (steps.note) reporter.message(steps.note);
     if (unreachable !== null) reporter.message(`warning: ${unreachable}`);
