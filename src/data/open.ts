@@ -15,6 +15,7 @@ import { floatToRgb } from './image-io';
 import { splitByGroup } from './embedded/split';
 import { groupKFold } from './folds';
 import { expandOffline } from './augment';
+import { scaleDepth } from './depth';
 
 export interface DatasetInfo {
   format: string;
@@ -76,7 +77,9 @@ function recrop(s: FaceSample, policy: CropPolicy, hrSize: number): FaceSample {
   const window = cropWindow(policy, s.landmarks, s.visible, s.box);
   if (!window) throw new Error(`recrop: no box for ${s.id}`); // stored samples always carry a box
   const c = cropFace(floatToRgb(s.hr, s.hrSize, s.hrSize), s.landmarks, window.box, window.crop, hrSize);
-  return { ...s, hr: c.hr, hrSize, landmarks: c.landmarksHr, box: c.boxHr };
+  const out: FaceSample = { ...s, hr: c.hr, hrSize, landmarks: c.landmarksHr, box: c.boxHr };
+  if (s.depth) out.depth = scaleDepth(s.depth, hrSize / window.crop.side);
+  return out;
 }
 
 /**

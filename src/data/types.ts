@@ -40,6 +40,10 @@ export interface FaceSample {
   visible: Uint8Array;
   /** Face box in HR pixels [x1, y1, x2, y2] (dataset box where the dataset has one, else the landmark box). */
   box: [number, number, number, number];
+  /** Per-landmark depth z in HR pixels (same scale as x, y; zero-mean over the visible points), where labels are 3D. */
+  depth?: Float32Array;
+  /** Head pose in degrees where the dataset gives it (AFLW2000-3D / 300W-LP Pose_Para). */
+  pose?: { pitch: number; yaw: number; roll: number };
   provenance: Provenance;
 }
 
@@ -61,10 +65,16 @@ export interface FaceBatch {
   visible: tf.Tensor2D;
   /** Face boxes in HR pixels, [B, 4] as x1, y1, x2, y2. */
   box: tf.Tensor2D;
+  /**
+   * Only when some sample of the batch has `depth`: z per landmark in HR pixels, [B, L] (0 where the sample has
+   * none), and `depthValid` [B, L]: 1 where z is a label (the sample has depth and the point is visible), else 0.
+   */
+  depth?: tf.Tensor2D;
+  depthValid?: tf.Tensor2D;
   /** Sample ids, in batch order. */
   ids: string[];
 }
 
 export function disposeBatch(b: FaceBatch): void {
-  for (const t of [b.input, b.lr, b.hr, b.heatmaps, b.mask, b.landmarks, b.visible, b.box]) t.dispose();
+  for (const t of [b.input, b.lr, b.hr, b.heatmaps, b.mask, b.landmarks, b.visible, b.box, b.depth, b.depthValid]) t?.dispose();
 }

@@ -88,8 +88,19 @@ export const TRAIN_CONFIG_SCHEMA = z
       .describe(
         "how gradClip clips: 'norm' (absent) scales all gradients to a global norm ≤ gradClip; 'value' clamps each element to ±gradClip, as the official --gclip",
       ),
-    lossWeights: z.strictObject({ pixel: z.number().min(0).default(1), heatmap: z.number().min(0).default(1) }).prefault({}),
+    lossWeights: z
+      .strictObject({
+        pixel: z.number().min(0).default(1),
+        heatmap: z.number().min(0).default(1),
+        // Optional without a default, so recipes recorded before this key existed compare equal on resume/reuse.
+        depth: z.number().min(0).optional().describe('weight of the depth loss for a model with model.depth (absent = 1); docs/3d.md'),
+      })
+      .prefault({}),
     pixelLoss: z.enum(['l1', 'l2']).default('l1'),
+    depthLoss: z
+      .enum(['l1', 'l2'])
+      .optional()
+      .describe("depth loss on z / face size, centred per face (absent = 'l1'); read only with model.depth (docs/3d.md)"),
     heatmapLoss: z
       .enum(['official', 'mean'])
       .default('official')
