@@ -77,7 +77,7 @@ export interface CollectResult {
   report: BuildReportResult | null;
 }
 
-const LANDMARK_METRIC = (m: string): boolean => m === 'nme' || m.startsWith('auc') || m.startsWith('fr');
+const LANDMARK_METRIC = (m: string): boolean => m === 'nme' || m.startsWith('nme-box') || m.startsWith('auc') || m.startsWith('fr');
 
 function modelLabel(exp: Experiment, model: FaceModel): string {
   const params = model.trainableVariables().reduce((n, v) => n + v.size, 0);
@@ -138,7 +138,18 @@ export async function collectTable(name: string, opts: CollectOptions = {}, plan
     });
     const list = records.get(row) ?? [];
     for (const r of evaluation.perImage)
-      list.push({ face: r.id, group: groupOf.get(r.id) ?? r.id, fold: cell.fold, seed: cell.seed, nme: r.nme, psnr: r.psnr, ssim: r.ssim });
+      list.push({
+        face: r.id,
+        group: groupOf.get(r.id) ?? r.id,
+        fold: cell.fold,
+        seed: cell.seed,
+        nme: r.nme,
+        psnr: r.psnr,
+        ssim: r.ssim,
+        ...(r.nmeBox !== undefined ? { nmeBox: r.nmeBox } : {}),
+        ...(r.nme3d !== undefined ? { nme3d: r.nme3d } : {}),
+        ...(r.yaw !== undefined ? { yaw: r.yaw } : {}),
+      });
     records.set(row, list);
     if (!labels.has(row)) {
       labels.set(row, { model: info.label, protocol: evaluation.protocol.name, params: info.params, steps: info.steps });

@@ -7,7 +7,17 @@ import { StatsInputError } from './table';
 export type MetricDirection = 'higher' | 'lower';
 
 /** Higher is better for PSNR, SSIM and AUC; lower is better for NME and the failure rate. */
-export const METRIC_DIRECTIONS: Readonly<Record<string, MetricDirection>> = { psnr: 'higher', ssim: 'higher', auc: 'higher', nme: 'lower', fr: 'lower' };
+export const METRIC_DIRECTIONS: Readonly<Record<string, MetricDirection>> = {
+  psnr: 'higher',
+  ssim: 'higher',
+  auc: 'higher',
+  nme: 'lower',
+  fr: 'lower',
+  // The 3D protocols of src/metrics/nme-3d.ts (yaw-bin columns read the name before '@').
+  'nme-box': 'lower',
+  nme3d: 'lower',
+  auc3d: 'higher',
+};
 
 /** The direction of a column name; `auc@0.08` and `fr@0.1` use the name before `@`, case-insensitively. */
 export function metricDirection(metric: string): MetricDirection {
