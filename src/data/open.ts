@@ -16,6 +16,7 @@ import { splitByGroup } from './embedded/split';
 import { groupKFold } from './folds';
 import { expandOffline } from './augment';
 import { scaleDepth } from './depth';
+import { withSyntheticDepth } from './depth-synthetic';
 
 export interface DatasetInfo {
   format: string;
@@ -144,6 +145,12 @@ export async function openDataset(partial: Partial<DataConfig> & DatasetPolicyKe
     train = s.train;
     val = s.val;
     notes.push(`validation: ${val.length} faces held out of train by group (valFraction ${config.valFraction})`);
+  }
+  if (config.syntheticDepth) {
+    // Faces that already have z keep it; the rest get the head model's (src/data/depth-synthetic.ts).
+    const add = (xs: FaceSample[]): FaceSample[] => xs.map((x) => (x.depth ? x : withSyntheticDepth([x])[0]));
+    [train, val, test] = [add(train), add(val), add(test)];
+    notes.push('synthetic depth: z from an ellipsoidal head model and pose estimated from the 2D points (data.syntheticDepth), not 3D labels');
   }
   if (config.offlineCopies > 1) train = expandOffline(train, config.offlineCopies, config.augment, config.seed);
   if (declaredLabels) {
