@@ -30,6 +30,7 @@ import { DEFAULT_EVAL_CONFIG } from '../src/task/eval-config';
 import { checkDepthData } from '../src/pipeline/run-experiment';
 import type { Experiment } from '../src/config/load';
 import type { OpenedDataset } from '../src/data/open';
+import { jasrReplica } from '../src/task/jasr-replica';
 
 const tiny = { features: 4, trunkBlocks: 1, stages: 1, scale: 8 as const };
 
@@ -110,6 +111,21 @@ describe('3D: depth and pose on samples, the depth head and its loss', function 
     assert.equal(plain.depth, undefined);
     assert.equal(plain.depthValid, undefined);
     disposeBatch(plain);
+  });
+
+  it('worker shards of a depth batch carry their rows of depth and depthValid', () => {
+    const faces = withSyntheticDepth(syntheticFaces(3, 9, 128));
+    const batch = new BatchLoader(faces, { scale: 8, batchSize: 3, seed: 1, shuffle: false }).next();
+    const { head, rest } = jasrReplica.split(batch, [2, 1]);
+    const shard = jasrReplica.fromPayload(rest[0]);
+    try {
+      const z = batch.depth?.arraySync() as number[][];
+      assert.deepEqual(head.depth?.arraySync(), z.slice(0, 2));
+      assert.deepEqual(shard.depth?.arraySync(), z.slice(2));
+      assert.deepEqual(shard.depthValid?.arraySync(), (batch.depthValid?.arraySync() as number[][]).slice(2));
+    } finally {
+      for (const b of [batch, head, shard]) disposeBatch(b);
+    }
   });
 
   it('the depth head: [B, L] output, analytic parameter count = built, 2D models unchanged', () => {
