@@ -7,6 +7,7 @@ import type { FaceSample } from './types';
 import { flipTable } from './flip-tables';
 import { Rng } from '../core/prng';
 import { boundVisibility } from '../codec/heatmaps';
+import { flipDepthPose, scaleDepth } from './depth';
 
 export interface AugmentConfig {
   /** Probability of a horizontal flip (official 0.5). */
@@ -53,7 +54,7 @@ export function flipSample(s: FaceSample, convention: FlipConvention = 'official
     visible[table[i]] = s.visible[i];
   }
   const [x1, y1, x2, y2] = s.box;
-  return { ...s, hr, landmarks, visible, box: [mirror - x2, y1, mirror - x1, y2] };
+  return { ...s, hr, landmarks, visible, box: [mirror - x2, y1, mirror - x1, y2], ...flipDepthPose(s, table) };
 }
 
 /**
@@ -110,7 +111,12 @@ export function affineSample(s: FaceSample, angleRad: number, scale: number, shi
     bx2 = Math.max(bx2, x);
     by2 = Math.max(by2, y);
   }
-  return { ...s, hr, landmarks, visible, box: [bx1, by1, bx2, by2] };
+  const out: FaceSample = { ...s, hr, landmarks, visible, box: [bx1, by1, bx2, by2] };
+  // z zooms with x and y; an in-plane rotation leaves z, pitch and yaw as they are but changes roll, whose sign
+  // convention differs between datasets, so a rotated face drops its pose rather than carry a wrong roll.
+  if (s.depth) out.depth = scaleDepth(s.depth, scale);
+  if (s.pose && angleRad !== 0) delete out.pose;
+  return out;
 }
 
 export function colourJitterSample(s: FaceSample, brightness: number, contrast: number, saturation: number): FaceSample {

@@ -91,6 +91,13 @@ export const DATA_CONFIG_SCHEMA = z.strictObject({
     .tuple([count, count, count])
     .default((): [number, number, number] => [32, 8, 8])
     .describe('synthetic faces per split [train, val, test]'),
+  // Optional without a default, so data configs recorded before this key existed compare equal on resume/reuse.
+  syntheticDepth: z
+    .boolean()
+    .optional()
+    .describe(
+      'true: 68-point faces without z get synthetic z (an ellipsoidal head model) and a pose estimated from their 2D points (src/data/depth-synthetic.ts), labels then synthetic; exercises the 3D path on 2D sets, not a 3D label',
+    ),
 });
 
 export type DataConfig = z.output<typeof DATA_CONFIG_SCHEMA>;

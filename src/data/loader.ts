@@ -11,6 +11,7 @@ import { hrSizeForScale } from '../core/geometry';
 import { AugmentConfig, NO_AUGMENT, augmentSample } from './augment';
 import { Rng, mixSeed } from '../core/prng';
 import { makePair, resizeSample } from './pairs';
+import { anyDepth, depthRows } from './depth';
 
 export interface LoaderOptions {
   scale: 4 | 8;
@@ -132,7 +133,11 @@ export function stackPairs(pairs: ReturnType<typeof makePair>[]): FaceBatch {
     pairs.forEach((p, i) => out.set(pick(p), i * per));
     return out;
   };
+  const samples = pairs.map((p) => p.sample);
+  // Depth tensors only where some sample has z, so 2D batches (and every existing consumer) stay as they were.
+  const depth = anyDepth(samples) ? depthRows(samples) : undefined;
   return {
+    ...(depth ? { depth: tf.tensor2d(depth.depth, [b, points]), depthValid: tf.tensor2d(depth.valid, [b, points]) } : {}),
     input: tf.tensor4d(
       cat((p) => p.input, hrSize * hrSize * 3),
       [b, hrSize, hrSize, 3],

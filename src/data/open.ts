@@ -15,6 +15,8 @@ import { floatToRgb } from './image-io';
 import { splitByGroup } from './embedded/split';
 import { groupKFold } from './folds';
 import { expandOffline } from './augment';
+import { scaleDepth } from './depth';
+import { withSyntheticDepth } from './depth-synthetic';
 
 export interface DatasetInfo {
   format: string;
@@ -76,9 +78,9 @@ function recrop(s: FaceSample, policy: CropPolicy, hrSize: number): FaceSample {
   const window = cropWindow(policy, s.landmarks, s.visible, s.box);
   if (!window) throw new Error(`recrop: no box for ${s.id}`); // stored samples always carry a box
   const c = cropFace(floatToRgb(s.hr, s.hrSize, s.hrSize), s.landmarks, window.box, window.crop, hrSize);
-  // Depth is in HR pixels too: it scales with x and y (zero-mean is kept).
-  const depth = s.depth?.map((z) => (z * hrSize) / window.crop.side);
-  return { ...s, hr: c.hr, hrSize, landmarks: c.landmarksHr, box: c.boxHr, ...(depth ? { depth } : {}) };
+  const out: FaceSample = { ...s, hr: c.hr, hrSize, landmarks: c.landmarksHr, box: c.boxHr };
+  if (s.depth) out.depth = scaleDepth(s.depth, hrSize / window.crop.side);
+  return out;
 }
 
 /**
@@ -144,6 +146,12 @@ export async function openDataset(partial: Partial<DataConfig> & DatasetPolicyKe
     train = s.train;
     val = s.val;
     notes.push(`validation: ${val.length} faces held out of train by group (valFraction ${config.valFraction})`);
+  }
+  if (config.syntheticDepth) {
+    // Faces that already have z keep it; the rest get the head model's (src/data/depth-synthetic.ts).
+    const add = (xs: FaceSample[]): FaceSample[] => xs.map((x) => (x.depth ? x : withSyntheticDepth([x])[0]));
+    [train, val, test] = [add(train), add(val), add(test)];
+    notes.push('synthetic depth: z from an ellipsoidal head model and pose estimated from the 2D points (data.syntheticDepth), not 3D labels');
   }
   if (config.offlineCopies > 1) train = expandOffline(train, config.offlineCopies, config.augment, config.seed);
   if (declaredLabels) {

@@ -8,6 +8,7 @@ import type { FaceSample } from './types';
 import { MATLAB_BICUBIC, downsampleMatlab, quantize8, resampleHwc, toUint8, upsampleOpenCv, upsampleOpenCvUint8 } from './resize';
 import { HEATMAP_SIGMA_HR, boundVisibility, makeHeatmaps } from '../codec/heatmaps';
 import { HEATMAP_STRIDE, hrSizeForScale, mapPixelCentre } from '../core/geometry';
+import { scaleDepth } from './depth';
 
 /** Brings a stored sample (e.g. 256 px) to another HR size, resampling the image and scaling coordinates. */
 export function resizeSample(s: FaceSample, hrSize: number): FaceSample {
@@ -17,7 +18,9 @@ export function resizeSample(s: FaceSample, hrSize: number): FaceSample {
   const map = (v: number): number => mapPixelCentre(v, s.hrSize, hrSize);
   const landmarks = s.landmarks.map(map);
   const [x1, y1, x2, y2] = s.box;
-  return { ...s, hr, hrSize, landmarks, box: [map(x1), map(y1), map(x2), map(y2)] };
+  const out: FaceSample = { ...s, hr, hrSize, landmarks, box: [map(x1), map(y1), map(x2), map(y2)] };
+  if (s.depth) out.depth = scaleDepth(s.depth, hrSize / s.hrSize);
+  return out;
 }
 
 /**

@@ -6,6 +6,7 @@ import { AnnotationError, LandmarkRecord, Problem, ReadResult, ReaderOptions } f
 import { Box, CropPolicy, cropFace, cropWindow, describeCropPolicy, landmarkBox } from './crop';
 import { ImageReadError, readImage } from './image-io';
 import { datasetEntry, fileSource } from './registry';
+import { depthInCrop, samplePose } from './depth';
 
 /** A format read from files under data.root (every registered format but the kit's own sets). */
 export type BenchmarkFormat = Exclude<DatasetFormat, 'embedded' | 'synthetic'>;
@@ -65,7 +66,11 @@ export async function recordsToSamples(
     // The sample's box stays the dataset's own where it has one (the 'box' NME normaliser needs it), whatever the crop source.
     const box: Box = r.box ?? landmarkBox(r.landmarks, r.visible);
     const crop = cropFace(img, r.landmarks, box, window.crop, sampleOpts.hrSize);
+    const pose = samplePose(r.pose);
     out.push({
+      // z follows x and y into the crop (source pixels per HR pixel = crop side / hrSize), centred on the visible points.
+      ...(r.depth ? { depth: depthInCrop(r.depth, r.visible, window.crop.side / sampleOpts.hrSize) } : {}),
+      ...(pose ? { pose } : {}),
       id: `${format}:${path.basename(r.image)}${r.line !== null ? `@${r.line}` : ''}`,
       hr: crop.hr,
       hrSize: sampleOpts.hrSize,

@@ -226,7 +226,7 @@ export const DATASETS = {
     crop: 'landmarks',
     cropSources: ['landmarks'],
     reads:
-      '<name>.mat beside each .jpg: x, y of pt3d_68 as landmarks, its z as record depth, Pose_Para as pose (degrees); depth and pose are not yet carried into samples; test-only',
+      '<name>.mat beside each .jpg: x, y of pt3d_68 as landmarks, its z as record depth, Pose_Para as pose (degrees); samples carry depth (centred, HR pixels) and pose (src/data/depth.ts); test-only',
     source: {
       kind: 'files',
       hasBoxes: false,
@@ -244,7 +244,7 @@ export const DATASETS = {
     crop: 'landmarks',
     cropSources: ['landmarks'],
     reads:
-      'landmarks/<SUBSET>/<name>_pts.mat pts_3d (68×2) as landmarks, Pose_Para of <SUBSET>/<name>.mat as pose (not yet carried into samples); _Flip folders skipped; train-only',
+      'landmarks/<SUBSET>/<name>_pts.mat pts_3d (68×2) as landmarks, Pose_Para of <SUBSET>/<name>.mat as sample pose (no depth: the _pts.mat hold 2D projections); _Flip folders skipped; train-only',
     source: {
       kind: 'files',
       hasBoxes: false,

@@ -65,10 +65,16 @@ export interface FaceBatch {
   visible: tf.Tensor2D;
   /** Face boxes in HR pixels, [B, 4] as x1, y1, x2, y2. */
   box: tf.Tensor2D;
+  /**
+   * Only when some sample of the batch has `depth`: z per landmark in HR pixels, [B, L] (0 where the sample has
+   * none), and `depthValid` [B, L]: 1 where z is a label (the sample has depth and the point is visible), else 0.
+   */
+  depth?: tf.Tensor2D;
+  depthValid?: tf.Tensor2D;
   /** Sample ids, in batch order. */
   ids: string[];
 }
 
 export function disposeBatch(b: FaceBatch): void {
-  for (const t of [b.input, b.lr, b.hr, b.heatmaps, b.mask, b.landmarks, b.visible, b.box]) t.dispose();
+  for (const t of [b.input, b.lr, b.hr, b.heatmaps, b.mask, b.landmarks, b.visible, b.box, b.depth, b.depthValid]) t?.dispose();
 }

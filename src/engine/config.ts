@@ -108,9 +108,14 @@ export const TRAIN_CONFIG_SCHEMA = z
           .describe(
             'weight of the heatmap-consistency term (Super-FAN: the alignment branch on the SR image against the HR heatmaps); absent = 0, jasrnet only',
           ),
+        depth: z.number().min(0).optional().describe('weight of the depth loss for a model with model.depth (absent = 1); docs/3d.md'),
       })
       .prefault({}),
     pixelLoss: z.enum(['l1', 'l2']).default('l1'),
+    depthLoss: z
+      .enum(['l1', 'l2'])
+      .optional()
+      .describe("depth loss on z / face size, centred per face (absent = 'l1'); read only with model.depth (docs/3d.md)"),
     heatmapLoss: z
       .enum(['official', 'mean'])
       .default('official')

@@ -19,3 +19,5 @@ export {
 } from './adversarial';
 export type { AdversarialLossKind } from './adversarial';
 export { heatmapConsistencyLoss, stopGradient } from './heatmap-consistency';
+export { depthLoss, DEPTH_LOSS_KINDS } from './depth';
+export type { DepthLossKind } from './depth';

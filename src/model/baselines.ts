@@ -8,6 +8,7 @@ import type { ModelConfig } from './config';
 import { Backbone } from './backbone';
 import { AlignmentHead } from './heads/alignment';
 import { SrHead } from './heads/sr';
+import { depthHeadFor } from './heads/depth';
 import { prefixTaps } from './jasrnet';
 import { ParamScope } from './params';
 import type { Network } from './types';
@@ -40,6 +41,7 @@ export function buildSrOnly(scope: ParamScope, config: ModelConfig): Network {
 export function buildAlignOnly(scope: ParamScope, config: ModelConfig): Network {
   const backbone = new Backbone(scope, config);
   const alignHead = new AlignmentHead(scope.sub('align'), config);
+  const depthHead = depthHeadFor(scope, config);
   return {
     forward(input, hr) {
       let image = input;
@@ -49,7 +51,9 @@ export function buildAlignOnly(scope: ParamScope, config: ModelConfig): Network 
       }
       const b = backbone.apply(image);
       const a = alignHead.apply(b.fused);
-      return { heatmaps: a.heatmaps, taps: { ...b.taps, ...prefixTaps('align', a.taps) } };
+      const d = depthHead?.apply(b.fused, a.heatmaps[a.heatmaps.length - 1]);
+      const taps = { ...b.taps, ...prefixTaps('align', a.taps), ...(d ? prefixTaps('depth', d.taps) : {}) };
+      return { heatmaps: a.heatmaps, ...(d ? { depth: d.depth } : {}), taps };
     },
     dispose() {
       backbone.dispose();
@@ -66,19 +70,22 @@ function buildTwoBackbones(scope: ParamScope, config: ModelConfig, alignOnSr: bo
   const srHead = new SrHead(scope.sub('sr'), config);
   const alignBackbone = new Backbone(scope.sub('alignBackbone'), config);
   const alignHead = new AlignmentHead(scope.sub('align'), config);
+  const depthHead = depthHeadFor(scope, config);
   return {
     forward(input) {
       const bs = srBackbone.apply(input);
       const s = srHead.apply(bs.fused, bs.encoder.x, input);
       const ba = alignBackbone.apply(alignOnSr ? s.sr : input);
       const a = alignHead.apply(ba.fused);
+      const d = depthHead?.apply(ba.fused, a.heatmaps[a.heatmaps.length - 1]);
       const taps = {
         ...prefixTaps('srBackbone', bs.taps),
         ...prefixTaps('sr', s.taps),
         ...prefixTaps('alignBackbone', ba.taps),
         ...prefixTaps('align', a.taps),
+        ...(d ? prefixTaps('depth', d.taps) : {}),
       };
-      return { sr: s.sr, heatmaps: a.heatmaps, taps };
+      return { sr: s.sr, heatmaps: a.heatmaps, ...(d ? { depth: d.depth } : {}), taps };
     },
     dispose() {
       srBackbone.dispose();

@@ -52,6 +52,7 @@ class ComposedModel implements FaceModel {
       const out = this.network.forward(input, opts.hr);
       const result: ModelOutput = { heatmaps: out.heatmaps };
       if (out.sr) result.sr = out.sr;
+      if (out.depth) result.depth = out.depth;
       if (opts.taps) result.taps = out.taps;
       return result as unknown as tf.TensorContainer;
     }) as unknown as ModelOutput;

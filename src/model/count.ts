@@ -11,6 +11,7 @@ import { ENCODER_BLOCKS } from './encoder';
 import { FUSIONS } from './fusion';
 import { ALIGNMENT_BLOCKS } from './heads/alignment';
 import { LONG_CONNECTION_CONVS } from './heads/sr';
+import { DEFAULT_DEPTH_HEAD, DEPTH_HEADS } from './heads/depth';
 
 export interface CostRow {
   module: string;
@@ -78,6 +79,13 @@ function alignmentRows(c: ModelConfig, s: number): CostRow[] {
   return rows;
 }
 
+/** The depth head's row (model.depth), after the alignment rows as it is built after the alignment head. */
+function depthRows(c: ModelConfig, s: number): CostRow[] {
+  if (!c.depth) return [];
+  const spec = DEPTH_HEADS[DEFAULT_DEPTH_HEAD];
+  return [{ module: 'depth', params: spec.params(c.features, c.landmarks), macs: spec.macs(c.features, c.landmarks, s) }];
+}
+
 /** Rows in parameterTable() order; modules without trainable parameters (e.g. fusion 'none') are left out. */
 export function costTable(config: ModelConfig, inputSize: number = hrSizeForScale(config.scale)): CostRow[] {
   if (inputSize % HEATMAP_STRIDE !== 0) throw new Error(`costTable: inputSize must be a multiple of ${HEATMAP_STRIDE}, found ${inputSize}`);
@@ -101,7 +109,7 @@ export function costTable(config: ModelConfig, inputSize: number = hrSizeForScal
       rows = [...backboneRows('srBackbone/', config, s), ...srHeadRows(config, s), ...backboneRows('alignBackbone/', config, s), ...alignmentRows(config, s)];
       break;
   }
-  return rows.filter((r) => r.params > 0);
+  return [...rows, ...depthRows(config, s)].filter((r) => r.params > 0);
 }
 
 export interface ParamCounts {

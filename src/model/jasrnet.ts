@@ -6,6 +6,7 @@ import type { ModelConfig } from './config';
 import { Backbone } from './backbone';
 import { AlignmentHead } from './heads/alignment';
 import { SrHead } from './heads/sr';
+import { depthHeadFor } from './heads/depth';
 import { ParamScope } from './params';
 import type { Network } from './types';
 
@@ -20,12 +21,16 @@ export function buildJasrNet(scope: ParamScope, config: ModelConfig): Network {
   const backbone = new Backbone(scope, config);
   const srHead = new SrHead(scope.sub('sr'), config);
   const alignHead = new AlignmentHead(scope.sub('align'), config);
+  // Created last, so the variables of a model without it (and their seeded values) are exactly as before.
+  const depthHead = depthHeadFor(scope, config);
   return {
     forward(input) {
       const b = backbone.apply(input);
       const s = srHead.apply(b.fused, b.encoder.x, input);
       const a = alignHead.apply(b.fused);
-      return { sr: s.sr, heatmaps: a.heatmaps, taps: { ...b.taps, ...prefixTaps('sr', s.taps), ...prefixTaps('align', a.taps) } };
+      const d = depthHead?.apply(b.fused, a.heatmaps[a.heatmaps.length - 1]);
+      const taps = { ...b.taps, ...prefixTaps('sr', s.taps), ...prefixTaps('align', a.taps), ...(d ? prefixTaps('depth', d.taps) : {}) };
+      return { sr: s.sr, heatmaps: a.heatmaps, ...(d ? { depth: d.depth } : {}), taps };
     },
     dispose() {
       backbone.dispose();

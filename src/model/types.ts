@@ -14,6 +14,8 @@ export interface ModelOutput {
   sr?: tf.Tensor4D;
   /** One [B, H/8, W/8, landmarks + 1] tensor per CPM stage (background last); empty for sr-only and bicubic. */
   heatmaps: tf.Tensor4D[];
+  /** Only with model.depth: z per landmark in HR pixels, [B, L] (docs/3d.md). */
+  depth?: tf.Tensor2D;
   /** Only with `taps: true`: hierarchical names ('encoder/a0', 'fusion/a4', 'sr/feature', 'align/stage3', …). */
   taps?: Record<string, tf.Tensor>;
 }
@@ -39,6 +41,9 @@ export interface FaceModel {
 
 /** What an architecture builder returns: the forward pass and what it must free besides the variables. */
 export interface Network {
-  forward(input: tf.Tensor4D, hr: tf.Tensor4D | undefined): { sr?: tf.Tensor4D; heatmaps: tf.Tensor4D[]; taps: Record<string, tf.Tensor4D> };
+  forward(
+    input: tf.Tensor4D,
+    hr: tf.Tensor4D | undefined,
+  ): { sr?: tf.Tensor4D; heatmaps: tf.Tensor4D[]; depth?: tf.Tensor2D; taps: Record<string, tf.Tensor4D> };
   dispose(): void;
 }

@@ -17,6 +17,8 @@ export interface NotebookTableOptions {
   runsDir?: string;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** Cross-validation folds instead of the table's (e.g. 1 in quick mode, to keep a notebook within its CI time). */
+  folds?: number;
 }
 
 export async function notebookTable(name: string, opts: NotebookTableOptions): Promise<TableResults & { produced: 'loaded' | 'reproduced' }> {
@@ -31,6 +33,7 @@ export async function notebookTable(name: string, opts: NotebookTableOptions): P
     staticFigures: !opts.quick,
     progress: 'quiet',
     sampleFaces: opts.quick ? 1 : 2,
+    ...(opts.folds !== undefined ? { folds: opts.folds } : {}),
     log: opts.log ?? (() => undefined),
   });
   return { ...readTableDir(dir), produced: 'reproduced' };

@@ -71,6 +71,16 @@ export function generatorVariables<T>(exp: Experiment, saved: Record<string, T>)
   }
 }
 
+/** model.depth trains on z labels: a dataset whose training faces carry none is refused (one line, names the dataset). */
+export function checkDepthData(exp: Experiment, data: OpenedDataset): void {
+  if (!exp.model.depth || data.train.some((s) => s.depth !== undefined)) return;
+  throw new ConfigError(
+    exp.file,
+    'model.depth',
+    `the depth head needs z labels, but the ${data.info.name} dataset (data.format '${exp.data.format}') has none in its ${data.train.length} training faces; use a 3D set (docs/3d.md) or set model.depth to false`,
+  );
+}
+
 /** True when the architecture has weights to train (bicubic has none). */
 export function isTrainable(exp: Experiment): boolean {
   return exp.model.architecture !== 'bicubic';
@@ -106,6 +116,7 @@ export async function trainExperiment(exp: Experiment, opts: TrainExperimentOpti
   const runDir = opts.runDir ?? path.join(DEFAULT_RUNS_DIR, exp.name);
   const data = opts.data ?? (await openExperimentData(exp));
   if (data.train.length === 0) throw new ConfigError(exp.file, 'data', `the ${exp.data.format} training split is empty`);
+  checkDepthData(exp, data);
   const dc = runDataConfig(exp);
   const trainLoader = new BatchLoader(data.train, {
     scale: exp.data.scale,

@@ -77,7 +77,7 @@ export interface CollectResult {
   report: BuildReportResult | null;
 }
 
-const LANDMARK_METRIC = (m: string): boolean => m === 'nme' || m.startsWith('auc') || m.startsWith('fr');
+const LANDMARK_METRIC = (m: string): boolean => m === 'nme' || m.startsWith('nme-box') || m.startsWith('auc') || m.startsWith('fr');
 
 function modelLabel(exp: Experiment, model: FaceModel): string {
   const params = model.trainableVariables().reduce((n, v) => n + v.size, 0);
@@ -149,6 +149,9 @@ export async function collectTable(name: string, opts: CollectOptions = {}, plan
         ssim: r.ssim,
         ...(r.identity !== undefined ? { identity: r.identity } : {}),
         ...(r.downstreamNme !== undefined ? { downstreamNme: r.downstreamNme } : {}),
+        ...(r.nmeBox !== undefined ? { nmeBox: r.nmeBox } : {}),
+        ...(r.nme3d !== undefined ? { nme3d: r.nme3d } : {}),
+        ...(r.yaw !== undefined ? { yaw: r.yaw } : {}),
       });
     records.set(row, list);
     if (!labels.has(row)) {

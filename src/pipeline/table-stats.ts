@@ -18,6 +18,7 @@ import {
   perFaceFailure,
   verdict,
 } from '../metrics/stats/index';
+import { yawBin } from '../metrics/nme-3d';
 
 /** One face of one row, scored by the model of one fold trained with one seed (null: a row without seeds). */
 export interface FaceRecord {
@@ -32,7 +33,14 @@ export interface FaceRecord {
   /** Per-face identity similarity and downstream NME, when the table asks for them. */
   identity?: number;
   downstreamNme?: number;
+  /** 3D protocols (src/metrics/nme-3d.ts) where the face has depth or pose, and its yaw in degrees. */
+  nmeBox?: number;
+  nme3d?: number;
+  yaw?: number;
 }
+
+/** 'nme-box@yaw30-60', 'nme3d@yaw0-30': a per-face value on the faces of one yaw bin only (others have none). */
+const isYawBinMetric = (metric: string): boolean => /^(nme-box|nme3d)@yaw\d/.test(metric);
 
 export interface MetricInterval {
   mean: number;
@@ -70,11 +78,20 @@ export function faceValue(r: FaceRecord, metric: string): number | undefined {
   }
   if (base === 'nme' || base === 'psnr' || base === 'ssim' || base === 'identity') return r[base];
   if (base === 'downstream-nme') return r.downstreamNme;
+  if (base === 'auc3d') return r.nme3d === undefined ? undefined : perFaceAuc([r.nme3d], Number(alphaText))[0];
+  if (base === 'nme-box' || base === 'nme3d') {
+    const v = base === 'nme-box' ? r.nmeBox : r.nme3d;
+    if (alphaText === undefined) return v;
+    // A yaw bin: the value of a face whose |yaw| falls in it.
+    return r.yaw !== undefined && yawBin(r.yaw) === alphaText ? v : undefined;
+  }
   return undefined;
 }
 
 /** The FaceTable of one row and metric (faces sorted by name, one value row per seed), or null where not measured. */
 export function metricTable(row: string, records: readonly FaceRecord[], metric: string): FaceTable | null {
+  // A yaw-bin column is measured on the faces of its bin; every other column on every face or not at all.
+  if (isYawBinMetric(metric)) records = records.filter((r) => faceValue(r, metric) !== undefined);
   const values = records.map((r) => faceValue(r, metric));
   if (records.length === 0 || values.some((v) => v === undefined)) return null;
   return faceTableFromRecords(
@@ -85,6 +102,7 @@ export function metricTable(row: string, records: readonly FaceRecord[], metric:
 
 /** The point estimate of a metric: the mean over seeds and faces (equals the mean over folds' per-face values). */
 export function pooledMetric(records: readonly FaceRecord[], metric: string): number | null {
+  if (isYawBinMetric(metric)) records = records.filter((r) => faceValue(r, metric) !== undefined);
   const values = records.map((r) => faceValue(r, metric));
   if (records.length === 0 || values.some((v) => v === undefined)) return null;
   return (values as number[]).reduce((a, b) => a + b, 0) / values.length;

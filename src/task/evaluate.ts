@@ -18,6 +18,7 @@ import type { Box, ImageProtocol } from '../metrics/protocols';
 import type { EvalConfig } from './eval-config';
 import { mapPixelCentre } from '../core/geometry';
 import { describeLabels, DatasetInfo } from '../data/open';
+import { NME_3D_PROTOCOL, NME_BOX_PROTOCOL, YAW_BIN_NAMES, YawBinned, nme3dPerImage, nmeBoxPerImage, yawBinned } from '../metrics/nme-3d';
 
 /** What a predictor returns for one batch; the evaluator disposes both tensors. */
 export interface Prediction {
@@ -25,6 +26,8 @@ export interface Prediction {
   sr?: tf.Tensor4D;
   /** Landmarks [B, L, 2] in HR pixels. */
   landmarksHr?: tf.Tensor3D;
+  /** Depth z per landmark [B, L] in HR pixels (a model with a depth head). */
+  depth?: tf.Tensor2D;
   /** Loss terms of this batch (validation's loss columns), averaged over batches into Evaluation.loss. */
   loss?: Record<string, number>;
 }
@@ -52,12 +55,13 @@ export function modelPredictor(model: FaceModel, opts: ModelPredictorOptions = {
         prediction.landmarksHr = decoded.landmarksHr;
       }
     } catch (e) {
-      for (const t of [out.sr, prediction.landmarksHr]) t?.dispose();
+      for (const t of [out.sr, out.depth, prediction.landmarksHr]) t?.dispose();
       throw e;
     } finally {
       tf.dispose(out.heatmaps);
     }
     if (out.sr) prediction.sr = out.sr;
+    if (out.depth) prediction.depth = out.depth;
     return prediction;
   };
 }
@@ -97,6 +101,22 @@ export interface PerImageResult {
   identity?: number;
   /** With faceMetrics: NME of face-api's 68-point detector run on SR (src/metrics/downstream-nme.ts). */
   downstreamNme?: number;
+  /** 3D protocols (src/metrics/nme-3d.ts), where the faces carry depth or pose: 2D NME / GT box size, 3D NME. */
+  nmeBox?: number;
+  nme3d?: number;
+  /** The face's yaw in degrees, where its dataset gives a pose. */
+  yaw?: number;
+}
+
+/** The 3D protocols' summaries (absent on 2D data). */
+export interface Evaluation3dSummary {
+  nmeBox: number;
+  nme3d?: number;
+  /** AUC@α and FR@α of the 3D NME (exact method, as for 2D). */
+  auc3d: Record<string, number>;
+  failureRate3d: Record<string, number>;
+  /** Per-yaw-bin results, where every face has a pose. */
+  yaw?: { nmeBox: YawBinned; nme3d?: YawBinned };
 }
 
 export interface EvaluationSummary {
@@ -109,6 +129,7 @@ export interface EvaluationSummary {
   ssim?: number;
   identity?: number;
   downstreamNme?: number;
+  threeD?: Evaluation3dSummary;
 }
 
 export interface EvaluationProtocol {
@@ -174,18 +195,72 @@ function summaryOf(rows: PerImageResult[], cfg: EvalConfig, alphas: number[]): E
   if (identities.length > 0) out.identity = mean(identities);
   const downstream = rows.map((r) => r.downstreamNme).filter((v): v is number => v !== undefined);
   if (downstream.length > 0) out.downstreamNme = mean(downstream);
+  const threeD = summary3d(rows, cfg, alphas);
+  if (threeD) out.threeD = threeD;
   return out;
 }
 
-function protocolName(image: ImageProtocol | undefined, nme: NmeProtocol | undefined, cfg: EvalConfig, dataset?: EvaluateOptions['dataset']): string {
+/** Present when every face has a 2D box NME (faces with depth or pose); 3D NME and yaw bins where every face has them. */
+function summary3d(rows: PerImageResult[], cfg: EvalConfig, alphas: number[]): Evaluation3dSummary | undefined {
+  if (rows.length === 0 || rows.some((r) => r.nmeBox === undefined)) return undefined;
+  const boxes = rows.map((r) => r.nmeBox as number);
+  const out: Evaluation3dSummary = { nmeBox: mean(boxes), auc3d: {}, failureRate3d: {} };
+  const has3d = rows.every((r) => r.nme3d !== undefined);
+  const nmes3d = has3d ? rows.map((r) => r.nme3d as number) : [];
+  if (has3d) {
+    const s = nmeSummary(nmes3d, { alphas }).all;
+    out.nme3d = s.nme;
+    for (const a of cfg.aucAlphas) out.auc3d[String(a)] = s.auc[String(a)];
+    out.failureRate3d[String(cfg.failureAlpha)] = s.failureRate[String(cfg.failureAlpha)];
+  }
+  if (rows.every((r) => r.yaw !== undefined)) {
+    const yaws = rows.map((r) => r.yaw as number);
+    out.yaw = { nmeBox: yawBinned(boxes, yaws), ...(has3d ? { nme3d: yawBinned(nmes3d, yaws) } : {}) };
+  }
+  return out;
+}
+
+function protocolName(
+  image: ImageProtocol | undefined,
+  nme: NmeProtocol | undefined,
+  cfg: EvalConfig,
+  dataset: EvaluateOptions['dataset'] | undefined,
+  with3d: boolean,
+): string {
   const parts: string[] = [];
   if (image)
     parts.push(
       `image ${image.name} (Y ${image.yConversion}, crop ${image.crop} ${image.borderPx}px, SSIM gauss${image.ssim.windowSize} ${image.ssim.covariance})`,
     );
   if (nme) parts.push(`NME ${nme.normalizer} ${nme.normalizerDefinition} (${nme.reduction}), AUC exact @${cfg.aucAlphas.join('/')}, FR >${cfg.failureAlpha}`);
+  if (with3d)
+    parts.push(
+      `3D: ${NME_BOX_PROTOCOL.name} and ${NME_3D_PROTOCOL.name} / ${NME_3D_PROTOCOL.normalizerDefinition} (${NME_3D_PROTOCOL.depth}), yaw bins |yaw| ≤30/≤60/≤90°`,
+    );
   if (dataset) parts.push(`data ${dataset.name}: crop ${dataset.crop.source} (${dataset.crop.description}), labels: ${describeLabels(dataset.labels)}`);
   return parts.join(' · ') || 'none';
+}
+
+/**
+ * The 3D protocols of one batch's rows: the box NME for faces with depth or pose, the 3D NME for faces with depth
+ * when the predictor gives z, the yaw of faces with a pose. Visibility is the batch's (out-of-crop points excluded).
+ */
+function measure3d(rows: PerImageResult[], batch: FaceBatch, prediction: Prediction, sampleById: Map<string, FaceSample>): void {
+  const has = rows.map((r) => sampleById.get(r.id));
+  if (!prediction.landmarksHr || !has.some((s) => s?.depth || s?.pose)) return;
+  const predXy = (prediction.landmarksHr.arraySync() as number[][][]).map((p) => p.flat());
+  const gtXy = (batch.landmarks.arraySync() as number[][][]).map((p) => p.flat());
+  const visible = batch.visible.arraySync() as number[][];
+  const boxNme = nmeBoxPerImage(predXy, gtXy, visible);
+  const predZ = prediction.depth?.arraySync() as number[][] | undefined;
+  const gtZ = batch.depth?.arraySync() as number[][] | undefined;
+  rows.forEach((r, k) => {
+    const s = has[k];
+    if (!s?.depth && !s?.pose) return;
+    r.nmeBox = boxNme[k];
+    if (s.pose) r.yaw = s.pose.yaw;
+    if (s.depth && predZ && gtZ) r.nme3d = nme3dPerImage([predXy[k]], [predZ[k]], [gtXy[k]], [gtZ[k]], [visible[k]])[0];
+  });
 }
 
 /** Runs `predict` over `samples` in order (no augmentation) and measures everything it predicts. */
@@ -200,6 +275,7 @@ export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: E
   });
   const subsetOf = opts.subsetOf ?? ((s: FaceSample) => s.provenance.source);
   const subsetById = new Map(samples.map((s) => [s.id, subsetOf(s)]));
+  const sampleById = new Map(samples.map((s) => [s.id, s]));
   const alphas = [...new Set([...cfg.aucAlphas, cfg.failureAlpha])];
   const perImage: PerImageResult[] = [];
   let imageProtocol: ImageProtocol | undefined;
@@ -244,10 +320,11 @@ export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: E
         const { nme, protocol } = nmePerImage(prediction.landmarksHr, batch.landmarks, { visible: batch.visible, boxes: batch.box, ...normalizer });
         nmeProtocol = protocol;
         rows.forEach((r, k) => (r.nme = nme[k]));
+        measure3d(rows, batch, prediction, sampleById);
       }
       perImage.push(...rows);
     } finally {
-      for (const t of [prediction.sr, prediction.landmarksHr]) t?.dispose();
+      for (const t of [prediction.sr, prediction.landmarksHr, prediction.depth]) t?.dispose();
       disposeBatch(batch);
     }
   }
@@ -266,7 +343,16 @@ export async function evaluate(predict: Predictor, samples: FaceSample[], cfg: E
     subsets,
     ced: perImage.map((r) => r.nme).filter((v): v is number => v !== undefined),
     protocol: {
-      name: [protocolName(imageProtocol, nmeProtocol, cfg, opts.dataset), ...(faceProtocol ? [faceProtocol] : [])].join(' · '),
+      name: [
+        protocolName(
+          imageProtocol,
+          nmeProtocol,
+          cfg,
+          opts.dataset,
+          perImage.some((r) => r.nmeBox !== undefined),
+        ),
+        ...(faceProtocol ? [faceProtocol] : []),
+      ].join(' · '),
       ...(opts.dataset ? { data: { name: opts.dataset.name, crop: opts.dataset.crop, labels: describeLabels(opts.dataset.labels) } } : {}),
       image: imageProtocol,
       nme: nmeProtocol,
@@ -287,6 +373,19 @@ export function metricsRow(e: Evaluation): Record<string, number | null> {
   row.ssim = s.ssim ?? null;
   if (s.identity !== undefined) row.identity = s.identity;
   if (s.downstreamNme !== undefined) row['downstream-nme'] = s.downstreamNme;
+  // 3D columns only on 3D data, so the rows of 2D evaluations keep their columns.
+  const t = s.threeD;
+  if (t) {
+    row['nme-box'] = t.nmeBox;
+    row.nme3d = t.nme3d ?? null;
+    for (const a of e.protocol.aucAlphas) row[`auc3d@${a}`] = t.auc3d[String(a)] ?? null;
+    for (const bin of YAW_BIN_NAMES) {
+      row[`nme-box@${bin}`] = t.yaw?.nmeBox.bins[bin].mean ?? null;
+      row[`nme3d@${bin}`] = t.yaw?.nme3d?.bins[bin].mean ?? null;
+    }
+    row['nme-box@yaw-mean'] = t.yaw?.nmeBox.mean ?? null;
+    row['nme3d@yaw-mean'] = t.yaw?.nme3d?.mean ?? null;
+  }
   return row;
 }
 

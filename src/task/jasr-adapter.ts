@@ -6,7 +6,7 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { FaceModel, ModelOutput } from '../model/types';
-import { heatmapConsistencyLoss, jointLoss, JointLossConfig } from '../losses/index'; // '/index': tslab (notebooks) cannot resolve directory imports
+import { heatmapConsistencyLoss, jointLoss, JointLossConfig, JointLossTargets } from '../losses/index'; // '/index': tslab (notebooks) cannot resolve directory imports
 import { disposeBatch, FaceBatch, FaceSample } from '../data/types';
 import { evaluate, EvaluateOptions, Evaluation, modelPredictor } from './evaluate';
 import type { TrainConfig } from '../engine/config';
@@ -28,7 +28,13 @@ export interface ValidationOptions {
 
 /** The validation record's columns (metricNames order) from one evaluation. */
 export function validationMetrics(e: Evaluation, names: string[]): Record<string, number> {
-  const available: Record<string, number | undefined> = { ...e.loss, psnr: e.summary.psnr, ssim: e.summary.ssim, nme: e.summary.nme };
+  const available: Record<string, number | undefined> = {
+    ...e.loss,
+    psnr: e.summary.psnr,
+    ssim: e.summary.ssim,
+    nme: e.summary.nme,
+    nme3d: e.summary.threeD?.nme3d,
+  };
   const out: Record<string, number> = {};
   for (const k of names) {
     const v = available[k];
@@ -44,7 +50,24 @@ export function validationMetrics(e: Evaluation, names: string[]): Record<string
 }
 
 export function jointLossConfig(train: TrainConfig): JointLossConfig {
-  return { pixel: train.pixelLoss, heatmap: train.heatmapLoss, pixelWeight: train.lossWeights.pixel, heatmapWeight: train.lossWeights.heatmap };
+  return {
+    pixel: train.pixelLoss,
+    heatmap: train.heatmapLoss,
+    pixelWeight: train.lossWeights.pixel,
+    heatmapWeight: train.lossWeights.heatmap,
+    ...(train.depthLoss !== undefined ? { depth: train.depthLoss } : {}),
+    ...(train.lossWeights.depth !== undefined ? { depthWeight: train.lossWeights.depth } : {}),
+  };
+}
+
+/** The joint loss's targets in a batch (depth only where the batch has it). */
+function lossTargets(batch: FaceBatch): JointLossTargets {
+  return {
+    hr: batch.hr,
+    heatmaps: batch.heatmaps,
+    mask: batch.mask,
+    ...(batch.depth && batch.depthValid ? { depth: batch.depth, depthValid: batch.depthValid, landmarks: batch.landmarks } : {}),
+  };
 }
 
 /** What a worker thread needs to rebuild this model (src/task/jasr-replica.ts); plain JSON. */
@@ -74,6 +97,7 @@ export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
   private readonly hasSr: boolean;
   private readonly hasHeatmaps: boolean;
   private readonly consistencyWeight: number;
+  private readonly hasDepth: boolean;
 
   constructor(
     readonly model: FaceModel,
@@ -85,9 +109,19 @@ export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
     const arch = model.config.architecture;
     this.hasSr = arch !== 'align-only';
     this.hasHeatmaps = arch !== 'sr-only' && arch !== 'bicubic';
-    this.metricNames = ['loss', 'pixel', 'heatmap', ...(this.hasSr ? ['psnr', 'ssim'] : []), ...(this.hasHeatmaps ? ['nme'] : [])];
+    this.hasDepth = model.config.depth === true;
     this.consistencyWeight = heatmapConsistencyWeight(model, train);
-    this.lossTermNames = ['pixel', 'heatmap', ...(this.consistencyWeight > 0 ? ['heatmapConsistency'] : [])];
+    // The depth term and the 3D NME are logged only for a model with a depth head, so 2D runs log what they did.
+    this.lossTermNames = ['pixel', 'heatmap', ...(this.hasDepth ? ['depth'] : []), ...(this.consistencyWeight > 0 ? ['heatmapConsistency'] : [])];
+    this.metricNames = [
+      'loss',
+      'pixel',
+      'heatmap',
+      ...(this.hasDepth ? ['depth'] : []),
+      ...(this.hasSr ? ['psnr', 'ssim'] : []),
+      ...(this.hasHeatmaps ? ['nme'] : []),
+      ...(this.hasDepth ? ['nme3d'] : []),
+    ];
   }
 
   namedVariables(): Record<string, tf.Variable> {
@@ -114,8 +148,9 @@ export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
    */
   jointTerms(batch: FaceBatch, _ctx: StepContext): { loss: LossTerms; out: ModelOutput } {
     const out = this.model.apply(batch.input, { hr: batch.hr });
-    const l = jointLoss(out, { hr: batch.hr, heatmaps: batch.heatmaps, mask: batch.mask }, this.loss);
-    const terms: Record<string, tf.Scalar> = { pixel: l.pixel, heatmap: l.heatmap };
+    const l = jointLoss(out, lossTargets(batch), this.loss);
+    if (!this.hasDepth) l.depth.dispose();
+    const terms: Record<string, tf.Scalar> = { pixel: l.pixel, heatmap: l.heatmap, ...(this.hasDepth ? { depth: l.depth } : {}) };
     let total = l.total;
     if (this.consistencyWeight > 0) {
       // Super-FAN: the alignment branch on the SR image should find the ground-truth heatmaps (docs/adversarial.md).
@@ -134,8 +169,9 @@ export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
   async evaluate(val: FaceSample[]): Promise<Record<string, number>> {
     const lossOf = (out: ModelOutput, batch: FaceBatch): Record<string, number> =>
       tf.tidy(() => {
-        const l = jointLoss(out, { hr: batch.hr, heatmaps: batch.heatmaps, mask: batch.mask }, this.loss);
-        return { loss: l.total.dataSync()[0], pixel: l.pixel.dataSync()[0], heatmap: l.heatmap.dataSync()[0] };
+        const l = jointLoss(out, lossTargets(batch), this.loss);
+        const terms = { loss: l.total.dataSync()[0], pixel: l.pixel.dataSync()[0], heatmap: l.heatmap.dataSync()[0] };
+        return this.hasDepth ? { ...terms, depth: l.depth.dataSync()[0] } : terms;
       });
     const e = await evaluate(modelPredictor(this.model, { loss: lossOf }), val, this.evalConfig, {
       scale: this.model.config.scale,

@@ -13,6 +13,9 @@ import type { BatchPayload, ReplicaModule, TensorPayload } from '../engine/paral
 
 const TENSOR_KEYS = ['input', 'lr', 'hr', 'heatmaps', 'mask', 'landmarks', 'visible', 'box'] as const;
 type TensorKey = (typeof TENSOR_KEYS)[number];
+/** Present only in batches of samples with depth (src/data/depth.ts); shards carry them when the batch has them. */
+const DEPTH_KEYS = ['depth', 'depthValid'] as const;
+type DepthKey = (typeof DEPTH_KEYS)[number];
 
 function payloadOf(t: tf.Tensor, data: Float32Array | Int32Array, start: number, count: number): TensorPayload {
   const per = t.shape.slice(1).reduce((a, b) => a * b, 1);
@@ -29,9 +32,12 @@ export const jasrReplica: ReplicaModule<FaceBatch> = {
 
   split(batch: FaceBatch, counts: number[]) {
     const head0 = counts[0];
+    const depthKeys = DEPTH_KEYS.filter((k) => batch[k] !== undefined);
     const head = tf.tidy(() => {
       const part = (t: tf.Tensor): tf.Tensor => tf.slice(t, 0, head0);
-      return Object.fromEntries(TENSOR_KEYS.map((k) => [k, part(batch[k])])) as Record<TensorKey, tf.Tensor>;
+      const parts = Object.fromEntries(TENSOR_KEYS.map((k) => [k, part(batch[k])])) as Record<TensorKey, tf.Tensor>;
+      for (const k of depthKeys) (parts as Record<string, tf.Tensor>)[k] = part(batch[k] as tf.Tensor);
+      return parts;
     });
     const rest: BatchPayload[] = [];
     const host = Object.fromEntries(TENSOR_KEYS.map((k) => [k, batch[k].dataSync() as Float32Array | Int32Array])) as Record<
@@ -42,6 +48,10 @@ export const jasrReplica: ReplicaModule<FaceBatch> = {
     for (const count of counts.slice(1)) {
       const tensors: Record<string, TensorPayload> = {};
       for (const k of TENSOR_KEYS) tensors[k] = payloadOf(batch[k], host[k], start, count);
+      for (const k of depthKeys) {
+        const t = batch[k] as tf.Tensor2D;
+        tensors[k] = payloadOf(t, t.dataSync() as Float32Array, start, count);
+      }
       rest.push({ tensors, extra: batch.ids.slice(start, start + count) });
       start += count;
     }
@@ -49,7 +59,7 @@ export const jasrReplica: ReplicaModule<FaceBatch> = {
   },
 
   fromPayload(payload: BatchPayload): FaceBatch {
-    const t = (k: TensorKey): tf.Tensor => {
+    const t = (k: TensorKey | DepthKey): tf.Tensor => {
       const p = payload.tensors[k];
       if (!p) throw new Error(`jasrReplica.fromPayload: the shard has no '${k}' tensor`);
       return tf.tensor(p.data, p.shape, p.dtype);
@@ -63,6 +73,7 @@ export const jasrReplica: ReplicaModule<FaceBatch> = {
       landmarks: t('landmarks') as tf.Tensor3D,
       visible: t('visible') as tf.Tensor2D,
       box: t('box') as tf.Tensor2D,
+      ...Object.fromEntries(DEPTH_KEYS.filter((k: DepthKey) => payload.tensors[k]).map((k) => [k, t(k)])),
       ids: (payload.extra as string[] | undefined) ?? [],
     };
   },

@@ -6,7 +6,7 @@ import { StatsInputError } from './table';
 
 export type MetricDirection = 'higher' | 'lower';
 
-/** Higher is better for PSNR, SSIM, AUC and identity similarity; lower is better for NME (also downstream) and the failure rate. */
+/** Higher is better for PSNR, SSIM, AUC and identity similarity; lower is better for NME (2D, 3D, box-normalised, downstream) and the failure rate. */
 export const METRIC_DIRECTIONS: Readonly<Record<string, MetricDirection>> = {
   psnr: 'higher',
   ssim: 'higher',
@@ -16,6 +16,10 @@ export const METRIC_DIRECTIONS: Readonly<Record<string, MetricDirection>> = {
   // The metrics that see faces (src/metrics/identity.ts, src/metrics/downstream-nme.ts).
   identity: 'higher',
   'downstream-nme': 'lower',
+  // The 3D protocols of src/metrics/nme-3d.ts (yaw-bin columns read the name before '@').
+  'nme-box': 'lower',
+  nme3d: 'lower',
+  auc3d: 'higher',
 };
 
 /** The direction of a column name; `auc@0.08` and `fr@0.1` use the name before `@`, case-insensitively. */
