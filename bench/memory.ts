@@ -38,7 +38,7 @@ export function runMemory(log: (line: string) => void, rows: MemoryRow[] = MEMOR
   const lines = [
     `## Memory per batch size, ${label}, with and without gradient accumulation`,
     '',
-    `Written by \`npm run bench -- --memory\` (\`bench/memory.ts\`). Date: ${new Date().toISOString()}. ${os.cpus()[0]?.model ?? 'CPU'}, ${threads} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM; AVX-512: ${avx512Flags()}.`,
+    `Written by \`npm run bench -- --memory${rows === MEMORY_ROWS ? '' : ` --rows ${rows.map((r) => (r.microBatch ? `${r.batch}/${r.microBatch}` : r.batch)).join(',')}`}\` (\`bench/memory.ts\`). Date: ${new Date().toISOString()}. ${os.cpus()[0]?.model ?? 'CPU'}, ${threads} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM; AVX-512: ${avx512Flags()}.`,
     "One cold train step per row (forward + backward + Adam; random 128 px faces), one replica with the oneDNN convs on every core, each row in its own process. `micro-batch` = train.microBatch: the batch is cut into passes of that many images whose gradients are summed, weighted by their share of the batch, before the one Adam step (the same update as the whole batch: test/train-accumulate.test.ts). wasm heap = the main thread's wasm linear memory at the end (it never shrinks, so it is the peak; the limit is 4,096 MB, wasm32). The step time is only indicative: the 1-min load average is in each row.",
     '',
     '| batch | micro-batch | passes | load | peak RSS MB | wasm heap MB (of 4,096) | step s | result |',
