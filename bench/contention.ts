@@ -7,9 +7,10 @@
  * loaded alternating, and each row records the 1-min load average at its start: this machine is shared, so the
  * "quiet" phase is whatever the other jobs leave. Writes the `contention` section of bench/RESULTS.md.
  *
- * Kit variants: the default (oneDNN's OpenMP threads = the cores, libgomp's default wait: spin ~300k iterations,
- * then sleep), the same with OMP_WAIT_POLICY=passive (threads sleep at once between parallel regions), and one
- * thread. The peer runs with the cores' threads and with one.
+ * Kit variants: the default (oneDNN's OpenMP threads = the cores; a passive wait when the load exceeds the cores
+ * as the addon loads, src/backend/omp-wait.ts), libgomp's own default wait (spin ~300k iterations, then sleep;
+ * GOMP_SPINCOUNT=300000 turns the kit's choice off), OMP_WAIT_POLICY=passive (threads sleep at once between
+ * parallel regions), and one thread. The peer runs with the cores' threads and with one.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as os from 'os';
@@ -56,7 +57,8 @@ export function runContention(log: (line: string) => void, opts: { rounds?: numb
   const { features, blocks, label } = MODELS.cpu;
   const batch = 8;
   const variants: Variant[] = [
-    { label: `kit, ${cores} threads (default)`, side: 'kit', threads: cores, env: {} },
+    { label: `kit, ${cores} threads (default: passive wait when the load exceeds the cores)`, side: 'kit', threads: cores, env: {} },
+    { label: `kit, ${cores} threads, GOMP_SPINCOUNT=300000 (libgomp's default wait)`, side: 'kit', threads: cores, env: { GOMP_SPINCOUNT: '300000' } },
     { label: `kit, ${cores} threads, OMP_WAIT_POLICY=passive`, side: 'kit', threads: cores, env: { OMP_WAIT_POLICY: 'passive' } },
     { label: 'kit, 1 thread', side: 'kit', threads: 1, env: {} },
     { label: `PyTorch, ${cores} threads`, side: 'peer', threads: cores, env: {} },

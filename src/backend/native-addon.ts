@@ -18,8 +18,10 @@
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { availableCores } from './available-cores';
+import { applyBusyMachineWaitPolicy } from './omp-wait';
 
 /** Env var: `0` leaves the addon unused even when it is built (XNNPACK convs; comparisons, bisecting). */
 export const NATIVE_KERNELS_ENV_VAR = 'JASR_NATIVE_KERNELS';
@@ -170,6 +172,8 @@ function loadFile(file: string, env: NodeJS.ProcessEnv): AddonLoad {
   if (!check.ok) return { ok: false, reason: `refused: ${check.reason}` };
   try {
     // A compiled addon has no TypeScript types; NativeAddon above is its contract, checked by test/backend-native-conv.test.ts.
+    // Before libgomp loads with the addon: it reads its wait policy once (./omp-wait.ts).
+    applyBusyMachineWaitPolicy(os.loadavg()[0], availableCores());
     const addon = require(file) as NativeAddon;
     return { ok: true, addon, version: addon.info().version };
   } catch (e) {
