@@ -4,12 +4,19 @@ import { parseArgs, UsageError } from '../src/cli/args';
 import type { Command } from '../src/cli/command';
 import { BACKEND_NAMES, BackendName } from '../src/backend';
 import { MODEL_KEYS, ModelKey, runSuite } from './suite';
+import { parseMemoryRows, runMemory } from './memory';
+import { runContention } from './contention';
+import { writeSection } from './results-section';
 
 export const command: Command = {
   name: 'bench',
   summary: 'Benchmark training/inference throughput, memory and FLOPs of the kit against the PyTorch peer',
-  usage: 'bench [--quick] [--models cpu,default,paper] [--backends wasm,cpu] [--no-peer] [--out <file>]',
+  usage:
+    'bench [--quick] [--models cpu,default,paper] [--backends wasm,cpu] [--no-peer] [--out <file>] | bench --memory [--rows 2,4,4/2,8/2] [--out <file>] | bench --contention [--out <file>]',
   options: {
+    contention: { description: 'instead: kit and PyTorch training with and without a background load of one busy loop per core (bench/contention.ts)' },
+    memory: { description: 'instead: peak RSS and wasm heap of the paper-era model per batch size, whole and as micro-batches (bench/memory.ts)' },
+    rows: { value: true, placeholder: '<list>', description: 'with --memory: batch or batch/microBatch per row (default 2,4,4/2,8/2)' },
     quick: { description: 'fewer steps and rows (the CPU-sized model only unless --models says otherwise)' },
     models: { value: true, placeholder: '<list>', description: `comma-separated from ${MODEL_KEYS.join(', ')} (default: all; with --quick: cpu)` },
     backends: { value: true, placeholder: '<list>', description: 'comma-separated from wasm, cpu (default: wasm,cpu; cpu runs the CPU-sized model only)' },
@@ -39,6 +46,31 @@ export const command: Command = {
     );
     const outArg = args.string('out');
     const out = outArg === '-' ? null : path.resolve(outArg ?? path.join(__dirname, 'RESULTS.md'));
+    if (args.flag('contention')) {
+      const contention = runContention((l) => console.error(l));
+      console.log(contention.markdown);
+      if (out) {
+        writeSection(out, 'contention', contention.markdown);
+        console.error(`wrote the contention section of ${out}`);
+      }
+      return contention.ok ? 0 : 1;
+    }
+    if (args.flag('memory')) {
+      const rows = args.string('rows');
+      let parsed;
+      try {
+        parsed = rows === undefined ? undefined : parseMemoryRows(rows);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      const memory = runMemory((l) => console.error(l), parsed);
+      console.log(memory.markdown);
+      if (out) {
+        writeSection(out, 'memory', memory.markdown);
+        console.error(`wrote the memory section of ${out}`);
+      }
+      return memory.ok ? 0 : 1;
+    }
     const result = await runSuite({ quick, models, backends, peer: !args.flag('no-peer'), out, log: (l) => console.error(l) });
     console.log(result.markdown);
     if (out) console.error(`wrote ${out}`);

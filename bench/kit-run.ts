@@ -4,6 +4,7 @@
  * engine, then Adam), then inference passes. Prints one JSON object (KitRunResult) as the last stdout line.
  *
  *   node -r tsx/cjs bench/kit-run.ts '{"features":32,"blocks":4,"batch":8,"trainSteps":3,"inferSteps":3,"backend":"wasm","workers":1}'
+ *   (add "microBatch":2 to accumulate the batch over micro-batches of 2, as train.microBatch does)
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendName, NATIVE_KERNELS_ENV_VAR, NATIVE_THREADS_ENV_VAR, activateNativeKernels, initBackend } from '../src/backend';
@@ -16,6 +17,7 @@ import { JasrTrainable } from '../src/task/jasr-adapter';
 import { Adam } from '../src/engine/optimizer';
 import { TrainRng } from '../src/engine/rng';
 import { createGradientEngine } from '../src/engine/parallel/engine';
+import { withAccumulation } from '../src/engine/accumulate';
 import { randomFaceBatch } from './random-batch';
 
 export interface KitRunSpec {
@@ -34,6 +36,8 @@ export interface KitRunSpec {
   /** CPU threads for the whole row (the peer gets as many); oneDNN gets threads / replicas per replica. Default: workers. */
   threads?: number;
   size?: number;
+  /** train.microBatch: images per forward/backward pass, gradients accumulated to one update (src/engine/accumulate.ts). */
+  microBatch?: number;
 }
 
 export interface KitRunResult {
@@ -75,7 +79,7 @@ async function run(spec: KitRunSpec): Promise<KitRunResult> {
   const model = new JasrTrainable(buildModel(config, 1), DEFAULT_TRAIN_CONFIG, DEFAULT_EVAL_CONFIG);
   const vars = model.namedVariables();
   const adam = new Adam(DEFAULT_TRAIN_CONFIG.optimizer, vars);
-  const engine = await createGradientEngine(model, vars, vars, spec.workers);
+  const engine = withAccumulation(await createGradientEngine(model, vars, vars, spec.workers), model, spec.microBatch);
   const trainStepMs: number[] = [];
   const inferMs: number[] = [];
   const warm = spec.cold ? 0 : 1;

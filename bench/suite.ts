@@ -15,6 +15,8 @@ import { loadExperiment } from '../src/config/load';
 import { EXPERIMENTS_DIR } from '../src/config/tables';
 import { coreCount } from '../src/engine/parallel/worker-count';
 import type { KitRunResult, KitRunSpec } from './kit-run';
+import { writeFileAtomic } from '../src/core/atomic-write';
+import { sectionsOf } from './results-section';
 
 export const MODEL_KEYS = ['cpu', 'default', 'paper'] as const;
 export type ModelKey = (typeof MODEL_KEYS)[number];
@@ -22,7 +24,7 @@ export type ModelKey = (typeof MODEL_KEYS)[number];
 const CPU_MODEL = loadExperiment(path.join(EXPERIMENTS_DIR, 'cpu', 'jasrnet.json')).model;
 const CPU_LABEL = `CPU-sized ${CPU_MODEL.features}/${CPU_MODEL.trunkBlocks}`;
 
-const MODELS: Record<ModelKey, { features: number; blocks: number; label: string }> = {
+export const MODELS: Record<ModelKey, { features: number; blocks: number; label: string }> = {
   cpu: { features: CPU_MODEL.features, blocks: CPU_MODEL.trunkBlocks, label: CPU_LABEL },
   default: { features: 128, blocks: 32, label: 'released default 128/32' },
   paper: { features: 256, blocks: 16, label: 'paper-era 256/16' },
@@ -42,7 +44,7 @@ const ROOT = path.join(__dirname, '..');
 const PYTHON = '/usr/bin/python3';
 const PEER = path.join(ROOT, 'bench', 'peer', 'jasrnet_torch.py');
 
-interface PeerResult {
+export interface PeerResult {
   trainImgPerSec: number;
   inferImgPerSec: number;
   threads: number;
@@ -72,7 +74,8 @@ function tail(text: string, lines = 3): string {
   return text.trim().split('\n').slice(-lines).join(' / ');
 }
 
-function runKit(spec: KitRunSpec): KitRunResult | { error: string } {
+/** `env`: extra environment of the row's process (e.g. OMP_WAIT_POLICY for bench/contention.ts). */
+export function runKit(spec: KitRunSpec, env: NodeJS.ProcessEnv = {}): KitRunResult | { error: string } {
   const r = spawnSync(
     process.execPath,
     ['--max-old-space-size=8192', '-r', require.resolve('tsx/cjs'), path.join(__dirname, 'kit-run.ts'), JSON.stringify(spec)],
@@ -80,14 +83,15 @@ function runKit(spec: KitRunSpec): KitRunResult | { error: string } {
       cwd: ROOT,
       encoding: 'utf8',
       maxBuffer: 64 * 2 ** 20,
+      env: { ...process.env, ...env },
     },
   );
   if (r.status !== 0) return { error: `exit ${r.status ?? r.signal}: ${tail(r.stderr)}` };
   return lastJson<KitRunResult>(r.stdout);
 }
 
-function runPeer(args: string[]): { ok: true; json: unknown; error?: undefined } | { ok: false; error: string } {
-  const r = spawnSync(PYTHON, [PEER, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
+export function runPeer(args: string[], env: NodeJS.ProcessEnv = {}): { ok: true; json: unknown; error?: undefined } | { ok: false; error: string } {
+  const r = spawnSync(PYTHON, [PEER, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 2 ** 20, env: { ...process.env, ...env } });
   if (r.error) return { ok: false, error: `${PYTHON} did not start: ${r.error.message}` };
   if (r.status !== 0) return { ok: false, error: `exit ${r.status}: ${tail(r.stderr)}` };
   return { ok: true, json: lastJson(r.stdout) };
@@ -222,7 +226,11 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   }
 
   const markdown = report({ date, cores, loadBefore, loadAfter: os.loadavg(), countLines, kitPeak, torchPeak, rows, latency, failures, quick: o.quick });
-  if (o.out) fs.writeFileSync(o.out, markdown);
+  // The sections other bench modes own (enhance, memory, contention) stay below the rewritten main part.
+  if (o.out) {
+    const kept = fs.existsSync(o.out) ? sectionsOf(fs.readFileSync(o.out, 'utf8')) : [];
+    writeFileAtomic(o.out, [markdown.trimEnd(), ...kept].join('\n\n') + '\n');
+  }
   return { ok: failures.every((f) => !f.includes('parameter counts differ') && !f.startsWith('peer --count')), markdown };
 }
 

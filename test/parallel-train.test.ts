@@ -6,7 +6,7 @@ import { PassThrough } from 'stream';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../src/model/build';
 import { DEFAULT_MODEL_CONFIG, ModelConfig } from '../src/model/config';
-import { FaceBatch, disposeBatch } from '../src/data/types';
+import { disposeBatch } from '../src/data/types';
 import { JasrTrainable } from '../src/task/jasr-adapter';
 import { train } from '../src/engine/trainer';
 import { DEFAULT_TRAIN_CONFIG, TrainConfig } from '../src/engine/config';
@@ -14,57 +14,15 @@ import { DEFAULT_EVAL_CONFIG } from '../src/task/eval-config';
 import { ProgressReporter } from '../src/engine/progress';
 import { readRunLog, StepRecord } from '../src/engine/log';
 import { TrainRng } from '../src/engine/rng';
-import type { TrainLoader, TrainableModel } from '../src/engine/trainable';
+import type { TrainableModel } from '../src/engine/trainable';
 import { createGradientEngine } from '../src/engine/parallel/engine';
 import { shardCounts } from '../src/engine/parallel/shards';
 import { jasrReplica } from '../src/task/jasr-replica';
 import { coreCount } from '../src/engine/parallel/worker-count';
 import { activateNativeKernels, unregisterWasmNativeConvKernels, wasmNativeConvKernelsRegistered } from '../src/backend';
+import { LANDMARKS, SyntheticLoader, relativeDistance, snapshot, syntheticBatch } from './helpers/synthetic-faces';
 
-const SIDE = 32;
-const LANDMARKS = 5;
 const MODEL: ModelConfig = { ...DEFAULT_MODEL_CONFIG, features: 8, trunkBlocks: 1, landmarks: LANDMARKS };
-
-/** A synthetic FaceBatch of `n` images drawn from `seed` (random images and heatmaps, some landmarks hidden). */
-function syntheticBatch(n: number, seed: number): FaceBatch {
-  return tf.tidy(() => {
-    const hr = tf.randomUniform([n, SIDE, SIDE, 3], 0, 1, 'float32', seed) as tf.Tensor4D;
-    const input = tf.clipByValue(tf.add(hr, tf.randomNormal([n, SIDE, SIDE, 3], 0, 0.1, 'float32', seed + 1)), 0, 1) as tf.Tensor4D;
-    const visible = tf.cast(tf.greater(tf.randomUniform([n, LANDMARKS], 0, 1, 'float32', seed + 2), 0.2), 'float32') as tf.Tensor2D;
-    const mask = tf.reshape(tf.concat([visible, tf.ones([n, 1])], 1), [n, 1, 1, LANDMARKS + 1]) as tf.Tensor4D;
-    return {
-      input,
-      lr: tf.slice(input, [0, 0, 0, 0], [n, SIDE / 8, SIDE / 8, 3]) as tf.Tensor4D,
-      hr,
-      heatmaps: tf.randomUniform([n, SIDE / 8, SIDE / 8, LANDMARKS + 1], 0, 1, 'float32', seed + 3) as tf.Tensor4D,
-      mask,
-      landmarks: tf.randomUniform([n, LANDMARKS, 2], 0, SIDE, 'float32', seed + 4) as tf.Tensor3D,
-      visible,
-      box: tf.tensor2d(Array.from({ length: n }, () => [2, 2, SIDE - 2, SIDE - 2])),
-      ids: Array.from({ length: n }, (_, i) => `syn-${seed}-${i}`),
-    };
-  }) as unknown as FaceBatch;
-}
-
-/** Deterministic stream of synthetic batches (batch i of every epoch is the same), resumable by position. */
-class SyntheticLoader implements TrainLoader<FaceBatch> {
-  private position = 0;
-  constructor(
-    readonly batchesPerEpoch: number,
-    private readonly batchSize: number,
-  ) {}
-  next(): FaceBatch {
-    const b = syntheticBatch(this.batchSize, 100 + (this.position % this.batchesPerEpoch) * 10);
-    this.position += 1;
-    return b;
-  }
-  state(): unknown {
-    return { position: this.position };
-  }
-  restore(s: unknown): void {
-    this.position = (s as { position: number }).position;
-  }
-}
 
 const trainConfig = (workers: number): TrainConfig => ({
   ...DEFAULT_TRAIN_CONFIG,
@@ -75,21 +33,6 @@ const trainConfig = (workers: number): TrainConfig => ({
   selection: { ...DEFAULT_TRAIN_CONFIG.selection, metric: 'loss' },
   optimizer: { ...DEFAULT_TRAIN_CONFIG.optimizer, lr: 1e-3 },
 });
-
-/** ‖a − b‖ / ‖b‖ over one variable's values. */
-function relativeDistance(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d) / Math.sqrt(n);
-}
-
-function snapshot(model: TrainableModel<FaceBatch, unknown>): Record<string, Float32Array> {
-  return Object.fromEntries(Object.entries(model.namedVariables()).map(([k, v]) => [k, v.dataSync() as Float32Array]));
-}
 
 describe('train/parallel: data-parallel training over worker threads', () => {
   it('cuts a batch into near-equal consecutive shards, never more shards than images', () => {

@@ -20,6 +20,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { availableCores } from './available-cores';
+import { applyBusyMachineWaitPolicy } from './omp-wait';
 
 /** Env var: `0` leaves the addon unused even when it is built (XNNPACK convs; comparisons, bisecting). */
 export const NATIVE_KERNELS_ENV_VAR = 'JASR_NATIVE_KERNELS';
@@ -170,6 +172,8 @@ function loadFile(file: string, env: NodeJS.ProcessEnv): AddonLoad {
   if (!check.ok) return { ok: false, reason: `refused: ${check.reason}` };
   try {
     // A compiled addon has no TypeScript types; NativeAddon above is its contract, checked by test/backend-native-conv.test.ts.
+    // Before libgomp loads with the addon: it reads its wait policy once (./omp-wait.ts).
+    applyBusyMachineWaitPolicy(os.loadavg()[0], availableCores());
     const addon = require(file) as NativeAddon;
     return { ok: true, addon, version: addon.info().version };
   } catch (e) {
@@ -177,7 +181,7 @@ function loadFile(file: string, env: NodeJS.ProcessEnv): AddonLoad {
   }
 }
 
-/** Threads oneDNN may use in this Node thread: the env var, else the machine's cores divided among `replicas` (at least 1). */
+/** Threads oneDNN may use in this Node thread: the env var, else the available cores (affinity, cgroup quota) divided among `replicas` (at least 1). */
 export function nativeThreadsFor(replicas: number, env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[NATIVE_THREADS_ENV_VAR]?.trim();
   if (raw) {
@@ -185,5 +189,5 @@ export function nativeThreadsFor(replicas: number, env: NodeJS.ProcessEnv = proc
     if (!Number.isInteger(n) || n < 1) throw new Error(`${NATIVE_THREADS_ENV_VAR}: expected a positive integer, got '${raw}'`);
     return n;
   }
-  return Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, replicas)));
+  return Math.max(1, Math.floor(availableCores() / Math.max(1, replicas)));
 }

@@ -6,15 +6,15 @@
  * at 128/32 batch 2, since it syncs all weights per step: bench/RESULTS.md); the native TensorFlow backend uses
  * every core itself; and replicas on wasm must split oneDNN's OpenMP threads, not each take all of them.
  */
-import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
+import { availableCores } from './available-cores';
 import type { BackendName } from './select';
 import { activateNativeKernels } from './wasm';
 import { wasmNativeConvKernelsRegistered } from './wasm-native-conv-kernels';
 
-/** Cores Node may use (cgroup-aware where Node knows it), at least 1. */
+/** Cores this process may use: its CPU affinity capped by the cgroup CPU quota (./available-cores.ts), at least 1. */
 export function coreCount(): number {
-  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+  return availableCores();
 }
 
 /** The running backend when a worker thread can start it too, else null. */

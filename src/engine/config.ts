@@ -126,6 +126,12 @@ export const TRAIN_CONFIG_SCHEMA = z
     logEvery: positiveInt.default(10).describe('write a step record to the run log every this many steps'),
     maxSteps: positiveInt.optional().describe('stop (after saving) once this many optimiser steps have run in total'),
     maxMinutes: z.number().min(0).optional().describe('stop (after saving) once this many minutes of wall-clock time have passed in this process'),
+    // Optional without a default, so recipes recorded before this key existed compare equal on resume/reuse.
+    microBatch: positiveInt
+      .optional()
+      .describe(
+        'images per forward/backward pass: a batch larger than this is cut into micro-batches whose gradients are summed (weighted by their share of the batch) before one optimiser step, the same update as the whole batch in less memory; absent = the whole batch at once',
+      ),
     workers: z
       .union([z.literal('auto'), z.number().int().min(1).max(MAX_WORKERS)], { error: `expected "auto" or an integer from 1 to ${MAX_WORKERS}` })
       .default('auto')
@@ -140,6 +146,16 @@ export const TRAIN_CONFIG_SCHEMA = z
         code: 'custom',
         path: ['selection', 'split'],
         message: "'test' selects the best epoch on the test set; allowed only with train.selection.mode 'official-selection'",
+      });
+    }
+    // Micro-batches weighted by their image counts add up to the batch gradient only when the loss is a mean over
+    // images; 'mean' divides by the batch's count of visible landmarks, which a micro-batch cannot know.
+    if (c.microBatch !== undefined && c.microBatch < c.batchSize && c.heatmapLoss === 'mean') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['microBatch'],
+        message:
+          "needs a loss that is a mean over images; heatmapLoss 'mean' normalises by the whole batch's visible landmarks (use 'official' or drop microBatch)",
       });
     }
     const m = c.schedule.milestones;

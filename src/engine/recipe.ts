@@ -31,6 +31,7 @@ export const RESUME_FREE_KEYS = [
   'train.maxSteps',
   'train.maxMinutes',
   'train.workers',
+  'train.microBatch',
   'train.logEvery',
   'train.checkpointEvery',
   'train.schedule.onUnreachable',

@@ -17,6 +17,7 @@ import { assertFiniteLoss } from './guard';
 import { BudgetReach, learningRateAt, resolveSchedule } from './schedule';
 import { createGradientEngine, GradientEngine } from './parallel/engine';
 import { localGradients } from './parallel/local-gradients';
+import { withAccumulation } from './accumulate';
 import type { LossTerms, StepContext, TrainableModel } from './trainable';
 
 /** One optimised part of a model. */
@@ -263,12 +264,16 @@ export async function createStepper<B, V>(
     const trainable = named(all, model.trainableVariables(), 'trainable');
     const adam = new Adam(cfg.optimizer, trainable);
     try {
-      const engine = await createGradientEngine(model, all, trainable, cfg.workers);
+      // train.microBatch wraps the engine (./accumulate.ts): each micro-batch runs on it, data-parallel or not.
+      const engine = withAccumulation(await createGradientEngine(model, all, trainable, cfg.workers), model, cfg.microBatch);
       return new SinglePlayerStepper(new OptimizerSet([{ name: 'main', adam, params: Object.keys(trainable) }]), adam, engine, cfg);
     } catch (e) {
       adam.dispose();
       throw e;
     }
+  }
+  if (cfg.microBatch !== undefined && cfg.microBatch < cfg.batchSize) {
+    throw new Error(`train.microBatch: ${cfg.microBatch} < batchSize ${cfg.batchSize}, but a model with players (several optimisers) steps whole batches only`);
   }
   const specs = model.players();
   if (specs.length === 0) throw new Error('train: players() returned no player');

@@ -37,6 +37,11 @@ export interface TrainableModel<Batch, ValData = unknown> {
   /** Images in a batch (for images/s). */
   batchSize(batch: Batch): number;
   disposeBatch(batch: Batch): void;
+  /**
+   * Consecutive parts of `counts` images each (summing to the batch), for train.microBatch (./accumulate.ts);
+   * does not dispose `batch`. Accumulation is exact only when lossFn is a mean over the batch's images.
+   */
+  splitBatch?(batch: Batch, counts: number[]): Batch[];
 }
 
 /** The training stream; `next` wraps to the following epoch after `batchesPerEpoch` batches (as BatchLoader does). */

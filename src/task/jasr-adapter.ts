@@ -190,4 +190,30 @@ export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
   disposeBatch(batch: FaceBatch): void {
     disposeBatch(batch);
   }
+
+  /** Consecutive micro-batches for train.microBatch (src/engine/accumulate.ts): every tensor sliced on its first axis. */
+  splitBatch(batch: FaceBatch, counts: number[]): FaceBatch[] {
+    const images = counts.reduce((a, b) => a + b, 0);
+    if (images !== this.batchSize(batch))
+      throw new Error(`splitBatch: counts [${counts.join(', ')}] sum to ${images}, the batch has ${this.batchSize(batch)} images`);
+    const parts: FaceBatch[] = [];
+    let start = 0;
+    for (const count of counts) {
+      const from = start;
+      const slice = <T extends tf.Tensor>(t: T): T => tf.slice(t, from, count);
+      parts.push({
+        input: slice(batch.input),
+        lr: slice(batch.lr),
+        hr: slice(batch.hr),
+        heatmaps: slice(batch.heatmaps),
+        mask: slice(batch.mask),
+        landmarks: slice(batch.landmarks),
+        visible: slice(batch.visible),
+        box: slice(batch.box),
+        ids: batch.ids.slice(from, from + count),
+      });
+      start += count;
+    }
+    return parts;
+  }
 }
