@@ -66,6 +66,36 @@ describe('train/accumulate: gradient accumulation over micro-batches (train.micr
     assert.equal(TRAIN_CONFIG_SCHEMA.safeParse({ batchSize: 8, microBatch: 2 }).success, true);
   });
 
+  it('a batch of 3D samples keeps its depth and depth mask in every micro-batch, row for row', () => {
+    const model = new JasrTrainable(buildModel(MODEL, 1), trainConfig(2), DEFAULT_EVAL_CONFIG);
+    const source = syntheticBatch(4, 3);
+    const points = source.landmarks.shape[1];
+    source.depth = tf.tensor2d(
+      Float32Array.from({ length: 4 * points }, (_, i) => i),
+      [4, points],
+    );
+    source.depthValid = tf.ones([4, points]);
+    try {
+      const parts = model.splitBatch(source, [1, 3]);
+      assert.deepEqual(
+        parts.map((p) => p.depth?.shape),
+        [
+          [1, points],
+          [3, points],
+        ],
+      );
+      assert.deepEqual(Array.from(parts[1].depth!.dataSync()).slice(0, 2), [points, points + 1], 'the second part starts at row 1');
+      assert.deepEqual(parts[0].depthValid?.shape, [1, points]);
+      for (const p of parts) model.disposeBatch(p);
+      const flat = model.splitBatch(syntheticBatch(2, 3), [1, 1]);
+      assert.equal(flat[0].depth, undefined, 'a 2D batch stays without depth');
+      for (const p of flat) model.disposeBatch(p);
+    } finally {
+      model.disposeBatch(source);
+      model.model.dispose();
+    }
+  });
+
   it('the gradient of batch 8 as 4 micro-batches of 2 equals the whole-batch gradient (1e-6 relative) and leaks no tensor', async () => {
     const model = new JasrTrainable(buildModel(MODEL, 1), trainConfig(2), DEFAULT_EVAL_CONFIG);
     const all = model.namedVariables();

@@ -211,6 +211,9 @@ export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
         visible: slice(batch.visible),
         box: slice(batch.box),
         ids: batch.ids.slice(from, from + count),
+        // Depth travels only in batches of 3D samples (src/data/types.ts); a micro-batch keeps it.
+        ...(batch.depth ? { depth: slice(batch.depth) } : {}),
+        ...(batch.depthValid ? { depthValid: slice(batch.depthValid) } : {}),
       });
       start += count;
     }
