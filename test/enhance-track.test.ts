@@ -177,6 +177,14 @@ function buildTiny() {
   );
 }
 
+/** The square of the box's longer side around its centre. */
+function squareAround(b: Box): Box {
+  const h = Math.max(b[2] - b[0], b[3] - b[1]) / 2,
+    cx = (b[0] + b[2]) / 2,
+    cy = (b[1] + b[3]) / 2;
+  return [cx - h, cy - h, cx + h, cy + h];
+}
+
 describe('jasr enhance: landmark tracker', () => {
   const track = (o: Partial<TrackOptions> = {}): FaceTracker =>
     new FaceTracker({ detectEvery: 3, minConfidenceRatio: 0.5, maxSideChange: 1.3, smoothing: 0, ...o }, 640, 480);
@@ -184,39 +192,37 @@ describe('jasr enhance: landmark tracker', () => {
   it('detects every k-th frame and crops each frame in between around the previous frame’s landmark box', () => {
     const t = track();
     const schedule: boolean[] = [];
-    let box: Box = [90, 90, 170, 170];
+    // The face moves 4 px right and 2 px down per frame; the landmarks say so.
+    const points = (frame: number): [number, number][] => facePoints(130 + 4 * frame, 130 + 2 * frame, 30, 36);
     for (let frame = 0; frame < 9; frame++) {
       const detected = t.needsDetection();
       schedule.push(detected);
+      // A detection gives the square around this frame's landmark box (so the tracker's correction is the identity).
+      const box = detected ? squareAround(landmarkBox(points(frame).flat())) : t.trackedFaces()[0].box;
       if (!detected) {
-        const [f] = t.trackedFaces();
-        assert.strictEqual(f.source, 'tracker');
-        box = f.box;
-      }
-      // The face moves 4 px right and 2 px down per frame; the landmarks say so.
-      const pts = facePoints(130 + 4 * frame, 130 + 2 * frame, 30, 36);
-      t.update([enhanced(box, pts, 0.8)], detected);
-      if (!detected) {
+        assert.strictEqual(t.trackedFaces()[0].source, 'tracker');
         // The box used on this frame is the square around the previous frame's landmark box.
-        const lb = landmarkBox(facePoints(130 + 4 * (frame - 1), 130 + 2 * (frame - 1), 30, 36).flat());
-        const half = Math.max(lb[2] - lb[0], lb[3] - lb[1]) / 2;
-        const cx = (lb[0] + lb[2]) / 2,
-          cy = (lb[1] + lb[3]) / 2;
-        [cx - half, cy - half, cx + half, cy + half].forEach((v, k) => assert.ok(Math.abs(v - box[k]) < 1e-9, `frame ${frame}: ${box} vs square of ${lb}`));
-      } else {
-        box = [90 + 4 * (frame + 1), 90, 170 + 4 * (frame + 1), 170]; // the next detection's box
+        const expected = squareAround(landmarkBox(points(frame - 1).flat()));
+        expected.forEach((v, k) => assert.ok(Math.abs(v - box[k]) < 1e-9, `frame ${frame}: ${box} vs ${expected}`));
       }
+      t.update([enhanced(box, points(frame), 0.8)], detected);
     }
     assert.deepStrictEqual(schedule, [true, false, false, true, false, false, true, false, false]);
   });
 
-  it('smoothing blends the previous box into the next one', () => {
+  it('carries the detection frame’s landmark-box → face-box offset and scale to the tracked boxes, and smooths', () => {
+    // The model's points sit 10 px lower and span 0.8× the detected face (a biased model): the tracked box keeps
+    // the detector's size and place instead of shrinking and sinking frame after frame.
     const t = track({ smoothing: 0.25 });
-    const used: Box = [100, 100, 180, 180];
-    const pts = facePoints(150, 150, 40, 40); // landmark box [110, 110, 190, 190]
-    t.update([enhanced(used, pts, 0.8)], true);
-    const [f] = t.trackedFaces();
-    f.box.forEach((v, k) => assert.ok(Math.abs(v - (0.25 * used[k] + 0.75 * [110, 110, 190, 190][k])) < 1e-9, `${f.box}`));
+    const detectedBox: Box = [100, 100, 200, 200];
+    t.update([enhanced(detectedBox, facePoints(150, 160, 40, 40), 0.8)], true); // landmark square [110, 120, 190, 200]
+    const [f1] = t.trackedFaces();
+    f1.box.forEach((v, k) => assert.ok(Math.abs(v - detectedBox[k]) < 1e-9, `${f1.box}`));
+    // Next frame the points moved 8 px right: the corrected box moves 8 px, blended with the box used (0.25).
+    t.update([enhanced(f1.box, facePoints(158, 160, 40, 40), 0.8)], false);
+    const [f2] = t.trackedFaces();
+    const moved: Box = [108, 100, 208, 200];
+    f2.box.forEach((v, k) => assert.ok(Math.abs(v - (0.25 * detectedBox[k] + 0.75 * moved[k])) < 1e-9, `${f2.box}`));
   });
 
   it('re-detects at once when confidence drops, the box jumps in size, the face leaves the frame, or there are no landmarks', () => {
@@ -237,6 +243,18 @@ describe('jasr enhance: landmark tracker', () => {
       assert.strictEqual(t.needsDetection(), true, `${why}: re-detect`);
       assert.deepStrictEqual(t.trackedFaces(), [], `${why}: the lost face is dropped`);
     }
+    // A slow drift (5 % smaller per frame) is caught once it adds up to more than 1.3× the detected side.
+    const drift = track({ detectEvery: 100 });
+    let b: Box = box;
+    const redetectedAt: number[] = [];
+    for (let frame = 0; frame < 10 && redetectedAt.length === 0; frame++) {
+      const r = 40 * 0.95 ** frame;
+      drift.update([enhanced(b, facePoints(140, 140, r, r), 0.8)], frame === 0);
+      if (drift.needsDetection()) redetectedAt.push(frame);
+      else b = drift.trackedFaces()[0].box;
+    }
+    // Side 80·0.95^f against 80: 1/0.95^f > 1.3 first at f = 6.
+    assert.deepStrictEqual(redetectedAt, [6]);
     // No face at all: look again on the next frame.
     const t = track({ detectEvery: 10 });
     t.update([], true);
@@ -291,21 +309,30 @@ describe('jasr enhance --detect-every on a video (small JASRNet, counting stand-
         json.frames.map((f) => f.detected),
         [true, false, false, true, false, false, true],
       );
-      for (let t = 1; t < json.frames.length; t++) {
+      // Each tracked box: the previous frame's landmark square, moved and scaled as the last detection frame's
+      // landmark square was to its face box, averaged with the previous box (smoothing 0.5).
+      let correction = { dx: 0, dy: 0, scale: 1 };
+      for (let t = 0; t < json.frames.length; t++) {
         const f = json.frames[t].faces[0];
+        const sq = squareAround(landmarkBox(f.landmarks.flat()));
+        const s = sq[2] - sq[0];
         if (json.frames[t].detected) {
           assert.strictEqual(f.source, 'detector');
-          continue;
+          correction = {
+            dx: ((f.box[0] + f.box[2]) / 2 - (sq[0] + sq[2]) / 2) / s,
+            dy: ((f.box[1] + f.box[3]) / 2 - (sq[1] + sq[3]) / 2) / s,
+            scale: (f.box[2] - f.box[0]) / s,
+          };
         }
-        assert.strictEqual(f.source, 'tracker');
-        const prev = json.frames[t - 1].faces[0];
-        const lb = landmarkBox(prev.landmarks.flat());
-        const half = Math.max(lb[2] - lb[0], lb[3] - lb[1]) / 2;
-        const sq = [(lb[0] + lb[2]) / 2 - half, (lb[1] + lb[3]) / 2 - half, (lb[0] + lb[2]) / 2 + half, (lb[1] + lb[3]) / 2 + half];
+        if (t + 1 >= json.frames.length || json.frames[t + 1].detected) continue;
+        const next = json.frames[t + 1].faces[0];
+        assert.strictEqual(next.source, 'tracker');
+        const cx = (sq[0] + sq[2]) / 2 + correction.dx * s,
+          cy = (sq[1] + sq[3]) / 2 + correction.dy * s,
+          h = (correction.scale * s) / 2;
+        const expected = [cx - h, cy - h, cx + h, cy + h].map((v, k) => 0.5 * f.box[k] + 0.5 * v);
         // JSON values are rounded to 0.01 px.
-        f.box.forEach((v, k) =>
-          assert.ok(Math.abs(v - (0.5 * prev.box[k] + 0.5 * sq[k])) < 0.02, `frame ${t}: box ${f.box}, expected from ${prev.box} and ${sq}`),
-        );
+        next.box.forEach((v, k) => assert.ok(Math.abs(v - expected[k]) < 0.05, `frame ${t + 1}: box ${next.box}, expected ${expected}`));
       }
     } finally {
       model.dispose();

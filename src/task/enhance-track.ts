@@ -5,8 +5,9 @@
  * cost, docs/in-the-wild.md) then runs on every k-th frame only, and earlier when tracking looks unreliable:
  *  - a face's mean landmark-heatmap peak falls below `minConfidenceRatio` × its value on the frame it was detected
  *    (the model no longer sees a face where it looks);
- *  - its landmark box side changes by more than `maxSideChange`× from the box the frame was cropped around
- *    (points scattered or collapsed), falls below 2 px, or its centre leaves the frame;
+ *  - its landmark box side differs by more than `maxSideChange`× from the face box it was detected with (points
+ *    scattered or collapsed, or a slow drift: a model whose points cluster tighter than the real face shrinks the
+ *    box a little every frame), falls below 2 px, or its centre leaves the frame;
  *  - no face is tracked (new faces are looked for on the next frame, not k frames later).
  * What it trades: a face entering between detections is found up to k − 1 frames late, and the box follows the
  * landmarks, so landmark noise becomes box jitter (damped by `smoothing`, which in turn lags fast motion by about
@@ -20,7 +21,7 @@ export interface TrackOptions {
   detectEvery: number;
   /** Re-detect when a tracked face's landmark confidence drops below this fraction of its value at detection. */
   minConfidenceRatio: number;
-  /** Re-detect when a tracked face's box side changes by more than this factor between two frames. */
+  /** Re-detect when a tracked face's landmark box side differs by more than this factor from its detected box's. */
   maxSideChange: number;
   /** Weight of the previous box in the next one (0: the new landmark box as is). */
   smoothing: number;
@@ -33,6 +34,14 @@ interface Track {
   score: number;
   /** Landmark confidence on the frame the face was detected (the reference for the drop test). */
   referenceConfidence: number;
+  /** Side of the face box on the frame the face was detected (the reference for the drift test). */
+  referenceSide: number;
+  /**
+   * The model's landmark box → the detected face box on the detection frame (centre offset as a fraction of the
+   * landmark box side, and side ratio), applied to every tracked landmark box: a model whose points sit tighter
+   * or lower than the true landmarks would otherwise shrink or shift the box frame after frame.
+   */
+  correction: { dx: number; dy: number; scale: number };
 }
 
 /** A landmark box below this side (px) is no face to crop around (all points on one spot). */
@@ -46,6 +55,15 @@ function squareOf(b: Box): Box {
     cx = (b[0] + b[2]) / 2,
     cy = (b[1] + b[3]) / 2;
   return [cx - s, cy - s, cx + s, cy + s];
+}
+
+/** A landmark-box square moved and scaled by a track's correction. */
+function corrected(b: Box, c: { dx: number; dy: number; scale: number }): Box {
+  const s = side(b),
+    half = (c.scale * s) / 2;
+  const cx = (b[0] + b[2]) / 2 + c.dx * s,
+    cy = (b[1] + b[3]) / 2 + c.dy * s;
+  return [cx - half, cy - half, cx + half, cy + half];
 }
 
 export class FaceTracker {
@@ -85,14 +103,26 @@ export class FaceTracker {
         this.redetect = true;
         return;
       }
-      const measured = squareOf(landmarkBox(f.landmarksOriginal.flat()));
+      const raw = squareOf(landmarkBox(f.landmarksOriginal.flat()));
+      if (!(side(raw) >= MIN_TRACK_SIDE)) {
+        this.redetect = true;
+        return;
+      }
+      const correction = detected
+        ? {
+            dx: ((f.box[0] + f.box[2]) / 2 - (raw[0] + raw[2]) / 2) / side(raw),
+            dy: ((f.box[1] + f.box[3]) / 2 - (raw[1] + raw[3]) / 2) / side(raw),
+            scale: side(f.box) / side(raw),
+          }
+        : previous[i].correction;
+      const measured = corrected(raw, correction);
       const reference = detected ? f.landmarkConfidence : previous[i].referenceConfidence;
-      const lastSide = side(f.box);
-      const sideChange = Math.max(side(measured) / lastSide, lastSide / side(measured));
+      const referenceSide = detected ? side(f.box) : previous[i].referenceSide;
+      // On the detection frame the model's landmarks must agree with the detector before they are trusted.
+      const sideChange = detected ? Math.max(correction.scale, 1 / correction.scale) : Math.max(side(measured) / referenceSide, referenceSide / side(measured));
       const cx = (measured[0] + measured[2]) / 2,
         cy = (measured[1] + measured[3]) / 2;
       const lost =
-        !(side(measured) >= MIN_TRACK_SIDE) ||
         !(sideChange <= this.o.maxSideChange) ||
         f.landmarkConfidence < this.o.minConfidenceRatio * reference ||
         cx < 0 ||
@@ -105,7 +135,7 @@ export class FaceTracker {
       }
       const a = this.o.smoothing;
       const box = measured.map((v, k) => a * f.box[k] + (1 - a) * v) as Box;
-      this.tracks.push({ box, score: f.score, referenceConfidence: reference });
+      this.tracks.push({ box, score: f.score, referenceConfidence: reference, referenceSide, correction });
     });
   }
 }
