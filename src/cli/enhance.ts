@@ -62,24 +62,23 @@ Every file is written atomically.`,
     const input = args.requireString('input');
     const checkpoint = args.requireString('checkpoint');
     const detector = (args.string('detector') ?? DEFAULT_DETECTOR_OPTIONS.detector) as DetectorName;
-    if (!DETECTORS.includes(detector)) throw new OptionValueError('--detector', DETECTORS.join(' or '), `'${detector}'`);
+    if (!DETECTORS.includes(detector)) throw new OptionValueError('detector', DETECTORS.join(' or '), `'${detector}'`);
     const minSize = args.number('min-size') ?? DEFAULT_DETECTOR_OPTIONS.minSize;
-    if (!(minSize >= 0)) throw new OptionValueError('--min-size', 'a size in pixels ≥ 0', String(minSize));
+    if (!(minSize >= 0)) throw new OptionValueError('min-size', 'a size in pixels ≥ 0', String(minSize));
     const minScore = args.number('min-score') ?? DEFAULT_DETECTOR_OPTIONS.minScore;
-    if (!(minScore > 0 && minScore < 1)) throw new OptionValueError('--min-score', 'a number in (0, 1)', String(minScore));
+    if (!(minScore > 0 && minScore < 1)) throw new OptionValueError('min-score', 'a number in (0, 1)', String(minScore));
     const maxFaces = args.integer('max-faces') ?? DEFAULT_DETECTOR_OPTIONS.maxFaces;
-    if (!(maxFaces >= 1)) throw new OptionValueError('--max-faces', 'an integer ≥ 1', String(maxFaces));
+    if (!(maxFaces >= 1)) throw new OptionValueError('max-faces', 'an integer ≥ 1', String(maxFaces));
     const tinyInputSize = args.integer('detector-size') ?? DEFAULT_DETECTOR_OPTIONS.tinyInputSize;
-    if (!(tinyInputSize >= 32 && tinyInputSize % 32 === 0))
-      throw new OptionValueError('--detector-size', 'a multiple of 32, at least 32', String(tinyInputSize));
+    if (!(tinyInputSize >= 32 && tinyInputSize % 32 === 0)) throw new OptionValueError('detector-size', 'a multiple of 32, at least 32', String(tinyInputSize));
     const detectEvery = args.integer('detect-every') ?? DEFAULT_TRACK_OPTIONS.detectEvery;
-    if (!(detectEvery >= 1)) throw new OptionValueError('--detect-every', 'an integer ≥ 1', String(detectEvery));
+    if (!(detectEvery >= 1)) throw new OptionValueError('detect-every', 'an integer ≥ 1', String(detectEvery));
     const calibrate = !args.flag('no-calibration');
     const maxFrames = args.integer('max-frames');
-    if (maxFrames !== undefined && !(maxFrames >= 1)) throw new OptionValueError('--max-frames', 'an integer ≥ 1', String(maxFrames));
+    if (maxFrames !== undefined && !(maxFrames >= 1)) throw new OptionValueError('max-frames', 'an integer ≥ 1', String(maxFrames));
     const progress = (args.string('progress') ?? 'auto') as ProgressMode;
     if (!['auto', 'tty', 'plain', 'quiet', 'json'].includes(progress))
-      throw new OptionValueError('--progress', 'auto, tty, plain, quiet or json', `'${progress}'`);
+      throw new OptionValueError('progress', 'auto, tty, plain, quiet or json', `'${progress}'`);
     const kind = inputKind(input);
     const outDir = args.string('out') ?? path.join(path.dirname(path.resolve(input)), `${path.basename(input).replace(/\.[^.]+$/, '')}.enhanced`);
     if (!fs.existsSync(checkpoint) || !fs.statSync(checkpoint).isDirectory())
