@@ -12,7 +12,6 @@
  * Pure arithmetic: bundled into the web page with enhance-detect.ts.
  */
 import type { Box } from '../data/crop';
-import type { DetectorName } from './enhance-detect';
 
 export interface BoxCalibration {
   /** Landmark-box centre minus detector-box centre, as a fraction of the detector box's longer side. */
@@ -40,7 +39,7 @@ export const BOX_CALIBRATIONS: { ssd: BoxCalibration; tiny: Record<number, BoxCa
 };
 
 /** The calibration of a detector setting: SSD's, or the tiny detector's at the nearest fitted input size. */
-export function detectorCalibration(detector: DetectorName, tinyInputSize: number): BoxCalibration {
+export function detectorCalibration(detector: 'ssd' | 'tiny', tinyInputSize: number): BoxCalibration {
   if (detector === 'ssd') return BOX_CALIBRATIONS.ssd;
   const sizes = Object.keys(BOX_CALIBRATIONS.tiny).map(Number);
   const nearest = sizes.reduce((a, b) => (Math.abs(b - tinyInputSize) < Math.abs(a - tinyInputSize) ? b : a));
