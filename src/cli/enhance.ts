@@ -12,6 +12,7 @@ import { loadRunModel } from '../pipeline/run-experiment';
 import { DEFAULT_DETECTOR_OPTIONS, DETECTORS, DetectorName } from '../task/enhance-detect';
 import { loadDetector } from '../task/enhance-detector-node';
 import { enhance, inputKind } from '../task/enhance';
+import { DEFAULT_TRACK_OPTIONS } from '../task/enhance-track';
 import type { ProgressMode } from '../engine/progress';
 
 const OPTIONS = {
@@ -31,6 +32,14 @@ const OPTIONS = {
   },
   'min-score': { value: true, placeholder: '<0..1>', description: `detector score threshold (default ${DEFAULT_DETECTOR_OPTIONS.minScore})` },
   'max-faces': { value: true, placeholder: '<n>', description: `at most this many faces per frame (default ${DEFAULT_DETECTOR_OPTIONS.maxFaces})` },
+  'detect-every': {
+    value: true,
+    placeholder: '<k>',
+    description: `videos: run the detector every k frames and follow each face by its predicted landmarks in between, re-detecting early when tracking degrades (default ${DEFAULT_TRACK_OPTIONS.detectEvery}; 1 = detect every frame)`,
+  },
+  'no-calibration': {
+    description: 'crop around the raw detector box instead of the landmark box it predicts (the calibration fitted for the training crop, docs/in-the-wild.md)',
+  },
   'max-frames': { value: true, placeholder: '<n>', description: 'videos: stop after this many frames' },
   progress: { value: true, placeholder: 'auto|tty|plain|quiet|json', description: 'progress display on folders and videos (default auto)' },
 };
@@ -53,21 +62,23 @@ Every file is written atomically.`,
     const input = args.requireString('input');
     const checkpoint = args.requireString('checkpoint');
     const detector = (args.string('detector') ?? DEFAULT_DETECTOR_OPTIONS.detector) as DetectorName;
-    if (!DETECTORS.includes(detector)) throw new OptionValueError('--detector', DETECTORS.join(' or '), `'${detector}'`);
+    if (!DETECTORS.includes(detector)) throw new OptionValueError('detector', DETECTORS.join(' or '), `'${detector}'`);
     const minSize = args.number('min-size') ?? DEFAULT_DETECTOR_OPTIONS.minSize;
-    if (!(minSize >= 0)) throw new OptionValueError('--min-size', 'a size in pixels ≥ 0', String(minSize));
+    if (!(minSize >= 0)) throw new OptionValueError('min-size', 'a size in pixels ≥ 0', String(minSize));
     const minScore = args.number('min-score') ?? DEFAULT_DETECTOR_OPTIONS.minScore;
-    if (!(minScore > 0 && minScore < 1)) throw new OptionValueError('--min-score', 'a number in (0, 1)', String(minScore));
+    if (!(minScore > 0 && minScore < 1)) throw new OptionValueError('min-score', 'a number in (0, 1)', String(minScore));
     const maxFaces = args.integer('max-faces') ?? DEFAULT_DETECTOR_OPTIONS.maxFaces;
-    if (!(maxFaces >= 1)) throw new OptionValueError('--max-faces', 'an integer ≥ 1', String(maxFaces));
+    if (!(maxFaces >= 1)) throw new OptionValueError('max-faces', 'an integer ≥ 1', String(maxFaces));
     const tinyInputSize = args.integer('detector-size') ?? DEFAULT_DETECTOR_OPTIONS.tinyInputSize;
-    if (!(tinyInputSize >= 32 && tinyInputSize % 32 === 0))
-      throw new OptionValueError('--detector-size', 'a multiple of 32, at least 32', String(tinyInputSize));
+    if (!(tinyInputSize >= 32 && tinyInputSize % 32 === 0)) throw new OptionValueError('detector-size', 'a multiple of 32, at least 32', String(tinyInputSize));
+    const detectEvery = args.integer('detect-every') ?? DEFAULT_TRACK_OPTIONS.detectEvery;
+    if (!(detectEvery >= 1)) throw new OptionValueError('detect-every', 'an integer ≥ 1', String(detectEvery));
+    const calibrate = !args.flag('no-calibration');
     const maxFrames = args.integer('max-frames');
-    if (maxFrames !== undefined && !(maxFrames >= 1)) throw new OptionValueError('--max-frames', 'an integer ≥ 1', String(maxFrames));
+    if (maxFrames !== undefined && !(maxFrames >= 1)) throw new OptionValueError('max-frames', 'an integer ≥ 1', String(maxFrames));
     const progress = (args.string('progress') ?? 'auto') as ProgressMode;
     if (!['auto', 'tty', 'plain', 'quiet', 'json'].includes(progress))
-      throw new OptionValueError('--progress', 'auto, tty, plain, quiet or json', `'${progress}'`);
+      throw new OptionValueError('progress', 'auto, tty, plain, quiet or json', `'${progress}'`);
     const kind = inputKind(input);
     const outDir = args.string('out') ?? path.join(path.dirname(path.resolve(input)), `${path.basename(input).replace(/\.[^.]+$/, '')}.enhanced`);
     if (!fs.existsSync(checkpoint) || !fs.statSync(checkpoint).isDirectory())
@@ -82,7 +93,8 @@ Every file is written atomically.`,
       const api = await loadDetector(detector);
       const t0 = performance.now();
       const sum = await enhance(run.model, api, input, {
-        detector: { ...DEFAULT_DETECTOR_OPTIONS, detector, minSize, minScore, maxFaces, tinyInputSize },
+        detector: { ...DEFAULT_DETECTOR_OPTIONS, detector, minSize, minScore, maxFaces, tinyInputSize, calibrate },
+        track: { ...DEFAULT_TRACK_OPTIONS, detectEvery },
         margin: run.experiment.data.margin,
         quantize: run.experiment.data.quantize ?? false,
         outDir,
@@ -92,8 +104,9 @@ Every file is written atomically.`,
       });
       const sec = (performance.now() - t0) / 1000;
       const per = (ms: number): string => (sum.frames > 0 ? (ms / sum.frames).toFixed(1) : '0');
+      const tracked = kind === 'video' ? ` (detector on ${sum.detectedFrames} of them)` : '';
       console.log(
-        `${input} (${kind}): ${sum.frames} frame(s), ${sum.faces} face(s) in ${sec.toFixed(1)} s = ${(sum.frames / sec).toFixed(2)} frames/s; per frame: detector ${per(sum.detectMs)} ms, model ${per(sum.modelMs)} ms, drawing ${per(sum.drawMs)} ms`,
+        `${input} (${kind}): ${sum.frames} frame(s)${tracked}, ${sum.faces} face(s) in ${sec.toFixed(1)} s = ${(sum.frames / sec).toFixed(2)} frames/s; per frame: detector ${per(sum.detectMs)} ms, model ${per(sum.modelMs)} ms, drawing ${per(sum.drawMs)} ms`,
       );
       console.log(`  ${sum.written.length} file(s) in ${outDir}`);
       return 0;

@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DetectedFace } from './enhance-faces';
+import { calibrateBox, detectorCalibration } from './enhance-calibration';
+import type { Box } from '../data/crop';
 
 export type DetectorName = 'ssd' | 'tiny';
 export const DETECTORS: DetectorName[] = ['ssd', 'tiny'];
@@ -20,9 +22,14 @@ export interface DetectorOptions {
   tinyInputSize: number;
   /** At most this many faces per frame (highest scores kept). */
   maxFaces: number;
+  /**
+   * Map each detector box to the landmark box it predicts (src/task/enhance-calibration.ts), so faces are cropped
+   * as in training; false keeps the raw detector box as the face box (the kit before the calibration).
+   */
+  calibrate: boolean;
 }
 
-export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = { detector: 'ssd', minSize: 8, minScore: 0.3, tinyInputSize: 416, maxFaces: 100 };
+export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = { detector: 'ssd', minSize: 8, minScore: 0.3, tinyInputSize: 416, maxFaces: 100, calibrate: true };
 
 interface FaceApiDetection {
   score: number;
@@ -49,13 +56,21 @@ export async function detectFaces(api: DetectorApi, rgb: Uint8Array, width: numb
         ? new api.SsdMobilenetv1Options({ minConfidence: o.minScore, maxResults: o.maxFaces })
         : new api.TinyFaceDetectorOptions({ inputSize: o.tinyInputSize, scoreThreshold: o.minScore });
     const found = await api.detectAllFaces(input, options);
+    const side = (b: Box): number => Math.max(b[2] - b[0], b[3] - b[1]);
+    const calibration = detectorCalibration(o.detector, o.tinyInputSize);
     return found
-      .map((d): DetectedFace => ({
+      .map((d) => ({
         // face-api boxes are edge-based (x = left edge); the kit's pixel centres sit half a pixel inside.
-        box: [d.box.x - 0.5, d.box.y - 0.5, d.box.x + d.box.width - 0.5, d.box.y + d.box.height - 0.5],
+        detectorBox: [d.box.x - 0.5, d.box.y - 0.5, d.box.x + d.box.width - 0.5, d.box.y + d.box.height - 0.5] as Box,
         score: d.score,
       }))
-      .filter((f) => Math.max(f.box[2] - f.box[0], f.box[3] - f.box[1]) >= o.minSize)
+      .filter((d) => side(d.detectorBox) >= o.minSize)
+      .map((d): DetectedFace => ({
+        box: o.calibrate ? calibrateBox(d.detectorBox, calibration) : d.detectorBox,
+        detectorBox: d.detectorBox,
+        score: d.score,
+        source: 'detector',
+      }))
       .sort((a, b) => b.score - a.score)
       .slice(0, o.maxFaces);
   } finally {

@@ -20,9 +20,18 @@ import { networkInput } from '../data/pairs';
 import type { RgbImage } from '../data/image-io';
 
 export interface DetectedFace {
-  /** [x1, y1, x2, y2] in the original image's pixels (pixel centres at integers). */
+  /**
+   * The face box the crop is centred on, [x1, y1, x2, y2] in the original image's pixels (pixel centres at
+   * integers), in the training crop's convention (a landmark box): the calibrated detector box
+   * (enhance-calibration.ts) or, for a tracked face, the box of its landmarks in the previous frame.
+   */
   box: Box;
+  /** The detector's own box (pixel-centre convention), when this frame's detector found the face. */
+  detectorBox?: Box;
+  /** Detector score, or for a tracked face the score of the detection it was tracked from. */
   score: number;
+  /** Found by the detector on this frame, or carried from the previous frame's landmarks (enhance-track.ts). */
+  source?: 'detector' | 'tracker';
 }
 
 export interface EnhancedFace extends DetectedFace {
@@ -36,6 +45,8 @@ export interface EnhancedFace extends DetectedFace {
   /** [x, y] in SR pixels and in the original image's pixels; null for SR-only models. */
   landmarksHr: [number, number][] | null;
   landmarksOriginal: [number, number][] | null;
+  /** Mean heatmap peak over the landmarks (the decoder's per-point scores); null for SR-only models. */
+  landmarkConfidence: number | null;
 }
 
 export interface FaceGeometry {
@@ -58,10 +69,44 @@ const toRgb8 = (data: Float32Array, w: number, h: number): RgbImage => {
   return { data: out, width: w, height: h };
 };
 
+/**
+ * The window of `image` that resampling `crop` down to `lrSize` reads: the crop plus the antialiased bicubic
+ * kernel's reach (2 source pixels per output pixel's scale, plus 3 for rounding), with the frame's edge pixels
+ * repeated outside it (cropFace's own border rule). Cropping from this window gives what cropping from the whole
+ * frame gives, but costs the face's size instead of the frame's: cropFace converts its whole input to floats and
+ * filters every input row, which for a 720×576 frame was most of the crop time.
+ */
+export function cropSourceWindow(
+  image: RgbImage,
+  crop: { x0: number; y0: number; side: number },
+  lrSize: number,
+): { window: RgbImage; left: number; top: number } {
+  const pad = Math.ceil((2 * crop.side) / lrSize) + 3;
+  const left = Math.floor(crop.x0) - pad,
+    top = Math.floor(crop.y0) - pad;
+  const width = Math.ceil(crop.x0 + crop.side) + pad - left + 1,
+    height = Math.ceil(crop.y0 + crop.side) + pad - top + 1;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(image.height - 1, Math.max(0, top + y));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(image.width - 1, Math.max(0, left + x));
+      const s = (sy * image.width + sx) * 3,
+        d = (y * width + x) * 3;
+      data[d] = image.data[s];
+      data[d + 1] = image.data[s + 1];
+      data[d + 2] = image.data[s + 2];
+    }
+  }
+  return { window: { data, width, height }, left, top };
+}
+
 /** The LR face (floats in [0, 1], lrSize² × 3; 8-bit levels when quantizing), its 8-bit picture and its crop box. */
 export function cropLr(image: RgbImage, box: Box, g: FaceGeometry): { lrFloat: Float32Array; lr: RgbImage; crop: { x0: number; y0: number; side: number } } {
   const crop = squareCropBox(box, g.margin);
-  const c = cropFace(image, [], box, crop, g.lrSize); // cropFace clamps to [0, 1]
+  const w = cropSourceWindow(image, crop, g.lrSize);
+  const shifted: Box = [box[0] - w.left, box[1] - w.top, box[2] - w.left, box[3] - w.top];
+  const c = cropFace(w.window, [], shifted, { x0: crop.x0 - w.left, y0: crop.y0 - w.top, side: crop.side }, g.lrSize); // cropFace clamps to [0, 1]
   const lrFloat = g.quantize ? quantize8(c.hr) : c.hr;
   return { lrFloat, lr: toRgb8(lrFloat, g.lrSize, g.lrSize), crop };
 }
@@ -94,19 +139,26 @@ export function enhanceFaces(model: FaceModel, image: RgbImage, faces: DetectedF
     try {
       const srAll = y.sr ? (y.sr.dataSync() as Float32Array) : null;
       let lmAll: Float32Array | null = null;
+      let scoreAll: Float32Array | null = null;
       let points = 0;
       if (y.heatmaps.length > 0) {
         const d = decodeHeatmaps(y.heatmaps[y.heatmaps.length - 1]);
         lmAll = d.landmarksHr.dataSync() as Float32Array;
+        scoreAll = d.scores.dataSync() as Float32Array;
         points = d.landmarksHr.shape[1];
         tf.dispose([d.landmarksHr, d.scores]);
       }
       chunk.forEach((f, i) => {
         const sr = srAll ? toRgb8(srAll.subarray(i * per, (i + 1) * per), g.hrSize, g.hrSize) : null;
         let landmarksHr: [number, number][] | null = null;
-        if (lmAll) {
+        let landmarkConfidence: number | null = null;
+        if (lmAll && scoreAll) {
           landmarksHr = [];
-          for (let k = 0; k < points; k++) landmarksHr.push([lmAll[(i * points + k) * 2], lmAll[(i * points + k) * 2 + 1]]);
+          landmarkConfidence = 0;
+          for (let k = 0; k < points; k++) {
+            landmarksHr.push([lmAll[(i * points + k) * 2], lmAll[(i * points + k) * 2 + 1]]);
+            landmarkConfidence += scoreAll[i * points + k] / points;
+          }
         }
         out.push({
           ...f,
@@ -116,6 +168,7 @@ export function enhanceFaces(model: FaceModel, image: RgbImage, faces: DetectedF
           sr,
           landmarksHr,
           landmarksOriginal: landmarksHr ? landmarksHr.map((p) => hrToOriginal(p, crops[i].crop, g.hrSize)) : null,
+          landmarkConfidence,
         });
       });
     } finally {

@@ -13,8 +13,10 @@ import { RgbImage, readImage, writeImage } from '../data/image-io';
 import type { FaceModel } from '../model/types';
 import { ProgressMode, ProgressReporter } from '../engine/progress';
 import { DetectorApi, DetectorOptions, detectFaces } from './enhance-detect';
+import { detectorCalibration } from './enhance-calibration';
 import { EnhancedFace, enhanceFaces } from './enhance-faces';
 import { annotateFrame } from './enhance-draw';
+import { FaceTracker, TrackOptions } from './enhance-track';
 import { VIDEO_EXTENSIONS, VideoWriter, probeVideo, readFrames } from './enhance-video';
 
 export class EnhanceInputError extends KnownError {}
@@ -31,12 +33,16 @@ export interface EnhanceOptions {
   progress: ProgressMode;
   /** Videos: stop after this many frames. */
   maxFrames?: number;
+  /** Videos: detect every k frames and track faces by their landmarks in between (enhance-track.ts). */
+  track?: TrackOptions;
   /** Recorded in every JSON written. */
   checkpoint: string;
 }
 
 /** Times of one frame, ms. */
 export interface FrameTiming {
+  /** Whether the detector ran on this frame (false: the faces were tracked from the previous frame). */
+  detected: boolean;
   detectMs: number;
   modelMs: number;
   drawMs: number;
@@ -46,6 +52,8 @@ export interface FrameTiming {
 export interface EnhanceSummary {
   kind: 'photo' | 'folder' | 'video';
   frames: number;
+  /** Frames that went through the detector. */
+  detectedFrames: number;
   faces: number;
   detectMs: number;
   modelMs: number;
@@ -75,32 +83,43 @@ const stemOf = (file: string): string => path.basename(file).replace(/\.[^.]+$/,
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 const points = (p: [number, number][] | null): [number, number][] | null => (p ? p.map(([x, y]) => [round2(x), round2(y)]) : null);
 
+/** The detector box → face box transform applied (enhance-calibration.ts), or null when switched off. */
+const calibrationRecord = (d: DetectorOptions): Record<string, number> | null => (d.calibrate ? { ...detectorCalibration(d.detector, d.tinyInputSize) } : null);
+
 function faceRecord(f: EnhancedFace): Record<string, unknown> {
   return {
     box: f.box.map(round2),
     score: round2(f.score * 100) / 100,
+    detectorBox: f.detectorBox ? f.detectorBox.map(round2) : null,
+    source: f.source ?? 'detector',
     crop: { x0: round2(f.crop.x0), y0: round2(f.crop.y0), side: round2(f.crop.side) },
     landmarks: points(f.landmarksOriginal),
     landmarksHr: points(f.landmarksHr),
   };
 }
 
-/** One frame: detect, enhance, annotate; times each part. */
+/**
+ * One frame: detect (or, with a tracker, take the faces tracked from the previous frame when the detector is not
+ * due), enhance, annotate; times each part.
+ */
 export async function processFrame(
   model: FaceModel,
   api: DetectorApi,
   image: RgbImage,
   o: Pick<EnhanceOptions, 'detector' | 'margin' | 'quantize'>,
   annotate = true,
+  tracker?: FaceTracker,
 ): Promise<{ faces: EnhancedFace[]; annotated: RgbImage | null; timing: FrameTiming }> {
   const t0 = performance.now();
-  const boxes = await detectFaces(api, image.data, image.width, image.height, o.detector);
+  const detected = !tracker || tracker.needsDetection();
+  const boxes = detected ? await detectFaces(api, image.data, image.width, image.height, o.detector) : tracker.trackedFaces();
   const t1 = performance.now();
   const faces = enhanceFaces(model, image, boxes, o.margin, o.quantize ?? false);
+  tracker?.update(faces, detected);
   const t2 = performance.now();
   const annotated = annotate ? annotateFrame(image, faces) : null;
   const t3 = performance.now();
-  return { faces, annotated, timing: { detectMs: t1 - t0, modelMs: t2 - t1, drawMs: t3 - t2, faces: faces.length } };
+  return { faces, annotated, timing: { detected, detectMs: t1 - t0, modelMs: t2 - t1, drawMs: t3 - t2, faces: faces.length } };
 }
 
 async function enhancePhoto(model: FaceModel, api: DetectorApi, file: string, o: EnhanceOptions, sum: EnhanceSummary): Promise<void> {
@@ -130,18 +149,24 @@ async function enhancePhoto(model: FaceModel, api: DetectorApi, file: string, o:
     checkpoint: o.checkpoint,
     size: [image.width, image.height],
     detector: o.detector,
+    calibration: calibrationRecord(o.detector),
     margin: o.margin,
     quantize: o.quantize ?? false,
-    note: 'landmarks in original-image pixels (pixel centres at integers); landmarksHr in the face SR image; box [x1, y1, x2, y2]',
+    note: 'landmarks in original-image pixels (pixel centres at integers); landmarksHr in the face SR image; box [x1, y1, x2, y2] = the face box the crop is centred on (the calibrated detector box); detectorBox = the raw detector box',
     timingMs: { detect: round2(r.timing.detectMs), model: round2(r.timing.modelMs) },
     faces: r.faces.map((f, i) => ({ ...faceRecord(f), files: faceFiles[i] })),
   });
   sum.written.push(json);
+  addTiming(sum, r.timing);
+}
+
+function addTiming(sum: EnhanceSummary, t: FrameTiming): void {
   sum.frames += 1;
-  sum.faces += r.faces.length;
-  sum.detectMs += r.timing.detectMs;
-  sum.modelMs += r.timing.modelMs;
-  sum.drawMs += r.timing.drawMs;
+  sum.detectedFrames += t.detected ? 1 : 0;
+  sum.faces += t.faces;
+  sum.detectMs += t.detectMs;
+  sum.modelMs += t.modelMs;
+  sum.drawMs += t.drawMs;
 }
 
 function reporter(mode: ProgressMode): ProgressReporter {
@@ -174,16 +199,13 @@ async function enhanceVideo(model: FaceModel, api: DetectorApi, file: string, o:
   const frames: Record<string, unknown>[] = [];
   const p = reporter(o.progress);
   const start = performance.now();
+  const tracker = o.track && o.track.detectEvery > 1 ? new FaceTracker(o.track, info.width, info.height) : undefined;
   try {
     for await (const image of readFrames(file, info, o.maxFrames ?? Infinity)) {
-      const r = await processFrame(model, api, image, o);
+      const r = await processFrame(model, api, image, o, true, tracker);
       await writer.write(r.annotated as RgbImage);
-      frames.push({ frame: sum.frames, faces: r.faces.map(faceRecord) });
-      sum.frames += 1;
-      sum.faces += r.faces.length;
-      sum.detectMs += r.timing.detectMs;
-      sum.modelMs += r.timing.modelMs;
-      sum.drawMs += r.timing.drawMs;
+      frames.push({ frame: sum.frames, detected: r.timing.detected, faces: r.faces.map(faceRecord) });
+      addTiming(sum, r.timing);
       report(p, sum.frames, Math.max(total, sum.frames), start, sum.faces);
     }
     p.done();
@@ -201,8 +223,10 @@ async function enhanceVideo(model: FaceModel, api: DetectorApi, file: string, o:
     size: [info.width, info.height],
     fps: info.fps,
     detector: o.detector,
+    calibration: calibrationRecord(o.detector),
+    track: o.track ?? null,
     margin: o.margin,
-    note: 'landmarks in original-image pixels (pixel centres at integers); box [x1, y1, x2, y2]; frame numbers from 0',
+    note: 'landmarks in original-image pixels (pixel centres at integers); box [x1, y1, x2, y2] = the face box the crop is centred on (calibrated detector box, or the landmark box of the previous frame when source is tracker); detectorBox = the raw detector box; frame numbers from 0',
     frames,
   });
   sum.written.push(json);
@@ -210,7 +234,7 @@ async function enhanceVideo(model: FaceModel, api: DetectorApi, file: string, o:
 
 export async function enhance(model: FaceModel, api: DetectorApi, input: string, o: EnhanceOptions): Promise<EnhanceSummary> {
   const kind = inputKind(input);
-  const sum: EnhanceSummary = { kind, frames: 0, faces: 0, detectMs: 0, modelMs: 0, drawMs: 0, written: [] };
+  const sum: EnhanceSummary = { kind, frames: 0, detectedFrames: 0, faces: 0, detectMs: 0, modelMs: 0, drawMs: 0, written: [] };
   fs.mkdirSync(o.outDir, { recursive: true });
   if (kind === 'photo') {
     await enhancePhoto(model, api, input, o, sum);
