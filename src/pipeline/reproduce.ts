@@ -17,6 +17,7 @@ import type { ProgressMode } from '../engine/progress';
 import { CheckpointStore, readCheckpointDir } from '../engine/checkpoint';
 import { REUSE_FREE_KEYS, describeDifferences, recipeDifferences } from '../engine/recipe';
 import { Executor, localExecutor } from './executor';
+import { prepareSharedData } from './shared-data';
 import { writePlan } from './jobs';
 import { runState } from './run-experiment';
 import { planTable, PlannedTable, TablePlanOptions } from './table-plan';
@@ -86,6 +87,10 @@ export async function reproduceTable(name: string, opts: ReproduceOptions = {}):
   const executor = opts.executor ?? localExecutor;
   log(
     `[${name}] ${jobs.length} run(s): ${planned.rows.length} rows × ${planned.folds} fold(s) × ${planned.seeds?.length ?? 1} seed(s)${planned.steps !== null ? `, ${planned.steps} steps each` : ''}; executor ${executor.name}; plan ${planFile}`,
+  );
+  await prepareSharedData(
+    planned.cells.map((c) => c.experiment),
+    log,
   );
   const report = await executor.execute(planned.plan, { planFile, progress: opts.progress, signal: opts.signal, log });
   if (report.kind === 'submitted') {
