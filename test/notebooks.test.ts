@@ -164,7 +164,7 @@ describe('notebooks: 01–09 executed through Jupyter + jasr-tslab in quick mode
     );
     assert.match(titleOf(figs[6]), /paired differences: psnr/);
     assert.equal(tables(run).length, 2);
-    assert.match(stdoutOf(run), /Design: 3-fold cross-validation by group/);
+    assert.match(stdoutOf(run), /Design: 2-fold cross-validation by group/);
   });
 
   it('04-ablations: four ablation tables at quick budgets, two bar charts and a forest plot of ablation − base each', () => {
