@@ -10,8 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { buildModel } from '../src/model/build';
-import { MODEL_CONFIG_SCHEMA } from '../src/model/config';
+import { buildTinyFaceModel } from './helpers/tiny-face-model';
 import type { FaceModel } from '../src/model/types';
 import { RgbImage, readImage, writeImage } from '../src/data/image-io';
 import { cropFace } from '../src/data/crop';
@@ -53,19 +52,7 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
 
   before(async () => {
     await initBackend({ quiet: true });
-    model = buildModel(
-      MODEL_CONFIG_SCHEMA.parse({
-        architecture: 'jasrnet',
-        features: 4,
-        trunkBlocks: 1,
-        stages: 1,
-        scale: 8,
-        init: 'official',
-        meanShift: 'inverse',
-        srResidual: 'input',
-      }),
-      5,
-    );
+    model = buildTinyFaceModel(5);
     photo = await readImage(path.join(MEDIA, 'audrey.jpg'));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-enhance-'));
   });

@@ -10,8 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../src/backend';
-import { buildModel } from '../src/model/build';
-import { MODEL_CONFIG_SCHEMA } from '../src/model/config';
+import { buildTinyFaceModel } from './helpers/tiny-face-model';
 import { type Box, landmarkBox, squareCropBox } from '../src/data/crop';
 import { type RgbImage, readImage } from '../src/data/image-io';
 import { type BoxCalibration, BOX_CALIBRATIONS, calibrateBox, detectorCalibration, fitBoxCalibration } from '../src/task/enhance-calibration';
@@ -142,7 +141,7 @@ describe('jasr enhance: detector-box calibration', () => {
 describe('jasr enhance: crop from the face window only', () => {
   it('cropping from the window around the face gives what cropping from the whole frame gives, at the frame border too', async () => {
     const frame = await readImage(path.join(MEDIA, 'audrey.jpg'));
-    const g = { ...faceGeometry(buildTiny(), 0.1), quantize: false };
+    const g = { ...faceGeometry(buildTinyFaceModel(5), 0.1), quantize: false };
     for (const box of [
       [60, 40, 160, 150],
       [10, 10, 30, 32],
@@ -160,22 +159,6 @@ describe('jasr enhance: crop from the face window only', () => {
     }
   });
 });
-
-function buildTiny() {
-  return buildModel(
-    MODEL_CONFIG_SCHEMA.parse({
-      architecture: 'jasrnet',
-      features: 4,
-      trunkBlocks: 1,
-      stages: 1,
-      scale: 8,
-      init: 'official',
-      meanShift: 'inverse',
-      srResidual: 'input',
-    }),
-    5,
-  );
-}
 
 /** The square of the box's longer side around its centre. */
 function squareAround(b: Box): Box {
@@ -288,7 +271,7 @@ describe('jasr enhance --detect-every on a video (small JASRNet, counting stand-
         return [{ score: 0.9, box: { x: 80, y: 30, width: 40, height: 48 } }];
       },
     };
-    const model = buildTiny();
+    const model = buildTinyFaceModel(5);
     try {
       const out = path.join(dir, 'out');
       // Random weights predict arbitrary landmarks: the re-detect tests are switched off to test the schedule.

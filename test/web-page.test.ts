@@ -16,8 +16,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { initBackend } from '../src/backend';
-import { buildModel } from '../src/model/build';
-import { MODEL_CONFIG_SCHEMA } from '../src/model/config';
+import { buildTinyFaceModel } from './helpers/tiny-face-model';
 import type { FaceModel } from '../src/model/types';
 import { chromiumPath } from '../src/report/export';
 import { readImage, writeImage, RgbImage } from '../src/data/image-io';
@@ -66,17 +65,7 @@ describe('web page in headless Chromium (jasr export + jasr serve)', function ()
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jasr-web-'));
     await initBackend({ quiet: true });
-    const config = MODEL_CONFIG_SCHEMA.parse({
-      architecture: 'jasrnet',
-      features: 4,
-      trunkBlocks: 1,
-      stages: 1,
-      scale: 8,
-      init: 'official',
-      meanShift: 'inverse',
-      srResidual: 'input',
-    });
-    model = buildModel(config, 3);
+    model = buildTinyFaceModel(3);
     exportWebModel(model, path.join(dir, 'model'), { experiment: 'web-test', checkpoint: '(built in the test)', margin: MARGIN });
     // A PNG (lossless, so the browser decodes the very pixels sharp does) of a real face with background.
     face = await readImage(path.join(MEDIA, 'audrey.jpg'));
