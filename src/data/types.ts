@@ -4,7 +4,7 @@
  * Coordinates are in HR pixels, x right, y down, pixel centres at integer + 0 (the `.pts` convention used as-is,
  * as the official code does).
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 /**
  * How a face's landmarks were made: 'human' annotators (only where the release guarantees it), a 'model'
@@ -75,6 +75,28 @@ export interface FaceBatch {
   ids: string[];
 }
 
+/** The tensors every FaceBatch holds, all indexed by image on their first axis. */
+export const FACE_BATCH_TENSOR_KEYS = ['input', 'lr', 'hr', 'heatmaps', 'mask', 'landmarks', 'visible', 'box'] as const;
+/** The tensors only a batch of 3D samples holds (see FaceBatch.depth). */
+export const FACE_BATCH_DEPTH_KEYS = ['depth', 'depthValid'] as const;
+
 export function disposeBatch(b: FaceBatch): void {
-  for (const t of [b.input, b.lr, b.hr, b.heatmaps, b.mask, b.landmarks, b.visible, b.box, b.depth, b.depthValid]) t?.dispose();
+  for (const k of [...FACE_BATCH_TENSOR_KEYS, ...FACE_BATCH_DEPTH_KEYS]) b[k]?.dispose();
+}
+
+/**
+ * Images [from, from + count) of a batch as a batch of its own (new tensors; the caller disposes both). The one
+ * place that knows which fields a batch carries, for micro-batches and data-parallel shards alike.
+ */
+export function sliceBatch(b: FaceBatch, from: number, count: number): FaceBatch {
+  const tensors: Record<string, tf.Tensor> = tf.tidy(() => {
+    const out: Record<string, tf.Tensor> = {};
+    for (const k of FACE_BATCH_TENSOR_KEYS) out[k] = tf.slice(b[k], from, count);
+    for (const k of FACE_BATCH_DEPTH_KEYS) {
+      const t = b[k];
+      if (t) out[k] = tf.slice(t, from, count);
+    }
+    return out;
+  });
+  return { ...(tensors as unknown as Omit<FaceBatch, 'ids'>), ids: b.ids.slice(from, from + count) };
 }

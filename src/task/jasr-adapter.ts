@@ -7,7 +7,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { FaceModel, ModelOutput } from '../model/types';
 import { heatmapConsistencyLoss, jointLoss, JointLossConfig, JointLossTargets } from '../losses/index'; // '/index': tslab (notebooks) cannot resolve directory imports
-import { disposeBatch, FaceBatch, FaceSample } from '../data/types';
+import { disposeBatch, FaceBatch, FaceSample, sliceBatch } from '../data/types';
 import { evaluate, EvaluateOptions, Evaluation, modelPredictor } from './evaluate';
 import type { TrainConfig } from '../engine/config';
 import type { EvalConfig } from './eval-config';
@@ -191,7 +191,7 @@ export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
     disposeBatch(batch);
   }
 
-  /** Consecutive micro-batches for train.microBatch (src/engine/accumulate.ts): every tensor sliced on its first axis. */
+  /** Consecutive micro-batches for train.microBatch (src/engine/accumulate.ts), depth included where the batch has it. */
   splitBatch(batch: FaceBatch, counts: number[]): FaceBatch[] {
     const images = counts.reduce((a, b) => a + b, 0);
     if (images !== this.batchSize(batch))
@@ -199,22 +199,7 @@ export class JasrTrainable implements TrainableModel<FaceBatch, FaceSample[]> {
     const parts: FaceBatch[] = [];
     let start = 0;
     for (const count of counts) {
-      const from = start;
-      const slice = <T extends tf.Tensor>(t: T): T => tf.slice(t, from, count);
-      parts.push({
-        input: slice(batch.input),
-        lr: slice(batch.lr),
-        hr: slice(batch.hr),
-        heatmaps: slice(batch.heatmaps),
-        mask: slice(batch.mask),
-        landmarks: slice(batch.landmarks),
-        visible: slice(batch.visible),
-        box: slice(batch.box),
-        ids: batch.ids.slice(from, from + count),
-        // Depth travels only in batches of 3D samples (src/data/types.ts); a micro-batch keeps it.
-        ...(batch.depth ? { depth: slice(batch.depth) } : {}),
-        ...(batch.depthValid ? { depthValid: slice(batch.depthValid) } : {}),
-      });
+      parts.push(sliceBatch(batch, start, count));
       start += count;
     }
     return parts;

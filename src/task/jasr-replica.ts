@@ -5,16 +5,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Json } from '../core/overrides';
 import { buildModel } from '../model/build';
-import type { FaceBatch } from '../data/types';
+import { FACE_BATCH_DEPTH_KEYS, FACE_BATCH_TENSOR_KEYS, FaceBatch, sliceBatch } from '../data/types';
 import { JasrReplicaArgs, JasrTrainable } from './jasr-adapter';
 import type { BatchPayload, ReplicaModule, TensorPayload } from '../engine/parallel/types';
 
 /** The recipe args JasrTrainable.replicaRecipe() sends (src/task/jasr-adapter.ts). */
 
-const TENSOR_KEYS = ['input', 'lr', 'hr', 'heatmaps', 'mask', 'landmarks', 'visible', 'box'] as const;
+const TENSOR_KEYS = FACE_BATCH_TENSOR_KEYS;
 type TensorKey = (typeof TENSOR_KEYS)[number];
 /** Present only in batches of samples with depth (src/data/depth.ts); shards carry them when the batch has them. */
-const DEPTH_KEYS = ['depth', 'depthValid'] as const;
+const DEPTH_KEYS = FACE_BATCH_DEPTH_KEYS;
 type DepthKey = (typeof DEPTH_KEYS)[number];
 
 function payloadOf(t: tf.Tensor, data: Float32Array | Int32Array, start: number, count: number): TensorPayload {
@@ -33,12 +33,7 @@ export const jasrReplica: ReplicaModule<FaceBatch> = {
   split(batch: FaceBatch, counts: number[]) {
     const head0 = counts[0];
     const depthKeys = DEPTH_KEYS.filter((k) => batch[k] !== undefined);
-    const head = tf.tidy(() => {
-      const part = (t: tf.Tensor): tf.Tensor => tf.slice(t, 0, head0);
-      const parts = Object.fromEntries(TENSOR_KEYS.map((k) => [k, part(batch[k])])) as Record<TensorKey, tf.Tensor>;
-      for (const k of depthKeys) (parts as Record<string, tf.Tensor>)[k] = part(batch[k] as tf.Tensor);
-      return parts;
-    });
+    const head = sliceBatch(batch, 0, head0);
     const rest: BatchPayload[] = [];
     const host = Object.fromEntries(TENSOR_KEYS.map((k) => [k, batch[k].dataSync() as Float32Array | Int32Array])) as Record<
       TensorKey,
@@ -55,7 +50,7 @@ export const jasrReplica: ReplicaModule<FaceBatch> = {
       rest.push({ tensors, extra: batch.ids.slice(start, start + count) });
       start += count;
     }
-    return { head: { ...(head as unknown as Omit<FaceBatch, 'ids'>), ids: batch.ids.slice(0, head0) }, rest };
+    return { head, rest };
   },
 
   fromPayload(payload: BatchPayload): FaceBatch {
