@@ -21,7 +21,7 @@ import { CheckpointStore } from '../src/engine/checkpoint';
 import { NonFiniteLossError } from '../src/engine/guard';
 import { train } from '../src/engine/trainer';
 import { readRunLog, StepRecord } from '../src/engine/log';
-import type { Player } from '../src/engine/stepper';
+import type { Player } from '../src/engine/players';
 import type { StepContext, TrainableModel } from '../src/engine/trainable';
 import { TrainRng } from '../src/engine/rng';
 import { tmpDir } from './faults/run-tiny';

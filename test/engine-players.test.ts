@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { train } from '../src/engine/trainer';
 import { DEFAULT_TRAIN_CONFIG } from '../src/engine/config';
 import { CheckpointStore } from '../src/engine/checkpoint';
-import type { MultiPlayerModel, Player } from '../src/engine/stepper';
+import type { MultiPlayerModel, Player } from '../src/engine/players';
 import type { StepContext } from '../src/engine/trainable';
 import { Batch, TinyLoader, TinyModel, TRAIN_DATA_SEED, dataset, learningRecords, makeVal, tinyExperiment, tmpDir } from './faults/run-tiny';
 

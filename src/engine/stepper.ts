@@ -1,9 +1,11 @@
 /**
  * One optimiser step of a trainable, as players: each player is a set of variables with its own loss, optimiser
  * and schedule, updated `updatesPerStep` times per step on the step's batch, in order. A plain TrainableModel is
- * one player (its trainableVariables, lossFn, train.optimizer and train.schedule) and runs on the gradient engine,
- * data-parallel where it can; a model with players() (e.g. a GAN's generator and discriminator, k D-updates per
- * G-update) runs its players on the main thread. The loop (./trainer.ts) is the same for both.
+ * one player (its trainableVariables, lossFn, train.optimizer and train.schedule); a model with players()
+ * (./players.ts, e.g. a GAN's generator and discriminator, k D-updates per G-update) has several. Both run on the
+ * gradient engine, data-parallel where it can (./parallel/engine.ts): a plain model one gradient per batch, a
+ * multi-player one a phase per player update on the batch the engine holds for the step. The loop (./trainer.ts)
+ * is the same for both.
  *
  * Checkpoints keep one optimiser state (./checkpoint.ts): the players' moments are stored together (their
  * variables are disjoint, so names cannot clash) and the step counts beyond the first player's go in the
@@ -15,39 +17,11 @@ import { Adam, AdamState, NamedTensors } from './optimizer';
 import { clipGradients } from './clip';
 import { assertFiniteLoss } from './guard';
 import { BudgetReach, learningRateAt, resolveSchedule } from './schedule';
-import { createGradientEngine, GradientEngine } from './parallel/engine';
-import { localGradients } from './parallel/local-gradients';
+import { createGradientEngine, createPhasedEngine, GradientEngine, PhasedGradientEngine } from './parallel/engine';
+import { namedSubset } from './parallel/targets';
 import { withAccumulation } from './accumulate';
-import type { LossTerms, StepContext, TrainableModel } from './trainable';
-
-/** One optimised part of a model. */
-export interface Player<Batch> {
-  /** Names the player in logs ('<name>.<term>') and in the saved step counts; unique within the model. */
-  name: string;
-  /** The variables its optimiser updates: among the model's namedVariables, disjoint from other players'. */
-  variables: tf.Variable[];
-  lossFn(batch: Batch, ctx: StepContext): LossTerms;
-  /** Default train.optimizer / train.schedule. */
-  optimizer?: OptimizerConfig;
-  schedule?: ScheduleConfig;
-  /** Updates per optimiser step (default 1), each a fresh loss and gradient on the same batch. */
-  updatesPerStep?: number;
-  /**
-   * Steps 1 … warmupSteps only measure this player's loss (for the log and the finite check; no gradient, no
-   * update, its optimiser's step count stays 0): e.g. a discriminator held still while the generator learns the
-   * pixel solution first. Default 0.
-   */
-  warmupSteps?: number;
-}
-
-/** A trainable stepped by several players instead of its single lossFn. */
-export interface MultiPlayerModel<Batch, ValData = unknown> extends TrainableModel<Batch, ValData> {
-  players(): Player<Batch>[];
-}
-
-export function hasPlayers<B, V>(m: TrainableModel<B, V>): m is MultiPlayerModel<B, V> {
-  return typeof (m as Partial<MultiPlayerModel<B, V>>).players === 'function';
-}
+import { hasPlayers, MultiPlayerModel, Player } from './players';
+import type { StepContext, TrainableModel } from './trainable';
 
 /** The players' optimisers, saved and restored as one state (see the header). */
 export class OptimizerSet {
@@ -113,17 +87,6 @@ interface RuntimePlayer<Batch> {
   schedule: ScheduleConfig;
 }
 
-function named(all: Record<string, tf.Variable>, vars: tf.Variable[], who: string): Record<string, tf.Variable> {
-  const byVar = new Map<tf.Variable, string>(Object.entries(all).map(([k, v]) => [v, k]));
-  const out: Record<string, tf.Variable> = {};
-  for (const v of vars) {
-    const name = byVar.get(v);
-    if (name === undefined) throw new Error(`train: ${who} variable '${v.name}' is not among the model's namedVariables (it would not be checkpointed)`);
-    out[name] = v;
-  }
-  return out;
-}
-
 /**
  * Clips, checks and applies one gradient set; disposes `grads`. `player` names the player in the non-finite
  * message (with several players), whose terms then carry their logged names.
@@ -154,18 +117,6 @@ function prefixed(values: Record<string, number>, prefix: string): Record<string
   return prefix === '' ? values : Object.fromEntries(Object.entries(values).map(([k, v]) => [`${prefix}${k}`, v]));
 }
 
-/** A player's loss without gradients (its warm-up): the values to log, checked finite. */
-function measure<B>(p: RuntimePlayer<B>, batch: B, ctx: StepContext, prefix: string): Record<string, number> {
-  const values = tf.tidy(() => {
-    const { total, terms } = p.spec.lossFn(batch, ctx);
-    const out: Record<string, number> = { total: total.dataSync()[0] };
-    for (const [k, v] of Object.entries(terms)) out[k] = v.dataSync()[0];
-    return out;
-  });
-  assertFiniteLoss(ctx.step, ctx.epoch, prefixed(values, prefix), p.spec.name);
-  return values;
-}
-
 class SinglePlayerStepper<B> implements Stepper<B> {
   constructor(
     readonly optimizers: OptimizerSet,
@@ -193,25 +144,26 @@ class SinglePlayerStepper<B> implements Stepper<B> {
 }
 
 class MultiPlayerStepper<B, V> implements Stepper<B> {
-  readonly note: string | null;
   constructor(
     private readonly model: MultiPlayerModel<B, V>,
     private readonly players: RuntimePlayer<B>[],
     readonly optimizers: OptimizerSet,
     private readonly adams: Adam[],
+    private readonly engine: PhasedGradientEngine<B>,
     private readonly cfg: TrainConfig,
-  ) {
-    const parallel = cfg.workers !== undefined && cfg.workers !== 'auto' && cfg.workers > 1;
-    this.note = parallel ? `data-parallel off (one thread): ${players.length} players step on the main thread` : null;
+  ) {}
+
+  get note(): string | null {
+    return this.engine.note;
   }
 
   async step(batch: B, ctx: StepContext, beforeUpdate: (values: Record<string, number>) => void): Promise<StepOutcome> {
     const out: StepOutcome = { values: {}, gradNorm: 0 };
     let first = true;
+    // The engine holds the batch (whole, or as shards on the replicas) for every player's phases, then frees it.
+    const phases = this.engine.open(batch, ctx);
     try {
-      this.players.forEach((p, i) => {
-        // localGradients reads lossFn and disposeBatch: this player's loss, and the batch kept for the next player.
-        const view = { lossFn: (b: B, c: StepContext) => p.spec.lossFn(b, c), disposeBatch: (): void => undefined } as unknown as TrainableModel<B, V>;
+      for (const [i, p] of this.players.entries()) {
         const lr = learningRateAt(p.optimizer.lr, p.schedule, ctx.epoch, ctx.step);
         const prefix = i === 0 ? '' : `${p.spec.name}.`;
         const record = (values: Record<string, number>, norm: number): void => {
@@ -223,11 +175,14 @@ class MultiPlayerStepper<B, V> implements Stepper<B> {
           }
         };
         if (ctx.step <= (p.spec.warmupSteps ?? 0)) {
-          record(measure(p, batch, ctx, prefix), 0);
-          return;
+          // The warm-up measures the player's loss (for the log and the finite check): no gradient, no update.
+          const values = await phases.values(i);
+          assertFiniteLoss(ctx.step, ctx.epoch, prefixed(values, prefix), p.spec.name);
+          record(values, 0);
+          continue;
         }
         for (let u = 0; u < (p.spec.updatesPerStep ?? 1); u++) {
-          const { values, grads } = localGradients(view, batch, ctx, p.vars);
+          const { values, grads } = await phases.gradients(i);
           const norm = update(
             grads,
             values,
@@ -243,14 +198,16 @@ class MultiPlayerStepper<B, V> implements Stepper<B> {
           );
           record(values, norm);
         }
-      });
+      }
     } finally {
-      this.model.disposeBatch(batch);
+      phases.release();
     }
     return out;
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return this.engine.close();
+  }
 }
 
 /** The stepper for `model`: its players, or the single player its lossFn and trainableVariables make. */
@@ -261,7 +218,7 @@ export async function createStepper<B, V>(
   reach?: BudgetReach,
 ): Promise<Stepper<B>> {
   if (!hasPlayers(model)) {
-    const trainable = named(all, model.trainableVariables(), 'trainable');
+    const trainable = namedSubset(all, model.trainableVariables(), 'trainable');
     const adam = new Adam(cfg.optimizer, trainable);
     try {
       // train.microBatch wraps the engine (./accumulate.ts): each micro-batch runs on it, data-parallel or not.
@@ -279,7 +236,7 @@ export async function createStepper<B, V>(
   if (specs.length === 0) throw new Error('train: players() returned no player');
   const seen = new Map<string, string>();
   const players: RuntimePlayer<B>[] = specs.map((spec) => {
-    const vars = named(all, spec.variables, `player '${spec.name}'`);
+    const vars = namedSubset(all, spec.variables, `player '${spec.name}'`);
     for (const n of Object.keys(vars)) {
       const other = seen.get(n);
       if (other !== undefined) throw new Error(`train: variable '${n}' belongs to players '${other}' and '${spec.name}'; each variable has one optimiser`);
@@ -292,5 +249,13 @@ export async function createStepper<B, V>(
   if (new Set(specs.map((s) => s.name)).size !== specs.length) throw new Error(`train: player names must be unique (${specs.map((s) => s.name).join(', ')})`);
   const adams = players.map((p) => new Adam(p.optimizer, p.vars));
   const set = new OptimizerSet(players.map((p, i) => ({ name: p.spec.name, adam: adams[i], params: Object.keys(p.vars) })));
-  return new MultiPlayerStepper(model, players, set, adams, cfg);
+  try {
+    // One gradient target per player, in players() order: what a replica worker derives from its copy (./parallel/targets.ts).
+    const targets = players.map((p) => ({ lossFn: (b: B, c: StepContext) => p.spec.lossFn(b, c), vars: p.vars }));
+    const engine = await createPhasedEngine(model, all, targets, cfg.workers);
+    return new MultiPlayerStepper(model, players, set, adams, engine, cfg);
+  } catch (e) {
+    set.dispose();
+    throw e;
+  }
 }

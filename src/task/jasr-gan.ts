@@ -17,7 +17,9 @@
  * During the first warmupSteps, λ_adv = 0 and D is not updated; both adversarial losses are still measured (on SR
  * with its gradient stopped) so the log has every column from step 1.
  */
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import type { Json } from '../core/overrides';
 import type { FaceModel } from '../model/types';
 import type { ModelConfig } from '../model/config';
 import { buildDiscriminator, Discriminator } from '../model/discriminator';
@@ -25,7 +27,9 @@ import { discriminatorLoss, generatorLoss } from '../losses/adversarial';
 import { stopGradient } from '../losses/heatmap-consistency';
 import type { FaceBatch, FaceSample } from '../data/types';
 import type { TrainConfig } from '../engine/config';
-import type { MultiPlayerModel, Player } from '../engine/stepper';
+import type { MultiPlayerModel, Player } from '../engine/players';
+import type { ReplicaRecipe } from '../engine/parallel/types';
+import type { JasrGanReplicaArgs } from './jasr-gan-replica';
 import type { LossTerms, StepContext } from '../engine/trainable';
 import type { EvalConfig } from './eval-config';
 import { JasrTrainable, ValidationOptions } from './jasr-adapter';
@@ -56,6 +60,8 @@ export class JasrGanTrainable implements MultiPlayerModel<FaceBatch, FaceSample[
   readonly metricNames: string[];
   readonly discriminator: Discriminator;
   private readonly generator: JasrTrainable;
+  private readonly train: TrainConfig;
+  private readonly evalConfig: EvalConfig;
   private readonly conditioned: boolean;
   private fake: KeptFake | null = null;
 
@@ -69,6 +75,8 @@ export class JasrGanTrainable implements MultiPlayerModel<FaceBatch, FaceSample[
     const problem = generatorProblem(model.config, adversarial);
     if (problem !== null) throw new Error(`train.adversarial: ${problem}`);
     this.generator = new JasrTrainable(model, train, evalConfig, validation);
+    this.train = train;
+    this.evalConfig = evalConfig;
     // Variable streams depend on the seed and the variable's name (src/model/params.ts), so D may share G's seed.
     this.discriminator = buildDiscriminator(adversarial.discriminator, model.seed);
     this.conditioned = adversarial.discriminator.heatmapChannels > 0;
@@ -103,6 +111,32 @@ export class JasrGanTrainable implements MultiPlayerModel<FaceBatch, FaceSample[
         warmupSteps: adv.warmupSteps,
       },
     ];
+  }
+
+  /**
+   * How train.workers > 1 rebuilds both players in worker threads (src/engine/parallel/): each replica runs G's
+   * and D's phases on its shard, the main thread averages the gradients and steps both optimisers.
+   */
+  replicaRecipe(): ReplicaRecipe {
+    const args: JasrGanReplicaArgs = {
+      model: this.model.config,
+      seed: this.model.seed,
+      train: this.train,
+      eval: this.evalConfig,
+      adversarial: this.adversarial,
+    };
+    return { module: path.join(__dirname, 'jasr-gan-replica.ts'), exportName: 'jasrGanReplica', args: args as unknown as Json };
+  }
+
+  /**
+   * Shards are exact only for losses that are means over images (docs/adversarial.md). The relativistic average
+   * compares each logit with the mean logit of the other half *of the batch*, so a shard would compare with its
+   * own mean instead: a different loss.
+   */
+  replicaProblem(): string | null {
+    if (this.adversarial.loss === 'relativistic-average')
+      return "train.adversarial.loss 'relativistic-average' compares every logit with the batch's mean logit, which shards cannot reproduce";
+    return null;
   }
 
   /** Not used for stepping (players() is); the generator's loss, e.g. for a caller that wants one number. */

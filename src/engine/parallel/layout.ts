@@ -34,14 +34,21 @@ export function sharedFloats(layout: FlatLayout): Float32Array {
   return new Float32Array(new SharedArrayBuffer(Math.max(1, layout.totalSize) * Float32Array.BYTES_PER_ELEMENT));
 }
 
-/** Copies the current values of the layout's variables into `flat`. */
-export function writeVariables(layout: FlatLayout, vars: Record<string, tf.Tensor>, flat: Float32Array): void {
-  for (const e of layout.entries) flat.set(vars[e.name].dataSync() as Float32Array, e.offset);
+/** Entries [from, to) of a layout: the variables one message refreshes. */
+export type EntryRange = readonly [from: number, to: number];
+
+export function wholeLayout(layout: FlatLayout): EntryRange {
+  return [0, layout.entries.length];
 }
 
-/** Assigns every layout variable from `flat` (a copy: later writes to `flat` do not reach the variables). */
-export function assignVariables(layout: FlatLayout, vars: Record<string, tf.Variable>, flat: Float32Array): void {
-  for (const e of layout.entries) {
+/** Copies the current values of the layout's variables (those in `range`, default all) into `flat`. */
+export function writeVariables(layout: FlatLayout, vars: Record<string, tf.Tensor>, flat: Float32Array, range: EntryRange = wholeLayout(layout)): void {
+  for (const e of layout.entries.slice(range[0], range[1])) flat.set(vars[e.name].dataSync() as Float32Array, e.offset);
+}
+
+/** Assigns the layout's variables (those in `range`, default all) from `flat` (a copy: later writes to `flat` do not reach them). */
+export function assignVariables(layout: FlatLayout, vars: Record<string, tf.Variable>, flat: Float32Array, range: EntryRange = wholeLayout(layout)): void {
+  for (const e of layout.entries.slice(range[0], range[1])) {
     tf.tidy(() => vars[e.name].assign(tf.tensor(flat.slice(e.offset, e.offset + e.size), e.shape, 'float32')));
   }
 }

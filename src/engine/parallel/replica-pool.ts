@@ -7,8 +7,8 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { BackendName } from '../../backend/index';
-import type { FromWorker, InitMessage, StepMessage } from './messages';
-import { FlatLayout, sharedFloats } from './layout';
+import type { FromWorker, InitMessage, Phase, PhaseMessage } from './messages';
+import { EntryRange, FlatLayout, sharedFloats } from './layout';
 import type { BatchPayload, ReplicaRecipe } from './types';
 
 export interface WorkerShardResult {
@@ -45,7 +45,14 @@ export class ReplicaPool {
   }
 
   /** Starts `count` workers and waits until each has built its replica (rejects, closing them all, if one fails). */
-  static async start(count: number, recipe: ReplicaRecipe, backend: BackendName, weightLayout: FlatLayout, gradLayout: FlatLayout): Promise<ReplicaPool> {
+  static async start(
+    count: number,
+    recipe: ReplicaRecipe,
+    backend: BackendName,
+    weightLayout: FlatLayout,
+    gradLayout: FlatLayout,
+    targetRanges: EntryRange[],
+  ): Promise<ReplicaPool> {
     const pool = new ReplicaPool(weightLayout, gradLayout);
     try {
       const source = bootstrapSource();
@@ -81,6 +88,7 @@ export class ReplicaPool {
             weights: pool.weights,
             gradLayout,
             grads: s.grads,
+            targetRanges,
           } satisfies InitMessage),
         ),
       );
@@ -95,7 +103,7 @@ export class ReplicaPool {
     return this.slots.length;
   }
 
-  private request(slot: Slot, msg: InitMessage | StepMessage, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+  private request(slot: Slot, msg: InitMessage | PhaseMessage, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
     if (slot.failure) return Promise.reject(slot.failure);
     return new Promise((resolve, reject) => {
       slot.pending = { resolve, reject };
@@ -104,17 +112,18 @@ export class ReplicaPool {
   }
 
   /**
-   * Sends one payload per worker (the weights must already be in `weights`) and returns immediately; await the
-   * promise after the main thread has computed its own shard.
+   * Runs `phase` on the first `shards.length` workers, each on a new shard (a payload, transferred) or on the shard
+   * it holds from this step's earlier phases (undefined); the weights `phase.refresh` names must already be in
+   * `weights`. Returns immediately: await the promise after the main thread has computed its own shard.
    */
-  step(step: number, epoch: number, payloads: BatchPayload[]): Promise<WorkerShardResult[]> {
-    if (payloads.length > this.slots.length) throw new Error(`ReplicaPool.step: ${payloads.length} shards for ${this.slots.length} workers`);
+  run(phase: Phase, shards: (BatchPayload | undefined)[]): Promise<WorkerShardResult[]> {
+    if (shards.length > this.slots.length) throw new Error(`ReplicaPool.run: ${shards.length} shards for ${this.slots.length} workers`);
     return Promise.all(
-      payloads.map(async (payload, i) => {
+      shards.map(async (payload, i) => {
         const slot = this.slots[i];
-        const transfer = Object.values(payload.tensors).map((t) => t.data.buffer as ArrayBuffer);
-        const reply = await this.request(slot, { kind: 'step', step, epoch, payload }, transfer);
-        if (reply.kind !== 'stepped') throw new Error(`data-parallel worker ${i + 1}: expected a step result, got '${reply.kind}'`);
+        const transfer = payload ? Object.values(payload.tensors).map((t) => t.data.buffer as ArrayBuffer) : [];
+        const reply = await this.request(slot, { kind: 'phase', ...phase, ...(payload ? { payload } : {}) }, transfer);
+        if (reply.kind !== 'done') throw new Error(`data-parallel worker ${i + 1}: expected a phase result, got '${reply.kind}'`);
         return { values: reply.values, present: new Set(reply.present), grads: slot.grads };
       }),
     );

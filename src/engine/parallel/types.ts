@@ -29,7 +29,7 @@ export interface ReplicaRecipe {
 }
 
 /**
- * What a recipe module provides. Data parallelism is exact only when the model's loss is a *mean* over the
+ * What a recipe module provides. Data parallelism is exact only when the model's loss (every player's) is a *mean* over the
  * images of the batch (so that the batch loss is the shard losses weighted by shard size) and when lossFn draws
  * no randomness from the step context (workers have no access to the trainer's RNG).
  */
@@ -48,6 +48,11 @@ export interface ReplicaModule<Batch> {
 /** A TrainableModel that can be replicated in worker threads. */
 export interface Replicable {
   replicaRecipe(): ReplicaRecipe;
+  /**
+   * Why this configuration of the model cannot be cut into shards exactly (e.g. a loss that couples the images of
+   * a batch), or null; absent = it can.
+   */
+  replicaProblem?(): string | null;
 }
 
 export function isReplicable(m: object): m is Replicable {
