@@ -20,7 +20,7 @@ import { BudgetReach, learningRateAt, resolveSchedule } from './schedule';
 import { createGradientEngine, createPhasedEngine, GradientEngine, PhasedGradientEngine } from './parallel/engine';
 import { namedSubset } from './parallel/targets';
 import { withAccumulation } from './accumulate';
-import { hasPlayers, MultiPlayerModel, Player } from './players';
+import { hasPlayers, Player } from './players';
 import type { StepContext, TrainableModel } from './trainable';
 
 /** The players' optimisers, saved and restored as one state (see the header). */
@@ -143,9 +143,8 @@ class SinglePlayerStepper<B> implements Stepper<B> {
   }
 }
 
-class MultiPlayerStepper<B, V> implements Stepper<B> {
+class MultiPlayerStepper<B> implements Stepper<B> {
   constructor(
-    private readonly model: MultiPlayerModel<B, V>,
     private readonly players: RuntimePlayer<B>[],
     readonly optimizers: OptimizerSet,
     private readonly adams: Adam[],
@@ -253,7 +252,7 @@ export async function createStepper<B, V>(
     // One gradient target per player, in players() order: what a replica worker derives from its copy (./parallel/targets.ts).
     const targets = players.map((p) => ({ lossFn: (b: B, c: StepContext) => p.spec.lossFn(b, c), vars: p.vars }));
     const engine = await createPhasedEngine(model, all, targets, cfg.workers);
-    return new MultiPlayerStepper(model, players, set, adams, engine, cfg);
+    return new MultiPlayerStepper(players, set, adams, engine, cfg);
   } catch (e) {
     set.dispose();
     throw e;

@@ -16,6 +16,8 @@
  * pass, the bulk of a step's cost.
  * During the first warmupSteps, λ_adv = 0 and D is not updated; both adversarial losses are still measured (on SR
  * with its gradient stopped) so the log has every column from step 1.
+ * With train.workers > 1 each replica runs both players' updates on its shard of the batch (replicaRecipe,
+ * ./jasr-gan-replica.ts; src/engine/parallel/phases.ts): the SR images kept for D are then each replica's own.
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
