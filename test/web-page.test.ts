@@ -140,7 +140,7 @@ describe('web page in headless Chromium (jasr export + jasr serve)', function ()
       ([u, b]) => (globalThis as unknown as { jasr: { enhanceBoxes(u: string, b: DetectedFace[]): Promise<FaceView[]> } }).jasr.enhanceBoxes(u, b),
       [url, given] as [string, DetectedFace[]],
     )) as FaceView[];
-    const [nodeFace] = enhanceFaces(model, face, given, MARGIN);
+    const [nodeFace] = enhanceFaces(model, face, given, { margin: MARGIN });
     assert.deepStrictEqual(pageFace.lr, Array.from(nodeFace.lr.data), 'LR crop (8-bit) differs');
     assert.ok(pageFace.sr && nodeFace.sr);
     let srMax = 0,
