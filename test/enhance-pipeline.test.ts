@@ -69,18 +69,18 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
 
   it('a batch of faces gives what each face gives alone, and (data.quantize) what jasr infer gives for the same LR face', () => {
     const before = tf.memory().numTensors;
-    const batch = enhanceFaces(model, photo, faces, 0.1);
+    const batch = enhanceFaces(model, photo, faces, { margin: 0.1 });
     assert.strictEqual(tf.memory().numTensors, before, 'no tensor left behind');
     assert.strictEqual(batch.length, 3);
     for (let i = 0; i < faces.length; i++) {
-      const [alone] = enhanceFaces(model, photo, [faces[i]], 0.1);
+      const [alone] = enhanceFaces(model, photo, [faces[i]], { margin: 0.1 });
       assert.deepStrictEqual(batch[i].lr.data, alone.lr.data);
       let maxDiff = 0;
       for (let k = 0; k < alone.sr!.data.length; k++) maxDiff = Math.max(maxDiff, Math.abs(alone.sr!.data[k] - batch[i].sr!.data[k]));
       assert.ok(maxDiff <= 1, `face ${i}: batch vs alone SR differ by ${maxDiff}`);
       // With data.quantize the LR face is at 8-bit levels, so its PNG is exactly what the model saw, and jasr
       // infer on that PNG (same size: no resampling) must give the same input, SR and landmarks.
-      const [q] = enhanceFaces(model, photo, [faces[i]], 0.1, true);
+      const [q] = enhanceFaces(model, photo, [faces[i]], { margin: 0.1, quantize: true });
       const infer = inferFace(model, q.lr, { quantize: true });
       assert.deepStrictEqual(infer.input.data, q.bicubic.data, `face ${i}: network input differs from jasr infer's`);
       assert.deepStrictEqual(infer.sr!.data, q.sr!.data, `face ${i}: SR differs from jasr infer's`);
@@ -96,7 +96,7 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
   });
 
   it('SR-frame points map to the original image as the inverse of the crop', () => {
-    const [f] = enhanceFaces(model, photo, [faces[0]], 0.1);
+    const [f] = enhanceFaces(model, photo, [faces[0]], { margin: 0.1 });
     // Square box around the 100×110 box with 10 % margin on each side: side 110·1.2 = 132, centred on (110, 95).
     assert.ok(Math.abs(f.crop.side - 132) < 1e-9 && Math.abs(f.crop.x0 - 44) < 1e-9 && Math.abs(f.crop.y0 - 29) < 1e-9, JSON.stringify(f.crop));
     const originals = [
@@ -135,7 +135,7 @@ describe('jasr enhance pipeline (stand-in detector, small JASRNet)', function ()
       faceBox.map((v) => Math.round(v * 100) / 100),
     );
     assert.deepStrictEqual(json.calibration, BOX_CALIBRATIONS.ssd);
-    const [expected] = enhanceFaces(model, photo, [{ box: faceBox, score: 0.95 }], 0.1);
+    const [expected] = enhanceFaces(model, photo, [{ box: faceBox, score: 0.95 }], { margin: 0.1 });
     json.faces[0].landmarks.forEach((p: [number, number], k: number) => {
       assert.ok(
         Math.abs(p[0] - expected.landmarksOriginal![k][0]) <= 0.0051 && Math.abs(p[1] - expected.landmarksOriginal![k][1]) <= 0.0051,

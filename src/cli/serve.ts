@@ -123,7 +123,7 @@ forces it). Binds 127.0.0.1 only. Stop with Ctrl-C.`,
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
     const modelDir = args.requireString('model');
     const port = args.integer('port') ?? 8080;
-    if (!(port >= 0 && port <= 65535)) throw new OptionValueError('--port', 'an integer in 0..65535', String(port));
+    if (!(port >= 0 && port <= 65535)) throw new OptionValueError('port', 'an integer in 0..65535', String(port));
     const s = await startPageServer(modelDir, port);
     console.log(`jasr serve: open ${s.url} (model ${path.resolve(modelDir)}); Ctrl-C stops`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

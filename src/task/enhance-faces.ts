@@ -9,6 +9,11 @@
  * networkInput (src/data/pairs.ts), the function training, evaluation and `jasr infer` use → all faces stacked
  * into one [N, hr, hr, 3] batch → model.apply →
  * heatmaps decoded → landmarks mapped from the SR frame back to the original image through the crop box.
+ *
+ * Two paths compute the same numbers: the default one crops with enhance-crop.ts and decodes the heatmap values in
+ * JS (enhance-heatmap-decode.ts); `reference: true` crops with cropFace on the face's window and decodes with the
+ * kit's tensor decoder (src/codec/decode.ts). The reference path was the per-frame code until the real-time work of
+ * issue 19: its crop and its ~30-op decoder cost as much as half the forward pass (bench/RESULTS.md, enhance).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FaceModel } from '../model/types';
@@ -18,6 +23,8 @@ import { Box, cropFace, squareCropBox } from '../data/crop';
 import { quantize8 } from '../data/resize';
 import { networkInput } from '../data/pairs';
 import type { RgbImage } from '../data/image-io';
+import { cropResampled } from './enhance-crop';
+import { decodeHeatmapValues } from './enhance-heatmap-decode';
 
 export interface DetectedFace {
   /**
@@ -101,13 +108,26 @@ export function cropSourceWindow(
   return { window: { data, width, height }, left, top };
 }
 
-/** The LR face (floats in [0, 1], lrSize² × 3; 8-bit levels when quantizing), its 8-bit picture and its crop box. */
-export function cropLr(image: RgbImage, box: Box, g: FaceGeometry): { lrFloat: Float32Array; lr: RgbImage; crop: { x0: number; y0: number; side: number } } {
+/**
+ * The LR face (floats in [0, 1], lrSize² × 3; 8-bit levels when quantizing), its 8-bit picture and its crop box.
+ * `reference`: cropFace on the face's window (the slower path the fast crop is checked against).
+ */
+export function cropLr(
+  image: RgbImage,
+  box: Box,
+  g: FaceGeometry,
+  reference = false,
+): { lrFloat: Float32Array; lr: RgbImage; crop: { x0: number; y0: number; side: number } } {
   const crop = squareCropBox(box, g.margin);
-  const w = cropSourceWindow(image, crop, g.lrSize);
-  const shifted: Box = [box[0] - w.left, box[1] - w.top, box[2] - w.left, box[3] - w.top];
-  const c = cropFace(w.window, [], shifted, { x0: crop.x0 - w.left, y0: crop.y0 - w.top, side: crop.side }, g.lrSize); // cropFace clamps to [0, 1]
-  const lrFloat = g.quantize ? quantize8(c.hr) : c.hr;
+  let hr: Float32Array;
+  if (reference) {
+    const w = cropSourceWindow(image, crop, g.lrSize);
+    const shifted: Box = [box[0] - w.left, box[1] - w.top, box[2] - w.left, box[3] - w.top];
+    hr = cropFace(w.window, [], shifted, { x0: crop.x0 - w.left, y0: crop.y0 - w.top, side: crop.side }, g.lrSize).hr; // cropFace clamps to [0, 1]
+  } else {
+    hr = cropResampled(image, crop, g.lrSize);
+  }
+  const lrFloat = g.quantize ? quantize8(hr) : hr;
   return { lrFloat, lr: toRgb8(lrFloat, g.lrSize, g.lrSize), crop };
 }
 
@@ -122,13 +142,40 @@ export function hrToOriginal(p: [number, number], crop: { x0: number; y0: number
   return [(p[0] + 0.5) * s + crop.x0, (p[1] + 0.5) * s + crop.y0];
 }
 
+export interface EnhanceFacesOptions {
+  /** Crop margin on each side as a fraction of the box side (the experiment's data.margin). */
+  margin: number;
+  /** The run's data.quantize. */
+  quantize?: boolean;
+  /** At most this many faces per model.apply (bounds memory). */
+  maxBatch?: number;
+  /** The reference path: cropFace on the face window and the tensor heatmap decoder (same numbers, slower). */
+  reference?: boolean;
+}
+
+/** Landmarks and per-landmark peaks of the last heatmap stage, read back as arrays. */
+function decodeLast(heatmaps: tf.Tensor4D, reference: boolean): { landmarksHr: Float32Array; scores: Float32Array; points: number } {
+  if (reference) {
+    const d = decodeHeatmaps(heatmaps);
+    try {
+      return { landmarksHr: d.landmarksHr.dataSync() as Float32Array, scores: d.scores.dataSync() as Float32Array, points: d.landmarksHr.shape[1] };
+    } finally {
+      tf.dispose([d.landmarksHr, d.scores]);
+    }
+  }
+  const d = decodeHeatmapValues(heatmaps.dataSync() as Float32Array, heatmaps.shape);
+  return { landmarksHr: d.landmarksHr, scores: d.scores, points: d.landmarks };
+}
+
 /** All faces of one frame through the model in one batch (at most `maxBatch` per apply to bound memory). */
-export function enhanceFaces(model: FaceModel, image: RgbImage, faces: DetectedFace[], margin: number, quantize = false, maxBatch = 32): EnhancedFace[] {
-  const g = faceGeometry(model, margin, quantize);
+export function enhanceFaces(model: FaceModel, image: RgbImage, faces: DetectedFace[], o: EnhanceFacesOptions): EnhancedFace[] {
+  const g = faceGeometry(model, o.margin, o.quantize ?? false);
+  const maxBatch = o.maxBatch ?? 32;
+  const reference = o.reference ?? false;
   const out: EnhancedFace[] = [];
   for (let start = 0; start < faces.length; start += maxBatch) {
     const chunk = faces.slice(start, start + maxBatch);
-    const crops = chunk.map((f) => cropLr(image, f.box, g));
+    const crops = chunk.map((f) => cropLr(image, f.box, g, reference));
     const inputs = crops.map((c) => bicubicInput(c.lrFloat, g));
     const n = chunk.length;
     const per = g.hrSize * g.hrSize * 3;
@@ -142,11 +189,10 @@ export function enhanceFaces(model: FaceModel, image: RgbImage, faces: DetectedF
       let scoreAll: Float32Array | null = null;
       let points = 0;
       if (y.heatmaps.length > 0) {
-        const d = decodeHeatmaps(y.heatmaps[y.heatmaps.length - 1]);
-        lmAll = d.landmarksHr.dataSync() as Float32Array;
-        scoreAll = d.scores.dataSync() as Float32Array;
-        points = d.landmarksHr.shape[1];
-        tf.dispose([d.landmarksHr, d.scores]);
+        const d = decodeLast(y.heatmaps[y.heatmaps.length - 1], reference);
+        lmAll = d.landmarksHr;
+        scoreAll = d.scores;
+        points = d.points;
       }
       chunk.forEach((f, i) => {
         const sr = srAll ? toRgb8(srAll.subarray(i * per, (i + 1) * per), g.hrSize, g.hrSize) : null;

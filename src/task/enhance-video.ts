@@ -52,8 +52,14 @@ export function probeVideo(file: string): VideoInfo {
   return { width: stream.width, height: stream.height, fps, frames };
 }
 
-/** Decoded RGB frames, one at a time; at most `maxFrames` (the decoder is stopped after them). */
-export async function* readFrames(file: string, info: VideoInfo, maxFrames = Infinity): AsyncGenerator<RgbImage> {
+/**
+ * Decoded RGB frames, one at a time; at most `maxFrames` (the decoder is stopped after them). Up to `ahead` frames
+ * are read from ffmpeg before they are asked for: a frame is larger than the pipe's buffer (64 KiB), so a reader
+ * that only reads when asked leaves ffmpeg blocked on a full pipe while the frame before is processed, and then
+ * waits for the whole decode; read ahead, ffmpeg decodes on the other core meanwhile (the decode wait in
+ * bench/RESULTS.md's enhance section). `ahead` 0 reads only when a frame is asked for (the reader before).
+ */
+export async function* readFrames(file: string, info: VideoInfo, maxFrames = Infinity, ahead = 4): AsyncGenerator<RgbImage> {
   const args = ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24'];
   if (Number.isFinite(maxFrames)) args.push('-frames:v', String(maxFrames));
   const proc = spawn(ffmpegPath('ffmpeg'), [...args, '-']);
@@ -63,19 +69,54 @@ export async function* readFrames(file: string, info: VideoInfo, maxFrames = Inf
   });
   const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
   const frameBytes = info.width * info.height * 3;
-  let pending = Buffer.alloc(0);
+  // Each pipe chunk is copied once, into the frame it belongs to (appending chunks to a growing buffer copied a
+  // 720×576 frame's bytes ~10 times over).
+  const ready: Uint8Array[] = [];
+  let frame = new Uint8Array(frameBytes);
+  let filled = 0;
+  let decoded = 0;
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  proc.stdout.on('data', (chunk: Buffer) => {
+    for (let at = 0; at < chunk.length && decoded < maxFrames;) {
+      const n = Math.min(frameBytes - filled, chunk.length - at);
+      frame.set(chunk.subarray(at, at + n), filled);
+      filled += n;
+      at += n;
+      if (filled === frameBytes) {
+        ready.push(frame);
+        decoded++;
+        frame = new Uint8Array(frameBytes);
+        filled = 0;
+      }
+    }
+    if (ready.length >= Math.max(1, ahead)) proc.stdout.pause();
+    notify();
+  });
+  const finish = (): void => {
+    ended = true;
+    notify();
+  };
+  proc.stdout.on('end', finish);
+  proc.stdout.on('close', finish);
   let count = 0;
   try {
-    for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.length >= frameBytes && count < maxFrames) {
-        const data = new Uint8Array(frameBytes);
-        data.set(pending.subarray(0, frameBytes));
-        pending = pending.subarray(frameBytes);
-        count++;
-        yield { data, width: info.width, height: info.height };
+    while (count < maxFrames) {
+      const data = ready.shift();
+      if (!data) {
+        if (ended) break;
+        proc.stdout.resume(); // a frame is asked for
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
       }
-      if (count >= maxFrames) break;
+      if (ready.length < ahead) proc.stdout.resume();
+      count++;
+      yield { data, width: info.width, height: info.height };
     }
   } finally {
     if (proc.exitCode === null) proc.kill('SIGKILL');

@@ -12,9 +12,10 @@ import { writeJsonAtomic } from '../core/atomic-write';
 import { RgbImage, readImage, writeImage } from '../data/image-io';
 import type { FaceModel } from '../model/types';
 import { ProgressMode, ProgressReporter } from '../engine/progress';
-import { DetectorApi, DetectorOptions, detectFaces } from './enhance-detect';
+import type { DetectorApi, DetectorOptions } from './enhance-detect';
 import { detectorCalibration } from './enhance-calibration';
-import { EnhancedFace, enhanceFaces } from './enhance-faces';
+import type { EnhancedFace } from './enhance-faces';
+import { FrameOptions, enhanceFrame } from './enhance-frame';
 import { annotateFrame } from './enhance-draw';
 import { FaceTracker, TrackOptions } from './enhance-track';
 import { VIDEO_EXTENSIONS, VideoWriter, probeVideo, readFrames } from './enhance-video';
@@ -100,26 +101,21 @@ function faceRecord(f: EnhancedFace): Record<string, unknown> {
 
 /**
  * One frame: detect (or, with a tracker, take the faces tracked from the previous frame when the detector is not
- * due), enhance, annotate; times each part.
+ * due) and enhance (enhance-frame.ts, shared with the web page), then annotate; times each part.
  */
 export async function processFrame(
   model: FaceModel,
   api: DetectorApi,
   image: RgbImage,
-  o: Pick<EnhanceOptions, 'detector' | 'margin' | 'quantize'>,
+  o: FrameOptions,
   annotate = true,
   tracker?: FaceTracker,
 ): Promise<{ faces: EnhancedFace[]; annotated: RgbImage | null; timing: FrameTiming }> {
+  const r = await enhanceFrame(model, api, image, o, tracker);
   const t0 = performance.now();
-  const detected = !tracker || tracker.needsDetection();
-  const boxes = detected ? await detectFaces(api, image.data, image.width, image.height, o.detector) : tracker.trackedFaces();
-  const t1 = performance.now();
-  const faces = enhanceFaces(model, image, boxes, o.margin, o.quantize ?? false);
-  tracker?.update(faces, detected);
-  const t2 = performance.now();
-  const annotated = annotate ? annotateFrame(image, faces) : null;
-  const t3 = performance.now();
-  return { faces, annotated, timing: { detected, detectMs: t1 - t0, modelMs: t2 - t1, drawMs: t3 - t2, faces: faces.length } };
+  const annotated = annotate ? annotateFrame(image, r.faces) : null;
+  const drawMs = performance.now() - t0;
+  return { faces: r.faces, annotated, timing: { detected: r.detected, detectMs: r.detectMs, modelMs: r.modelMs, drawMs, faces: r.faces.length } };
 }
 
 async function enhancePhoto(model: FaceModel, api: DetectorApi, file: string, o: EnhanceOptions, sum: EnhanceSummary): Promise<void> {
