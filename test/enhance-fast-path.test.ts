@@ -1,7 +1,7 @@
 /**
  * The per-frame fast path of `jasr enhance` and the web page computes what the kit's reference code computes: the
  * face crop (src/task/enhance-crop.ts) bit for bit against cropFace on the whole frame, the array heatmap decoder
- * (src/task/enhance-heatmap-decode.ts) against the tensor decoder (src/codec/decode.ts), and enhanceFaces's default
+ * (src/codec/decode-values.ts) against the tensor decoder (src/codec/decode.ts), and enhanceFaces's default
  * path against its reference path on a real photo; the video reader yields ffmpeg's frames byte for byte.
  */
 import * as assert from 'assert';
@@ -14,7 +14,7 @@ import { type Box, cropFace, squareCropBox } from '../src/data/crop';
 import { type RgbImage, readImage } from '../src/data/image-io';
 import { decodeHeatmaps } from '../src/codec/decode';
 import { cropResampled } from '../src/task/enhance-crop';
-import { decodeHeatmapValues } from '../src/task/enhance-heatmap-decode';
+import { decodeHeatmapValues } from '../src/codec/decode-values';
 import { enhanceFaces } from '../src/task/enhance-faces';
 import { probeVideo, readFrames } from '../src/task/enhance-video';
 import { preferPassiveOpenMpWait } from '../src/task/enhance-wait-policy';

@@ -11,7 +11,7 @@
  * heatmaps decoded → landmarks mapped from the SR frame back to the original image through the crop box.
  *
  * Two paths compute the same numbers: the default one crops with enhance-crop.ts and decodes the heatmap values in
- * JS (enhance-heatmap-decode.ts); `reference: true` crops with cropFace on the face's window and decodes with the
+ * JS (src/codec/decode-values.ts); `reference: true` crops with cropFace on the face's window and decodes with the
  * kit's tensor decoder (src/codec/decode.ts). The reference path was the per-frame code until the real-time work of
  * issue 19: its crop and its ~30-op decoder cost as much as half the forward pass (bench/RESULTS.md, enhance).
  */
@@ -24,7 +24,7 @@ import { quantize8 } from '../data/resize';
 import { networkInput } from '../data/pairs';
 import type { RgbImage } from '../data/image-io';
 import { cropResampled } from './enhance-crop';
-import { decodeHeatmapValues } from './enhance-heatmap-decode';
+import { decodeHeatmapValues } from '../codec/decode-values';
 
 export interface DetectedFace {
   /**

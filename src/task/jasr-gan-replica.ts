@@ -7,15 +7,8 @@ import type { Json } from '../core/overrides';
 import { buildModel } from '../model/build';
 import type { FaceBatch } from '../data/types';
 import type { ReplicaModule } from '../engine/parallel/types';
-import type { AdversarialConfig } from './adversarial-config';
-import type { JasrReplicaArgs } from './jasr-adapter';
-import { JasrGanTrainable } from './jasr-gan';
+import { JasrGanReplicaArgs, JasrGanTrainable } from './jasr-gan';
 import { jasrReplica } from './jasr-replica';
-
-/** The recipe args JasrGanTrainable.replicaRecipe() sends. */
-export interface JasrGanReplicaArgs extends JasrReplicaArgs {
-  adversarial: AdversarialConfig;
-}
 
 export const jasrGanReplica: ReplicaModule<FaceBatch> = {
   create(args: Json) {

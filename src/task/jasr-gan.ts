@@ -31,10 +31,9 @@ import type { FaceBatch, FaceSample } from '../data/types';
 import type { TrainConfig } from '../engine/config';
 import type { MultiPlayerModel, Player } from '../engine/players';
 import type { ReplicaRecipe } from '../engine/parallel/types';
-import type { JasrGanReplicaArgs } from './jasr-gan-replica';
 import type { LossTerms, StepContext } from '../engine/trainable';
 import type { EvalConfig } from './eval-config';
-import { JasrTrainable, ValidationOptions } from './jasr-adapter';
+import { JasrReplicaArgs, JasrTrainable, ValidationOptions } from './jasr-adapter';
 import { AdversarialConfig, adversarialWeightAt } from './adversarial-config';
 
 /** Names of the discriminator's terms in the run log (the stepper prefixes them with the player name). */
@@ -49,6 +48,11 @@ export function generatorProblem(model: ModelConfig, adv: AdversarialConfig): st
   if (channels > 0 && channels !== model.landmarks + 1)
     return `train.adversarial.discriminator.heatmapChannels is ${channels}, the generator's heatmaps have ${model.landmarks + 1} channels (landmarks + background)`;
   return null;
+}
+
+/** What a worker thread needs to rebuild JasrGanTrainable (./jasr-gan-replica.ts); plain JSON. */
+export interface JasrGanReplicaArgs extends JasrReplicaArgs {
+  adversarial: AdversarialConfig;
 }
 
 /** G's output that D's updates of the same step judge, kept out of G's tidy scope. */

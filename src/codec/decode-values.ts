@@ -1,6 +1,6 @@
 /**
  * The per-frame heatmap decoder of `jasr enhance` and the web page: the same arithmetic as the kit's decoder
- * (src/codec/decode.ts, the official `find_tensor_peak_batch`: first argmax per channel, weighted mean over the
+ * (./decode.ts, the official `find_tensor_peak_batch`: first argmax per channel, weighted mean over the
  * 9×9 window around it with zero padding, values ≤ 1e-6 replaced by eps, x_hr = x·stride + stride/2 − 0.5; the
  * background channel dropped), on the heatmap values read back once. The tensor decoder runs about 30 small TF.js
  * ops per call, each a kernel dispatch and an allocation; for one frame's few faces (16×16×69 values per face with
@@ -9,7 +9,7 @@
  * Sums run in float64 where the tensor decoder sums in float32: coordinates agree to ~1e-5 HR px.
  */
 import { HEATMAP_STRIDE } from '../core/geometry';
-import { DECODE_EPS, DECODE_THRESHOLD, DECODE_WINDOW_RADIUS } from '../codec/decode';
+import { DECODE_EPS, DECODE_THRESHOLD, DECODE_WINDOW_RADIUS } from './decode';
 
 export interface DecodedLandmarksArrays {
   /** [B · L · 2]: (x, y) per landmark in HR pixels (pixel centres at integers). */
