@@ -3,7 +3,9 @@
  * for each geometry the two layouts alternate, call by call, so a busy machine slows both alike. Calls the addon
  * directly on Float32Arrays (the reorders NHWC <-> blocked are inside the blocked time, as in training).
  *
- *   npx tsx bench/conv-layout.ts [--reps 5] [--threads 1] [--batch 2]
+ *   npx tsx bench/conv-layout.ts [--reps 5] [--threads 1] [--batch 2] [--only 16->16]
+ *
+ * --only S: just the shapes whose name (e.g. '3x3/1 16->16 @128') contains S.
  *
  * Prints, per geometry and direction, the minimum of `reps` calls (the least disturbed) for each layout and
  * blocked/NHWC, and which layout the auto rule picks on this CPU.
@@ -108,7 +110,10 @@ function main(): void {
   addon.setThreads(arg('threads', 1));
   console.log(`oneDNN ${loaded.version}, ISA ${addon.info().isa}, ${addon.info().threads} thread(s), batch ${n}, min of ${reps} calls, ms`);
   console.log('shape                       dir           nhwc   blocked  blk/nhwc  auto');
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : '';
   for (const s of SHAPES) {
+    const name = `${s.kernel}x${s.kernel}/${s.stride} ${s.inChannels}->${s.outChannels} @${s.size}`;
+    if (!name.includes(only)) continue;
     const run = calls(addon, n, s);
     for (const dir of ['fwd', 'bwd_data', 'bwd_weights'] as const) {
       const best = { nhwc: Infinity, blocked: Infinity };
@@ -124,7 +129,6 @@ function main(): void {
       addon.setConvLayout(convLayoutCode('auto'));
       run[dir]();
       const auto = addon.info().lastImpl;
-      const name = `${s.kernel}x${s.kernel}/${s.stride} ${s.inChannels}->${s.outChannels} @${s.size}`;
       console.log(
         `${name.padEnd(28)}${dir.padEnd(12)}${best.nhwc.toFixed(1).padStart(8)}${best.blocked.toFixed(1).padStart(10)}${(best.blocked / best.nhwc).toFixed(2).padStart(10)}  ${auto}`,
       );
