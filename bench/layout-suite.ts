@@ -13,7 +13,8 @@ import { avx512Flags } from './machine-flags';
 import { MODELS, ModelKey, PeerResult, runKit, runPeer } from './suite';
 import type { KitRunResult, KitRunSpec } from './kit-run';
 
-const fmt = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
+// Three significant digits: the paper-era model trains at a few hundredths of an image per second on a busy machine.
+const fmt = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toPrecision(3));
 
 interface Cell {
   imgPerSec: number | null;
@@ -88,7 +89,7 @@ export function runLayoutSuite(models: ModelKey[], log: (line: string) => void):
     '',
     `Written by \`npm run bench -- --layouts\` (\`bench/layout-suite.ts\`). Date: ${new Date().toISOString()}. ${os.cpus()[0]?.model.trim() ?? 'CPU'}, ${cores} cores; AVX-512: ${avx512Flags()}.`,
     `Load average (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}; after: ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
-    'Per row, back to back, each in its own process after one warm-up step: the kit with JASR_CONV_LAYOUT=nhwc (the layout before native/cpu-kernels/conv-layout.h), the kit with the default (auto), the PyTorch peer (bench/peer/jasrnet_torch.py, same threads). Train img/s = batch × measured steps / their time (Adam update included); each cell gives the 1-min load at its start. Compare within a row: the machine was shared.',
+    'The CPU-sized model has 16 channels, so its auto layout is NHWC too (conv-layout.h): its two kit cells run the same code and show the noise of this machine. Per row, back to back, each in its own process after one warm-up step: the kit with JASR_CONV_LAYOUT=nhwc (the layout before native/cpu-kernels/conv-layout.h), the kit with the default (auto), the PyTorch peer (bench/peer/jasrnet_torch.py, same threads). Train img/s = batch × measured steps / their time (Adam update included); each cell gives the 1-min load at its start. Compare within a row: the machine was shared.',
     '',
     '| model | batch | threads | kit NHWC img/s (load) | kit auto img/s (load) | PyTorch img/s (load) | **kit NHWC / PyTorch** | **kit auto / PyTorch** | **auto / NHWC** |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -4,8 +4,9 @@
 //
 // Why: on AVX2 oneDNN 2.6's jit:avx2 kernels are markedly slower on NHWC than on nChw8c at large spatial sizes
 // (docs/performance.md: 128x128, 128->128 channels, batch 2: forward 189 vs 119 ms, backward-weights 334 vs
-// 186 ms per call; PyTorch runs the same library on nChw8c). On AVX-512 the kit measured its NHWC path at or
-// above PyTorch (bench/RESULTS.md), so NHWC stays there.
+// 186 ms per call; PyTorch runs the same library on nChw8c). On AVX-512, NHWC stays: oneDNN 2.6's first f32
+// forward convolution there, brgconv:avx512_core, takes NHWC only (a blocked request would get the older
+// jit_avx512_common kernels); not measured (docs/performance.md).
 //
 // The choice is a pure function of the mode, the CPU's ISA and the geometry, never of a timing: training must be
 // bit-identical across runs and across a kill and resume on the same machine.
