@@ -99,7 +99,8 @@ struct ActivationOperand {
   dnnl::reorder reorder;
 };
 
-/** One convolution direction, built once per geometry: the primitive plus the reorders its weights need. */
+/** One convolution direction, built once per geometry and layout: the primitive plus the reorders its weights and
+ * (blocked layout) activations need. */
 struct Cached {
   dnnl::primitive conv;
   memory::desc weightsMd;  // what the primitive wants for (diff_)weights; may be a blocked layout
@@ -118,7 +119,6 @@ struct ThreadState {
   AlignedBuffer srcBuffer, dstBuffer;  // the src-side and dst-side activations in a blocked layout
   std::string lastImpl;
 };
-
 
 ThreadState& state() {
   thread_local ThreadState s;
