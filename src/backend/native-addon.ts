@@ -62,6 +62,18 @@ export interface NativeAddon {
   info(): { version: string; threads: number; lastImpl: string; cachedPrimitives: number; isa: string; layoutMode: number };
 }
 
+/** Every function of the contract above: loadFile refuses an addon that lacks one. */
+const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
+  'conv2d',
+  'conv2dBackwardData',
+  'conv2dBackwardWeights',
+  'sumRows',
+  'maxPoolGrad',
+  'setThreads',
+  'setConvLayout',
+  'info',
+];
+
 // `reason?: undefined`: tslab compiles this file for notebooks without strictNullChecks, where only it narrows the union.
 export type AddonLoad = { ok: true; addon: NativeAddon; version: string; reason?: undefined } | { ok: false; reason: string };
 
@@ -185,6 +197,11 @@ function loadFile(file: string, env: NodeJS.ProcessEnv): AddonLoad {
     // Before libgomp loads with the addon: it reads its wait policy once (./omp-wait.ts).
     applyBusyMachineWaitPolicy(os.loadavg()[0], availableCores());
     const addon = require(file) as NativeAddon;
+    // A build from older sources (e.g. after a git pull without rebuilding) lacks newer functions: fall back with
+    // the reason instead of failing later with "is not a function".
+    const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');
+    if (missing.length > 0)
+      return { ok: false, reason: `${shown} lacks ${missing.join(', ')} (built from older sources: rerun bash native/cpu-kernels/build.sh)` };
     return { ok: true, addon, version: addon.info().version };
   } catch (e) {
     return { ok: false, reason: `failed to load ${file}: ${(e as Error).message.split('\n')[0]}` };
