@@ -6,15 +6,17 @@ import { BACKEND_NAMES, BackendName } from '../src/backend';
 import { MODEL_KEYS, ModelKey, runSuite } from './suite';
 import { parseMemoryRows, runMemory } from './memory';
 import { runContention } from './contention';
+import { runLayoutSuite } from './layout-suite';
 import { writeSection } from './results-section';
 
 export const command: Command = {
   name: 'bench',
   summary: 'Benchmark training/inference throughput, memory and FLOPs of the kit against the PyTorch peer',
   usage:
-    'bench [--quick] [--models cpu,default,paper] [--backends wasm,cpu] [--no-peer] [--out <file>] | bench --memory [--rows 2,4,4/2,8/2] [--out <file>] | bench --contention [--out <file>]',
+    'bench [--quick] [--models cpu,default,paper] [--backends wasm,cpu] [--no-peer] [--out <file>] | bench --memory [--rows 2,4,4/2,8/2] [--out <file>] | bench --contention [--out <file>] | bench --layouts [--models cpu,default,paper] [--out <file>]',
   options: {
     contention: { description: 'instead: kit and PyTorch training with and without a background load of one busy loop per core (bench/contention.ts)' },
+    layouts: { description: 'instead: kit training with its oneDNN convs in NHWC and in the automatic layout, beside PyTorch (bench/layout-suite.ts)' },
     memory: { description: 'instead: peak RSS and wasm heap of the paper-era model per batch size, whole and as micro-batches (bench/memory.ts)' },
     rows: { value: true, placeholder: '<list>', description: 'with --memory: batch or batch/microBatch per row (default 2,4,4/2,8/2)' },
     quick: { description: 'fewer steps and rows (the CPU-sized model only unless --models says otherwise)' },
@@ -54,6 +56,15 @@ export const command: Command = {
         console.error(`wrote the contention section of ${out}`);
       }
       return contention.ok ? 0 : 1;
+    }
+    if (args.flag('layouts')) {
+      const layouts = runLayoutSuite(models, (l) => console.error(l));
+      console.log(layouts.markdown);
+      if (out) {
+        writeSection(out, 'conv-layout', layouts.markdown);
+        console.error(`wrote the conv-layout section of ${out}`);
+      }
+      return layouts.ok ? 0 : 1;
     }
     if (args.flag('memory')) {
       const rows = args.string('rows');

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { coreCount, preferredReplicas, replicableBackend, replicasPointless } from '../src/backend/thread-budget';
 import { wasmNativeConvKernelsRegistered } from '../src/backend/wasm-native-conv-kernels';
 import { resolveWorkers } from '../src/engine/parallel/worker-count';
+import { useWasmForSuite } from './helpers/gradient-compare';
 
 function sources(dir: string): string[] {
   return fs
@@ -40,5 +41,17 @@ describe("backend/thread-budget: replica and thread counts are the backend's ans
     if (tf.getBackend() === 'wasm' && wasmNativeConvKernelsRegistered())
       assert.deepEqual(preferred, { replicas: 1, reason: `convs on oneDNN use all ${coreCount()} cores` });
     else assert.equal(preferred, null);
+  });
+});
+
+describe('backend/thread-budget on wasm with the oneDNN addon', () => {
+  useWasmForSuite(wasmNativeConvKernelsRegistered, 'the oneDNN conv kernels');
+
+  it('the automatic one-replica reason names the oneDNN threads JASR_NATIVE_THREADS really gives, not all cores', () => {
+    const cores = coreCount();
+    assert.deepEqual(preferredReplicas({ JASR_NATIVE_THREADS: String(cores) }), { replicas: 1, reason: `convs on oneDNN use all ${cores} cores` });
+    const one = preferredReplicas({ JASR_NATIVE_THREADS: '1' });
+    assert.equal(one?.replicas, 1);
+    assert.equal(one?.reason, cores > 1 ? `convs on oneDNN use 1 of ${cores} cores (JASR_NATIVE_THREADS=1)` : 'convs on oneDNN use all 1 cores');
   });
 });

@@ -13,6 +13,8 @@
  * Env vars:
  * - JASR_NATIVE_KERNELS=0: leave the addon unused even when it is built (XNNPACK convs; comparisons, bisecting).
  * - JASR_NATIVE_THREADS=N: oneDNN (OpenMP) threads per Node thread.
+ * - JASR_CONV_LAYOUT=auto|nhwc|blocked: the layout oneDNN computes conv activations in (native/cpu-kernels/conv-layout.h;
+ *   default auto: blocked on CPUs without AVX-512 for the large convs, NHWC elsewhere). For benchmarks and bisecting.
  * - JASR_NATIVE_ADDON_PATH=/path/to/file.node: load this file instead of native/cpu-kernels/build/jasr_native.node
  *   (its checksum is read from `<file>.sha256`); for tests of the validator and for addons built elsewhere.
  */
@@ -27,6 +29,11 @@ import { applyBusyMachineWaitPolicy } from './omp-wait';
 export const NATIVE_KERNELS_ENV_VAR = 'JASR_NATIVE_KERNELS';
 /** Env var: oneDNN (OpenMP) threads per Node thread; default: the cores divided among the training replicas. */
 export const NATIVE_THREADS_ENV_VAR = 'JASR_NATIVE_THREADS';
+
+/** Env var: `auto` (default), `nhwc` or `blocked`: the layout oneDNN computes conv activations in (conv-layout.h). */
+export const CONV_LAYOUT_ENV_VAR = 'JASR_CONV_LAYOUT';
+export const CONV_LAYOUT_MODES = ['auto', 'nhwc', 'blocked'] as const;
+export type ConvLayoutMode = (typeof CONV_LAYOUT_MODES)[number];
 
 /** Env var: the addon file to load instead of ADDON_PATH (its checksum is `<file>.sha256`). */
 export const NATIVE_ADDON_PATH_ENV_VAR = 'JASR_NATIVE_ADDON_PATH';
@@ -49,8 +56,23 @@ export interface NativeAddon {
   /** Non-overlapping max-pool gradient; dims = [batch, inHeight, inWidth, channels, poolHeight, poolWidth]. */
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
   setThreads(n: number): void;
-  info(): { version: string; threads: number; lastImpl: string; cachedPrimitives: number };
+  /** For the whole process: 0 auto (native/cpu-kernels/conv-layout.h's rule), 1 NHWC, 2 blocked. */
+  setConvLayout(mode: number): void;
+  /** isa: oneDNN's effective CPU ISA (e.g. avx2, avx512_core); layoutMode: what setConvLayout last set. */
+  info(): { version: string; threads: number; lastImpl: string; cachedPrimitives: number; isa: string; layoutMode: number };
 }
+
+/** Every function of the contract above: loadFile refuses an addon that lacks one. */
+const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
+  'conv2d',
+  'conv2dBackwardData',
+  'conv2dBackwardWeights',
+  'sumRows',
+  'maxPoolGrad',
+  'setThreads',
+  'setConvLayout',
+  'info',
+];
 
 // `reason?: undefined`: tslab compiles this file for notebooks without strictNullChecks, where only it narrows the union.
 export type AddonLoad = { ok: true; addon: NativeAddon; version: string; reason?: undefined } | { ok: false; reason: string };
@@ -175,6 +197,11 @@ function loadFile(file: string, env: NodeJS.ProcessEnv): AddonLoad {
     // Before libgomp loads with the addon: it reads its wait policy once (./omp-wait.ts).
     applyBusyMachineWaitPolicy(os.loadavg()[0], availableCores());
     const addon = require(file) as NativeAddon;
+    // A build from older sources (e.g. after a git pull without rebuilding) lacks newer functions: fall back with
+    // the reason instead of failing later with "is not a function".
+    const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');
+    if (missing.length > 0)
+      return { ok: false, reason: `${shown} lacks ${missing.join(', ')} (built from older sources: rerun bash native/cpu-kernels/build.sh)` };
     return { ok: true, addon, version: addon.info().version };
   } catch (e) {
     return { ok: false, reason: `failed to load ${file}: ${(e as Error).message.split('\n')[0]}` };
@@ -190,4 +217,18 @@ export function nativeThreadsFor(replicas: number, env: NodeJS.ProcessEnv = proc
     return n;
   }
   return Math.max(1, Math.floor(availableCores() / Math.max(1, replicas)));
+}
+
+/** The conv layout mode JASR_CONV_LAYOUT asks for (default auto); a bad value is an error naming the variable. */
+export function convLayoutFor(env: NodeJS.ProcessEnv = process.env): ConvLayoutMode {
+  const raw = env[CONV_LAYOUT_ENV_VAR]?.trim().toLowerCase();
+  if (!raw) return 'auto';
+  const mode = CONV_LAYOUT_MODES.find((m) => m === raw);
+  if (mode === undefined) throw new Error(`${CONV_LAYOUT_ENV_VAR}: expected one of ${CONV_LAYOUT_MODES.join(', ')}, got '${raw}'`);
+  return mode;
+}
+
+/** The addon's setConvLayout argument for `mode`. */
+export function convLayoutCode(mode: ConvLayoutMode): number {
+  return CONV_LAYOUT_MODES.indexOf(mode);
 }

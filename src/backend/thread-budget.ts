@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { availableCores } from './available-cores';
 import type { BackendName } from './select';
+import { NATIVE_THREADS_ENV_VAR, nativeThreadsFor } from './native-addon';
 import { activateNativeKernels } from './wasm';
 import { wasmNativeConvKernelsRegistered } from './wasm-native-conv-kernels';
 
@@ -27,9 +28,13 @@ export function replicableBackend(): BackendName | null {
  * For an automatic replica count: the count the running backend wants regardless of cores, with why, or null
  * when one replica per core is right.
  */
-export function preferredReplicas(): { replicas: number; reason: string } | null {
-  if (tf.getBackend() === 'wasm' && wasmNativeConvKernelsRegistered()) return { replicas: 1, reason: `convs on oneDNN use all ${coreCount()} cores` };
-  return null;
+export function preferredReplicas(env: NodeJS.ProcessEnv = process.env): { replicas: number; reason: string } | null {
+  if (tf.getBackend() !== 'wasm' || !wasmNativeConvKernelsRegistered()) return null;
+  // What one replica's oneDNN really gets: JASR_NATIVE_THREADS may give it fewer threads than there are cores.
+  const cores = coreCount();
+  const threads = nativeThreadsFor(1, env);
+  const use = threads >= cores ? `all ${cores} cores` : `${threads} of ${cores} cores (${NATIVE_THREADS_ENV_VAR}=${threads})`;
+  return { replicas: 1, reason: `convs on oneDNN use ${use}` };
 }
 
 /** Why several replicas would gain nothing on this backend (it parallelises each op itself), or null. */

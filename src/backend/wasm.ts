@@ -9,7 +9,7 @@ import { registerWasmConvGradKernels } from './wasm-conv-grad-kernels';
 import { registerWasmMaxPoolGradKernel, useNativeMaxPoolGrad } from './wasm-max-pool-grad-kernel';
 import { registerWasmSumKernel } from './wasm-sum-leading-axes-kernel';
 import { registerWasmSharedIdentityKernels } from './wasm-shared-identity-kernels';
-import { loadNativeAddon, nativeThreadsFor } from './native-addon';
+import { convLayoutCode, convLayoutFor, loadNativeAddon, nativeThreadsFor } from './native-addon';
 import { registerWasmNativeConvKernels, unregisterWasmNativeConvKernels } from './wasm-native-conv-kernels';
 
 /** Whether wasm's convolutions run on the oneDNN addon, and why not when they do not. */
@@ -66,6 +66,7 @@ export function activateNativeKernels(replicas: number): NativeConvStatus {
   }
   const threads = nativeThreadsFor(replicas);
   addon.addon.setThreads(threads);
+  addon.addon.setConvLayout(convLayoutCode(convLayoutFor()));
   registerWasmNativeConvKernels(addon.addon);
   registerWasmSumKernel(addon.addon);
   useNativeMaxPoolGrad(addon.addon);
