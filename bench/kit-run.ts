@@ -135,6 +135,8 @@ if (require.main === module) {
     .then((r) => console.log(JSON.stringify(r)))
     .catch((e: Error) => {
       console.error(e.stack ?? e.message);
+      // The caller keeps the last lines of stderr (bench/suite.ts): end with the message, not a stack frame.
+      console.error(`kit run failed: ${e.message.split('\n')[0]}`);
       process.exitCode = 1;
     });
 }

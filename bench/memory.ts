@@ -32,6 +32,16 @@ export function parseMemoryRows(text: string): MemoryRow[] {
 
 const fmt = (x: number | null | undefined, digits = 0): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
 
+/**
+ * The row's reason in one phrase: the child's last stderr line (bench/kit-run.ts ends with the error message). An
+ * emscripten abort() during a step of a batch that the accumulated rows train is the wasm heap failing to grow past
+ * its 4,096 MB (wasm32) limit: tfjs-backend-wasm's malloc aborts instead of throwing.
+ */
+function failureReason(error: string): string {
+  const last = (error.split(' / ').pop() ?? error).replace(/\|/g, '/').slice(0, 160);
+  return /Aborted\(\)/.test(last) ? `wasm heap exhausted (the backend aborted while allocating: \`${last}\`)` : last;
+}
+
 export function runMemory(log: (line: string) => void, rows: MemoryRow[] = MEMORY_ROWS): { ok: boolean; markdown: string } {
   const { features, blocks, label } = MODELS.paper;
   const threads = coreCount();
@@ -65,9 +75,7 @@ export function runMemory(log: (line: string) => void, rows: MemoryRow[] = MEMOR
     if ('error' in r) {
       // Whole batches above the wasm32 ceiling are expected to fail; accumulated ones are not.
       if (row.microBatch) ok = false;
-      lines.push(
-        `| ${row.batch} | ${row.microBatch ?? '– (whole)'} | ${passes} | ${load.toFixed(2)} | – | – | – | **failed**: ${r.error.replace(/\|/g, '/').slice(0, 200)} |`,
-      );
+      lines.push(`| ${row.batch} | ${row.microBatch ?? '– (whole)'} | ${passes} | ${load.toFixed(2)} | – | – | – | **failed**: ${failureReason(r.error)} |`);
       log(`  failed: ${r.error}`);
       continue;
     }
