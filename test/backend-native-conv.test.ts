@@ -89,6 +89,37 @@ describe('backend: oneDNN conv kernels on the wasm heap match the cpu backend', 
     one.forEach((v, i) => assert.ok(relativeError(two[i], v) < 1e-5, `gradient ${i}: relative error ${relativeError(two[i], v)}`));
   });
 
+  it('primitives are cached per thread count: back at 2 threads after a 1-thread detour, the 2-thread bits again', () => {
+    // oneDNN fixes a primitive's work split, and so the order of the weight-gradient sums, from the OpenMP threads at
+    // creation. Data-parallel replicas give the main thread 1 thread and 2 again when they close; a primitive cached
+    // across that made later steps compute other bits than a fresh process (native/cpu-kernels/conv.cc).
+    const native = addon();
+    // [n, ih, iw, ic, oc, kh, kw, oh, ow, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight, relu]: used by no other test
+    const g = Int32Array.from([6, 37, 29, 16, 24, 3, 3, 37, 29, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
+    const wave = (n: number, phase: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + phase));
+    const x = wave(6 * 37 * 29 * 16, 1);
+    const dy = wave(6 * 37 * 29 * 24, 2);
+    const dwWith = (threads: number): Float32Array => {
+      native.setThreads(threads);
+      const dw = new Float32Array(3 * 3 * 16 * 24);
+      native.conv2dBackwardWeights(x, dy, dw, g);
+      return dw;
+    };
+    const sameBits = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
+    try {
+      const two = dwWith(2);
+      const cached = native.info().cachedPrimitives;
+      const one = dwWith(1);
+      assert.equal(native.info().cachedPrimitives, cached + 1, 'a new primitive for 1 thread');
+      assert.ok(relativeError(one, two) < 1e-5, `1 vs 2 threads: relative error ${relativeError(one, two)}`);
+      assert.ok(sameBits(dwWith(2), two), 'back at 2 threads: the bits of the first 2-thread call');
+      assert.ok(sameBits(dwWith(1), one), 'back at 1 thread: the bits of the first 1-thread call');
+      assert.equal(native.info().cachedPrimitives, cached + 1, 'nothing rebuilt on the way back');
+    } finally {
+      activateNativeKernels(1);
+    }
+  });
+
   it('a wrongly sized buffer is an error naming the operand, not a silent out-of-bounds write', () => {
     const geometry = Int32Array.from([1, 4, 4, 2, 3, 3, 3, 4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
     const x = new Float32Array(1 * 4 * 4 * 2);

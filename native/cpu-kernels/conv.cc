@@ -149,7 +149,12 @@ dnnl::convolution_forward::primitive_desc forwardPd(const Geometry& g, bool bias
 
 /** Looks `key` up in this thread's cache, building the entry with `build()` on a miss. */
 template <typename Build>
-Cached& cachedPrimitive(const std::string& key, Build build) {
+Cached& cachedPrimitive(const std::string& geometryKey, Build build) {
+  // The thread count is part of the key: oneDNN fixes a primitive's work split (and with it the order of the
+  // weight-gradient sums) from the OpenMP threads at creation. A primitive built while data-parallel replicas
+  // shared the cores (1 thread) and reused after they closed (2 threads) computed other bits than a fresh
+  // process does, which broke bit-identical runs (test/backend-native-conv.test.ts).
+  const std::string key = std::to_string(omp_get_max_threads()) + '|' + geometryKey;
   auto& cache = state().cache;
   auto it = cache.find(key);
   if (it != cache.end()) return *it->second;
