@@ -8,9 +8,14 @@
  * when it is loaded with the addon, so this runs before that and holds for the process.
  */
 
+/** Whether the user chose libgomp's wait (OMP_WAIT_POLICY or GOMP_SPINCOUNT): then the kit never sets one. */
+export function userChoseOpenMpWait(env: NodeJS.ProcessEnv): boolean {
+  return env.OMP_WAIT_POLICY !== undefined || env.GOMP_SPINCOUNT !== undefined;
+}
+
 /** The OMP_WAIT_POLICY to set for a machine at `load1` with `cores` cores, or null to leave libgomp's default. */
 export function busyMachineWaitPolicy(env: NodeJS.ProcessEnv, load1: number, cores: number): 'passive' | null {
-  if (env.OMP_WAIT_POLICY !== undefined || env.GOMP_SPINCOUNT !== undefined) return null;
+  if (userChoseOpenMpWait(env)) return null;
   return load1 > cores ? 'passive' : null;
 }
 

@@ -9,9 +9,11 @@
  * because its own ffmpeg decoder makes the machine busier than the load average read at start-up says.
  */
 
+import { userChoseOpenMpWait } from '../backend/omp-wait';
+
 /** Sets OMP_WAIT_POLICY=passive unless the user chose a wait (OMP_WAIT_POLICY or GOMP_SPINCOUNT); returns whether it did. */
 export function preferPassiveOpenMpWait(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env.OMP_WAIT_POLICY !== undefined || env.GOMP_SPINCOUNT !== undefined) return false;
+  if (userChoseOpenMpWait(env)) return false;
   env.OMP_WAIT_POLICY = 'passive';
   return true;
 }
