@@ -5,7 +5,7 @@
  * background channel dropped), on the heatmap values read back once. The tensor decoder runs about 30 small TF.js
  * ops per call, each a kernel dispatch and an allocation; for one frame's few faces (16×16×69 values per face with
  * the ×8 model) those dispatches cost ~2.5 ms, while this loop reads 256 values per landmark plus an 81-value
- * window: ~0.1 ms (bench/RESULTS.md, enhance section). test/enhance-track.test.ts checks it equals decodeHeatmaps.
+ * window: ~0.1 ms (bench/RESULTS.md, enhance section). test/enhance-fast-path.test.ts checks it equals decodeHeatmaps.
  * Sums run in float64 where the tensor decoder sums in float32: coordinates agree to ~1e-5 HR px.
  */
 import { HEATMAP_STRIDE } from '../core/geometry';

@@ -2,7 +2,7 @@
  * The per-frame face crop of `jasr enhance` and the web page: the kit's training crop (cropFace, src/data/crop.ts:
  * antialiased MATLAB bicubic over the square crop box, edge pixels repeated outside the frame, clamped to [0, 1]),
  * computed with the same taps (axisTaps, src/data/resize.ts) in the same order, so its floats are bit-identical
- * (test/enhance-track.test.ts), at the face's cost instead of the frame's. cropFace converts the whole frame to
+ * (test/enhance-fast-path.test.ts), at the face's cost instead of the frame's. cropFace converts the whole frame to
  * floats and filters every row of it, one channel at a time; here the 8-bit pixels are read through a 256-entry
  * table of the same float32 values, only the rows the vertical taps reach are filtered, and the three channels
  * share each tap's index and weight. Measured on a 720×576 frame (bench/RESULTS.md, enhance section).
