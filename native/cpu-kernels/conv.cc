@@ -115,7 +115,9 @@ struct ThreadState {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   std::unordered_map<std::string, std::unique_ptr<Cached>> cache;
-  std::vector<uint8_t> scratchpad, weightsBuffer;
+  // All 64-byte aligned: a std::vector's large allocation comes from mmap at page + 16 bytes, so AVX loads and
+  // stores of the weights and of the weight-gradient scratchpad would straddle cache lines.
+  AlignedBuffer scratchpad, weightsBuffer;
   AlignedBuffer srcBuffer, dstBuffer;  // the src-side and dst-side activations in a blocked layout
   std::string lastImpl;
 };
@@ -236,16 +238,13 @@ void addScratchpad(const Cached& c, std::unordered_map<int, memory>& args) {
   auto& s = state();
   size_t bytes = c.scratchpadMd.get_size();
   if (bytes == 0) return;
-  if (s.scratchpad.size() < bytes) s.scratchpad.resize(bytes);
-  args.emplace(DNNL_ARG_SCRATCHPAD, memory(c.scratchpadMd, s.engine, s.scratchpad.data()));
+  args.emplace(DNNL_ARG_SCRATCHPAD, memory(c.scratchpadMd, s.engine, s.scratchpad.get(bytes)));
 }
 
 /** A blocked weights buffer for the primitive, owned by the thread and reused across calls. */
 void* weightsScratch(const Cached& c) {
   auto& s = state();
-  size_t bytes = c.weightsMd.get_size();
-  if (s.weightsBuffer.size() < bytes) s.weightsBuffer.resize(bytes);
-  return s.weightsBuffer.data();
+  return s.weightsBuffer.get(c.weightsMd.get_size());
 }
 
 Geometry geometry(napi_env env, napi_value v) {

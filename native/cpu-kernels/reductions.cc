@@ -1,6 +1,10 @@
 // Two memory-bound backward-pass kernels that the wasm backend runs slowly (profile-step --detail): the conv bias
 // gradient (a sum over N, H, W, which wasm's Sum does by transposing the whole tensor first) and the gradient of a
-// non-overlapping max pool. Plain loops over the wasm heap that the compiler vectorises along channels.
+// non-overlapping max pool. Plain loops over the wasm heap that the compiler vectorises along channels, split
+// over this Node thread's OpenMP threads in a way that gives the same bits for any thread count.
+#include <omp.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -16,40 +20,47 @@ using namespace jasr;
 // below only run fast when vectorised (the max-pool one at baseline SSE2 was slower than the JS loop it replaces).
 #define JASR_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
 
-JASR_MULTIVERSION void sumRowsKernel(const float* x, size_t outer, size_t inner, double* acc) {
-  for (size_t i = 0; i < outer; i++) {
+// Rows are summed in blocks of this many, each block into its own float64 partial, then the partials in block
+// order: the grouping depends on the shape only, never on the thread count, so every thread count gives the same bits.
+constexpr size_t kRowBlock = 512;
+// Below this many elements a call stays on the calling thread (an OpenMP fork/join costs more than it saves).
+constexpr size_t kParallelMin = 1 << 15;
+
+JASR_MULTIVERSION void sumRowsKernel(const float* x, size_t rowBegin, size_t rowEnd, size_t inner, double* acc) {
+  for (size_t i = rowBegin; i < rowEnd; i++) {
     const float* row = x + i * inner;
     for (size_t j = 0; j < inner; j++) acc[j] += row[j];
   }
 }
 
-JASR_MULTIVERSION void maxPoolGradKernel(const float* x, const float* dy, float* dx, size_t batch, size_t inHeight, size_t inWidth,
+// The output rows [rowBegin, rowEnd) of all images (row r = image r / outHeight, output row r % outHeight): rows
+// write disjoint parts of dx, so they split across threads freely.
+JASR_MULTIVERSION void maxPoolGradKernel(const float* x, const float* dy, float* dx, size_t rowBegin, size_t rowEnd, size_t inHeight, size_t inWidth,
                                          size_t channels, size_t ph, size_t pw, int32_t* at, float* best) {
   const size_t outHeight = inHeight / ph, outWidth = inWidth / pw;
   const size_t rowStride = inWidth * channels;
   const size_t windowSize = ph * pw;
-  for (size_t b = 0; b < batch; b++) {
-    for (size_t oy = 0; oy < outHeight; oy++) {
-      for (size_t ox = 0; ox < outWidth; ox++) {
-        const size_t corner = (b * inHeight + oy * ph) * rowStride + ox * pw * channels;
-        const float* g = dy + ((b * outHeight + oy) * outWidth + ox) * channels;
+  for (size_t r = rowBegin; r < rowEnd; r++) {
+    const size_t b = r / outHeight, oy = r % outHeight;
+    for (size_t ox = 0; ox < outWidth; ox++) {
+      const size_t corner = (b * inHeight + oy * ph) * rowStride + ox * pw * channels;
+      const float* g = dy + ((b * outHeight + oy) * outWidth + ox) * channels;
+      for (size_t c = 0; c < channels; c++) {
+        best[c] = -std::numeric_limits<float>::infinity();
+        at[c] = -1;
+      }
+      for (size_t k = 0; k < windowSize; k++) {
+        const float* v = x + corner + (k / pw) * rowStride + (k % pw) * channels;
         for (size_t c = 0; c < channels; c++) {
-          best[c] = -std::numeric_limits<float>::infinity();
-          at[c] = -1;
+          const bool better = v[c] > best[c];
+          best[c] = better ? v[c] : best[c];
+          at[c] = better ? static_cast<int32_t>(k) : at[c];
         }
-        for (size_t k = 0; k < windowSize; k++) {
-          const float* v = x + corner + (k / pw) * rowStride + (k % pw) * channels;
-          for (size_t c = 0; c < channels; c++) {
-            const bool better = v[c] > best[c];
-            best[c] = better ? v[c] : best[c];
-            at[c] = better ? static_cast<int32_t>(k) : at[c];
-          }
-        }
-        // Every element of the window is written (its share or 0), so dx needs no clearing first.
-        for (size_t k = 0; k < windowSize; k++) {
-          float* out = dx + corner + (k / pw) * rowStride + (k % pw) * channels;
-          for (size_t c = 0; c < channels; c++) out[c] = at[c] == static_cast<int32_t>(k) ? g[c] : 0.f;
-        }
+      }
+      // Every element of the window is written (its share or 0), so dx needs no clearing first.
+      for (size_t k = 0; k < windowSize; k++) {
+        float* out = dx + corner + (k / pw) * rowStride + (k % pw) * channels;
+        for (size_t c = 0; c < channels; c++) out[c] = at[c] == static_cast<int32_t>(k) ? g[c] : 0.f;
       }
     }
   }
@@ -65,8 +76,14 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
     const size_t outer = dims[0], inner = dims[1];
     const float* x = floatData(env, a[0], "x", outer * inner);
     float* out = floatData(env, a[1], "out", inner);
+    const size_t blocks = std::max<size_t>(1, (outer + kRowBlock - 1) / kRowBlock);
+    std::vector<double> partial(blocks * inner, 0.0);
+#pragma omp parallel for schedule(static) if (outer * inner >= kParallelMin && blocks > 1)
+    for (size_t k = 0; k < blocks; k++) sumRowsKernel(x, std::min(outer, k * kRowBlock), std::min(outer, (k + 1) * kRowBlock), inner, &partial[k * inner]);
     std::vector<double> acc(inner, 0.0);
-    sumRowsKernel(x, outer, inner, acc.data());
+    for (size_t k = 0; k < blocks; k++) {
+      for (size_t j = 0; j < inner; j++) acc[j] += partial[k * inner + j];
+    }
     for (size_t j = 0; j < inner; j++) out[j] = static_cast<float>(acc[j]);
     return undefinedValue(env);
   });
@@ -91,9 +108,16 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
     const float* dy = floatData(env, a[1], "dy", batch * outHeight * outWidth * channels);
     float* dx = floatData(env, a[2], "dx", batch * inHeight * inWidth * channels);
     if (outHeight * ph != inHeight || outWidth * pw != inWidth) std::memset(dx, 0, sizeof(float) * batch * inHeight * inWidth * channels);
-    std::vector<int32_t> at(channels);
-    std::vector<float> best(channels);
-    maxPoolGradKernel(x, dy, dx, batch, inHeight, inWidth, channels, ph, pw, at.data(), best.data());
+    const size_t rows = batch * outHeight;
+#pragma omp parallel if (batch * inHeight * inWidth * channels >= kParallelMin && rows > 1)
+    {
+      std::vector<int32_t> at(channels);
+      std::vector<float> best(channels);
+      const size_t threads = static_cast<size_t>(omp_get_num_threads()), t = static_cast<size_t>(omp_get_thread_num());
+      const size_t chunk = (rows + threads - 1) / threads;
+      const size_t begin = std::min(rows, t * chunk), end = std::min(rows, begin + chunk);
+      if (begin < end) maxPoolGradKernel(x, dy, dx, begin, end, inHeight, inWidth, channels, ph, pw, at.data(), best.data());
+    }
     return undefinedValue(env);
   });
 }

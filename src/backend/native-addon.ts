@@ -1,7 +1,8 @@
 /**
  * The optional native addon (native/cpu-kernels, built by scripts/setup.sh when g++, Node's headers and Debian's
  * libdnnl-dev are present). It runs, for the wasm backend and on the wasm heap itself, Conv2D and both its
- * gradients on oneDNN, plus the conv bias gradient's sum and a max-pool gradient. Loading never throws: without
+ * gradients on oneDNN, plus the conv bias gradient's sum, a max-pool gradient, elementwise Add/Multiply/Relu/Step
+ * and a fused Adam update on every core. Loading never throws: without
  * the addon the kit keeps the XNNPACK conv path and the JS kernels, and `reason` says why.
  *
  * A truncated or foreign .node file makes `require` (dlopen) die with SIGBUS or SIGSEGV, taking every command
@@ -13,6 +14,8 @@
  * Env vars:
  * - JASR_NATIVE_KERNELS=0: leave the addon unused even when it is built (XNNPACK convs; comparisons, bisecting).
  * - JASR_NATIVE_THREADS=N: oneDNN (OpenMP) threads per Node thread.
+ * - JASR_NATIVE_ELEMENTWISE=0: keep wasm's own Add/Multiply/Relu/Step and Adam's TF.js ops (same bits; for
+ *   benchmarks measuring what the native ones save, and bisecting).
  * - JASR_CONV_LAYOUT=auto|nhwc|blocked: the layout oneDNN computes conv activations in (native/cpu-kernels/conv-layout.h;
  *   default auto: blocked on CPUs without AVX-512 for the large convs, NHWC elsewhere). For benchmarks and bisecting.
  * - JASR_NATIVE_ADDON_PATH=/path/to/file.node: load this file instead of native/cpu-kernels/build/jasr_native.node
@@ -29,6 +32,9 @@ import { applyBusyMachineWaitPolicy } from './omp-wait';
 export const NATIVE_KERNELS_ENV_VAR = 'JASR_NATIVE_KERNELS';
 /** Env var: oneDNN (OpenMP) threads per Node thread; default: the cores divided among the training replicas. */
 export const NATIVE_THREADS_ENV_VAR = 'JASR_NATIVE_THREADS';
+
+/** Env var: `0` keeps wasm's Add/Multiply/Relu/Step and Adam's op sequence (the native ones give the same bits). */
+export const NATIVE_ELEMENTWISE_ENV_VAR = 'JASR_NATIVE_ELEMENTWISE';
 
 /** Env var: `auto` (default), `nhwc` or `blocked`: the layout oneDNN computes conv activations in (conv-layout.h). */
 export const CONV_LAYOUT_ENV_VAR = 'JASR_CONV_LAYOUT';
@@ -55,6 +61,27 @@ export interface NativeAddon {
   sumRows(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   /** Non-overlapping max-pool gradient; dims = [batch, inHeight, inWidth, channels, poolHeight, poolWidth]. */
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
+  /** op 0 add, 1 multiply: out = a op b, a and out [outer, mid, inner], b [outer, inner] repeated over mid. */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** TF.js's Relu: x < 0 ? 0 : x. */
+  relu(x: Float32Array, out: Float32Array): void;
+  /** TF.js's Step: NaN stays NaN, x > 0 gives 1, else alpha. */
+  step(x: Float32Array, out: Float32Array, alpha: number): void;
+  /**
+   * One Adam update of one parameter, the op sequence of src/engine/optimizer.ts in float32;
+   * constants = [β1, 1−β1, β2, 1−β2, ε, √bc2, stepSize, wd, 1−lr·wd], flags = [coupled, decoupled, ε before bias correction].
+   */
+  adamStep(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    pOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    constants: Float32Array,
+    flags: Int32Array,
+  ): void;
   setThreads(n: number): void;
   /** For the whole process: 0 auto (native/cpu-kernels/conv-layout.h's rule), 1 NHWC, 2 blocked. */
   setConvLayout(mode: number): void;
@@ -69,6 +96,10 @@ const ADDON_FUNCTIONS: readonly (keyof NativeAddon)[] = [
   'conv2dBackwardWeights',
   'sumRows',
   'maxPoolGrad',
+  'binary',
+  'relu',
+  'step',
+  'adamStep',
   'setThreads',
   'setConvLayout',
   'info',

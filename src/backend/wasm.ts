@@ -9,8 +9,10 @@ import { registerWasmConvGradKernels } from './wasm-conv-grad-kernels';
 import { registerWasmMaxPoolGradKernel, useNativeMaxPoolGrad } from './wasm-max-pool-grad-kernel';
 import { registerWasmSumKernel } from './wasm-sum-leading-axes-kernel';
 import { registerWasmSharedIdentityKernels } from './wasm-shared-identity-kernels';
-import { convLayoutCode, convLayoutFor, loadNativeAddon, nativeThreadsFor } from './native-addon';
+import { NATIVE_ELEMENTWISE_ENV_VAR, convLayoutCode, convLayoutFor, loadNativeAddon, nativeThreadsFor } from './native-addon';
 import { registerWasmNativeConvKernels, unregisterWasmNativeConvKernels } from './wasm-native-conv-kernels';
+import { registerWasmNativeElementwiseKernels, unregisterWasmNativeElementwiseKernels } from './wasm-native-elementwise-kernels';
+import { registerWasmNativeAdamKernel, unregisterWasmNativeAdamKernel } from './wasm-native-adam-kernel';
 
 /** Whether wasm's convolutions run on the oneDNN addon, and why not when they do not. */
 export type NativeConvStatus = { active: true; library: string; threads: number; reason?: undefined } | { active: false; reason: string };
@@ -51,7 +53,8 @@ export async function activateWasm(): Promise<WasmActivation> {
 }
 
 /**
- * Routes wasm's convolutions to oneDNN, and bias-gradient sums and max-pool gradients to native loops, when the
+ * Routes wasm's convolutions to oneDNN, and bias-gradient sums, max-pool gradients, Add/Multiply/Relu/Step and
+ * Adam's update to native loops, when the
  * addon is built (and not disabled), with `cores / replicas` OpenMP threads for this Node thread; otherwise
  * leaves the XNNPACK convs and JS kernels and says why. Called again by each data-parallel replica with the
  * replica count, so replicas share the cores instead of oversubscribing them.
@@ -60,6 +63,8 @@ export function activateNativeKernels(replicas: number): NativeConvStatus {
   const addon = loadNativeAddon();
   if (!addon.ok) {
     unregisterWasmNativeConvKernels();
+    unregisterWasmNativeElementwiseKernels();
+    unregisterWasmNativeAdamKernel();
     registerWasmSumKernel(undefined); // float64 full reductions stay on without the addon (JS loop)
     useNativeMaxPoolGrad(undefined);
     return { active: false, reason: addon.reason };
@@ -68,6 +73,13 @@ export function activateNativeKernels(replicas: number): NativeConvStatus {
   addon.addon.setThreads(threads);
   addon.addon.setConvLayout(convLayoutCode(convLayoutFor()));
   registerWasmNativeConvKernels(addon.addon);
+  if (process.env[NATIVE_ELEMENTWISE_ENV_VAR] === '0') {
+    unregisterWasmNativeElementwiseKernels();
+    unregisterWasmNativeAdamKernel();
+  } else {
+    registerWasmNativeElementwiseKernels(addon.addon);
+    registerWasmNativeAdamKernel(addon.addon);
+  }
   registerWasmSumKernel(addon.addon);
   useNativeMaxPoolGrad(addon.addon);
   return { active: true, library: `oneDNN ${addon.version}`, threads };

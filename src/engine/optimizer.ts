@@ -9,8 +9,11 @@
  *                             θ ← θ − (lr·√bc2 / bc1) · m / (√v + ε),   i.e. an effective ε/√bc2,
  * which is 31.6 × ε at step 1 and tends to ε as t grows (√bc2 → 1).
  * The bias corrections are computed in float64 on the host, as PyTorch does.
+ * On wasm with the native addon the whole update of a parameter is one kernel on every core
+ * (src/backend/wasm-native-adam-kernel.ts) computing the same float32 operations, so the bits are the same.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedAdamStep } from '../backend/wasm-native-adam-kernel';
 import { EPSILON_PLACEMENTS, OptimizerConfig } from './config';
 
 export type NamedTensors = Record<string, tf.Tensor>;
@@ -74,15 +77,37 @@ export class Adam {
     const sqrtBc2 = Math.sqrt(bc2);
     const before = placement === 'before-bias-correction';
     const stepSize = before ? (lr * sqrtBc2) / bc1 : lr / bc1;
+    const coupled = weightDecay > 0 && decay === 'coupled';
+    const decoupled = weightDecay > 0 && decay === 'decoupled';
+    const scalars = {
+      beta1,
+      beta2,
+      epsilon,
+      sqrtBc2,
+      stepSize,
+      weightDecay,
+      decoupledScale: 1 - lr * weightDecay,
+      coupled,
+      decoupled,
+      epsilonBeforeBiasCorrection: before,
+    };
     for (const [name, g0] of Object.entries(grads)) {
       const p = this.params[name];
       const m = this.m[name];
       const v = this.v[name];
       tf.tidy(() => {
+        const fused = fusedAdamStep(p, g0, m, v, scalars);
+        if (fused) {
+          const [pNew, mNew, vNew] = fused;
+          m.assign(mNew);
+          v.assign(vNew);
+          p.assign(pNew);
+          return;
+        }
         let g: tf.Tensor = g0;
         let base: tf.Tensor = p;
-        if (weightDecay > 0 && decay === 'coupled') g = g.add(p.mul(weightDecay));
-        if (weightDecay > 0 && decay === 'decoupled') base = p.mul(1 - lr * weightDecay);
+        if (coupled) g = g.add(p.mul(weightDecay));
+        if (decoupled) base = p.mul(scalars.decoupledScale);
         const mNew = m.mul(beta1).add(g.mul(1 - beta1));
         const vNew = v.mul(beta2).add(g.square().mul(1 - beta2));
         const denom = before ? vNew.sqrt().add(epsilon) : vNew.sqrt().div(sqrtBc2).add(epsilon);
