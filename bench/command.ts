@@ -13,7 +13,7 @@ export const command: Command = {
   name: 'bench',
   summary: 'Benchmark training/inference throughput, memory and FLOPs of the kit against the PyTorch peer',
   usage:
-    'bench [--quick] [--models cpu,default,paper] [--backends wasm,cpu] [--no-peer] [--out <file>] | bench --memory [--rows 2,4,4/2,8/2] [--out <file>] | bench --contention [--out <file>] | bench --layouts [--models cpu,default,paper] [--out <file>]',
+    'bench [--quick] [--models cpu,default,paper] [--backends wasm,cpu] [--rounds N] [--no-peer] [--out <file>] | bench --memory [--rows 2,4,4/2,8/2] [--out <file>] | bench --contention [--out <file>] | bench --layouts [--models cpu,default,paper] [--out <file>]',
   options: {
     contention: { description: 'instead: kit and PyTorch training with and without a background load of one busy loop per core (bench/contention.ts)' },
     layouts: { description: 'instead: kit training with its oneDNN convs in NHWC and in the automatic layout, beside PyTorch (bench/layout-suite.ts)' },
@@ -22,6 +22,11 @@ export const command: Command = {
     quick: { description: 'fewer steps and rows (the CPU-sized model only unless --models says otherwise)' },
     models: { value: true, placeholder: '<list>', description: `comma-separated from ${MODEL_KEYS.join(', ')} (default: all; with --quick: cpu)` },
     backends: { value: true, placeholder: '<list>', description: 'comma-separated from wasm, cpu (default: wasm,cpu; cpu runs the CPU-sized model only)' },
+    rounds: {
+      value: true,
+      placeholder: '<N>',
+      description: 'run every row N times, in N rounds over the table; report medians and the range of the per-round ratios (default 1)',
+    },
     'no-peer': { description: 'skip the PyTorch peer (no ratios, no parameter-count check)' },
     out: { value: true, placeholder: '<file>', description: 'Markdown report (default bench/RESULTS.md; "-" = do not write)' },
   },
@@ -82,7 +87,10 @@ export const command: Command = {
       }
       return memory.ok ? 0 : 1;
     }
-    const result = await runSuite({ quick, models, backends, peer: !args.flag('no-peer'), out, log: (l) => console.error(l) });
+    const roundsArg = args.string('rounds');
+    const rounds = roundsArg === undefined ? 1 : Number(roundsArg);
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new UsageError(`--rounds: expected a whole number from 1 to 20, found '${roundsArg}'`);
+    const result = await runSuite({ quick, models, backends, peer: !args.flag('no-peer'), rounds, out, log: (l) => console.error(l) });
     console.log(result.markdown);
     if (out) console.error(`wrote ${out}`);
     return result.ok ? 0 : 1;

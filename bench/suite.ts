@@ -1,6 +1,9 @@
 /**
  * The benchmark behind `jasr bench` / `npm run bench`: kit (TF.js) and PyTorch peer, same architecture and
- * shapes, run interleaved row by row in one invocation so that load on a shared machine hits both alike.
+ * shapes, run interleaved row by row in one invocation so that load on a shared machine hits both alike. With
+ * --rounds N every row runs N times, the rounds one after another over the whole plan (so a slow minute of the
+ * machine hits one round of every row rather than every round of one row), and a row reports the medians and the
+ * median of its per-round kit/PyTorch ratios with their range.
  * Each kit row runs in its own process (bench/kit-run.ts) for a clean peak RSS and so that running out of
  * memory fails that row only. Writes a Markdown report (bench/RESULTS.md by default).
  */
@@ -35,6 +38,8 @@ export interface SuiteOptions {
   models: ModelKey[];
   backends: BackendName[];
   peer: boolean;
+  /** Times each row runs (default 1); ratios are the median of the per-round ratios. */
+  rounds?: number;
   /** Markdown report path; null = do not write. */
   out: string | null;
   log: (line: string) => void;
@@ -52,12 +57,18 @@ export interface PeerResult {
   params: number;
 }
 
-interface Row {
-  model: ModelKey;
-  spec: KitRunSpec;
+/** One run of a row: the kit, then the peer right after it. */
+interface RoundRun {
   kit: KitRunResult | { error: string };
   peer: PeerResult | { error: string } | null;
   loadAvg: number;
+}
+
+interface Row {
+  model: ModelKey;
+  spec: KitRunSpec;
+  /** Runs in round order; the first holds what a single-round bench reported. */
+  runs: RoundRun[];
 }
 
 function lastJson<T>(stdout: string): T {
@@ -177,38 +188,14 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     `peak per thread (conv): XNNPACK ${fmt(kitPeak.xnnpack?.convGflops, 1)}, oneDNN ${fmt(kitPeak.onednn?.convGflops, 1)} GFLOP/s; PyTorch ${fmt(torchPeak?.gflops, 1)} GFLOP/s on ${cores} threads`,
   );
 
-  const rows: Row[] = [];
-  for (const p of plan(o, cores)) {
-    const loadAvg = os.loadavg()[0];
-    o.log(
-      `kit ${MODELS[p.model].label} ${p.spec.backend}${p.spec.convs === 'xnnpack' ? ' (XNNPACK convs)' : ''} batch ${p.spec.batch} workers ${p.spec.workers} threads ${p.spec.threads ?? p.spec.workers} (load ${loadAvg.toFixed(2)}) …`,
-    );
-    const kit = runKit(p.spec);
-    if (!isOk(kit)) failures.push(`kit ${MODELS[p.model].label} batch ${p.spec.batch}: ${kit.error}`);
-    let peer: Row['peer'] = null;
-    if (o.peer && p.peer) {
-      const threads = p.spec.threads ?? (isOk(kit) ? kit.replicas : p.spec.workers);
-      const steps = String(Math.max(1, p.spec.trainSteps));
-      const r = runPeer([
-        '--bench',
-        '--features',
-        String(p.spec.features),
-        '--blocks',
-        String(p.spec.blocks),
-        '--batch',
-        String(p.spec.batch),
-        '--steps',
-        steps,
-        '--threads',
-        String(threads),
-      ]);
-      peer = r.ok ? (r.json as PeerResult) : { error: r.error };
-      if (!r.ok) failures.push(`peer ${MODELS[p.model].label} batch ${p.spec.batch}: ${r.error}`);
-    }
-    rows.push({ model: p.model, spec: p.spec, kit, peer, loadAvg });
-    o.log(
-      `  kit train ${isOk(kit) ? fmt(kit.trainImgPerSec) : kit.error} img/s, infer ${isOk(kit) ? fmt(kit.inferImgPerSec) : '–'}; peer train ${isOk(peer) ? fmt(peer.trainImgPerSec) : '–'}, infer ${isOk(peer) ? fmt(peer.inferImgPerSec) : '–'}`,
-    );
+  const planned = plan(o, cores);
+  const rows: Row[] = planned.map((p) => ({ model: p.model, spec: p.spec, runs: [] }));
+  const rounds = Math.max(1, o.rounds ?? 1);
+  for (let round = 1; round <= rounds; round++) {
+    planned.forEach((p, i) => {
+      const run = runRow(o, p, round, rounds, failures);
+      rows[i].runs.push(run);
+    });
   }
 
   // Single tiny face, batch 1, CPU-sized model: the real-time target.
@@ -225,13 +212,62 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     );
   }
 
-  const markdown = report({ date, cores, loadBefore, loadAfter: os.loadavg(), countLines, kitPeak, torchPeak, rows, latency, failures, quick: o.quick });
+  const markdown = report({
+    date,
+    cores,
+    loadBefore,
+    loadAfter: os.loadavg(),
+    countLines,
+    kitPeak,
+    torchPeak,
+    rows,
+    rounds,
+    latency,
+    failures,
+    quick: o.quick,
+  });
   // The sections other bench modes own (enhance, memory, contention) stay below the rewritten main part.
   if (o.out) {
     const kept = fs.existsSync(o.out) ? sectionsOf(fs.readFileSync(o.out, 'utf8')) : [];
     writeFileAtomic(o.out, [markdown.trimEnd(), ...kept].join('\n\n') + '\n');
   }
   return { ok: failures.every((f) => !f.includes('parameter counts differ') && !f.startsWith('peer --count')), markdown };
+}
+
+/** One round of one row: the kit in its own process, then the peer with the same threads and steps. */
+function runRow(o: SuiteOptions, p: { model: ModelKey; spec: KitRunSpec; peer: boolean }, round: number, rounds: number, failures: string[]): RoundRun {
+  const loadAvg = os.loadavg()[0];
+  const label = MODELS[p.model].label;
+  o.log(
+    `${rounds > 1 ? `round ${round}/${rounds}: ` : ''}kit ${label} ${p.spec.backend}${p.spec.convs === 'xnnpack' ? ' (XNNPACK convs)' : ''} batch ${p.spec.batch} workers ${p.spec.workers} threads ${p.spec.threads ?? p.spec.workers} (load ${loadAvg.toFixed(2)}) …`,
+  );
+  const kit = runKit(p.spec);
+  const where = `${label} batch ${p.spec.batch}${rounds > 1 ? ` (round ${round})` : ''}`;
+  if (!isOk(kit)) failures.push(`kit ${where}: ${kit.error}`);
+  let peer: RoundRun['peer'] = null;
+  if (o.peer && p.peer) {
+    const threads = p.spec.threads ?? (isOk(kit) ? kit.replicas : p.spec.workers);
+    const steps = String(Math.max(1, p.spec.trainSteps));
+    const r = runPeer([
+      '--bench',
+      '--features',
+      String(p.spec.features),
+      '--blocks',
+      String(p.spec.blocks),
+      '--batch',
+      String(p.spec.batch),
+      '--steps',
+      steps,
+      '--threads',
+      String(threads),
+    ]);
+    peer = r.ok ? (r.json as PeerResult) : { error: r.error };
+    if (!r.ok) failures.push(`peer ${where}: ${r.error}`);
+  }
+  o.log(
+    `  kit train ${isOk(kit) ? fmt(kit.trainImgPerSec) : kit.error} img/s, infer ${isOk(kit) ? fmt(kit.inferImgPerSec) : '–'}; peer train ${isOk(peer) ? fmt(peer.trainImgPerSec) : '–'}, infer ${isOk(peer) ? fmt(peer.inferImgPerSec) : '–'}`,
+  );
+  return { kit, peer, loadAvg };
 }
 
 /** One thread's peak on wasm with the given conv path (XNNPACK, or the oneDNN addon with one OpenMP thread). */
@@ -264,6 +300,7 @@ interface ReportInput {
   kitPeak: { xnnpack: KitPeak | null; onednn: KitPeak | null };
   torchPeak: { gflops: number; torchVersion: string } | null;
   rows: Row[];
+  rounds: number;
   latency: { kit: KitRunResult | { error: string }; peer: PeerResult | { error: string } | null } | null;
   failures: string[];
   quick: boolean;
@@ -295,6 +332,10 @@ function report(r: ReportInput): string {
     '',
     '## Throughput (images/s), kit vs PyTorch on the same shapes, interleaved',
     '',
+    r.rounds > 1
+      ? `Each row ran ${r.rounds} times, in ${r.rounds} rounds over the whole table (kit, then the peer right after it, each in its own process). Cells are medians over the rounds; load is the range of the 1-min load at the rounds' starts; kit/PyTorch is the median of the ${r.rounds} per-round ratios, with their range in brackets (with ${r.rounds} rounds the range is the interval to read: a ratio whose range includes 1.00 is within this machine's noise).`
+      : 'One round: each cell is a single run (`--rounds N` repeats every row N times and reports medians and the range of the per-round ratios).',
+    '',
     "Train step = loss + gradients + Adam update; FLOPs per trained image are taken as 3 × forward (forward + two backward convs). Threads = CPU threads of the row: the peer gets as many, and the kit splits them over its replicas (inference runs on the main thread with all of them). What training uses by default (`train.workers` 'auto'): with the oneDNN addon one replica with every thread, without it (XNNPACK) one replica per core.",
     '',
     '| model | backend | convs | batch | replicas | threads | load | kit train img/s | PyTorch train img/s | **kit/PyTorch train** | kit infer img/s | PyTorch infer img/s | **kit/PyTorch infer** | kit train GFLOP/s (% machine peak) | peak RSS MB | wasm heap MB (main) |',
@@ -303,20 +344,38 @@ function report(r: ReportInput): string {
   for (const row of r.rows) {
     const m = MODELS[row.model];
     const flopsTrain = 3 * 2 * macsPerImage({ ...DEFAULT_MODEL_CONFIG, features: m.features, trunkBlocks: m.blocks });
-    const k = row.kit;
-    const p = row.peer;
-    if (!isOk(k)) {
+    const loads = row.runs.map((run) => run.loadAvg);
+    const load = loads.length > 1 ? `${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}` : fmt(loads[0]);
+    const kits = row.runs.map((run) => run.kit).filter(isOk);
+    const peers = row.runs.map((run) => run.peer).filter(isOk);
+    const peerTrain = medianOf(peers.map((p) => p.trainImgPerSec));
+    const peerInfer = medianOf(peers.map((p) => p.inferImgPerSec));
+    const k = kits[0];
+    if (k === undefined) {
+      const first = row.runs[0].kit;
       lines.push(
-        `| ${m.label} | ${row.spec.backend} | ${row.spec.convs ?? 'onednn'} | ${row.spec.batch} | ${row.spec.workers} | ${row.spec.threads ?? row.spec.workers} | ${row.loadAvg.toFixed(2)} | **failed**: ${k.error.replace(/\|/g, '/')} | ${isOk(p) ? fmt(p.trainImgPerSec) : '–'} | – | – | ${isOk(p) ? fmt(p.inferImgPerSec) : '–'} | – | – | – | – |`,
+        `| ${m.label} | ${row.spec.backend} | ${row.spec.convs ?? 'onednn'} | ${row.spec.batch} | ${row.spec.workers} | ${row.spec.threads ?? row.spec.workers} | ${load} | **failed**: ${'error' in first ? first.error.replace(/\|/g, '/') : ''} | ${fmt(peerTrain)} | – | – | ${fmt(peerInfer)} | – | – | – | – |`,
       );
       continue;
     }
-    const gflops = k.trainImgPerSec === null ? null : (k.trainImgPerSec * flopsTrain) / 1e9;
+    const kitTrain = medianOf(kits.map((x) => x.trainImgPerSec));
+    const kitInfer = medianOf(kits.map((x) => x.inferImgPerSec));
+    const gflops = kitTrain === null ? null : (kitTrain * flopsTrain) / 1e9;
     const machinePeak = k.convPath.startsWith('oneDNN') ? machinePeakOf('onednn') : machinePeakOf('xnnpack');
     const pct = gflops !== null && machinePeak ? ` (${((100 * gflops) / machinePeak).toFixed(0)} %)` : '';
-    const ratio = (a: number | null, b: number | undefined): string => (a !== null && b ? `**${(a / b).toFixed(2)}×**` : '–');
+    const trainRatio = roundRatios(
+      row.runs,
+      (x) => x.trainImgPerSec,
+      (p) => p.trainImgPerSec,
+    );
+    const inferRatio = roundRatios(
+      row.runs,
+      (x) => x.inferImgPerSec,
+      (p) => p.inferImgPerSec,
+    );
+    const peerCell = (v: number | null): string => (v !== null ? fmt(v) : row.runs.some((run) => run.peer !== null) ? 'error' : '–');
     lines.push(
-      `| ${m.label} | ${row.spec.backend} | ${k.convPath} | ${row.spec.batch} | ${k.replicas}${k.replicas < row.spec.workers ? ` (asked ${row.spec.workers})` : ''} | ${row.spec.threads ?? row.spec.workers} | ${row.loadAvg.toFixed(2)} | ${fmt(k.trainImgPerSec)}${row.spec.cold ? ' (cold, 1 step)' : ''} | ${isOk(p) ? fmt(p.trainImgPerSec) : p ? 'error' : '–'} | ${ratio(k.trainImgPerSec, isOk(p) ? p.trainImgPerSec : undefined)} | ${fmt(k.inferImgPerSec)} | ${isOk(p) ? fmt(p.inferImgPerSec) : '–'} | ${ratio(k.inferImgPerSec, isOk(p) ? p.inferImgPerSec : undefined)} | ${fmt(gflops, 1)}${pct} | ${fmt(k.peakRssMB, 0)} | ${fmt(k.wasmHeapMB, 0)} |`,
+      `| ${m.label} | ${row.spec.backend} | ${k.convPath} | ${row.spec.batch} | ${k.replicas}${k.replicas < row.spec.workers ? ` (asked ${row.spec.workers})` : ''} | ${row.spec.threads ?? row.spec.workers} | ${load} | ${fmt(kitTrain)}${row.spec.cold ? ' (cold, 1 step)' : ''} | ${peerCell(peerTrain)} | ${trainRatio} | ${fmt(kitInfer)} | ${peerCell(peerInfer)} | ${inferRatio} | ${fmt(gflops, 1)}${pct} | ${fmt(Math.max(...kits.map((x) => x.peakRssMB)), 0)} | ${fmt(k.wasmHeapMB === null ? null : Math.max(...kits.map((x) => x.wasmHeapMB ?? 0)), 0)} |`,
     );
   }
   if (r.latency) {
@@ -331,11 +390,31 @@ function report(r: ReportInput): string {
         : `Kit failed: ${k.error}`,
     );
   }
-  const notes = [...new Set(r.rows.map((row) => (isOk(row.kit) ? row.kit.note : null)).filter((n): n is string => n !== null))];
+  const notes = [...new Set(r.rows.flatMap((row) => row.runs.map((run) => (isOk(run.kit) ? run.kit.note : null))).filter((n): n is string => n !== null))];
   if (notes.length) lines.push('', '## Engine notes', '', ...notes.map((n) => `- ${n}`));
   if (r.failures.length) lines.push('', '## Failures', '', ...r.failures.map((f) => `- ${f}`));
   lines.push('');
   return lines.join('\n');
+}
+
+/** The median of the values that exist; null when none does. */
+function medianOf(xs: (number | null | undefined)[]): number | null {
+  const present = xs.filter((x): x is number => x !== null && x !== undefined && Number.isFinite(x));
+  if (present.length === 0) return null;
+  const s = [...present].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** The kit/PyTorch cell: the median of the per-round ratios, with their range when there are several rounds. */
+function roundRatios(runs: RoundRun[], kit: (k: KitRunResult) => number | null, peer: (p: PeerResult) => number): string {
+  const ratios = runs.flatMap((run) => {
+    const k = isOk(run.kit) ? kit(run.kit) : null;
+    const p = isOk(run.peer) ? peer(run.peer) : null;
+    return k !== null && p ? [k / p] : [];
+  });
+  const mid = medianOf(ratios);
+  if (mid === null) return '–';
+  return ratios.length > 1 ? `**${mid.toFixed(2)}×** (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : `**${mid.toFixed(2)}×**`;
 }
 
 function median(xs: number[]): number {
