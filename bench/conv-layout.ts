@@ -20,7 +20,8 @@ interface ConvShape {
   stride: number;
 }
 
-// The convs of JASRNet's released (128/32), paper-era (256/16) and CPU-sized (16/2) models, and the edges of the rule.
+// The convs of JASRNet's released (128/32), paper-era (256/16) and CPU-sized (16/2) models (all of the CPU-sized
+// model's 3x3 shapes: its batch is 8), and the edges of the rule.
 const SHAPES: ConvShape[] = [
   { size: 128, inChannels: 128, outChannels: 128, kernel: 3, stride: 1 },
   { size: 64, inChannels: 128, outChannels: 128, kernel: 3, stride: 1 },
@@ -29,6 +30,11 @@ const SHAPES: ConvShape[] = [
   { size: 16, inChannels: 128, outChannels: 128, kernel: 3, stride: 1 },
   { size: 64, inChannels: 256, outChannels: 256, kernel: 3, stride: 1 },
   { size: 128, inChannels: 16, outChannels: 16, kernel: 3, stride: 1 },
+  { size: 64, inChannels: 16, outChannels: 16, kernel: 3, stride: 1 },
+  { size: 32, inChannels: 16, outChannels: 16, kernel: 3, stride: 1 },
+  { size: 16, inChannels: 16, outChannels: 16, kernel: 3, stride: 1 },
+  { size: 16, inChannels: 85, outChannels: 16, kernel: 3, stride: 1 },
+  { size: 16, inChannels: 16, outChannels: 69, kernel: 3, stride: 1 },
   { size: 128, inChannels: 32, outChannels: 32, kernel: 3, stride: 1 },
   { size: 128, inChannels: 64, outChannels: 64, kernel: 3, stride: 1 },
   { size: 8, inChannels: 128, outChannels: 128, kernel: 3, stride: 1 },

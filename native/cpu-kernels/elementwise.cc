@@ -8,14 +8,13 @@
 // thread count. Each function computes exactly the float32 operations of the TF.js kernels (or op sequence, for
 // Adam) it replaces, in the same order, without fused multiply-add (build.sh: -ffp-contract=off), so switching
 // paths changes no bit (test/backend-native-elementwise.test.ts).
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
 
 #include "napi-glue.h"
+#include "parallel.h"
 
 namespace {
 
@@ -23,27 +22,6 @@ using namespace jasr;
 
 // AVX-512, AVX2 and baseline clones picked at load time (as reductions.cc): portable, vectorised where it can be.
 #define JASR_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-
-// Below this many elements a call stays on the calling thread: an OpenMP fork/join costs more than it saves.
-constexpr size_t kParallelMin = 1 << 15;
-
-/** Runs body(begin, end) over [0, n) split into one contiguous range per OpenMP thread, or as one range when
- * the call's `work` (elements touched) is too small to pay for the threads. */
-template <typename Body>
-void parallelRanges(size_t n, size_t work, Body body) {
-  if (work < kParallelMin || omp_get_max_threads() == 1) {
-    body(size_t{0}, n);
-    return;
-  }
-#pragma omp parallel
-  {
-    const size_t threads = static_cast<size_t>(omp_get_num_threads());
-    const size_t t = static_cast<size_t>(omp_get_thread_num());
-    const size_t chunk = (n + threads - 1) / threads;
-    const size_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
-    if (begin < end) body(begin, end);
-  }
-}
 
 enum class BinaryOp : int32_t { Add = 0, Multiply = 1 };
 

@@ -2,8 +2,6 @@
 // gradient (a sum over N, H, W, which wasm's Sum does by transposing the whole tensor first) and the gradient of a
 // non-overlapping max pool. Plain loops over the wasm heap that the compiler vectorises along channels, split
 // over this Node thread's OpenMP threads in a way that gives the same bits for any thread count.
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include "napi-glue.h"
+#include "parallel.h"
 
 namespace {
 
@@ -23,8 +22,6 @@ using namespace jasr;
 // Rows are summed in blocks of this many, each block into its own float64 partial, then the partials in block
 // order: the grouping depends on the shape only, never on the thread count, so every thread count gives the same bits.
 constexpr size_t kRowBlock = 512;
-// Below this many elements a call stays on the calling thread (an OpenMP fork/join costs more than it saves).
-constexpr size_t kParallelMin = 1 << 15;
 
 JASR_MULTIVERSION void sumRowsKernel(const float* x, size_t rowBegin, size_t rowEnd, size_t inner, double* acc) {
   for (size_t i = rowBegin; i < rowEnd; i++) {
@@ -78,8 +75,9 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
     float* out = floatData(env, a[1], "out", inner);
     const size_t blocks = std::max<size_t>(1, (outer + kRowBlock - 1) / kRowBlock);
     std::vector<double> partial(blocks * inner, 0.0);
-#pragma omp parallel for schedule(static) if (outer * inner >= kParallelMin && blocks > 1)
-    for (size_t k = 0; k < blocks; k++) sumRowsKernel(x, std::min(outer, k * kRowBlock), std::min(outer, (k + 1) * kRowBlock), inner, &partial[k * inner]);
+    parallelRanges(blocks, outer * inner, [&](size_t first, size_t last) {
+      for (size_t k = first; k < last; k++) sumRowsKernel(x, std::min(outer, k * kRowBlock), std::min(outer, (k + 1) * kRowBlock), inner, &partial[k * inner]);
+    });
     std::vector<double> acc(inner, 0.0);
     for (size_t k = 0; k < blocks; k++) {
       for (size_t j = 0; j < inner; j++) acc[j] += partial[k * inner + j];
@@ -109,15 +107,11 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
     float* dx = floatData(env, a[2], "dx", batch * inHeight * inWidth * channels);
     if (outHeight * ph != inHeight || outWidth * pw != inWidth) std::memset(dx, 0, sizeof(float) * batch * inHeight * inWidth * channels);
     const size_t rows = batch * outHeight;
-#pragma omp parallel if (batch * inHeight * inWidth * channels >= kParallelMin && rows > 1)
-    {
+    parallelRanges(rows, batch * inHeight * inWidth * channels, [&](size_t begin, size_t end) {
       std::vector<int32_t> at(channels);
       std::vector<float> best(channels);
-      const size_t threads = static_cast<size_t>(omp_get_num_threads()), t = static_cast<size_t>(omp_get_thread_num());
-      const size_t chunk = (rows + threads - 1) / threads;
-      const size_t begin = std::min(rows, t * chunk), end = std::min(rows, begin + chunk);
-      if (begin < end) maxPoolGradKernel(x, dy, dx, begin, end, inHeight, inWidth, channels, ph, pw, at.data(), best.data());
-    }
+      maxPoolGradKernel(x, dy, dx, begin, end, inHeight, inWidth, channels, ph, pw, at.data(), best.data());
+    });
     return undefinedValue(env);
   });
 }
