@@ -33,12 +33,13 @@ export function parseMemoryRows(text: string): MemoryRow[] {
 const fmt = (x: number | null | undefined, digits = 0): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
 
 /**
- * The row's reason in one phrase: the child's last stderr line (bench/kit-run.ts ends with the error message). An
- * emscripten abort() during a step of a batch that the accumulated rows train is the wasm heap failing to grow past
- * its 4,096 MB (wasm32) limit: tfjs-backend-wasm's malloc aborts instead of throwing.
+ * The row's reason in one phrase: the child's last stderr line (bench/kit-run.ts ends with the error message). A
+ * tensor the wasm heap cannot hold is named by src/backend/wasm-heap-guard.ts; an emscripten abort() during a step
+ * of a batch that the accumulated rows train is the same limit hit by an allocation inside the wasm module.
  */
 function failureReason(error: string): string {
-  const last = (error.split(' / ').pop() ?? error).replace(/\|/g, '/').slice(0, 160);
+  const last = (error.split(' / ').pop() ?? error).replace(/\|/g, '/').slice(0, 200);
+  if (/wasm heap exhausted/.test(last)) return last.replace(/^kit run failed: /, '');
   return /Aborted\(\)/.test(last) ? `wasm heap exhausted (the backend aborted while allocating: \`${last}\`)` : last;
 }
 

@@ -13,6 +13,7 @@ import { NATIVE_ELEMENTWISE_ENV_VAR, convLayoutCode, convLayoutFor, loadNativeAd
 import { registerWasmNativeConvKernels, unregisterWasmNativeConvKernels } from './wasm-native-conv-kernels';
 import { registerWasmNativeElementwiseKernels, unregisterWasmNativeElementwiseKernels } from './wasm-native-elementwise-kernels';
 import { registerWasmNativeAdamKernel, unregisterWasmNativeAdamKernel } from './wasm-native-adam-kernel';
+import { WasmModuleLike, guardWasmMalloc } from './wasm-heap-guard';
 
 /** Whether wasm's convolutions run on the oneDNN addon, and why not when they do not. */
 export type NativeConvStatus = { active: true; library: string; threads: number; reason?: undefined } | { active: false; reason: string };
@@ -41,6 +42,8 @@ export async function activateWasm(): Promise<WasmActivation> {
   }
   if (!switched || tf.getBackend() !== 'wasm') return { ok: false, reason: `tf.setBackend('wasm') returned ${switched}, active backend ${tf.getBackend()}` };
   await tf.ready();
+  const module = (tf.backend() as unknown as { wasm?: WasmModuleLike }).wasm;
+  if (module) guardWasmMalloc(module);
   registerWasmConvGradKernels();
   registerWasmMaxPoolGradKernel();
   registerWasmSharedIdentityKernels();
