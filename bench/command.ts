@@ -13,7 +13,7 @@ export const command: Command = {
   name: 'bench',
   summary: 'Benchmark training/inference throughput, memory and FLOPs of the kit against the PyTorch peer',
   usage:
-    'bench [--quick] [--models cpu,default,paper] [--backends wasm,cpu] [--rounds N] [--no-peer] [--out <file>] | bench --memory [--rows 2,4,4/2,8/2] [--out <file>] | bench --contention [--out <file>] | bench --layouts [--models cpu,default,paper] [--out <file>]',
+    'bench [--quick] [--models cpu,default,paper] [--backends wasm,cpu] [--rounds N] [--no-peer] [--out <file>] | bench --memory [--rows 2,4,4/2,8/2] [--out <file>] | bench --contention [--rounds N] [--out <file>] | bench --layouts [--models cpu,default,paper] [--out <file>]',
   options: {
     contention: { description: 'instead: kit and PyTorch training with and without a background load of one busy loop per core (bench/contention.ts)' },
     layouts: { description: 'instead: kit training with its oneDNN convs in NHWC and in the automatic layout, beside PyTorch (bench/layout-suite.ts)' },
@@ -25,7 +25,8 @@ export const command: Command = {
     rounds: {
       value: true,
       placeholder: '<N>',
-      description: 'run every row N times, in N rounds over the table; report medians and the range of the per-round ratios (default 1)',
+      description:
+        'run every row N times, in N rounds over the table; report medians and the range of the per-round ratios (default 1; with --contention: quiet/loaded rounds, default 2)',
     },
     'no-peer': { description: 'skip the PyTorch peer (no ratios, no parameter-count check)' },
     out: { value: true, placeholder: '<file>', description: 'Markdown report (default bench/RESULTS.md; "-" = do not write)' },
@@ -51,10 +52,14 @@ export const command: Command = {
       BACKEND_NAMES.filter((b) => b !== 'tensorflow'),
       quick ? ['wasm'] : ['wasm', 'cpu'],
     );
+    const roundsArg = args.string('rounds');
+    const rounds = roundsArg === undefined ? undefined : Number(roundsArg);
+    if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 1 || rounds > 20))
+      throw new UsageError(`--rounds: expected a whole number from 1 to 20, found '${roundsArg}'`);
     const outArg = args.string('out');
     const out = outArg === '-' ? null : path.resolve(outArg ?? path.join(__dirname, 'RESULTS.md'));
     if (args.flag('contention')) {
-      const contention = runContention((l) => console.error(l));
+      const contention = runContention((l) => console.error(l), { rounds });
       console.log(contention.markdown);
       if (out) {
         writeSection(out, 'contention', contention.markdown);
@@ -87,10 +92,7 @@ export const command: Command = {
       }
       return memory.ok ? 0 : 1;
     }
-    const roundsArg = args.string('rounds');
-    const rounds = roundsArg === undefined ? 1 : Number(roundsArg);
-    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new UsageError(`--rounds: expected a whole number from 1 to 20, found '${roundsArg}'`);
-    const result = await runSuite({ quick, models, backends, peer: !args.flag('no-peer'), rounds, out, log: (l) => console.error(l) });
+    const result = await runSuite({ quick, models, backends, peer: !args.flag('no-peer'), rounds: rounds ?? 1, out, log: (l) => console.error(l) });
     console.log(result.markdown);
     if (out) console.error(`wrote ${out}`);
     return result.ok ? 0 : 1;

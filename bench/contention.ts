@@ -131,7 +131,7 @@ function report(results: Measurement[], o: { cores: number; rounds: number; step
     `## Training under contention, ${o.label}, batch ${o.batch}: kit and PyTorch with and without a background load`,
     '',
     `Written by \`npm run bench -- --contention\` (\`bench/contention.ts\`). Date: ${new Date().toISOString()}. ${os.cpus()[0]?.model ?? 'CPU'}, ${o.cores} cores; AVX-512: ${avx512Flags()}.`,
-    `Background load = ${o.cores} busy-loop Node processes (one per core, never sleeping) for the loaded rows. Each cell: train img/s over ${o.steps} steps after one warm-up, each row in its own process; ${o.rounds} rounds, quiet and loaded alternating (round 1 quiet first, round 2 loaded first), the 1-min load average at the row's start in brackets. "Quiet" is what the other jobs on this shared machine leave. Slowdown = mean quiet img/s ÷ mean loaded img/s (1.00 = no slowdown); the kit's should be no worse than PyTorch's.`,
+    `Background load = ${o.cores} busy-loop Node processes (one per core, never sleeping) for the loaded rows. Each cell: train img/s over ${o.steps} steps after one warm-up, each row in its own process; ${o.rounds} rounds, quiet and loaded alternating (odd rounds quiet first, even rounds loaded first), the 1-min load average at the row's start in brackets. "Quiet" is what the other jobs on this shared machine leave. Slowdown = mean quiet img/s ÷ mean loaded img/s (1.00 = no slowdown); the kit's should be no worse than PyTorch's.`,
     '',
     `| variant | ${Array.from({ length: o.rounds }, (_, i) => `round ${i + 1} quiet | round ${i + 1} loaded`).join(' | ')} | mean quiet | mean loaded | **slowdown** |`,
     `|---|${Array.from({ length: o.rounds * 2 }, () => '---').join('|')}|---|---|---|`,

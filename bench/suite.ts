@@ -378,6 +378,7 @@ function report(r: ReportInput): string {
       `| ${m.label} | ${row.spec.backend} | ${k.convPath} | ${row.spec.batch} | ${k.replicas}${k.replicas < row.spec.workers ? ` (asked ${row.spec.workers})` : ''} | ${row.spec.threads ?? row.spec.workers} | ${load} | ${fmt(kitTrain)}${row.spec.cold ? ' (cold, 1 step)' : ''} | ${peerCell(peerTrain)} | ${trainRatio} | ${fmt(kitInfer)} | ${peerCell(peerInfer)} | ${inferRatio} | ${fmt(gflops, 1)}${pct} | ${fmt(Math.max(...kits.map((x) => x.peakRssMB)), 0)} | ${fmt(k.wasmHeapMB === null ? null : Math.max(...kits.map((x) => x.wasmHeapMB ?? 0)), 0)} |`,
     );
   }
+  lines.push('', "Why a row stands where it does (where a step's time goes, what scales with threads, what was tried): docs/performance.md.");
   if (r.latency) {
     const k = r.latency.kit;
     const p = r.latency.peer;
