@@ -110,7 +110,7 @@ napi_value Relu(napi_env env, napi_callback_info info) {
     napi_value a[2];
     args(env, info, a);
     size_t n = 0;
-    const float* x = static_cast<const float*>(typedArrayData(env, a[0], napi_float32_array, "'x'", &n));
+    const float* x = floatDataAnyLength(env, a[0], "x", &n);
     float* out = floatData(env, a[1], "out", n);
     parallelRanges(n, n, [&](size_t begin, size_t end) { reluRange(x, out, begin, end); });
     return undefinedValue(env);
@@ -123,7 +123,7 @@ napi_value Step(napi_env env, napi_callback_info info) {
     napi_value a[3];
     args(env, info, a);
     size_t n = 0;
-    const float* x = static_cast<const float*>(typedArrayData(env, a[0], napi_float32_array, "'x'", &n));
+    const float* x = floatDataAnyLength(env, a[0], "x", &n);
     float* out = floatData(env, a[1], "out", n);
     double alpha = 0;
     check(env, napi_get_value_double(env, a[2], &alpha), "alpha");
@@ -166,7 +166,7 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
     napi_value a[9];
     args(env, info, a);
     size_t n = 0;
-    const float* p = static_cast<const float*>(typedArrayData(env, a[0], napi_float32_array, "'p'", &n));
+    const float* p = floatDataAnyLength(env, a[0], "p", &n);
     const float* g = floatData(env, a[1], "g", n);
     const float* m = floatData(env, a[2], "m", n);
     const float* v = floatData(env, a[3], "v", n);

@@ -41,6 +41,11 @@ inline float* floatData(napi_env env, napi_value v, const char* role, size_t exp
   return static_cast<float*>(data);
 }
 
+/** A Float32Array of any length (the operand that sets the size the others are checked against); `*length` gets it. */
+inline float* floatDataAnyLength(napi_env env, napi_value v, const char* role, size_t* length) {
+  return static_cast<float*>(typedArrayData(env, v, napi_float32_array, std::string("'") + role + "'", length));
+}
+
 inline bool isNullish(napi_env env, napi_value v) {
   napi_valuetype t;
   check(env, napi_typeof(env, v, &t), "napi_typeof");
