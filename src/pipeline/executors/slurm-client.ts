@@ -30,11 +30,32 @@ export function sbatch(script: string, extraArgs: string[] = []): string {
 export type QueueStates = Map<string, Map<number, string>>;
 
 /**
- * The pending/running tasks of the given array jobs (`squeue -r`: one line per task, pending ones included).
+ * Every state in which a task is still the controller's to run. squeue's default list leaves out the requeue
+ * states: a task between `scontrol requeue` (or a preemption) and its next PENDING is then in no queue while its
+ * exit record says 143, and was reported failed (seen as a flaky test/cluster-slurm.test.ts requeue test).
+ */
+export const LIVE_QUEUE_STATES = [
+  'PENDING',
+  'CONFIGURING',
+  'RUNNING',
+  'COMPLETING',
+  'SUSPENDED',
+  'STOPPED',
+  'SIGNALING',
+  'STAGE_OUT',
+  'RESIZING',
+  'REQUEUED',
+  'REQUEUE_FED',
+  'REQUEUE_HOLD',
+  'SPECIAL_EXIT',
+] as const;
+
+/**
+ * The live tasks of the given array jobs (`squeue -r`: one line per task, pending and requeued ones included).
  * Null when squeue cannot be asked (no Slurm here): the caller then knows only what the run directories say.
  */
 export function queuedTasks(arrayJobIds: string[]): QueueStates | null {
-  const r = run('squeue', ['-h', '-r', '-o', '%F|%K|%T']);
+  const r = run('squeue', ['-h', '-r', '-t', LIVE_QUEUE_STATES.join(','), '-o', '%F|%K|%T']);
   if (r.missing || r.status !== 0) return null;
   const wanted = new Set(arrayJobIds);
   const out: QueueStates = new Map();

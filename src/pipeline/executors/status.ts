@@ -27,6 +27,15 @@ export interface JobStatus {
 
 const RUNNING = new Set(['RUNNING', 'COMPLETING', 'CONFIGURING', 'STAGE_OUT', 'SIGNALING', 'RESIZING']);
 
+/** A run stopped by SIGTERM (scancel, preemption, `scontrol requeue`) saves and exits 128 + 15 (src/cli/run-job.ts). */
+export const SIGTERM_EXIT = 143;
+/**
+ * How long a task that exited on SIGTERM and is in no queue counts as pending: Slurm puts a requeued or preempted
+ * task back within seconds, but between its exit and its next PENDING it is in no queue at all (seen on the test
+ * cluster, where the requeue test failed about one run in three). A task cancelled for good reads failed after it.
+ */
+export const REQUEUE_GRACE_MS = 60_000;
+
 interface ExitRecord {
   jobId: string;
   status: number;
@@ -49,7 +58,8 @@ function trainableOrBroken(job: RunJob): boolean {
   }
 }
 
-export function planStatus(plan: RunPlan, planFile: string): JobStatus[] {
+/** `now`: the clock the SIGTERM grace is measured against (tests pass their own). */
+export function planStatus(plan: RunPlan, planFile: string, now: number = Date.now()): JobStatus[] {
   const slurmDir = slurmDirOf(planFile);
   const subs = readSubmissions(slurmDir);
   const latest = latestByIndex(subs);
@@ -71,6 +81,15 @@ export function planStatus(plan: RunPlan, planFile: string): JobStatus[] {
     if (queued) return { ...base, state: RUNNING.has(queued) ? 'running' : 'pending', detail: `${queued.toLowerCase()} as ${sub?.jobId}_${index}` };
     if (!sub) return { ...base, state: 'pending', detail: run === 'partial' ? 'interrupted run, not submitted' : 'not submitted' };
     const final = accounted.get(`${sub.jobId}_${index}`);
+    if (exitHere?.status === SIGTERM_EXIT && (final === undefined || final === 'REQUEUED' || final === 'PREEMPTED')) {
+      const age = now - fs.statSync(taskExitFile(slurmDir, index)).mtimeMs;
+      if (age < REQUEUE_GRACE_MS)
+        return {
+          ...base,
+          state: 'pending',
+          detail: `stopped by SIGTERM ${Math.round(age / 1000)} s ago: waiting for Slurm to requeue it (failed if not back within ${REQUEUE_GRACE_MS / 1000} s)`,
+        };
+    }
     if (exitHere && exitHere.status !== 0 && exitHere.status !== REQUEUE_EXIT) {
       return { ...base, state: 'failed', detail: `exit status ${exitHere.status}${final ? ` (${final})` : ''}` };
     }
