@@ -21,32 +21,11 @@ import { localGradients } from '../src/engine/parallel/local-gradients';
 import { registerWasmNativeElementwiseKernels, unregisterWasmNativeElementwiseKernels } from '../src/backend/wasm-native-elementwise-kernels';
 import { registerWasmNativeAdamKernel, unregisterWasmNativeAdamKernel } from '../src/backend/wasm-native-adam-kernel';
 import { randomFaceBatch } from './random-batch';
+import { median, medianInterval } from './median';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-/** A distribution-free 95 % interval for the median of `xs`: the order statistics a binomial(n, ½) puts 2.5 % outside. */
-export function medianInterval(xs: number[]): [number, number] {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  let lo = 0;
-  let tail = 0;
-  // P(Binomial(n, ½) ≤ k), accumulated until it passes 2.5 %.
-  let coefficient = 1;
-  for (let k = 0; k < n; k++) {
-    tail += coefficient / 2 ** n;
-    if (tail > 0.025) break;
-    lo = k + 1;
-    coefficient = (coefficient * (n - k)) / (k + 1);
-  }
-  return [s[Math.min(lo, n - 1)], s[Math.max(0, n - 1 - lo)]];
 }
 
 async function main(): Promise<void> {
