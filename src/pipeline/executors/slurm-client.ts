@@ -30,9 +30,10 @@ export function sbatch(script: string, extraArgs: string[] = []): string {
 export type QueueStates = Map<string, Map<number, string>>;
 
 /**
- * Every state in which a task is still the controller's to run. squeue's default list leaves out the requeue
- * states: a task between `scontrol requeue` (or a preemption) and its next PENDING is then in no queue while its
- * exit record says 143, and was reported failed (seen as a flaky test/cluster-slurm.test.ts requeue test).
+ * Every state in which a task is still the controller's to run, asked for by name: squeue's default list is a
+ * subset that does not name the requeue states. This alone did not stop the requeue test from reading a requeued
+ * task as failed (3 of 18 runs): there is also a moment when the task is in no list at all, which status.ts
+ * covers with a grace period after an exit 143.
  */
 export const LIVE_QUEUE_STATES = [
   'PENDING',
